@@ -1,0 +1,26 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	char	*s, *p;
+
+	plan_lazy();
+	s = xasprintf("line %d: %s", 1204, "7 fields");
+	is_str(s, "line 1204: 7 fields", "xasprintf formats");
+	p = xstrndup("abcdef", 3);
+	is_str(p, "abc", "xstrndup stops at n");
+	xfree(&s);
+	ok(s == NULL, "xfree clears the pointer");
+	free(p);
+	p = xmalloc(0);
+	ok(p != NULL, "xmalloc(0) returns a pointer");
+	free(p);
+	return done_testing();
+}
