@@ -61,14 +61,16 @@ out:
 	return rc;
 }
 
-/* Refuse anyone but an administrator, in words. */
-static enum exit_status
-require_admin(const struct ws_member *me, const char *what)
+/*
+ * Refuse anyone but an administrator. msg is a whole translated sentence
+ * with one %s for the member's name.
+ */
+static enum exit_status __attribute__((format(printf, 2, 0)))
+require_admin(const struct ws_member *me, const char *msg)
 {
 	if (me->role == WS_ROLE_ADMIN)
 		return EXIT_OK;
-	cli_error(_("only administrators can %s; you (%s) are a "
-	    "contributor"), what, me->user);
+	cli_error(msg, me->user);
 	return EXIT_AUTH;
 }
 
@@ -87,6 +89,10 @@ cmd_member_add(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
+	rc = require_admin(me, _("only administrators can add members; "
+	    "you (%s) are a contributor"));
+	if (rc != EXIT_OK)
+		goto out;
 	if (workspace_lock(ws, &cause) == -1) {
 		rc = EXIT_FAIL;
 		goto fail;
@@ -96,7 +102,8 @@ cmd_member_add(struct cli_ctx *ctx)
 		rc = EXIT_AUTH;
 		goto fail;
 	}
-	rc = require_admin(me, _("add members"));
+	rc = require_admin(me, _("only administrators can add members; "
+	    "you (%s) are a contributor"));
 	if (rc != EXIT_OK)
 		goto out;
 	pw = getpwnam(user);
@@ -181,6 +188,10 @@ cmd_member_remove(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
+	rc = require_admin(me, _("only administrators can remove "
+	    "members; you (%s) are a contributor"));
+	if (rc != EXIT_OK)
+		goto out;
 	if (workspace_lock(ws, &cause) == -1) {
 		rc = EXIT_FAIL;
 		goto fail;
@@ -189,7 +200,8 @@ cmd_member_remove(struct cli_ctx *ctx)
 		rc = EXIT_AUTH;
 		goto fail;
 	}
-	rc = require_admin(me, _("remove members"));
+	rc = require_admin(me, _("only administrators can remove "
+	    "members; you (%s) are a contributor"));
 	if (rc != EXIT_OK)
 		goto out;
 	if (workspace_member_remove(ws, user, &cause) == -1) {

@@ -1,0 +1,82 @@
+# TAP helpers for shell tests (POSIX sh). Source it first:
+#	. "$top_srcdir/tests/cli/lib.sh"
+# Every test gets a fresh $TMPD, removed at exit, and never touches the
+# user's real workspace: SEGSYNC_WORKSPACE, XDG_DATA_HOME and HOME point
+# inside $TMPD.
+
+: "${SEGSYNC:?SEGSYNC must name the segsync binary (make check sets it)}"
+t_n=0
+t_fail=0
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/segsync-sh.XXXXXX") || exit 99
+cleanup_hooks=""
+t_cleanup() {
+	for h in $cleanup_hooks; do "$h"; done
+	[ -n "${TAP_KEEP_TMP:-}" ] || rm -rf "$TMPD"
+}
+trap t_cleanup EXIT
+trap 'exit 1' INT TERM
+HOME=$TMPD/home
+XDG_DATA_HOME=$TMPD/xdg
+mkdir -p "$HOME"
+export HOME XDG_DATA_HOME
+unset SEGSYNC_WORKSPACE SEGSYNC_PASSPHRASE_FILE SEGSYNC_KEY_FILE \
+    SEGSYNC_PASSPHRASE
+
+diag() { printf '# %s\n' "$*" | sed '2,$s/^/# /'; }
+
+# ok STATUS DESCRIPTION: a passed (0) or failed (non-0) assertion.
+ok() {
+	t_st=$1
+	shift
+	t_n=$((t_n + 1))
+	if [ "$t_st" -eq 0 ]; then
+		echo "ok $t_n - $*"
+	else
+		echo "not ok $t_n - $*"
+		t_fail=$((t_fail + 1))
+	fi
+	return "$t_st"
+}
+
+# run CMD...: sets $rc, $out (stdout) and $err (stderr).
+run() {
+	"$@" >"$TMPD/.out" 2>"$TMPD/.err" </dev/null
+	rc=$?
+	out=$(cat "$TMPD/.out")
+	err=$(cat "$TMPD/.err")
+}
+
+is() {
+	t_got=$1 t_want=$2
+	shift 2
+	[ "$t_got" = "$t_want" ]
+	ok $? "$@" || diag "got '$t_got', want '$t_want'"
+}
+
+like() {
+	t_got=$1 t_sub=$2
+	shift 2
+	case $t_got in
+	*"$t_sub"*) ok 0 "$@" ;;
+	*) ok 1 "$@"; diag "'$t_got' does not contain '$t_sub'" ;;
+	esac
+}
+
+unlike() {
+	t_got=$1 t_sub=$2
+	shift 2
+	case $t_got in
+	*"$t_sub"*) ok 1 "$@"; diag "'$t_got' contains '$t_sub'" ;;
+	*) ok 0 "$@" ;;
+	esac
+}
+
+skip() { t_n=$((t_n + 1)); echo "ok $t_n # SKIP $*"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+done_testing() {
+	echo "1..$t_n"
+	[ "$t_fail" -eq 0 ]
+}
+
+mode_of() { stat -c %a "$1"; }
