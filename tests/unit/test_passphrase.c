@@ -120,8 +120,10 @@ tty_round(const char *typed, const char *typed2, int *echo_during,
 		if (st == SEC_OK)
 			(void)!write(p[1], secret_peek(s), secret_len(s));
 		else {
-			(void)!write(p[1], "ERR:", 4);
-			(void)!write(p[1], cause, strlen(cause));
+			/* One write, so the parent's one read gets it all. */
+			char	*msg = xasprintf("ERR:%s", cause);
+
+			(void)!write(p[1], msg, strlen(msg));
 		}
 		_exit(0);
 	}
