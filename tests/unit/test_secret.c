@@ -1,0 +1,129 @@
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "exitcode.h"
+#include "hygiene.h"
+#include "secret.h"
+#include "secstatus.h"
+#include "sectext.h"
+#include "leakscan.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	struct secret	*s, *t;
+	struct rlimit	 rl;
+	unsigned char	 out[32];
+	char		*cause = NULL, *m;
+	int		 p[2];
+	mode_t		 old;
+
+	plan_lazy();
+	ok(hygiene_init(&cause) == 0, "hygiene_init succeeds");
+	ok(hygiene_init(&cause) == 0, "hygiene_init can run twice");
+	ok(getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0 &&
+	    rl.rlim_max == 0, "core dumps are off");
+	is_int(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0, "not dumpable");
+	old = umask(022);
+	is_int(old, 077, "umask is 077");
+
+	s = secret_from_bytes("abcdefghijklmnop", 16);
+	is_int(secret_len(s), 16, "length kept");
+	ok(memcmp(secret_peek(s), "abcdefghijklmnop", 16) == 0, "bytes kept");
+	m = secret_mask(s);
+	is_str(m, "••••••••mnop", "long secret shows its last four");
+	free(m);
+	t = secret_dup(s);
+	ok(secret_equal(s, t), "dup is equal");
+	secret_truncate(t, 15);
+	ok(!secret_equal(s, t), "different lengths differ");
+	secret_free(&t);
+	ok(t == NULL, "secret_free clears the pointer");
+	secret_free(&t);
+	ok(1, "secret_free(NULL) is harmless");
+	secret_free(&s);
+
+	s = secret_from_bytes("short-secret", 11);
+	m = secret_mask(s);
+	is_str(m, "••••••••", "a secret under 12 bytes reveals nothing");
+	free(m);
+	secret_free(&s);
+	s = secret_from_bytes("0123456789ab", 12);
+	m = secret_mask(s);
+	is_str(m, "••••••••89ab", "12 bytes reveal four");
+	free(m);
+	secret_free(&s);
+	s = secret_from_bytes("0123456789a\n\t\x01\x02", 15);
+	m = secret_mask(s);
+	is_str(m, "••••••••", "unprintable tail is not revealed");
+	free(m);
+	secret_free(&s);
+
+	if (pipe(p) == 0) {
+		(void)!write(p[1], "0123456789", 10);
+		close(p[1]);
+		ok(secret_from_fd(p[0], 10, "pipe", &s, &cause) == 0 &&
+		    secret_len(s) == 10, "exactly cap bytes are read");
+		secret_free(&s);
+		close(p[0]);
+	}
+	if (pipe(p) == 0) {
+		(void)!write(p[1], "0123456789x", 11);
+		close(p[1]);
+		ok(secret_from_fd(p[0], 10, "pipe", &s, &cause) == -1 &&
+		    s == NULL, "more than cap is refused");
+		like(cause, "pipe is too large", "message names the source");
+		free(cause);
+		close(p[0]);
+	}
+
+	/* Strict base64: one byte 0x00 is "AA"; "AB" has stray bits. */
+	ok(sectext_unb64("AA", 2, out, 1) == 0, "canonical base64 accepted");
+	ok(sectext_unb64("AB", 2, out, 1) == -1, "non-zero trailing bits "
+	    "refused");
+	ok(sectext_unb64("AA==", 4, out, 1) == -1, "padding refused");
+	ok(sectext_unb64("AAA", 3, out, 1) == -1, "wrong length refused");
+	ok(sectext_unb64("A-", 2, out, 1) == -1, "URL-safe alphabet refused");
+
+	is_int(secstatus_exit(SEC_EPASSPHRASE), EXIT_AUTH, "wrong passphrase "
+	    "exits 3");
+	is_int(secstatus_exit(SEC_EDENIED), EXIT_AUTH, "not allowed exits 3");
+	is_int(secstatus_exit(SEC_EUNSAFE), EXIT_AUTH, "unsafe file exits 3");
+	is_int(secstatus_exit(SEC_ENOKEY), EXIT_AUTH, "no key exits 3");
+	is_int(secstatus_exit(SEC_EINTEGRITY), EXIT_CONFIG, "integrity exits "
+	    "4");
+	is_int(secstatus_exit(SEC_EFORMAT), EXIT_CONFIG, "format exits 4");
+	is_int(secstatus_exit(SEC_EFAIL), EXIT_FAIL, "failure exits 1");
+
+	/* The leak scanner finds every form and no false positive. */
+	{
+		const char	*c = "CANARY-0123";
+		char		 hex[64], b64[64], buf[128];
+
+		ok(!leakscan_buf("nothing here", 12, c), "no false positive");
+		sodium_bin2hex(hex, sizeof hex, (const unsigned char *)c,
+		    strlen(c));
+		snprintf(buf, sizeof buf, "x=%s;", hex);
+		ok(leakscan_buf(buf, strlen(buf), c), "hex found");
+		snprintf(buf, sizeof buf, "xy%s", c);
+		sodium_bin2base64(b64, sizeof b64, (unsigned char *)buf,
+		    strlen(buf), sodium_base64_VARIANT_ORIGINAL);
+		ok(leakscan_buf(b64, strlen(b64), c), "base64 at offset 2 "
+		    "found");
+		sodium_bin2base64(b64, sizeof b64, (unsigned char *)buf + 1,
+		    strlen(buf) - 1, sodium_base64_VARIANT_URLSAFE);
+		ok(leakscan_buf(b64, strlen(b64), c), "url-safe base64 at "
+		    "offset 1 found");
+	}
+	return done_testing();
+}
