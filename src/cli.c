@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "hygiene.h"
 #include "i18n.h"
 #include "util.h"
 #include "workspace.h"
@@ -55,6 +56,34 @@ static const struct cli_opt init_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
+static const struct cli_opt identity_new_opts[] = {
+	{ "kdf", OPT_ARG, "LEVEL", "interactive|moderate|sensitive",
+	  N_("cost of deriving the key from the passphrase (default: "
+	     "moderate)") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cli_opt key_add_file_opts[] = {
+	{ "name", OPT_ARG, "NAME", NULL,
+	  N_("name of the key in the workspace (default: cron), shown as "
+	     "service:NAME") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cli_opt key_passphrase_opts[] = {
+	{ "new-passphrase-file", OPT_ARG, "FILE", NULL,
+	  N_("read the new passphrase from FILE ('-' for standard input) "
+	     "instead of asking twice on the terminal") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cli_opt connection_show_opts[] = {
+	{ "unlock", 0, NULL, NULL,
+	  N_("unlock your key and decrypt the credentials, to check that you "
+	     "can use the connection (they are shown masked)") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 static const struct cli_opt member_add_opts[] = {
 	{ "role", OPT_ARG | OPT_REQUIRED, "ROLE", "admin|contributor",
 	  N_("what the member may do: admin manages connections and members; "
@@ -73,6 +102,9 @@ static const struct cli_opt connection_add_opts[] = {
 	{ "contributors", 0, NULL, NULL,
 	  N_("contributors may use the connection too (default: "
 	     "administrators only)") },
+	{ "export-user", 0, NULL, NULL,
+	  N_("add yourself as export user: exports on this connection may run "
+	     "in your name, including unattended scheduled runs") },
 	{ "base-url", OPT_ARG, "URL", NULL,
 	  N_("replace the destination's API address (sandboxes, tests); "
 	     "http:// only for loopback hosts") },
@@ -159,16 +191,20 @@ const struct cli_cmd cli_commands[] = {
 	     "0600, whatever the umask) and makes the Unix user who runs it "
 	     "the first administrator."),
 	  cmd_init },
-	{ "identity", "new", NULL, 0, 0, CMD_NO_MEMBER, no_opts,
+	{ "identity", "new", NULL, 0, 0, CMD_NO_MEMBER, identity_new_opts,
 	  N_("create your own identity in a shared workspace"),
 	  N_("Asks for your passphrase and prints what an administrator runs "
 	     "to add you."),
-	  cmd_unavailable },
-	{ "key", "add-file", "FILE", 1, 1, 0, no_opts,
-	  N_("write a key file (mode 0600) for unattended runs"), NULL,
-	  cmd_unavailable },
-	{ "key", "passphrase", NULL, 0, 0, 0, no_opts,
-	  N_("change your passphrase"), NULL, cmd_unavailable },
+	  cmd_identity_new },
+	{ "key", "add-file", "FILE", 1, 1, 0, key_add_file_opts,
+	  N_("write a key file (mode 0600) for unattended runs"),
+	  N_("The key can open the connections that have an export user, "
+	     "for 'segsync refresh' from cron or a systemd timer."),
+	  cmd_key_add_file },
+	{ "key", "passphrase", NULL, 0, 0, 0, key_passphrase_opts,
+	  N_("change your passphrase"),
+	  N_("Only your identity file is rewritten; no connection changes."),
+	  cmd_key_passphrase },
 	{ "member", "add", "USER", 1, 1, 0, member_add_opts,
 	  N_("add a Unix user to the workspace"), NULL, cmd_member_add },
 	{ "member", "list", NULL, 0, 0, CMD_JSON, no_opts,
@@ -184,21 +220,23 @@ const struct cli_cmd cli_commands[] = {
 	     "--api-key-file; Snapchat needs --client-id, --client-secret-file "
 	     "and --redirect-uri. Secrets are read from files or standard "
 	     "input, never from arguments."),
-	  cmd_unavailable },
+	  cmd_connection_add },
 	{ "connection", "authorize", "NAME", 1, 1, 0,
 	  connection_authorize_opts,
 	  N_("Snapchat: finish or redo the OAuth authorization"), NULL,
 	  cmd_unavailable },
 	{ "connection", "list", NULL, 0, 0, CMD_JSON, no_opts,
-	  N_("list connections (never any secret)"), NULL, cmd_unavailable },
-	{ "connection", "show", "NAME", 1, 1, CMD_JSON, no_opts,
+	  N_("list connections (never any secret)"), NULL,
+	  cmd_connection_list },
+	{ "connection", "show", "NAME", 1, 1, CMD_JSON, connection_show_opts,
 	  N_("show one connection (never any secret)"), NULL,
-	  cmd_unavailable },
+	  cmd_connection_show },
 	{ "connection", "test", "NAME", 1, 1, 0, no_opts,
 	  N_("test a connection's credentials against the destination"), NULL,
 	  cmd_unavailable },
 	{ "connection", "remove", "NAME", 1, 1, 0, no_opts,
-	  N_("remove a connection and its secrets"), NULL, cmd_unavailable },
+	  N_("remove a connection and its secrets"), NULL,
+	  cmd_connection_remove },
 	{ "export", "add", NULL, 0, 0, 0, export_add_opts,
 	  N_("save an export (it does not run)"), NULL, cmd_unavailable },
 	{ "export", "list", NULL, 0, 0, CMD_JSON, no_opts,
@@ -870,6 +908,7 @@ cli_main(int argc, char **argv)
 {
 	struct cli_ctx	 ctx;
 	const char	*group_only = NULL;
+	char		*hcause = NULL;
 	int		 want_help = 0, want_version = 0;
 	enum exit_status rc;
 
@@ -880,9 +919,9 @@ cli_main(int argc, char **argv)
 #endif
 	cJSON_InitHooks(&(cJSON_Hooks){ .malloc_fn = xmalloc,
 	    .free_fn = free });
-	if (sodium_init() < 0) {
-		cli_error(_("the cryptography library (libsodium) could not "
-		    "start"));
+	if (hygiene_init(&hcause) == -1) {
+		cli_error("%s", hcause);
+		free(hcause);
 		return EXIT_FAIL;
 	}
 

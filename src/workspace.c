@@ -41,6 +41,8 @@ struct workspace {
 	unsigned		 retention;
 	struct ws_member	*members;
 	size_t			 nmembers;
+	struct ws_service	*services;
+	size_t			 nservices;
 };
 
 static const char *const ws_subdirs[] = {
@@ -57,9 +59,18 @@ ws_clear(struct workspace *ws)
 		free(ws->members[i].user);
 		free(ws->members[i].added_by);
 		free(ws->members[i].added_at);
+		free(ws->members[i].box_pk);
 	}
 	xfree(&ws->members);
 	ws->nmembers = 0;
+	for (i = 0; i < ws->nservices; i++) {
+		free(ws->services[i].id);
+		free(ws->services[i].box_pk);
+		free(ws->services[i].added_by);
+		free(ws->services[i].added_at);
+	}
+	xfree(&ws->services);
+	ws->nservices = 0;
 	xfree(&ws->id);
 	xfree(&ws->data);
 	xfree(&ws->group);
@@ -124,14 +135,55 @@ ws_is_hex_id(const char *s)
 	return 1;
 }
 
+/* 43 characters of unpadded base64: a 32-byte public key. */
+static int
+ws_pk_valid(const char *pk)
+{
+	unsigned char	bin[32];
+	size_t		len;
+
+	return sodium_base642bin(bin, sizeof bin, pk, strlen(pk), NULL, &len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) == 0 &&
+	    len == sizeof bin;
+}
+
+/* Check one entry of "services" and copy it into sv. */
+static int
+ws_parse_service(struct workspace *ws, const cJSON *item, size_t index,
+    struct ws_service *sv, char **cause)
+{
+	const char	*id, *pk, *by, *at;
+
+	id = ws_str(item, "id");
+	pk = ws_str(item, "box_pk");
+	by = ws_str(item, "added_by");
+	at = ws_str(item, "added_at");
+	if (id == NULL || strncmp(id, "service:", 8) != 0 || id[8] == '\0') {
+		*cause = xasprintf(_("%s: service %zu needs an \"id\" of the "
+		    "form service:NAME"), ws->file, index + 1);
+		return -1;
+	}
+	if (pk == NULL || !ws_pk_valid(pk)) {
+		*cause = xasprintf(_("%s: service \"%s\" has a missing or "
+		    "malformed \"box_pk\""), ws->file, id);
+		return -1;
+	}
+	sv->id = xstrdup(id);
+	sv->box_pk = xstrdup(pk);
+	sv->added_by = xstrdup(by == NULL ? "" : by);
+	sv->added_at = xstrdup(at == NULL ? "" : at);
+	return 0;
+}
+
 /* Check one entry of "members" and copy it into m. */
 static int
 ws_parse_member(struct workspace *ws, const cJSON *item, size_t index,
     struct ws_member *m, char **cause)
 {
-	const char	*user, *role, *by, *at;
+	const char	*user, *role, *by, *at, *pk;
 	const cJSON	*uid;
 
+	pk = ws_str(item, "box_pk");
 	user = ws_str(item, "user");
 	role = ws_str(item, "role");
 	by = ws_str(item, "added_by");
@@ -153,7 +205,13 @@ ws_parse_member(struct workspace *ws, const cJSON *item, size_t index,
 		    ws->file, user);
 		return -1;
 	}
+	if (pk != NULL && !ws_pk_valid(pk)) {
+		*cause = xasprintf(_("%s: member \"%s\" has a malformed "
+		    "\"box_pk\""), ws->file, user);
+		return -1;
+	}
 	m->user = xstrdup(user);
+	m->box_pk = pk == NULL ? NULL : xstrdup(pk);
 	m->uid = (unsigned long)uid->valuedouble;
 	m->added_by = xstrdup(by == NULL ? "" : by);
 	m->added_at = xstrdup(at == NULL ? "" : at);
@@ -168,6 +226,7 @@ static int
 ws_parse(struct workspace *ws, cJSON *doc, char **cause)
 {
 	const cJSON	*version, *members, *item, *settings, *ret, *group;
+	const cJSON	*services;
 	const char	*id, *data;
 	struct group	*gr;
 	size_t		 i, j, n;
@@ -255,6 +314,21 @@ ws_parse(struct workspace *ws, cJSON *doc, char **cause)
 				return -1;
 			}
 		}
+	}
+	services = cJSON_GetObjectItemCaseSensitive(doc, "services");
+	if (services != NULL && !cJSON_IsArray(services)) {
+		*cause = xasprintf(_("%s: \"services\" must be a list"),
+		    ws->file);
+		return -1;
+	}
+	n = services == NULL ? 0 : (size_t)cJSON_GetArraySize(services);
+	ws->services = xcalloc(n, sizeof *ws->services);
+	i = 0;
+	cJSON_ArrayForEach(item, services) {
+		if (ws_parse_service(ws, item, i, &ws->services[i],
+		    cause) == -1)
+			return -1;
+		ws->nservices = ++i;
 	}
 	if (cJSON_IsString(group)) {
 		gr = getgrnam(group->valuestring);
@@ -508,7 +582,10 @@ workspace_init(const char *dir, const struct ws_init_opts *o,
 	cJSON_AddStringToObject(m, "role", "admin");
 	cJSON_AddStringToObject(m, "added_by", o->admin_user);
 	cJSON_AddStringToObject(m, "added_at", now);
+	if (o->admin_box_pk != NULL)
+		cJSON_AddStringToObject(m, "box_pk", o->admin_box_pk);
 	cJSON_AddItemToArray(members, m);
+	cJSON_AddArrayToObject(doc, "services");
 
 	ws->doc = doc;
 	rc = workspace_save(ws, cause);
@@ -725,8 +802,8 @@ ws_reparse(struct workspace *ws, char **cause)
 
 int
 workspace_member_add(struct workspace *ws, const char *user,
-    unsigned long uid, enum ws_role role, const char *added_by,
-    char **cause)
+    unsigned long uid, enum ws_role role, const char *box_pk,
+    const char *added_by, char **cause)
 {
 	cJSON	*members, *m;
 	char	 now[UTIL_RFC3339_LEN];
@@ -744,6 +821,8 @@ workspace_member_add(struct workspace *ws, const char *user,
 	cJSON_AddStringToObject(m, "role", workspace_role_name(role));
 	cJSON_AddStringToObject(m, "added_by", added_by);
 	cJSON_AddStringToObject(m, "added_at", now);
+	if (box_pk != NULL)
+		cJSON_AddStringToObject(m, "box_pk", box_pk);
 	cJSON_AddItemToArray(members, m);
 	return ws_reparse(ws, cause);
 }
@@ -801,4 +880,52 @@ workspace_current_member(const struct workspace *ws,
 	free(name);
 	*out = NULL;
 	return -1;
+}
+
+size_t
+workspace_service_count(const struct workspace *ws)
+{
+	return ws->nservices;
+}
+
+const struct ws_service *
+workspace_service_at(const struct workspace *ws, size_t i)
+{
+	return i < ws->nservices ? &ws->services[i] : NULL;
+}
+
+const struct ws_service *
+workspace_service_find(const struct workspace *ws, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < ws->nservices; i++)
+		if (strcmp(ws->services[i].id, id) == 0)
+			return &ws->services[i];
+	return NULL;
+}
+
+int
+workspace_service_add(struct workspace *ws, const char *id,
+    const char *box_pk, const char *added_by, char **cause)
+{
+	cJSON	*services, *sv;
+	char	 now[UTIL_RFC3339_LEN];
+
+	if (workspace_service_find(ws, id) != NULL) {
+		*cause = xasprintf(_("a service identity named %s is already "
+		    "registered"), id);
+		return -1;
+	}
+	services = cJSON_GetObjectItemCaseSensitive(ws->doc, "services");
+	if (services == NULL)
+		services = cJSON_AddArrayToObject(ws->doc, "services");
+	util_rfc3339(time(NULL), now);
+	sv = cJSON_CreateObject();
+	cJSON_AddStringToObject(sv, "id", id);
+	cJSON_AddStringToObject(sv, "box_pk", box_pk);
+	cJSON_AddStringToObject(sv, "added_by", added_by);
+	cJSON_AddStringToObject(sv, "added_at", now);
+	cJSON_AddItemToArray(services, sv);
+	return ws_reparse(ws, cause);
 }

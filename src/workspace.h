@@ -42,6 +42,15 @@ struct ws_member {
 	enum ws_role	 role;
 	char		*added_by;
 	char		*added_at;	/* RFC 3339 */
+	char		*box_pk;	/* X25519 public key, base64, or NULL */
+};
+
+/* A service identity (key file for unattended runs): "service:<name>". */
+struct ws_service {
+	char		*id;
+	char		*box_pk;
+	char		*added_by;
+	char		*added_at;
 };
 
 struct workspace;
@@ -51,6 +60,7 @@ struct ws_init_opts {
 	const char	*group;		/* NULL: private (0700/0600) */
 	const char	*admin_user;	/* first administrator */
 	unsigned long	 admin_uid;
+	const char	*admin_box_pk;	/* their public key (base64) */
 };
 
 /* The workspace directory chosen by -w, SEGSYNC_WORKSPACE, XDG or HOME. */
@@ -90,12 +100,21 @@ const struct ws_member	*workspace_member_find(const struct workspace *,
 			    const char *user);
 size_t			 workspace_admin_count(const struct workspace *);
 
-/* Add or remove a member (lock held). */
+/* Add or remove a member (lock held). box_pk may be NULL. */
 int	workspace_member_add(struct workspace *, const char *user,
-	    unsigned long uid, enum ws_role, const char *added_by,
-	    char **cause);
+	    unsigned long uid, enum ws_role, const char *box_pk,
+	    const char *added_by, char **cause);
 int	workspace_member_remove(struct workspace *, const char *user,
 	    char **cause);
+
+size_t			 workspace_service_count(const struct workspace *);
+const struct ws_service	*workspace_service_at(const struct workspace *,
+			    size_t);
+const struct ws_service	*workspace_service_find(const struct workspace *,
+			    const char *id);
+/* Register a service identity's public key (lock held). */
+int	workspace_service_add(struct workspace *, const char *id,
+	    const char *box_pk, const char *added_by, char **cause);
 
 /*
  * The member running this process, from the effective uid. A non-member

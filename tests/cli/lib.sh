@@ -80,3 +80,53 @@ done_testing() {
 }
 
 mode_of() { stat -c %a "$1"; }
+
+# A passphrase file (mode 0600) holding $2.
+mkpass() {
+	printf '%s\n' "$2" >"$1"
+	chmod 600 "$1"
+}
+
+# Create a workspace in $1 as the current user, with the cheapest KDF and
+# the passphrase of $TMPD/admin.pp; more init options may follow.
+ws_init() {
+	t_dir=$1
+	shift
+	[ -f "$TMPD/admin.pp" ] || mkpass "$TMPD/admin.pp" "admin passphrase"
+	"$SEGSYNC" -w "$t_dir" init --kdf interactive \
+	    --passphrase-file "$TMPD/admin.pp" "$@"
+}
+
+# Throwaway Unix users and groups (root only), removed at exit.
+t_users=""
+t_groups=""
+t_del_accounts() {
+	for u in $t_users; do userdel "$u" 2>/dev/null; done
+	for g in $t_groups; do groupdel "$g" 2>/dev/null; done
+}
+cleanup_hooks="$cleanup_hooks t_del_accounts"
+
+can_make_users() {
+	[ "$(id -u)" -eq 0 ] && command -v useradd >/dev/null &&
+	    command -v groupadd >/dev/null && command -v setpriv >/dev/null
+}
+
+# mkgroup NAME
+mkgroup() {
+	groupadd "$1" 2>/dev/null || return 1
+	t_groups="$t_groups $1"
+}
+
+# mkuser NAME [GROUP]: a user without home or shell, optionally in GROUP.
+mkuser() {
+	useradd -M -N -s /usr/sbin/nologin -d /nonexistent \
+	    ${2:+-G "$2"} "$1" 2>/dev/null || return 1
+	t_users="$t_users $1"
+}
+
+# as USER CMD...: run CMD as USER with their own groups.
+as() {
+	t_u=$1
+	shift
+	setpriv --reuid="$t_u" --regid="$(id -g "$t_u")" --init-groups "$@"
+}

@@ -96,9 +96,9 @@ is "$rc" 4 "a folder without a workspace gives status 4"
 like "$err" "segsync init" "and points to segsync init"
 
 # Commands of later versions say so and fail (1), after usage checks.
-run "$S" -w "$TMPD/ws" init
+run ws_init "$TMPD/ws"
 is "$rc" 0 "init"
-run "$S" -w "$TMPD/ws" connection list
+run "$S" -w "$TMPD/ws" export list
 is "$rc" 1 "a command not available yet exits 1"
 like "$err" "not available yet" "and says so"
 run "$S" -w "$TMPD/ws" connection add --name x
@@ -112,7 +112,8 @@ like "$err" "SEGSYNC_PASSPHRASE is ignored" "SEGSYNC_PASSPHRASE is refused"
 unlike "$err$out" "CANARY" "its value is never echoed"
 
 # Without -w: $XDG_DATA_HOME/segsync.
-run "$S" init
+mkpass "$TMPD/pp" "a passphrase"
+run "$S" init --kdf interactive --passphrase-file "$TMPD/pp"
 is "$rc" 0 "init without -w"
 [ -f "$XDG_DATA_HOME/segsync/workspace.json" ]
 ok $? "the default workspace is \$XDG_DATA_HOME/segsync"

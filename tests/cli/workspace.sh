@@ -5,7 +5,7 @@ S=$SEGSYNC
 W=$TMPD/ws
 
 umask 000
-run "$S" -w "$W" init
+run ws_init "$W"
 is "$rc" 0 "init exits 0"
 like "$out" "Created the workspace $W" "init says where"
 is "$(mode_of "$W")" 700 "the workspace is 0700 under umask 000"
@@ -13,15 +13,17 @@ is "$(mode_of "$W/workspace.json")" 600 "workspace.json is 0600 under umask 000"
 for d in identities connections exports runs data; do
 	is "$(mode_of "$W/$d")" 700 "$d/ is 0700 under umask 000"
 done
+me=$(id -un)
+is "$(mode_of "$W/identities/$me.identity")" 600 \
+    "the identity file is 0600 under umask 000"
 umask 077
 
 cp "$W/workspace.json" "$TMPD/before.json"
-run "$S" -w "$W" init
+run ws_init "$W"
 is "$rc" 4 "init on an existing workspace exits 4"
 cmp -s "$W/workspace.json" "$TMPD/before.json"
 ok $? "and leaves workspace.json byte-identical"
 
-me=$(id -un)
 run "$S" -w "$W" member list --json
 is "$rc" 0 "member list --json"
 if command -v python3 >/dev/null; then
@@ -38,18 +40,10 @@ run "$S" -w "$W" member add no-such-user-xyz --role contributor
 is "$rc" 4 "adding a name that is not a Unix user exits 4"
 like "$err" "no Unix user named \"no-such-user-xyz\"" "and says so"
 run "$S" -w "$W" member add daemon --role contributor
-is "$rc" 0 "adding a Unix user as contributor"
-like "$out" "Added daemon as contributor" "says what it did"
-run "$S" -w "$W" member add daemon --role admin
-is "$rc" 4 "adding an existing member again exits 4"
-run "$S" -w "$W" member list
-like "$out" "daemon" "member list shows the new member"
-like "$out" "contributor" "with their role"
+is "$rc" 4 "adding a user without an identity exits 4"
+like "$err" "segsync identity new" "and says they must run 'identity new'"
 run "$S" -w "$W" member remove "$me"
-is "$rc" 4 "the last administrator cannot be removed"
-like "$err" "last administrator" "and says why"
-run "$S" -w "$W" member remove daemon
-is "$rc" 0 "removing a member"
+is "$rc" 4 "you cannot remove yourself (nor the last administrator)"
 run "$S" -w "$W" member remove daemon
 is "$rc" 4 "removing a non-member exits 4"
 
@@ -68,61 +62,70 @@ like "$err" "has version 7" "and names the version"
 cp "$TMPD/before.json" "$W/workspace.json"
 
 # Real, distinct Unix users (root only: throwaway accounts, as CI runs).
-if [ "$(id -u)" -ne 0 ] || ! command -v useradd >/dev/null ||
-    ! command -v setpriv >/dev/null; then
-	skip "multi-user tests need root, useradd and setpriv"
+if ! can_make_users; then
+	skip "multi-user tests need root, useradd, groupadd and setpriv"
 	done_testing
 	exit $?
 fi
-
-users=""
-del_users() {
-	for u in $users; do userdel "$u" 2>/dev/null; done
-}
-cleanup_hooks="del_users"
-mkuser() {
-	useradd -M -N -s /usr/sbin/nologin -d /nonexistent "$1" 2>/dev/null ||
-	    return 1
-	users="$users $1"
-}
-as() {
-	u=$1
-	shift
-	setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups "$@"
-}
-
+G=sgg$$
 pre=sgt$$
-mkuser "${pre}c" || { skip "useradd failed"; done_testing; exit $?; }
-# The workspace is readable by all here so that the refusals below come
-# from the member check, not from file modes.
-chmod 755 "$TMPD" "$W"
-chmod 644 "$W/workspace.json"
-chmod 666 "$W/.lock"
-run as "${pre}c" "$S" -w "$W" member list
+mkgroup "$G" || { skip "groupadd failed"; done_testing; exit $?; }
+SW=$TMPD/shared
+chmod 755 "$TMPD"
+run ws_init "$SW" --group "$G"
+is "$rc" 0 "init --group"
+is "$(mode_of "$SW")" 2770 "a shared workspace is 2770"
+is "$(mode_of "$SW/workspace.json")" 660 "its files are 0660"
+is "$(stat -c %G "$SW/workspace.json")" "$G" "and belong to the group"
+
+mkuser "${pre}c" "$G"
+mkpass "$TMPD/c.pp" "contributor passphrase"
+chown "${pre}c" "$TMPD/c.pp"
+run as "${pre}c" "$S" -w "$SW" member list
 is "$rc" 3 "a Unix user who is not a member is refused with status 3"
 like "$err" "you (Unix user ${pre}c) are not a member" "and told why"
 like "$err" "segsync member add ${pre}c" "and how to get in"
-run "$S" -w "$W" member add "${pre}c" --role contributor
+run as "${pre}c" "$S" -w "$SW" identity new --kdf interactive \
+    --passphrase-file "$TMPD/c.pp"
+is "$rc" 0 "the newcomer creates their identity"
+like "$out" "segsync member add ${pre}c --role contributor" \
+    "and is told what an administrator runs"
+is "$(mode_of "$SW/identities/${pre}c.identity")" 600 \
+    "their identity file is 0600"
+is "$(stat -c %U "$SW/identities/${pre}c.identity")" "${pre}c" \
+    "and theirs"
+run "$S" -w "$SW" member add "${pre}c" --role contributor
 is "$rc" 0 "the administrator adds them as contributor"
-chmod 644 "$W/workspace.json"
-run as "${pre}c" "$S" -w "$W" member list
+run as "${pre}c" "$S" -w "$SW" member list
 is "$rc" 0 "the contributor can list members"
-run as "${pre}c" "$S" -w "$W" member add daemon --role admin
+run as "${pre}c" "$S" -w "$SW" member add daemon --role admin
 is "$rc" 3 "a contributor cannot add members (status 3)"
 like "$err" "only administrators can add members" "and is told why"
-run as "${pre}c" "$S" -w "$W" member remove "$me"
+run as "${pre}c" "$S" -w "$SW" member remove "$me"
 is "$rc" 3 "a contributor cannot remove members (status 3)"
+
+# Someone else's public key cannot be planted for a user.
+mkuser "${pre}v" "$G"
+as "${pre}c" sh -c "sed 's/member ${pre}c/member ${pre}v/' \
+    '$SW/identities/${pre}c.pub' >'$SW/identities/${pre}v.pub'"
+run "$S" -w "$SW" member add "${pre}v" --role contributor
+is "$rc" 3 "a public key file written by another user is refused"
+like "$err" "is not owned by ${pre}v" "and the reason is given"
 
 # 20 processes add 20 members at once: all 20 are present.
 i=1
 while [ $i -le 20 ]; do
-	mkuser "${pre}r$i" || break
+	mkuser "${pre}r$i" "$G" || break
+	mkpass "$TMPD/r$i.pp" "racer $i"
+	chown "${pre}r$i" "$TMPD/r$i.pp"
+	as "${pre}r$i" "$S" -w "$SW" identity new --kdf interactive \
+	    --passphrase-file "$TMPD/r$i.pp" >/dev/null 2>&1
 	i=$((i + 1))
 done
 pids=""
 i=1
 while [ $i -le 20 ]; do
-	"$S" -w "$W" member add "${pre}r$i" --role contributor \
+	"$S" -w "$SW" member add "${pre}r$i" --role contributor \
 	    >/dev/null 2>"$TMPD/race$i.err" &
 	pids="$pids $!"
 	i=$((i + 1))
@@ -130,10 +133,10 @@ done
 fails=0
 for p in $pids; do wait "$p" || fails=$((fails + 1)); done
 is "$fails" 0 "20 concurrent 'member add' all succeed"
-run "$S" -w "$W" member list
+run "$S" -w "$SW" member list
 n=$(printf '%s\n' "$out" | grep -c "^${pre}r")
 is "$n" 20 "all 20 new members are present"
-ls -a "$W" | grep -q '\.tmp$'
+ls -a "$SW" | grep -q '\.tmp$'
 ok $((! $?)) "no temporary file is left in the workspace"
 
 done_testing

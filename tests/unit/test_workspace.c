@@ -294,8 +294,8 @@ test_write_fails_midway(const char *base)
 		for (i = 0; i < 50; i++) {
 			char name[32];
 			snprintf(name, sizeof name, "member%02d", i);
-			workspace_member_add(ws, name, 1000 + i,
-			    WS_ROLE_CONTRIBUTOR, "alice", &cause);
+			workspace_member_add(ws, name, 1000 + i, 
+			    WS_ROLE_CONTRIBUTOR, NULL, "alice", &cause);
 		}
 		rl.rlim_cur = rl.rlim_max = 200;
 		setrlimit(RLIMIT_FSIZE, &rl);
@@ -343,8 +343,8 @@ test_crash_points(const char *base)
 			setenv(FILEIO_FAULT_ENV, steps[i], 1);
 			if (workspace_open(dir, &ws, &cause) == -1 ||
 			    workspace_lock(ws, &cause) == -1 ||
-			    workspace_member_add(ws, "bob", 1001,
-			    WS_ROLE_CONTRIBUTOR, "alice", &cause) == -1)
+			    workspace_member_add(ws, "bob", 1001, 
+			    WS_ROLE_CONTRIBUTOR, NULL, "alice", &cause) == -1)
 				_exit(10);
 			workspace_save(ws, &cause);
 			_exit(0);
@@ -366,8 +366,8 @@ test_crash_points(const char *base)
 		    "%s: the workspace still opens", steps[i]);
 		/* The next locked change sweeps the dead writer's temp. */
 		if (ws != NULL && workspace_lock(ws, &cause) == 0) {
-			workspace_member_add(ws, "carol", 1002,
-			    WS_ROLE_CONTRIBUTOR, "alice", &cause);
+			workspace_member_add(ws, "carol", 1002, 
+			    WS_ROLE_CONTRIBUTOR, NULL, "alice", &cause);
 			workspace_save(ws, &cause);
 		}
 		workspace_free(&ws);
@@ -406,8 +406,8 @@ test_concurrent_writers(const char *base)
 			snprintf(name, sizeof name, "racer%02d", i);
 			if (workspace_open(dir, &ws, &cause) == -1 ||
 			    workspace_lock(ws, &cause) == -1 ||
-			    workspace_member_add(ws, name, 2000 + i,
-			    WS_ROLE_CONTRIBUTOR, "alice", &cause) == -1 ||
+			    workspace_member_add(ws, name, 2000 + i, 
+			    WS_ROLE_CONTRIBUTOR, NULL, "alice", &cause) == -1 ||
 			    workspace_save(ws, &cause) == -1)
 				_exit(1);
 			workspace_free(&ws);
@@ -450,7 +450,7 @@ test_members(const char *base)
 	    strcmp(me->user, "alice") == 0,
 	    "the current member is found by effective uid");
 	ok(workspace_lock(ws, &cause) == 0, "lock");
-	ok(workspace_member_add(ws, "alice", 1, WS_ROLE_ADMIN, "alice",
+	ok(workspace_member_add(ws, "alice", 1, WS_ROLE_ADMIN, NULL, "alice",
 	    &cause) == -1, "adding an existing member fails");
 	like(cause, "already a member", "and says so");
 	xfree(&cause);
@@ -458,7 +458,7 @@ test_members(const char *base)
 	    "the last administrator cannot be removed");
 	like(cause, "last administrator", "and says so");
 	xfree(&cause);
-	ok(workspace_member_add(ws, "bob", 77777, WS_ROLE_ADMIN, "alice",
+	ok(workspace_member_add(ws, "bob", 77777, WS_ROLE_ADMIN, NULL, "alice",
 	    &cause) == 0, "a second administrator is added");
 	ok(workspace_member_remove(ws, "alice", &cause) == 0,
 	    "then the first can be removed");

@@ -1,0 +1,540 @@
+/* segsync connection add/list/show/remove (the credentials part). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "connection.h"
+#include "fileio.h"
+#include "i18n.h"
+#include "keyring.h"
+#include "record.h"
+#include "secret.h"
+#include "util.h"
+#include "workspace.h"
+#include "xmalloc.h"
+
+/*
+ * What each destination's connection asks for. The destination drivers
+ * will own this table (shared/docs/architecture.md); until then it lives
+ * here and nothing else switches on the type.
+ */
+struct conn_input {
+	const char	*option;	/* command-line option */
+	const char	*key;		/* settings key or secret field name */
+	int		 secret;	/* read from a file, stored encrypted */
+	int		 required;
+};
+
+static const struct conn_type {
+	const char		*id;
+	const char		*label;
+	struct conn_input	 inputs[6];
+} conn_types[] = {
+	{ "braze", "Braze", {
+		{ "api-key-file", "api_key", 1, 1 },
+		{ "endpoint", "endpoint", 0, 1 },
+		{ "base-url", "base_url", 0, 0 },
+		{ NULL, NULL, 0, 0 } } },
+	{ "sendinblue", "Sendinblue (Brevo)", {
+		{ "api-key-file", "api_key", 1, 1 },
+		{ "base-url", "base_url", 0, 0 },
+		{ NULL, NULL, 0, 0 } } },
+	{ "snapchat", "Snapchat", {
+		{ "client-id", "client_id", 0, 1 },
+		{ "client-secret-file", "client_secret", 1, 1 },
+		{ "redirect-uri", "redirect_uri", 0, 1 },
+		{ "base-url", "base_url", 0, 0 },
+		{ "auth-url", "auth_url", 0, 0 },
+		{ NULL, NULL, 0, 0 } } },
+};
+
+/* Options of 'connection add' that belong to one destination or another. */
+static const char *const typed_options[] = {
+	"api-key-file", "endpoint", "base-url", "client-id",
+	"client-secret-file", "redirect-uri", "auth-url", NULL
+};
+
+static const struct conn_type *
+conn_type_find(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof conn_types / sizeof conn_types[0]; i++)
+		if (strcmp(conn_types[i].id, id) == 0)
+			return &conn_types[i];
+	return NULL;
+}
+
+static const char *
+conn_type_label(const char *id)
+{
+	const struct conn_type	*t = conn_type_find(id);
+
+	return t != NULL ? t->label : id;
+}
+
+static const struct conn_input *
+conn_input_find(const struct conn_type *t, const char *option)
+{
+	const struct conn_input	*in;
+
+	for (in = t->inputs; in->option != NULL; in++)
+		if (strcmp(in->option, option) == 0)
+			return in;
+	return NULL;
+}
+
+/*
+ * Read a secret from a file, or standard input for "-": the whole file,
+ * one trailing newline removed. An empty secret is refused.
+ */
+static int
+read_secret_file(const char *path, const char *option, struct secret **out,
+    char **cause)
+{
+	struct secret	*s = NULL;
+	size_t		 len;
+	int		 fd;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1) {
+			*cause = xasprintf(_("--%s: cannot read %s: %s"),
+			    option, path, strerror(errno));
+			return -1;
+		}
+	}
+	if (secret_from_fd(fd, RECORD_MAX_FIELD, path, &s, cause) == -1) {
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return -1;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	len = secret_len(s);
+	if (len > 0 && secret_peek(s)[len - 1] == '\n')
+		len--;
+	if (len > 0 && secret_peek(s)[len - 1] == '\r')
+		len--;
+	secret_truncate(s, len);
+	if (len == 0) {
+		*cause = xasprintf(_("--%s: %s is empty"), option,
+		    strcmp(path, "-") == 0 ? _("standard input") : path);
+		secret_free(&s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static const char privacy_notice[] = N_(
+    "Exporting sends personal data (emails, names, phone numbers) outside "
+    "this system's compliance boundary, to the destination's servers. You "
+    "must make sure the destination meets your obligations (consent, "
+    "processing agreement, retention). You can remove the export or the "
+    "connection at any time to stop the transfer. Give --agree-privacy to "
+    "agree; nothing was saved.");
+
+enum exit_status
+cmd_connection_add(struct cli_ctx *ctx)
+{
+	struct workspace	*ws = NULL;
+	const struct ws_member	*me;
+	const struct conn_type	*type;
+	const struct conn_input	*in;
+	struct connection	*c = NULL;
+	struct connection_list	 list = { NULL, 0 };
+	struct keyring_set	 set = { NULL, NULL, 0 };
+	struct record		*rec = NULL;
+	struct secret		*values[6] = { NULL };
+	unsigned char		 store[RECORD_STOREBYTES];
+	char			 now[UTIL_RFC3339_LEN];
+	char			*cause = NULL, *path = NULL, *who = NULL;
+	const char		*name = cli_opt(ctx, "name");
+	size_t			 i, nstdin = 0;
+	enum sec_status		 sst;
+	enum exit_status	 rc = EXIT_OK;
+
+	type = conn_type_find(cli_opt(ctx, "type"));
+	for (i = 0; typed_options[i] != NULL; i++) {
+		if (cli_opt(ctx, typed_options[i]) != NULL &&
+		    conn_input_find(type, typed_options[i]) == NULL) {
+			cli_error(_("--%s does not apply to %s connections"),
+			    typed_options[i], type->label);
+			return EXIT_USAGE;
+		}
+	}
+	for (in = type->inputs; in->option != NULL; in++) {
+		if (in->required && cli_opt(ctx, in->option) == NULL) {
+			cli_error(_("a %s connection needs --%s"), type->label,
+			    in->option);
+			return EXIT_USAGE;
+		}
+		if (in->secret && cli_opt(ctx, in->option) != NULL &&
+		    strcmp(cli_opt(ctx, in->option), "-") == 0)
+			nstdin++;
+	}
+	if (nstdin > 1) {
+		cli_error(_("only one secret can come from standard input"));
+		return EXIT_USAGE;
+	}
+	if (!cli_flag(ctx, "agree-privacy")) {
+		cli_error("%s", _(privacy_notice));
+		return EXIT_USAGE;
+	}
+	if (connection_name_valid(name, &cause) == -1) {
+		cli_error(_("--name \"%s\": %s"), name, cause);
+		free(cause);
+		return EXIT_CONFIG;
+	}
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can add connections; you (%s) "
+		    "are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	/* Read the secrets before taking the lock: stdin may be slow. */
+	for (i = 0, in = type->inputs; in->option != NULL; in++, i++) {
+		if (!in->secret || cli_opt(ctx, in->option) == NULL)
+			continue;
+		if (read_secret_file(cli_opt(ctx, in->option), in->option,
+		    &values[i], &cause) == -1) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+	}
+	if (workspace_lock(ws, &cause) == -1 ||
+	    workspace_current_member(ws, &me, &cause) == -1 ||
+	    connection_list_load(ws, &list, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (connection_list_find(&list, name) != NULL) {
+		cli_error(_("a connection named \"%s\" already exists; choose "
+		    "another name"), name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	who = xstrdup(me->user);
+	util_rfc3339(time(NULL), now);
+	c = xcalloc(1, sizeof *c);
+	c->id = connection_new_id();
+	c->name = xstrdup(name);
+	c->type = xstrdup(type->id);
+	c->contributors = cli_flag(ctx, "contributors");
+	c->export_user = cli_flag(ctx, "export-user") ? xstrdup(who) : NULL;
+	c->created_by = xstrdup(who);
+	c->created_at = xstrdup(now);
+	c->privacy_agreed_by = xstrdup(who);
+	c->privacy_agreed_at = xstrdup(now);
+	c->settings = cJSON_CreateObject();
+	c->secrets = xcalloc(sizeof type->inputs / sizeof type->inputs[0],
+	    sizeof *c->secrets);
+	for (in = type->inputs; in->option != NULL; in++) {
+		if (in->secret && cli_opt(ctx, in->option) != NULL)
+			c->secrets[c->nsecrets++] = xstrdup(in->key);
+		else if (cli_opt(ctx, in->option) != NULL)
+			cJSON_AddStringToObject(c->settings, in->key,
+			    cli_opt(ctx, in->option));
+	}
+
+	record_store_from_hex(workspace_id(ws), store);
+	sst = keyring_recipients(ws, keyring_policy(c), keyring_export(c),
+	    &set, &cause);
+	if (sst == SEC_OK)
+		sst = record_create(store, c->id, keyring_policy(c),
+		    keyring_export(c), set.r, set.n, &rec, &cause);
+	for (i = 0, in = type->inputs; sst == SEC_OK && in->option != NULL;
+	    in++, i++)
+		if (values[i] != NULL)
+			sst = record_set(rec, in->key, values[i], &cause);
+	path = connection_secrets_path(ws, c->id);
+	if (sst == SEC_OK)
+		sst = record_save(rec, path, workspace_file_mode(ws),
+		    workspace_gid(ws), &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
+	}
+	if (connection_save(ws, c, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		unlink(path);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"), c->name,
+	    type->label, c->contributors ? _("administrators and "
+	    "contributors") : _("administrators only"));
+	printf(_("Its credentials are stored encrypted; the destination has "
+	    "not tested them yet (that comes in a later version).\n"));
+out:
+	for (i = 0; i < sizeof values / sizeof values[0]; i++)
+		secret_free(&values[i]);
+	record_free(&rec);
+	keyring_set_free(&set);
+	connection_list_free(&list);
+	connection_free(&c);
+	free(path);
+	free(who);
+	workspace_free(&ws);
+	return rc;
+}
+
+/* Contributors see only the connections open to them. */
+static int
+visible(const struct ws_member *me, const struct connection *c)
+{
+	return me->role == WS_ROLE_ADMIN || c->contributors;
+}
+
+enum exit_status
+cmd_connection_list(struct cli_ctx *ctx)
+{
+	struct workspace	*ws;
+	const struct ws_member	*me;
+	struct connection_list	 l;
+	struct connection	*c;
+	cJSON			*arr;
+	char			*cause = NULL;
+	size_t			 i;
+	enum exit_status	 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		workspace_free(&ws);
+		return EXIT_CONFIG;
+	}
+	if (ctx->json) {
+		arr = cJSON_CreateArray();
+		for (i = 0; i < l.n; i++)
+			if (visible(me, l.items[i]))
+				cJSON_AddItemToArray(arr,
+				    connection_to_json(l.items[i]));
+		cli_print_json(arr);
+	} else {
+		/* TRANSLATORS: column headings of 'connection list'. */
+		printf("%-24s %-11s %-15s %-12s %s\n", _("NAME"), _("TYPE"),
+		    _("USABLE BY"), _("EXPORT USER"), _("CREATED"));
+		for (i = 0; i < l.n; i++) {
+			c = l.items[i];
+			if (!visible(me, c))
+				continue;
+			printf("%-24s %-11s %-15s %-12s %s %s\n", c->name,
+			    c->type, connection_usable_by(c),
+			    c->export_user != NULL ? c->export_user : "-",
+			    c->created_at, c->created_by);
+		}
+	}
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return EXIT_OK;
+}
+
+enum exit_status
+cmd_connection_show(struct cli_ctx *ctx)
+{
+	struct workspace	*ws;
+	const struct ws_member	*me;
+	struct connection_list	 l = { NULL, 0 };
+	struct connection	*c;
+	struct identity		*id = NULL;
+	struct record		*rec = NULL;
+	unsigned char		 store[RECORD_STOREBYTES];
+	cJSON			*o, *item, *fields;
+	char			*cause = NULL, *path = NULL, *text = NULL;
+	char			*mask;
+	size_t			 i, len;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = connection_list_find(&l, ctx->args[0]);
+	if (c == NULL) {
+		cli_error(_("there is no connection named \"%s\" (see "
+		    "'segsync connection list')"), ctx->args[0]);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	path = connection_secrets_path(ws, c->id);
+	if (cli_flag(ctx, "unlock")) {
+		/* The cryptography decides here, not the role. */
+		record_store_from_hex(workspace_id(ws), store);
+		sst = keyring_unlock(ws, me, ctx->key_file,
+		    ctx->passphrase_file, &id, &cause);
+		if (sst == SEC_OK)
+			sst = record_load(path, store, c->id, id, &rec, &cause);
+		if (sst == SEC_EDENIED && id != NULL) {
+			/* Name the connection as people know it. */
+			free(cause);
+			cause = xasprintf(c->contributors ?
+			    _("you are not allowed to use the connection "
+			    "\"%s\": its key was not sealed for you (an "
+			    "administrator re-adds you with 'segsync member "
+			    "add')") :
+			    _("you are not allowed to use the connection "
+			    "\"%s\": it is open to administrators only"),
+			    c->name);
+		}
+		if (sst != SEC_OK) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = (enum exit_status)secstatus_exit(sst);
+			goto out;
+		}
+	} else if (!visible(me, c)) {
+		cli_error(_("the connection \"%s\" is open to administrators "
+		    "only"), c->name);
+		rc = EXIT_AUTH;
+		goto out;
+	} else if (fileio_read(path, RECORD_MAX_FILE, 1, &text, &len,
+	    &cause) == -1 || (sst = record_parse(text, len, path, &rec,
+	    &cause)) != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	o = connection_to_json(c);
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddItemToObject(o, "settings", cJSON_Duplicate(c->settings, 1));
+	fields = cJSON_AddArrayToObject(o, "secrets");
+	for (i = 0; i < record_field_count(rec); i++) {
+		item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "name",
+		    record_field_name(rec, i));
+		if (id != NULL) {
+			mask = secret_mask(record_get(rec,
+			    record_field_name(rec, i)));
+			cJSON_AddStringToObject(item, "masked", mask);
+			free(mask);
+		}
+		cJSON_AddItemToArray(fields, item);
+	}
+	item = cJSON_AddArrayToObject(o, "encrypted_for");
+	for (i = 0; i < record_recipient_count(rec); i++)
+		cJSON_AddItemToArray(item, cJSON_CreateString(
+		    record_recipient_id(rec, i)));
+	if (ctx->json) {
+		cli_print_json(o);
+		goto out;
+	}
+	printf(_("Name:           %s\n"), c->name);
+	printf(_("Type:           %s\n"), conn_type_label(c->type));
+	printf(_("Usable by:      %s\n"), c->contributors ?
+	    _("administrators and contributors") : _("administrators only"));
+	printf(_("Export user:    %s\n"), c->export_user != NULL ?
+	    c->export_user : _("none"));
+	printf(_("Created:        %s by %s\n"), c->created_at, c->created_by);
+	printf(_("Privacy notice: agreed by %s on %s\n"),
+	    c->privacy_agreed_by, c->privacy_agreed_at);
+	cJSON_ArrayForEach(item, c->settings)
+		if (cJSON_IsString(item))
+			printf("%-15s %s\n", item->string, item->valuestring);
+	for (i = 0; i < record_field_count(rec); i++) {
+		if (id != NULL) {
+			mask = secret_mask(record_get(rec,
+			    record_field_name(rec, i)));
+			printf(_("%-15s %s (decrypted for you, shown masked)\n"),
+			    record_field_name(rec, i), mask);
+			free(mask);
+		} else
+			printf(_("%-15s stored encrypted\n"),
+			    record_field_name(rec, i));
+	}
+	printf(_("Encrypted for:  "));
+	for (i = 0; i < record_recipient_count(rec); i++)
+		printf("%s%s", i == 0 ? "" : ", ", record_recipient_id(rec, i));
+	putchar('\n');
+	cJSON_Delete(o);
+out:
+	record_free(&rec);
+	identity_free(&id);
+	free(text);
+	free(path);
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_connection_remove(struct cli_ctx *ctx)
+{
+	struct workspace	*ws;
+	const struct ws_member	*me;
+	struct connection_list	 l = { NULL, 0 };
+	struct connection	*c;
+	char			*cause = NULL;
+	enum exit_status	 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can remove connections; you "
+		    "(%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (workspace_lock(ws, &cause) == -1 ||
+	    connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	c = connection_list_find(&l, ctx->args[0]);
+	if (c == NULL) {
+		cli_error(_("there is no connection named \"%s\" (see "
+		    "'segsync connection list')"), ctx->args[0]);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (connection_remove_files(ws, c->id, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	printf(_("Removed the connection \"%s\" and its encrypted "
+	    "credentials: nothing more is sent through it.\n"), c->name);
+	printf(_("The credentials still work at the destination until you "
+	    "revoke them there.\n"));
+out:
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}

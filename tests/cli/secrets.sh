@@ -1,0 +1,251 @@
+# Secrets through the command line (issue 3): unlock sources and their
+# failures, passphrase change, key files, tampering, the contributor
+# policy across real Unix users, and a canary that must never leak.
+. "$top_srcdir/tests/cli/lib.sh"
+S=$SEGSYNC
+W=$TMPD/ws
+LOG=$TMPD/all-output.log
+IN=$TMPD/inputs			# where the canary is allowed to be
+mkdir -p "$IN"
+chmod 700 "$IN"
+
+CANARY=CANARY-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$CANARY" >"$IN/api.key"
+chmod 600 "$IN/api.key"
+
+# Run and keep every byte of output for the leak scan at the end.
+logrun() {
+	run "$@"
+	printf '%s\n%s\n' "$out" "$err" >>"$LOG"
+}
+
+# No terminal and no passphrase file: fail at once, create nothing.
+start=$(date +%s)
+logrun timeout 10 setsid "$S" -w "$TMPD/nokey" init
+is "$rc" 3 "init without a terminal or a passphrase file exits 3"
+like "$err" "--passphrase-file" "and names the options to use"
+[ $(($(date +%s) - start)) -lt 5 ]
+ok $? "and fails at once (under 5 s)"
+[ ! -e "$TMPD/nokey/workspace.json" ]
+ok $? "and creates no workspace"
+
+printf 'x\n' >"$TMPD/open.pp"
+chmod 644 "$TMPD/open.pp"
+logrun "$S" -w "$TMPD/open" init --passphrase-file "$TMPD/open.pp"
+is "$rc" 3 "a passphrase file readable by others is refused"
+like "$err" "too open" "like OpenSSH refuses private keys"
+
+logrun ws_init "$W"
+is "$rc" 0 "init with a passphrase file"
+PP=$TMPD/admin.pp
+
+# Connections: consent, type checks, secrets from files and stdin.
+logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
+    --api-key-file "$IN/api.key" --endpoint rest.fra-01.braze.eu
+is "$rc" 2 "no connection without --agree-privacy"
+like "$err" "personal data" "the privacy notice is shown"
+like "$err" "nothing was saved" "and nothing is saved"
+[ -z "$(ls "$W/connections")" ]
+ok $? "the connections folder is still empty"
+logrun "$S" -w "$W" connection add --type sendinblue --name X \
+    --agree-privacy --api-key-file "$IN/api.key" --endpoint h
+is "$rc" 2 "an option of another destination is a usage error"
+logrun "$S" -w "$W" connection add --type braze --name X --agree-privacy \
+    --api-key-file "$IN/api.key"
+is "$rc" 2 "a Braze connection needs --endpoint"
+: >"$IN/empty.key"
+logrun "$S" -w "$W" connection add --type sendinblue --name X \
+    --agree-privacy --api-key-file "$IN/empty.key"
+is "$rc" 4 "an empty API key file is refused"
+logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
+    --agree-privacy --api-key-file "$IN/api.key" \
+    --endpoint rest.fra-01.braze.eu
+is "$rc" 0 "a Braze connection is saved"
+logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
+    --agree-privacy --api-key-file "$IN/api.key" --endpoint x
+is "$rc" 4 "a second connection with the same name is refused"
+logrun "$S" -w "$W" connection add --type sendinblue --name Brevo \
+    --agree-privacy --contributors --export-user --api-key-file - \
+    <"$IN/api.key"
+# (run redirects stdin from /dev/null, so call it directly here)
+"$S" -w "$W" connection add --type sendinblue --name Brevo \
+    --agree-privacy --contributors --export-user --api-key-file - \
+    <"$IN/api.key" >>"$LOG" 2>&1
+ok $? "a Sendinblue connection is saved with the key from standard input"
+is "$(mode_of "$W/connections/$(ls "$W/connections" | grep -m1 secrets)")" \
+    600 "secret records are 0600"
+
+logrun "$S" -w "$W" connection list --json
+is "$rc" 0 "connection list --json"
+for key in '"name"' '"type"' '"usable_by"' '"export_user"' '"created_by"' \
+    '"created_at"'; do
+	like "$out" "$key" "connection list --json has $key"
+done
+unlike "$out" "masked" "connection list --json carries no secret, not even masked"
+logrun "$S" -w "$W" connection show "Braze EU"
+like "$out" "api_key" "show names the secret field"
+like "$out" "stored encrypted" "without decrypting it"
+
+logrun "$S" -w "$W" connection show "Braze EU" --unlock \
+    --passphrase-file "$PP"
+is "$rc" 0 "show --unlock decrypts with the passphrase file"
+tail4=$(printf '%s' "$CANARY" | tail -c 4)
+like "$out" "••••••••$tail4" "and shows the key masked (last 4 at most)"
+
+# A wrong passphrase: status 3, a clear message, nothing written.
+mkpass "$TMPD/wrong.pp" "not the passphrase"
+snap() { (cd "$W" && find . -type f -exec sha256sum {} + | sort); }
+snap >"$TMPD/snap1"
+logrun "$S" -w "$W" connection show "Braze EU" --unlock \
+    --passphrase-file "$TMPD/wrong.pp"
+is "$rc" 3 "a wrong passphrase exits 3"
+like "$err" "wrong passphrase for $W/identities/$(id -un).identity (or the file is damaged)" \
+    "with the message naming the identity file"
+is "$out" "" "and prints nothing on standard output"
+snap >"$TMPD/snap2"
+cmp -s "$TMPD/snap1" "$TMPD/snap2"
+ok $? "and changes no file in the workspace"
+
+# Unlocking without a terminal and without a key source fails fast.
+start=$(date +%s)
+logrun timeout 10 setsid "$S" -w "$W" connection show "Braze EU" --unlock
+is "$rc" 3 "unlocking without a terminal or key source exits 3"
+[ $(($(date +%s) - start)) -lt 5 ]
+ok $? "at once"
+
+# Passphrase change: only the identity file changes.
+mkpass "$TMPD/new.pp" "a brand new passphrase"
+(cd "$W/connections" && sha256sum ./*.secrets) >"$TMPD/rec1"
+idsum=$(sha256sum <"$W/identities/$(id -un).identity")
+logrun "$S" -w "$W" key passphrase --passphrase-file "$PP" \
+    --new-passphrase-file "$TMPD/new.pp"
+is "$rc" 0 "key passphrase"
+(cd "$W/connections" && sha256sum ./*.secrets) >"$TMPD/rec2"
+cmp -s "$TMPD/rec1" "$TMPD/rec2"
+ok $? "every connection record is byte-identical"
+[ "$idsum" != "$(sha256sum <"$W/identities/$(id -un).identity")" ]
+ok $? "the identity file changed"
+logrun "$S" -w "$W" connection show "Braze EU" --unlock --passphrase-file "$PP"
+is "$rc" 3 "the old passphrase no longer unlocks"
+logrun "$S" -w "$W" connection show "Braze EU" --unlock \
+    --passphrase-file "$TMPD/new.pp"
+is "$rc" 0 "the new one does"
+PP=$TMPD/new.pp
+
+# Key files for unattended runs.
+logrun "$S" -w "$W" key add-file "$IN/cron.key" --passphrase-file "$PP"
+is "$rc" 0 "key add-file"
+is "$(mode_of "$IN/cron.key")" 600 "the key file is 0600"
+like "$out" "Brevo" "it can open the connection that has an export user"
+logrun "$S" -w "$W" connection show Brevo --unlock --key-file "$IN/cron.key"
+is "$rc" 0 "the key file opens a connection with an export user"
+SEGSYNC_KEY_FILE=$IN/cron.key logrun "$S" -w "$W" connection show Brevo --unlock
+is "$rc" 0 "SEGSYNC_KEY_FILE works too"
+logrun "$S" -w "$W" connection show "Braze EU" --unlock --key-file "$IN/cron.key"
+is "$rc" 3 "but not one without an export user"
+chmod 644 "$IN/cron.key"
+logrun "$S" -w "$W" connection show Brevo --unlock --key-file "$IN/cron.key"
+is "$rc" 3 "a key file readable by others is refused"
+like "$err" "too open" "with OpenSSH's words"
+chmod 600 "$IN/cron.key"
+ln -s "$IN/cron.key" "$IN/link.key"
+logrun "$S" -w "$W" connection show Brevo --unlock --key-file "$IN/link.key"
+is "$rc" 3 "a key file that is a symbolic link is refused"
+logrun "$S" -w "$W" key add-file "$IN/cron.key" --name other
+is "$rc" 4 "key add-file never overwrites a file"
+
+# Tampering: the file is rejected by name, nothing decrypts.
+rec=$(ls "$W/connections"/*.secrets | head -1)
+cp "$rec" "$TMPD/rec.bak"
+sed 's/^gen 1$/gen 2/' "$TMPD/rec.bak" >"$rec"
+name=$(cd "$W/connections" && grep -l "\"id\":.*\"$(basename "$rec" .secrets)\"" ./*.json |
+    xargs cat | sed -n 's/.*"name":[[:space:]]*"\([^"]*\)".*/\1/p')
+logrun "$S" -w "$W" connection show "$name" --unlock --passphrase-file "$PP"
+is "$rc" 4 "an altered record is rejected (status 4)"
+like "$err" "$rec" "naming the file"
+unlike "$out" "••••" "and nothing is decrypted"
+cp "$TMPD/rec.bak" "$rec"
+other=$(ls "$W/connections"/*.secrets | grep -v "$rec" | head -1)
+cp "$other" "$TMPD/other.bak"
+cp "$rec" "$other"
+logrun "$S" -w "$W" connection list --json
+bname=$(cd "$W/connections" && grep -l "\"id\":.*\"$(basename "$other" .secrets)\"" ./*.json |
+    xargs cat | sed -n 's/.*"name":[[:space:]]*"\([^"]*\)".*/\1/p')
+logrun "$S" -w "$W" connection show "$bname" --unlock --passphrase-file "$PP"
+is "$rc" 4 "a record copied over another connection's is rejected"
+cp "$TMPD/other.bak" "$other"
+
+# The canary never reaches argv or the environment: read them while
+# 'connection add' waits for the key on standard input.
+mkfifo "$TMPD/fifo"
+"$S" -w "$W" connection add --type sendinblue --name Waiting --agree-privacy \
+    --api-key-file - <"$TMPD/fifo" >>"$LOG" 2>&1 &
+pid=$!
+exec 7>"$TMPD/fifo"
+sleep 0.3
+tr '\0' ' ' <"/proc/$pid/cmdline" >"$TMPD/cmdline" 2>/dev/null
+cat "/proc/$pid/environ" >"$TMPD/environ" 2>/dev/null
+grep -q -- "--api-key-file -" "$TMPD/cmdline"
+ok $? "the waiting process's command line was read"
+cat "$IN/api.key" >&7
+exec 7>&-
+wait "$pid"
+ok $? "the connection is saved once the key arrives"
+
+# Real, distinct users: the policy holds by cryptography.
+if can_make_users; then
+	G=sgg$$
+	U=sgt$$c
+	SW=$TMPD/shared
+	chmod 755 "$TMPD"
+	mkgroup "$G" && mkuser "$U" "$G"
+	ws_init "$SW" --group "$G" >>"$LOG" 2>&1
+	"$S" -w "$SW" connection add --type braze --name Admins --agree-privacy \
+	    --api-key-file "$IN/api.key" --endpoint e >>"$LOG" 2>&1
+	"$S" -w "$SW" connection add --type sendinblue --name Shared \
+	    --agree-privacy --contributors --api-key-file "$IN/api.key" \
+	    >>"$LOG" 2>&1
+	mkpass "$TMPD/u.pp" "contributor passphrase"
+	chown "$U" "$TMPD/u.pp"
+	as "$U" "$S" -w "$SW" identity new --kdf interactive \
+	    --passphrase-file "$TMPD/u.pp" >>"$LOG" 2>&1
+	logrun "$S" -w "$SW" member add "$U" --role contributor \
+	    --passphrase-file "$TMPD/admin.pp"
+	is "$rc" 0 "the administrator adds a contributor"
+	like "$out" "\"Shared\"" "whose key is sealed into the contributors' connection"
+	unlike "$out" "\"Admins\"" "and not into the administrators' one"
+	for f in "$SW"/connections/*; do chmod 644 "$f"; done
+	logrun as "$U" "$S" -w "$SW" connection show Admins --unlock \
+	    --passphrase-file "$TMPD/u.pp"
+	is "$rc" 3 "a contributor cannot decrypt an administrators-only connection"
+	like "$err" "not allowed to use the connection \"Admins\"" \
+	    "even though the file mode lets them read it"
+	logrun as "$U" "$S" -w "$SW" connection show Shared --unlock \
+	    --passphrase-file "$TMPD/u.pp"
+	is "$rc" 0 "the contributor decrypts the contributors' connection"
+	logrun as "$U" "$S" -w "$SW" connection list
+	unlike "$out" "Admins" "and does not see the administrators' one listed"
+	gen1=$(cat "$SW"/connections/*.secrets | grep -c '^gen 1$')
+	logrun "$S" -w "$SW" member remove "$U" --passphrase-file "$TMPD/admin.pp"
+	is "$rc" 0 "the contributor is removed"
+	like "$out" "rotate" "and the administrator is told to rotate the keys"
+	gen2=$(cat "$SW"/connections/*.secrets | grep -c '^gen 1$')
+	is "$gen2" $((gen1 - 1)) "the connection they could use was re-keyed"
+	logrun as "$U" "$S" -w "$SW" connection show Shared --unlock \
+	    --passphrase-file "$TMPD/u.pp"
+	is "$rc" 3 "the removed contributor can no longer decrypt it"
+else
+	skip "multi-user policy tests need root"
+fi
+
+# The leak scan: the canary in plain, hex or base64, anywhere but inputs.
+hex=$(printf '%s' "$CANARY" | od -An -tx1 | tr -d ' \n')
+b64=$(printf '%s' "$CANARY" | base64 | tr -d '\n=')
+b64u=$(printf '%s' "$CANARY" | base64 | tr -d '\n=' | tr '+/' '-_')
+found=""
+for pat in "$CANARY" "$hex" "$b64" "$b64u"; do
+	hits=$(grep -rlF -- "$pat" "$TMPD" 2>/dev/null | grep -v "^$IN/")
+	[ -z "$hits" ] || found="$found $hits"
+done
+is "$found" "" "the canary appears in no file, output, argv or environment"
+done_testing
