@@ -303,14 +303,18 @@ main(void)
 		t0 = time(NULL);
 		pid = fork();
 		if (pid == 0) {
+			char	*msg;
+
 			close(p[0]);
 			setsid();	/* no controlling terminal */
 			alarm(5);
 			cause = xstrdup("");
 			st = passphrase_read_tty(-1, "Passphrase: ", &s,
 			    &cause);
-			(void)!write(p[1], st == SEC_ENOKEY ? "Y" : "N", 1);
-			(void)!write(p[1], cause, strlen(cause));
+			/* One write, so the parent's one read gets it all. */
+			msg = xasprintf("%c%s", st == SEC_ENOKEY ? 'Y' : 'N',
+			    cause);
+			(void)!write(p[1], msg, strlen(msg));
 			_exit(0);
 		}
 		close(p[1]);
