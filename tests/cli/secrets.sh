@@ -187,6 +187,12 @@ tr '\0' ' ' <"/proc/$pid/cmdline" >"$TMPD/cmdline" 2>/dev/null
 cat "/proc/$pid/environ" >"$TMPD/environ" 2>/dev/null
 grep -q -- "--api-key-file -" "$TMPD/cmdline"
 ok $? "the waiting process's command line was read"
+core=$(awk '/^Max core file size/ { print $5 }' "/proc/$pid/limits")
+is "$core" 0 "it runs with core dumps off (RLIMIT_CORE 0)"
+if [ "$(id -u)" -ne 0 ]; then
+	# Not dumpable: its /proc files belong to root, not to us.
+	is "$(stat -c %u "/proc/$pid/status")" 0 "it is not dumpable"
+fi
 cat "$IN/api.key" >&7
 exec 7>&-
 wait "$pid"
@@ -225,6 +231,24 @@ if can_make_users; then
 	is "$rc" 0 "the contributor decrypts the contributors' connection"
 	logrun as "$U" "$S" -w "$SW" connection list
 	unlike "$out" "Admins" "and does not see the administrators' one listed"
+	# A process of another user, waiting for a passphrase, is not
+	# dumpable: its /proc files belong to root instead of to that user.
+	mkuser "${U}d" "$G"
+	mkfifo "$TMPD/fifo2"
+	# (setpriv directly, not the shell function: $! must be segsync)
+	setpriv --reuid="${U}d" --regid="$(id -g "${U}d")" --init-groups \
+	    "$S" -w "$SW" identity new --kdf interactive \
+	    --passphrase-file - <"$TMPD/fifo2" >>"$LOG" 2>&1 &
+	pid=$!
+	exec 8>"$TMPD/fifo2"
+	sleep 0.3
+	is "$(stat -c %U "/proc/$pid/status")" root \
+	    "a segsync process is not dumpable (its /proc files are root's)"
+	is "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" \
+	    "$(id -u "${U}d")" "although it runs as its user"
+	echo "waiting user passphrase" >&8
+	exec 8>&-
+	wait "$pid"
 	gen1=$(cat "$SW"/connections/*.secrets | grep -c '^gen 1$')
 	logrun "$S" -w "$SW" member remove "$U" --passphrase-file "$TMPD/admin.pp"
 	is "$rc" 0 "the contributor is removed"
