@@ -347,6 +347,8 @@ class Braze(Dest):
         return self.error(429, "Rate Limited", "rate limited")
 
     def fault(self, status):
+        if status == 202:   # the old maintenance answer: accepted, queued
+            return Reply(202, {"message": "queued"}, reason="injected fault")
         return self.error(status, "Internal Server Error" if status == 500
                           else "Service Unavailable", "injected fault")
 
