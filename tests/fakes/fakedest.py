@@ -1170,6 +1170,7 @@ class Snapchat(Dest):
         self.families = {}
         self.tok_seq = 0
         self.api_requests = 0
+        self.cur_req = None
         self.segments = {}
         for s in c.get("segments", []):
             self.add_segment(s)
@@ -1216,6 +1217,7 @@ class Snapchat(Dest):
             .hexdigest()[:24])
 
     def rid(self, req):
+        req = req or self.cur_req
         return "fake%08x" % (req.n if req else 0)
 
     def error(self, status, message, reason=None, error_code=None, req=None):
@@ -1232,6 +1234,7 @@ class Snapchat(Dest):
                      reason=err + ": " + desc)
 
     def route(self, req):
+        self.cur_req = req   # for request_id in errors made without req
         p, m = req.path, req.method
         parts = p.strip("/").split("/")
         if p == "/login/oauth2/access_token":
@@ -1296,16 +1299,18 @@ class Snapchat(Dest):
     def authenticate(self, req, route):
         c = self.cfg
         self.api_requests += 1
+        # Each revocation happens once, when request N+1 arrives: tokens
+        # issued afterwards (by a refresh, or a new authorization) work.
         ra = c.get("revoke_all_after")
         rac = c.get("revoke_access_after")
-        if ra is not None and self.api_requests > int(ra):
+        if ra is not None and self.api_requests == int(ra) + 1:
             for a in self.access.values():
                 a["revoked"] = True
             for fam, f in self.families.items():
                 if not f["revoked"]:
                     f["revoked"] = True
                     self.counts["families_revoked"] += 1
-        elif rac is not None and self.api_requests > int(rac):
+        if rac is not None and self.api_requests == int(rac) + 1:
             for a in self.access.values():
                 a["revoked"] = True
         auth = req.headers.get("Authorization") or ""
@@ -1474,6 +1479,7 @@ class Snapchat(Dest):
             return self.error(403, "Caller does not have permission",
                               "unknown ad account", "E3002", req)
         limit = req.q("limit")
+        explicit = limit is not None
         if limit is not None:
             try:
                 limit = int(limit)
@@ -1494,8 +1500,9 @@ class Snapchat(Dest):
         extra = {}
         if cursor + limit < len(segs):
             extra["paging"] = {"next_link": "%s/v1/adaccounts/%s/segments?"
-                               "limit=%d&cursor=%d" % (
-                                   self.srv.base_url_for(req), acct, limit,
+                               "%scursor=%d" % (
+                                   self.srv.base_url_for(req), acct,
+                                   "limit=%d&" % limit if explicit else "",
                                    cursor + limit)}
         else:
             extra["paging"] = {}
@@ -2011,7 +2018,9 @@ def control(srv, method, path, headers, body):
                     e = json.loads(line)
                 except ValueError:
                     continue
-                if e.get("n", 0) > since:
+                if e.get("reset"):
+                    out = []     # numbering restarts after a reset
+                elif e.get("n", 0) > since:
                     out.append(e)
         return Reply(200, {"requests": out})
     if p == "/__fake/config" and method == "POST":
@@ -2034,6 +2043,7 @@ def control(srv, method, path, headers, body):
             return Reply(200, copy.deepcopy(srv.cfg))
     if p == "/__fake/reset" and method == "POST":
         with srv.lock:
+            srv.record({"reset": True, "t": round(now(), 4)})
             if (qs.get("config") or ["0"])[0] == "1":
                 srv.cfg.clear()
                 srv.cfg.update(copy.deepcopy(srv.initial_cfg))

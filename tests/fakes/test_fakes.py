@@ -553,6 +553,38 @@ def test_snapchat():
     ok(st == 200 and len(b["segments"]) == 1 and "next_link" not in
        b.get("paging", {}), "snap: list the ad account's segments", b)
 
+    # segment create, paging with next_link (fresh state and token)
+    f.ctl("/__fake/reset", {})
+    st, h, b = token(grant_type="refresh_token", refresh_token="rt0")
+    B = {"Authorization": "Bearer " + b["access_token"]}
+    J = dict(B, **{"Content-Type": "application/json"})
+    for i in range(3):
+        st, h, b = f.request("POST", "/v1/adaccounts/adacct-1/segments",
+                             {"segments": [{"name": "S%d" % i,
+                                            "source_type": "FIRST_PARTY",
+                                            "retention_in_days": 180,
+                                            "ad_account_id": "adacct-1"}]},
+                             J)
+    ok(st == 200 and b["segments"][0]["segment"]["status"] == "PENDING" and
+       b["segments"][0]["segment"]["id"].isdigit(),
+       "snap: create segment -> envelope, numeric string id", b)
+    st, h, b = f.request("POST", "/v1/adaccounts/adacct-1/segments",
+                         {"segments": [{"name": "no source"}]}, J)
+    is_(st, 400, "snap: create segment without source_type -> 400")
+    f.ctl("/__fake/config", {"snapchat": {"segments_page_size": 2}})
+    names, path = [], "/v1/adaccounts/adacct-1/segments"
+    while path:
+        st, h, b = f.request("GET", path, headers=B)
+        names += [x["segment"]["name"] for x in b["segments"]]
+        nl = b.get("paging", {}).get("next_link")
+        path = urllib.parse.urlsplit(nl)._replace(scheme="", netloc="") \
+            .geturl() if nl else None
+    is_(names, ["Sams", "S0", "S1", "S2"],
+        "snap: follow paging.next_link through every segment")
+    st, h, b = f.request("GET", "/v1/adaccounts/adacct-1/segments?limit=10",
+                         headers=B)
+    is_(st, 400, "snap: segments limit below 50 -> 400")
+
     # rate limit: 15/5s per token, no headers
     f.ctl("/__fake/reset", {})
     st, h, b = token(grant_type="refresh_token", refresh_token="rt0")
@@ -569,6 +601,71 @@ def test_snapchat():
        % n429)
     is_(f.ctl("/__fake/stats")["over_limit"], n429,
         "snap: over-limit arrivals counted")
+    f.stop()
+
+
+def test_snapchat_more():
+    cfg = {"snapchat": {"access_tokens": ["static-at"],
+                        "refresh_tokens": ["rt0"], "codes": [],
+                        "revoke_access_after": 2}}
+    f = Fake("snapchat", config=cfg)
+    S = {"Authorization": "Bearer static-at"}
+    sts = [f.request("GET", "/v1/me", headers=S)[0] for _ in range(3)]
+    is_(sts, [200, 200, 401], "snap: revoke_access_after 2 -> 401 on the "
+        "3rd request")
+    st, h, b = f.request("POST", "/login/oauth2/access_token",
+                         urllib.parse.urlencode({
+                             "grant_type": "refresh_token",
+                             "refresh_token": "rt0",
+                             "client_id": "snap-client",
+                             "client_secret": "snap-secret"}),
+                         {"Content-Type":
+                          "application/x-www-form-urlencoded"})
+    st, h, b = f.request("GET", "/v1/me", headers={
+        "Authorization": "Bearer " + b["access_token"]})
+    is_(st, 200, "snap: a refresh after the revocation recovers")
+    st, h, b = f.request(
+        "GET", "/login/oauth2/authorize?client_id=snap-client&"
+        "response_type=code&scope=snapchat-marketing-api&state=xyz&"
+        "redirect_uri=" + urllib.parse.quote("http://127.0.0.1/callback",
+                                             safe=""))
+    loc = urllib.parse.urlsplit(h.get("location", ""))
+    q = urllib.parse.parse_qs(loc.query)
+    ok(st == 302 and q.get("state") == ["xyz"] and q.get("code"),
+       "snap: authorize redirects with a code and the state", h)
+    st, h, b = f.request("POST", "/login/oauth2/access_token",
+                         urllib.parse.urlencode({
+                             "grant_type": "authorization_code",
+                             "code": q["code"][0],
+                             "redirect_uri": "http://127.0.0.1/callback",
+                             "client_id": "snap-client",
+                             "client_secret": "snap-secret"}),
+                         {"Content-Type":
+                          "application/x-www-form-urlencoded"})
+    is_(st, 200, "snap: the authorize code exchanges for tokens")
+    f.stop()
+
+
+def test_brevo_timed():
+    f = Fake("brevo", "--set", "brevo.process.queued_seconds=0.3",
+             "--set", "brevo.process.in_process_seconds=0.3")
+    K = {"api-key": "brevo-key"}
+    st, h, b = f.request("POST", "/v3/contacts/import",
+                         {"jsonBody": [{"email": "t@example.com"}],
+                          "listIds": [2]}, K)
+    pid = b["processId"]
+    seq = [f.request("GET", "/v3/processes/%d" % pid, headers=K)[2]
+           ["status"]]
+    time.sleep(0.4)
+    seq.append(f.request("GET", "/v3/processes/%d" % pid, headers=K)[2]
+               ["status"])
+    time.sleep(0.35)
+    st = f.ctl("/__fake/state")
+    seq.append(st["processes"][str(pid)]["status"])
+    is_(seq, ["queued", "in_process", "completed"],
+        "brevo: time-driven process life cycle")
+    ok("t@example.com" in st["contacts"],
+       "brevo: time-driven import applied on completion")
     f.stop()
 
 
@@ -610,6 +707,11 @@ def test_faults():
     ok(len(reqs) == stats["requests_total"] and
        sum(1 for r in reqs if r.get("fault") == "drop") == 2,
        "faults: request log records every request and its fault")
+    f.ctl("/__fake/config", {"faults": {"fail_every": 1,
+                                        "fail_status": 202}})
+    st, h, b = f.request("POST", "/users/track", body, H)
+    is_((st, b), (202, {"message": "queued"}),
+        "faults: --fail-status 202 gives the maintenance 'queued' answer")
     f.stop()
     # drop after applying: state changes, reply lost
     f = Fake("braze", "--drop-every", "1", "--drop-mode", "after",
@@ -659,7 +761,8 @@ def test_cli():
 
 
 def main():
-    for t in (test_braze, test_brevo, test_snapchat, test_faults, test_cli):
+    for t in (test_braze, test_brevo, test_snapchat, test_snapchat_more,
+              test_brevo_timed, test_faults, test_cli):
         try:
             t()
         except Exception:
