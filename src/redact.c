@@ -168,6 +168,65 @@ redact_json(struct rbuf *out, const char *s, size_t n)
 	}
 }
 
+/*
+ * Redact members of JSON carried inside a JSON string (an echo, an error
+ * quoting the request): there every quote is written \". The value ends
+ * at the next \" whose backslash is not itself escaped.
+ */
+static void
+redact_json_escaped(struct rbuf *out, const char *s, size_t n)
+{
+	size_t	i = 0, k, j, v;
+
+	while (i < n) {
+		if (i + 1 >= n || s[i] != '\\' || s[i + 1] != '"') {
+			rbuf_add(out, s + i, 1);
+			i++;
+			continue;
+		}
+		/* The key runs from i + 2 to the next \". */
+		for (k = i + 2; k + 1 < n; k++) {
+			if (s[k] == '\\' && s[k + 1] == '"')
+				break;
+		}
+		if (k + 1 >= n ||
+		    !redact_in(redact_field_names, s + i + 2, k - i - 2)) {
+			rbuf_add(out, s + i, 2);
+			i += 2;
+			continue;
+		}
+		j = k + 2;
+		while (j < n && redact_json_space(s[j]))
+			j++;
+		if (j >= n || s[j] != ':') {
+			rbuf_add(out, s + i, 2);
+			i += 2;
+			continue;
+		}
+		j++;
+		while (j < n && redact_json_space(s[j]))
+			j++;
+		rbuf_add(out, s + i, j - i);
+		if (j + 1 < n && s[j] == '\\' && s[j + 1] == '"') {
+			for (v = j + 2; v + 1 < n; v++) {
+				if (s[v] == '\\' && s[v + 1] == '"' &&
+				    s[v - 1] != '\\')
+					break;
+			}
+			rbuf_str(out, "\\\"" REDACT_MARK "\\\"");
+			i = v + 1 < n ? v + 2 : n;
+		} else {
+			v = j;
+			while (v < n && s[v] != ',' && s[v] != '}' &&
+			    s[v] != ']' && s[v] != '\\' &&
+			    !redact_json_space(s[v]))
+				v++;
+			rbuf_str(out, REDACT_MARK);
+			i = v;
+		}
+	}
+}
+
 /* One header line without its end of line. */
 static void
 redact_header_line(struct rbuf *out, const char *s, size_t n)
@@ -216,15 +275,19 @@ redact_headers(const char *buf, size_t len)
 char *
 redact_body(const char *buf, size_t len, size_t max)
 {
-	struct rbuf	 json = { NULL, 0, 0 }, out = { NULL, 0, 0 };
+	struct rbuf	 json = { NULL, 0, 0 }, esc = { NULL, 0, 0 };
+	struct rbuf	 out = { NULL, 0, 0 };
 	char		 note[64];
 	size_t		 i, cut;
 
 	rbuf_add(&json, "", 0);
+	rbuf_add(&esc, "", 0);
 	rbuf_add(&out, "", 0);
 	redact_json(&json, buf, len);
-	redact_form(&out, json.p, json.len);
+	redact_json_escaped(&esc, json.p, json.len);
+	redact_form(&out, esc.p, esc.len);
 	free(json.p);
+	free(esc.p);
 
 	for (i = 0; i < out.len; i++) {
 		if ((unsigned char)out.p[i] < 0x20 && out.p[i] != '\n' &&

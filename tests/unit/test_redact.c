@@ -76,6 +76,11 @@ main(void)
 	check_body("{\"api_key\":\"CANARY\",\"Authorization\":\"Bearer x\"}",
 	    1000, "{\"api_key\":\"[redacted]\",\"Authorization\":"
 	    "\"[redacted]\"}", "header names used as JSON fields");
+	check_body("{\"body\":\"{\\\"password\\\":\\\"x\\\\\\\"CANARY\\\","
+	    "\\\"code\\\":42}\"}", 1000,
+	    "{\"body\":\"{\\\"password\\\":\\\"[redacted]\\\","
+	    "\\\"code\\\":[redacted]}\"}",
+	    "JSON inside a JSON string (an echo)");
 	check_body("abcdefghij", 4, "abcd [... 6 more bytes]",
 	    "long bodies are cut");
 	check_body("a\001b\tc\n", 100, "a.b\tc\n", "control bytes shown as .");
