@@ -44,7 +44,7 @@ struct http_request {
 	unsigned		 attempts;	/* sends */
 	unsigned		 failures;	/* failed sends, not 429s */
 	unsigned		 throttled;	/* 429s */
-	int			 retrying;	/* next send repeats a failure */
+	int			 retrying;	/* next send is a retry */
 	int64_t			 throttle_wait_ms;
 
 	/* The current attempt. */
@@ -220,7 +220,10 @@ http_request_header(struct http_request *req, const char *line)
 void
 http_request_body(struct http_request *req, char *body, size_t len)
 {
-	free(req->body);
+	if (req->body != NULL) {
+		sodium_memzero(req->body, req->body_len);
+		free(req->body);
+	}
 	req->body = body;
 	req->body_len = len;
 }
@@ -318,9 +321,8 @@ http_url_parse(const char *url, char **hostp, long *portp, char **cause)
 		    CURLU_DEFAULT_PORT) == CURLUE_OK)
 			*portp = strtol(port, NULL, 10);
 	}
-	if (hostp != NULL) {
+	if (hostp != NULL)
 		*hostp = xstrdup(host);
-	}
 	rc = 0;
 out:
 	curl_free(scheme);

@@ -65,7 +65,7 @@ struct http_config {
 	long		 backoff_cap_ms;	/* 30 s */
 	unsigned	 max_throttled;		/* 429s per request; 50 */
 	long		 max_throttle_wait_ms;	/* per request; 15 min */
-	const char	*user_agent;		/* borrowed; "segsync/VERSION" */
+	const char	*user_agent;		/* borrowed; segsync/VER */
 	FILE		*debug;			/* borrowed; NULL: no log */
 	size_t		 debug_body_max;	/* bytes of body shown; 2048 */
 };

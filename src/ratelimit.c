@@ -17,7 +17,7 @@
 
 struct ratelimit {
 	struct ratelimit_config	cfg;
-	double			rate;		/* tokens per ms, 0 = no pacing */
+	double			rate;		/* tokens/ms; 0: no pacing */
 	double			cap;		/* bucket size */
 	double			tokens;
 	int64_t			last_ms;	/* last refill */
