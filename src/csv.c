@@ -32,7 +32,7 @@ struct csv_reader {
 	int			 eof;
 	int			 read_errno;
 	char			 delim;
-	unsigned char		 special[256];	/* bytes the fast path stops at */
+	unsigned char		 special[256];	/* fast path stops here */
 
 	unsigned long long	 line;		/* line of the next byte */
 	unsigned long long	 col;		/* characters before it */
@@ -244,8 +244,12 @@ again:
 				q = p;
 				while (q < end && !r->special[*q])
 					q++;
+				/* Stop at the cap: the slow path reports it. */
 				n = (size_t)(q - p);
-				if (n > 0 && raw + n <= CSV_RECORD_MAX) {
+				if (n > CSV_RECORD_MAX - raw)
+					n = CSV_RECORD_MAX - raw;
+				q = p + n;
+				if (n > 0) {
 					while (r->outlen + n + 2 > r->outcap)
 						csv_out_grow(r);
 					memcpy(r->out + r->outlen, p, n);
@@ -299,7 +303,8 @@ again:
 					need = 3;
 					hi = 0x8f;
 				} else
-					csv_error_at(r, CSV_ERR_UTF8, line, col);
+					csv_error_at(r, CSV_ERR_UTF8, line,
+					    col);
 				goto plain;
 			}
 			switch (st) {
@@ -450,10 +455,9 @@ csv_error_message(struct csv_reader *r)
 {
 	switch (r->err) {
 	case CSV_ERR_FIELDS:
-		return xasprintf(ngettext_(
-		    "%1$s, line %2$'llu: %3$zu field where the header has %4$zu",
-		    "%1$s, line %2$'llu: %3$zu fields where the header has %4$zu",
-		    r->nstarts), r->name, r->err_line, r->nstarts, r->nhdr);
+		return xasprintf(ngettext_("%1$s, line %2$'llu: %3$zu field "
+		    "where the header has %4$zu", "%1$s, line %2$'llu: %3$zu "
+		    "fields where the header has %4$zu", r->nstarts), r->name, r->err_line, r->nstarts, r->nhdr);
 	case CSV_ERR_QUOTE:
 		return xasprintf(_("%1$s, line %2$'llu, column %3$'llu: a "
 		    "quoted field is not closed before the end of the file"),
