@@ -78,11 +78,12 @@ fold(const char *in, char *out, size_t size)
 static void
 profile(FILE *f, uint64_t seed, uint64_t idx, char d, const char *eol)
 {
-	uint64_t	 s = seed * 0x100000001b3ULL ^ (idx * 0x9e3779b97f4a7c15ULL);
+	uint64_t	 s;
 	const char	*fn, *ln, *dom;
 	char		 a[64], b[64];
 	unsigned	 k;
 
+	s = seed * 0x100000001b3ULL ^ (idx * 0x9e3779b97f4a7c15ULL);
 	rng_next(&s);
 	fn = first_names[rng_below(&s, NELEM(first_names))];
 	ln = last_names[rng_below(&s, NELEM(last_names))];
@@ -187,7 +188,8 @@ main(int argc, char **argv)
 			if (*end != ':')
 				usage();
 			dupfrac = strtod(end + 1, NULL);
-		} else if (strcmp(argv[a], "--delimiter") == 0 && a + 1 < argc) {
+		} else if (strcmp(argv[a], "--delimiter") == 0 &&
+		    a + 1 < argc) {
 			a++;
 			if (strcmp(argv[a], "tab") == 0)
 				d = '\t';

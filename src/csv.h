@@ -84,7 +84,7 @@ struct csv_row {
 	const struct csv_field	*fields;
 	size_t			 nfields;
 	unsigned long long	 line;		/* physical line it starts on */
-	unsigned long long	 record;	/* 1 for the first data record */
+	unsigned long long	 record;	/* 1 for the first record */
 	enum csv_error		 error;
 	unsigned long long	 error_line;
 	unsigned long long	 error_column;

@@ -147,7 +147,8 @@ segments_cache_entry(const struct segment *seg, const char *name,
 	cJSON_AddNumberToObject(e, "members", (double)seg->members);
 	fields = cJSON_AddArrayToObject(e, "fields");
 	for (i = 0; i < seg->nfields; i++)
-		cJSON_AddItemToArray(fields, cJSON_CreateString(seg->fields[i]));
+		cJSON_AddItemToArray(fields,
+		    cJSON_CreateString(seg->fields[i]));
 	if (seg->error != NULL)
 		cJSON_AddStringToObject(e, "error", seg->error);
 	else

@@ -35,7 +35,7 @@ struct segment {
 	char			*file;		/* path: folder + file name */
 	char			**fields;	/* header names */
 	size_t			 nfields;
-	unsigned long long	 members;	/* records, malformed included */
+	unsigned long long	 members;	/* malformed included */
 	int			 usable;
 	char			*error;		/* why not usable, or NULL */
 };

@@ -76,7 +76,8 @@ test_roundtrip(void)
 	is_int(n, 4, "4 columns");
 	ok(n == 4 && strcmp(h[0], "segment") == 0 &&
 	    strcmp(h[1], "line") == 0 && strcmp(h[2], "identifier") == 0 &&
-	    strcmp(h[3], "reason") == 0, "header segment,line,identifier,reason");
+	    strcmp(h[3], "reason") == 0,
+	    "header is segment,line,identifier,reason");
 	for (i = 0; i < NRECS; i++) {
 		if (!is_int(csv_next(r, &row, &cause), CSV_OK, "row %zu", i))
 			break;

@@ -247,7 +247,8 @@ test_odd_names(void)
 	if (is_int(l->n, 2, "only .csv files, not folders") && l->n == 2) {
 		is_str(l->v[0].name, "", "\".csv\" is listed");
 		ok(!l->v[0].usable, "\".csv\" is unusable");
-		like(l->v[0].error, "gives the segment no name", "and says why");
+		like(l->v[0].error, "gives the segment no name",
+		    "and says why");
 		ok(!l->v[1].usable, "a non-UTF-8 name is unusable");
 		like(l->v[1].error, "is not UTF-8", "and says why");
 	}
