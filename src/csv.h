@@ -36,7 +36,9 @@
  * longer than CSV_RECORD_MAX. The first error met in a record is the one
  * reported. Line numbers are physical lines: the header starts on line 1
  * and a record's line is the one it starts on, even when quoted line
- * breaks make it span several.
+ * breaks make it span several. Numbers in messages use the locale's digit
+ * grouping (printf's ' flag): "line 1,204" in English, none in the C
+ * locale.
  *
  * Errors: functions returning int return 0 on success and -1 with *cause
  * set to a malloc'd sentence (caller frees).
