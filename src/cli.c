@@ -212,8 +212,11 @@ const struct cli_cmd cli_commands[] = {
 	{ "member", "remove", "USER", 1, 1, 0, no_opts,
 	  N_("remove a member"), NULL, cmd_member_remove },
 	{ NULL, "segments", NULL, 0, 0, CMD_JSON, no_opts,
-	  N_("segments with member counts and fields"), NULL,
-	  cmd_unavailable },
+	  N_("segments with member counts and fields"),
+	  N_("Each *.csv file of the workspace's data folder is one segment. "
+	     "A segment that cannot be used is listed with the reason, and "
+	     "the command then exits with status 4."),
+	  cmd_segments },
 	{ "connection", "add", NULL, 0, 0, 0, connection_add_opts,
 	  N_("save a connection to a destination account"),
 	  N_("Braze needs --api-key-file and --endpoint; Sendinblue needs "

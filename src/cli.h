@@ -95,6 +95,7 @@ enum exit_status cmd_member_add(struct cli_ctx *);
 enum exit_status cmd_member_list(struct cli_ctx *);
 enum exit_status cmd_member_remove(struct cli_ctx *);
 enum exit_status cmd_identity_new(struct cli_ctx *);
+enum exit_status cmd_segments(struct cli_ctx *);
 enum exit_status cmd_key_add_file(struct cli_ctx *);
 enum exit_status cmd_key_passphrase(struct cli_ctx *);
 enum exit_status cmd_connection_add(struct cli_ctx *);
