@@ -1,0 +1,146 @@
+/* The registry of destination drivers and what every driver shares. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dest/dest.h"
+#include "i18n.h"
+#include "ratelimit.h"
+#include "secret.h"
+#include "xmalloc.h"
+
+extern const struct dest_driver	dest_braze;
+
+/* The wizard lists destinations in this order. */
+static const struct dest_driver *const dest_drivers[] = {
+	&dest_braze,
+	NULL
+};
+
+const struct dest_driver *
+dest_find(const char *id)
+{
+	size_t	i;
+
+	if (id == NULL)
+		return NULL;
+	for (i = 0; dest_drivers[i] != NULL; i++)
+		if (strcmp(dest_drivers[i]->id, id) == 0)
+			return dest_drivers[i];
+	return NULL;
+}
+
+const struct dest_driver *const *
+dest_all(void)
+{
+	return dest_drivers;
+}
+
+const struct dest_slot *
+dest_slot_find(const struct dest_driver *d, enum dest_slot_id id)
+{
+	const struct dest_slot	*s;
+
+	for (s = d->slots; s->key != NULL; s++)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+const struct dest_slot *
+dest_slot_by_key(const struct dest_driver *d, const char *key)
+{
+	const struct dest_slot	*s;
+
+	for (s = d->slots; s->key != NULL; s++)
+		if (strcmp(s->key, key) == 0)
+			return s;
+	return NULL;
+}
+
+const char *
+dest_outcome_name(enum dest_outcome o)
+{
+	switch (o) {
+	case DEST_OK:
+		return "ok";
+	case DEST_WARNING:
+		return "warning";
+	case DEST_AUTH:
+		return "auth";
+	case DEST_PERMISSION:
+		return "permission";
+	case DEST_NOT_FOUND:
+		return "not_found";
+	case DEST_UNREACHABLE:
+		return "unreachable";
+	case DEST_CONFIG:
+		return "config";
+	case DEST_OTHER:
+		break;
+	}
+	return "other";
+}
+
+int
+dest_session_new(const struct dest_driver *d, const struct connection *conn,
+    const struct record *rec, struct dest_session **sp, char **cause)
+{
+	struct dest_session	*s;
+
+	*sp = NULL;
+	s = xcalloc(1, sizeof *s);
+	s->driver = d;
+	s->batch_size = d->limits.batch_default;
+	if (d->session_open(s, conn, rec, cause) != 0) {
+		dest_session_free(&s);
+		return -1;
+	}
+	s->limiter = ratelimit_new(&d->limits.rate);
+	*sp = s;
+	return 0;
+}
+
+int
+dest_session_set_batch(struct dest_session *s, unsigned n, char **cause)
+{
+	if (n < 1 || n > s->driver->limits.batch_max) {
+		*cause = xasprintf(_("The batch size must be between 1 and %u "
+		    "profiles per request for %s."),
+		    s->driver->limits.batch_max, s->driver->label);
+		return -1;
+	}
+	s->batch_size = n;
+	return 0;
+}
+
+void
+dest_session_free(struct dest_session **sp)
+{
+	struct dest_session	*s = *sp;
+
+	if (s == NULL)
+		return;
+	if (s->driver->session_close != NULL)
+		s->driver->session_close(s);
+	/* The auth header is in secret memory: freeing it wipes it. */
+	secret_free(&s->auth);
+	ratelimit_free(&s->limiter);
+	free(s->base_url);
+	free(s->account);
+	free(s);
+	*sp = NULL;
+}
+
+void
+dest_results_clear(struct dest_result *results, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(results[i].reason);
+		results[i].reason = NULL;
+		results[i].rejected = 0;
+	}
+}

@@ -1,0 +1,277 @@
+/*
+ * Destination drivers (shared/docs/architecture.md, "Destination
+ * drivers"): one constant table per destination, so that the command line,
+ * the wizard screens and the delivery pipeline read tables and never
+ * switch on the destination type. Adding a destination is adding a file
+ * and a line to the registry in dest.c.
+ *
+ * A driver describes:
+ * - what a connection asks for (conn_fields), the export's target
+ *   (target) and which profile fields can be mapped (slots, attrs);
+ * - its limits (batch size, bytes per request, rate, concurrency);
+ * - how to check credentials (test) and a target (verify_target), in
+ *   words;
+ * - how a batch of profiles becomes one HTTP request (encode) and how the
+ *   answer maps back to each profile (decode).
+ *
+ * Protocol:
+ *
+ *	d = dest_find(conn->type);
+ *	dest_session_new(d, conn, rec, &s, &cause);	base URL, auth header
+ *	outcome = d->test(s, engine, &message);
+ *	outcome = d->verify_target(s, engine, target, &name, &message);
+ *	per batch:
+ *	    r = d->encode(s, target, profiles, n, warned, &req, &cause);
+ *	    http_request_callback(req, ...); http_submit(engine, req, ...);
+ *	    in the callback: verdict = d->decode(s, resp, n, results,
+ *		&message); ... dest_results_clear(results, n);
+ *	dest_session_free(&s);
+ *
+ * Strings in the tables are static; labels and help texts are marked with
+ * N_() and must be shown through _(). Every function returning a message
+ * or cause gives a malloc'd sentence the caller frees.
+ */
+#ifndef SEGSYNC_SRC_DEST_DEST_H
+#define SEGSYNC_SRC_DEST_DEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ratelimit.h"
+
+struct connection;
+struct http_engine;
+struct http_request;
+struct http_response;
+struct record;
+struct secret;
+
+/*
+ * One thing a connection asks for. key is the settings key in
+ * connections/<id>.json, or the field name in the encrypted record when
+ * secret is set (a secret is read from a file given with --option, never
+ * from the command line itself).
+ */
+struct dest_field {
+	const char	*key;		/* "api_key", "endpoint", "base_url" */
+	const char	*label;		/* N_("REST API key") */
+	const char	*option;	/* command line, no "--": "api-key-file" */
+	int		 secret;	/* stored encrypted, masked when typed */
+	int		 required;
+	const char	*help;		/* N_(), one or two sentences */
+};
+
+/* The export's target: Braze segment API identifier, list ID, ... */
+struct dest_target {
+	const char	*label;		/* N_("Braze segment API identifier") */
+	const char	*help;		/* N_() */
+};
+
+/*
+ * Profile fields a mapping can fill. Each driver lists the slots it
+ * offers (a subset, in the order the wizard shows them); the values reach
+ * encode() normalised in struct dest_profile.
+ */
+enum dest_slot_id {
+	DEST_SLOT_EMAIL,
+	DEST_SLOT_CUSTOMER_ID,
+	DEST_SLOT_FIRSTNAME,
+	DEST_SLOT_LASTNAME,
+	DEST_SLOT_PHONE,
+	DEST_SLOT_COUNT
+};
+
+struct dest_slot {
+	enum dest_slot_id	 id;
+	const char		*key;	/* "email", "customer_id", ... */
+	const char		*label;	/* N_("Braze customer ID") */
+	int			 required;
+};
+
+/*
+ * Sending limits. batch_default profiles per request unless the export
+ * says otherwise (at most batch_max); a request body never over
+ * max_request_bytes (encode() asks for a split instead); rate is the
+ * account's documented budget for the delivery endpoint (the session's
+ * limiter is made from it); concurrency is how many batches may be in
+ * flight at once.
+ */
+struct dest_limits {
+	unsigned		batch_default;
+	unsigned		batch_max;
+	size_t			max_request_bytes;
+	struct ratelimit_config	rate;
+	unsigned		concurrency;
+};
+
+/* How a credentials check or a target verification came out. */
+enum dest_outcome {
+	DEST_OK,		/* works; message says what was found */
+	DEST_WARNING,		/* usable, but something is missing (e.g. a
+				   permission needed only to verify) */
+	DEST_AUTH,		/* credentials refused */
+	DEST_PERMISSION,	/* credentials fine, a needed right missing */
+	DEST_NOT_FOUND,		/* verify_target: no such target */
+	DEST_UNREACHABLE,	/* no answer: network, DNS, refused, time-out */
+	DEST_CONFIG,		/* the connection's settings are wrong */
+	DEST_OTHER		/* anything else (5xx, odd answer) */
+};
+
+/* A custom attribute of a profile: name and value, both borrowed. */
+struct dest_attr {
+	const char	*name;
+	const char	*value;
+};
+
+/*
+ * One profile to send. Every string is borrowed, NUL-terminated, already
+ * normalised by the data rules (shared/docs/data-rules.md) and NULL when
+ * absent, empty or (phone) invalid; attrs hold only non-empty values.
+ * segments are the names of the exported segments the profile belongs to,
+ * sorted by code point (byte order). ref is the caller's, never read: it
+ * maps results back to a segment and line.
+ */
+struct dest_profile {
+	const char		*email;		/* never NULL */
+	const char		*customer_id;
+	const char		*firstname;
+	const char		*lastname;
+	const char		*phone;		/* E.164 */
+	const struct dest_attr	*attrs;
+	size_t			 nattrs;
+	const char *const	*segments;
+	size_t			 nsegments;
+	uint64_t		 ref;
+};
+
+/* What decode() says of one profile of the batch. */
+struct dest_result {
+	int	 rejected;	/* the destination refused this profile */
+	char	*reason;	/* malloc'd, in words, when rejected */
+};
+
+/* What decode() says of the whole batch. */
+enum dest_verdict {
+	DEST_BATCH_DONE,	/* answered: results[] hold each profile */
+	DEST_BATCH_SPLIT,	/* too large: send each half on its own */
+	DEST_BATCH_RETRY,	/* not now (transient): send it again later */
+	DEST_BATCH_FATAL	/* stop the delivery: *message says why */
+};
+
+/*
+ * A session: one connection ready to talk, made by dest_session_new().
+ * Callers read these fields and never change them; the driver owns priv.
+ */
+struct dest_session {
+	const struct dest_driver *driver;
+	char			*base_url;	/* checked, no trailing '/' */
+	char			*account;	/* for messages: the endpoint */
+	struct secret		*auth;		/* header line, NUL-terminated */
+	struct ratelimit	*limiter;	/* owned; every request's */
+	unsigned		 batch_size;
+	void			*priv;
+};
+
+struct dest_driver {
+	const char		*id;		/* "braze": connection type */
+	const char		*label;		/* "Braze" */
+	const struct dest_field	*conn_fields;	/* ends with key NULL */
+	struct dest_target	 target;
+	const struct dest_slot	*slots;		/* ends with key NULL */
+	int			 attrs;		/* accepts attr:NAME mappings */
+	struct dest_limits	 limits;
+
+	/*
+	 * Fill s->base_url, s->account, s->auth and s->priv from the
+	 * connection settings and the decrypted record (borrowed: the
+	 * session keeps copies). 0, or -1 with *cause.
+	 */
+	int	(*session_open)(struct dest_session *s,
+		    const struct connection *conn, const struct record *rec,
+		    char **cause);
+	/* Free s->priv (the rest is freed by dest_session_free()). */
+	void	(*session_close)(struct dest_session *s);
+
+	/* Check a target's syntax before asking the destination. */
+	int	(*target_check)(const char *target, char **cause);
+
+	/*
+	 * Check the credentials against the destination, synchronously
+	 * (submit, then http_drain()). *message (always set) says in words
+	 * which account answered, or why it failed.
+	 */
+	enum dest_outcome (*test)(struct dest_session *s,
+		    struct http_engine *e, char **message);
+
+	/*
+	 * Look the target up. DEST_OK sets *found_name (malloc'd) to its
+	 * name at the destination; DEST_NOT_FOUND when it is not there;
+	 * DEST_WARNING when the destination cannot be asked with these
+	 * credentials but delivery may still work. *message always set.
+	 */
+	enum dest_outcome (*verify_target)(struct dest_session *s,
+		    struct http_engine *e, const char *target,
+		    char **found_name, char **message);
+
+	/*
+	 * One request for n profiles (1 <= n <= s->batch_size), with the
+	 * auth header, the body and the session's limiter set; the caller
+	 * adds its callback and submits it. warned (n entries, may be
+	 * NULL) gets 1 for each profile sent with something left out by
+	 * the driver (e.g. segment names past a destination's cap), else 0.
+	 * Returns 0 with *reqp, 1 when the body would pass
+	 * max_request_bytes (split the batch; nothing allocated), or -1
+	 * with *cause.
+	 */
+	int	(*encode)(struct dest_session *s, const char *target,
+		    const struct dest_profile *profiles, size_t n,
+		    unsigned char *warned, struct http_request **reqp,
+		    char **cause);
+
+	/*
+	 * Read the answer to an encode()d batch of n profiles. results (n
+	 * entries, zeroed by the caller) are filled on DEST_BATCH_DONE
+	 * only. *message is set on DEST_BATCH_FATAL and DEST_BATCH_RETRY.
+	 */
+	enum dest_verdict (*decode)(struct dest_session *s,
+		    const struct http_response *resp, size_t n,
+		    struct dest_result *results, char **message);
+};
+
+/* The driver of a connection type ("braze", ...), or NULL. */
+const struct dest_driver	*dest_find(const char *id);
+
+/* Every driver, in the order the wizard lists them; NULL-terminated. */
+const struct dest_driver *const	*dest_all(void);
+
+/* The slot entry of a driver for id, or NULL if it has none. */
+const struct dest_slot	*dest_slot_find(const struct dest_driver *,
+			    enum dest_slot_id id);
+/* The slot entry of a driver by key ("email"), or NULL. */
+const struct dest_slot	*dest_slot_by_key(const struct dest_driver *,
+			    const char *key);
+
+/* The outcome as a short word for JSON output ("ok", "auth", ...). */
+const char		*dest_outcome_name(enum dest_outcome);
+
+/*
+ * A session for conn (whose type names d) with its decrypted record
+ * (borrowed; copies are kept in secret memory). The base URL is checked
+ * with http_url_check(). *sp is owned by the caller, freed with
+ * dest_session_free(). 0, or -1 with *cause.
+ */
+int	dest_session_new(const struct dest_driver *d,
+	    const struct connection *conn, const struct record *rec,
+	    struct dest_session **sp, char **cause);
+
+/* Change the batch size (1 to the driver's batch_max). 0, or -1. */
+int	dest_session_set_batch(struct dest_session *, unsigned n,
+	    char **cause);
+
+/* Wipe the auth header, free *sp and set it to NULL. NULL is allowed. */
+void	dest_session_free(struct dest_session **sp);
+
+/* Free every results[i].reason and zero the n entries. */
+void	dest_results_clear(struct dest_result *results, size_t n);
+
+#endif
