@@ -235,8 +235,10 @@ const struct cli_cmd cli_commands[] = {
 	  N_("show one connection (never any secret)"), NULL,
 	  cmd_connection_show },
 	{ "connection", "test", "NAME", 1, 1, 0, no_opts,
-	  N_("test a connection's credentials against the destination"), NULL,
-	  cmd_unavailable },
+	  N_("test a connection's credentials against the destination"),
+	  N_("Says in words which account answered, or why it failed; the "
+	     "outcome is kept and shown by 'connection show'."),
+	  cmd_connection_test },
 	{ "connection", "remove", "NAME", 1, 1, 0, no_opts,
 	  N_("remove a connection and its secrets"), NULL,
 	  cmd_connection_remove },

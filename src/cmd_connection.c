@@ -12,7 +12,9 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cmd_common.h"
 #include "connection.h"
+#include "http.h"
 #include "fileio.h"
 #include "i18n.h"
 #include "keyring.h"
@@ -22,75 +24,56 @@
 #include "workspace.h"
 #include "xmalloc.h"
 
-/*
- * What each destination's connection asks for. The destination drivers
- * will own this table (shared/docs/architecture.md); until then it lives
- * here and nothing else switches on the type.
- */
-struct conn_input {
-	const char	*option;	/* command-line option */
-	const char	*key;		/* settings key or secret field name */
-	int		 secret;	/* read from a file, stored encrypted */
-	int		 required;
-};
-
-static const struct conn_type {
-	const char		*id;
-	const char		*label;
-	struct conn_input	 inputs[6];
-} conn_types[] = {
-	{ "braze", "Braze", {
-		{ "api-key-file", "api_key", 1, 1 },
-		{ "endpoint", "endpoint", 0, 1 },
-		{ "base-url", "base_url", 0, 0 },
-		{ NULL, NULL, 0, 0 } } },
-	{ "sendinblue", "Sendinblue (Brevo)", {
-		{ "api-key-file", "api_key", 1, 1 },
-		{ "base-url", "base_url", 0, 0 },
-		{ NULL, NULL, 0, 0 } } },
-	{ "snapchat", "Snapchat", {
-		{ "client-id", "client_id", 0, 1 },
-		{ "client-secret-file", "client_secret", 1, 1 },
-		{ "redirect-uri", "redirect_uri", 0, 1 },
-		{ "base-url", "base_url", 0, 0 },
-		{ "auth-url", "auth_url", 0, 0 },
-		{ NULL, NULL, 0, 0 } } },
-};
-
 /* Options of 'connection add' that belong to one destination or another. */
 static const char *const typed_options[] = {
 	"api-key-file", "endpoint", "base-url", "client-id",
 	"client-secret-file", "redirect-uri", "auth-url", NULL
 };
 
-static const struct conn_type *
-conn_type_find(const char *id)
+static const struct dest_field *
+field_by_option(const struct dest_driver *d, const char *option)
 {
-	size_t	i;
+	const struct dest_field	*f;
 
-	for (i = 0; i < sizeof conn_types / sizeof conn_types[0]; i++)
-		if (strcmp(conn_types[i].id, id) == 0)
-			return &conn_types[i];
+	for (f = d->conn_fields; f->key != NULL; f++)
+		if (strcmp(f->option, option) == 0)
+			return f;
 	return NULL;
 }
 
 static const char *
-conn_type_label(const char *id)
+type_label(const char *id)
 {
-	const struct conn_type	*t = conn_type_find(id);
+	const struct dest_driver	*d = dest_find(id);
 
-	return t != NULL ? t->label : id;
+	return d != NULL ? _(d->label) : id;
 }
 
-static const struct conn_input *
-conn_input_find(const struct conn_type *t, const char *option)
+/* Run the driver's credentials test; prints the outcome in words. */
+static enum dest_outcome
+run_test(const struct dest_driver *d, const struct connection *c,
+    const struct record *rec, char **message)
 {
-	const struct conn_input	*in;
+	struct http_engine	*e;
+	struct dest_session	*s = NULL;
+	char			*cause = NULL;
+	enum dest_outcome	 o;
 
-	for (in = t->inputs; in->option != NULL; in++)
-		if (strcmp(in->option, option) == 0)
-			return in;
-	return NULL;
+	*message = NULL;
+	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
+		*message = cause;
+		return DEST_CONFIG;
+	}
+	e = cmd_check_engine();
+	if (e == NULL) {
+		dest_session_free(&s);
+		*message = xstrdup(_("the HTTP engine could not start"));
+		return DEST_OTHER;
+	}
+	o = d->test(s, e, message);
+	http_free(&e);
+	dest_session_free(&s);
+	return o;
 }
 
 /*
@@ -152,13 +135,15 @@ cmd_connection_add(struct cli_ctx *ctx)
 {
 	struct workspace	*ws = NULL;
 	const struct ws_member	*me;
-	const struct conn_type	*type;
-	const struct conn_input	*in;
+	const struct dest_driver *type;
+	const struct dest_field	*in;
 	struct connection	*c = NULL;
 	struct connection_list	 list = { NULL, 0 };
 	struct keyring_set	 set = { NULL, NULL, 0 };
 	struct record		*rec = NULL;
-	struct secret		*values[6] = { NULL };
+	struct secret		*values[8] = { NULL };
+	char			*message = NULL;
+	enum dest_outcome	 outcome = DEST_OK;
 	unsigned char		 store[RECORD_STOREBYTES];
 	char			 now[UTIL_RFC3339_LEN];
 	char			*cause = NULL, *path = NULL, *who = NULL;
@@ -167,19 +152,19 @@ cmd_connection_add(struct cli_ctx *ctx)
 	enum sec_status		 sst;
 	enum exit_status	 rc = EXIT_OK;
 
-	type = conn_type_find(cli_opt(ctx, "type"));
+	type = dest_find(cli_opt(ctx, "type"));
 	for (i = 0; typed_options[i] != NULL; i++) {
 		if (cli_opt(ctx, typed_options[i]) != NULL &&
-		    conn_input_find(type, typed_options[i]) == NULL) {
+		    field_by_option(type, typed_options[i]) == NULL) {
 			cli_error(_("--%s does not apply to %s connections"),
-			    typed_options[i], type->label);
+			    typed_options[i], _(type->label));
 			return EXIT_USAGE;
 		}
 	}
-	for (in = type->inputs; in->option != NULL; in++) {
+	for (in = type->conn_fields; in->key != NULL; in++) {
 		if (in->required && cli_opt(ctx, in->option) == NULL) {
-			cli_error(_("a %s connection needs --%s"), type->label,
-			    in->option);
+			cli_error(_("a %s connection needs --%s"),
+			    _(type->label), in->option);
 			return EXIT_USAGE;
 		}
 		if (in->secret && cli_opt(ctx, in->option) != NULL &&
@@ -209,7 +194,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 		goto out;
 	}
 	/* Read the secrets before taking the lock: stdin may be slow. */
-	for (i = 0, in = type->inputs; in->option != NULL; in++, i++) {
+	for (i = 0, in = type->conn_fields; in->key != NULL; in++, i++) {
 		if (!in->secret || cli_opt(ctx, in->option) == NULL)
 			continue;
 		if (read_secret_file(cli_opt(ctx, in->option), in->option,
@@ -247,9 +232,9 @@ cmd_connection_add(struct cli_ctx *ctx)
 	c->privacy_agreed_by = xstrdup(who);
 	c->privacy_agreed_at = xstrdup(now);
 	c->settings = cJSON_CreateObject();
-	c->secrets = xcalloc(sizeof type->inputs / sizeof type->inputs[0],
+	c->secrets = xcalloc(sizeof values / sizeof values[0],
 	    sizeof *c->secrets);
-	for (in = type->inputs; in->option != NULL; in++) {
+	for (in = type->conn_fields; in->key != NULL; in++) {
 		if (in->secret && cli_opt(ctx, in->option) != NULL)
 			c->secrets[c->nsecrets++] = xstrdup(in->key);
 		else if (cli_opt(ctx, in->option) != NULL)
@@ -263,10 +248,29 @@ cmd_connection_add(struct cli_ctx *ctx)
 	if (sst == SEC_OK)
 		sst = record_create(store, c->id, keyring_policy(c),
 		    keyring_export(c), set.r, set.n, &rec, &cause);
-	for (i = 0, in = type->inputs; sst == SEC_OK && in->option != NULL;
+	for (i = 0, in = type->conn_fields; sst == SEC_OK && in->key != NULL;
 	    in++, i++)
 		if (values[i] != NULL)
 			sst = record_set(rec, in->key, values[i], &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
+	}
+
+	/* Test before saving: a connection that does not work is no use. */
+	if (type->test != NULL) {
+		outcome = run_test(type, c, rec, &message);
+		rc = cmd_outcome_exit(outcome);
+		if (rc != EXIT_OK) {
+			cli_error(_("the connection test failed: %s; nothing "
+			    "was saved"), message);
+			goto out;
+		}
+		connection_set_last_test(c, dest_outcome_name(outcome),
+		    message);
+	}
 	path = connection_secrets_path(ws, c->id);
 	if (sst == SEC_OK)
 		sst = record_save(rec, path, workspace_file_mode(ws),
@@ -284,11 +288,17 @@ cmd_connection_add(struct cli_ctx *ctx)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (message != NULL && outcome == DEST_WARNING)
+		cli_warn("%s", message);
+	else if (message != NULL)
+		printf(_("Connection test: %s\n"), message);
 	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"), c->name,
-	    type->label, c->contributors ? _("administrators and "
+	    _(type->label), c->contributors ? _("administrators and "
 	    "contributors") : _("administrators only"));
-	printf(_("Its credentials are stored encrypted; the destination has "
-	    "not tested them yet (that comes in a later version).\n"));
+	if (type->test == NULL)
+		printf(_("Its credentials are stored encrypted; testing %s "
+		    "credentials comes in a later version.\n"),
+		    _(type->label));
 out:
 	for (i = 0; i < sizeof values / sizeof values[0]; i++)
 		secret_free(&values[i]);
@@ -296,17 +306,11 @@ out:
 	keyring_set_free(&set);
 	connection_list_free(&list);
 	connection_free(&c);
+	free(message);
 	free(path);
 	free(who);
 	workspace_free(&ws);
 	return rc;
-}
-
-/* Contributors see only the connections open to them. */
-static int
-visible(const struct ws_member *me, const struct connection *c)
-{
-	return me->role == WS_ROLE_ADMIN || c->contributors;
 }
 
 enum exit_status
@@ -333,7 +337,7 @@ cmd_connection_list(struct cli_ctx *ctx)
 	if (ctx->json) {
 		arr = cJSON_CreateArray();
 		for (i = 0; i < l.n; i++)
-			if (visible(me, l.items[i]))
+			if (cmd_conn_visible(me, l.items[i]))
 				cJSON_AddItemToArray(arr,
 				    connection_to_json(l.items[i]));
 		cli_print_json(arr);
@@ -343,7 +347,7 @@ cmd_connection_list(struct cli_ctx *ctx)
 		    _("USABLE BY"), _("EXPORT USER"), _("CREATED"));
 		for (i = 0; i < l.n; i++) {
 			c = l.items[i];
-			if (!visible(me, c))
+			if (!cmd_conn_visible(me, c))
 				continue;
 			printf("%-24s %-11s %-15s %-12s %s %s\n", c->name,
 			    c->type, connection_usable_by(c),
@@ -363,10 +367,9 @@ cmd_connection_show(struct cli_ctx *ctx)
 	const struct ws_member	*me;
 	struct connection_list	 l = { NULL, 0 };
 	struct connection	*c;
-	struct identity		*id = NULL;
 	struct record		*rec = NULL;
-	unsigned char		 store[RECORD_STOREBYTES];
 	cJSON			*o, *item, *fields;
+	int			 unlocked = 0;
 	char			*cause = NULL, *path = NULL, *text = NULL;
 	char			*mask;
 	size_t			 i, len;
@@ -392,30 +395,11 @@ cmd_connection_show(struct cli_ctx *ctx)
 	path = connection_secrets_path(ws, c->id);
 	if (cli_flag(ctx, "unlock")) {
 		/* The cryptography decides here, not the role. */
-		record_store_from_hex(workspace_id(ws), store);
-		sst = keyring_unlock(ws, me, ctx->key_file,
-		    ctx->passphrase_file, &id, &cause);
-		if (sst == SEC_OK)
-			sst = record_load(path, store, c->id, id, &rec, &cause);
-		if (sst == SEC_EDENIED && id != NULL) {
-			/* Name the connection as people know it. */
-			free(cause);
-			cause = xasprintf(c->contributors ?
-			    _("you are not allowed to use the connection "
-			    "\"%s\": its key was not sealed for you (an "
-			    "administrator re-adds you with 'segsync member "
-			    "add')") :
-			    _("you are not allowed to use the connection "
-			    "\"%s\": it is open to administrators only"),
-			    c->name);
-		}
-		if (sst != SEC_OK) {
-			cli_error("%s", cause);
-			free(cause);
-			rc = (enum exit_status)secstatus_exit(sst);
+		rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+		if (rc != EXIT_OK)
 			goto out;
-		}
-	} else if (!visible(me, c)) {
+		unlocked = 1;
+	} else if (!cmd_conn_visible(me, c)) {
 		cli_error(_("the connection \"%s\" is open to administrators "
 		    "only"), c->name);
 		rc = EXIT_AUTH;
@@ -436,7 +420,7 @@ cmd_connection_show(struct cli_ctx *ctx)
 		item = cJSON_CreateObject();
 		cJSON_AddStringToObject(item, "name",
 		    record_field_name(rec, i));
-		if (id != NULL) {
+		if (unlocked) {
 			mask = secret_mask(record_get(rec,
 			    record_field_name(rec, i)));
 			cJSON_AddStringToObject(item, "masked", mask);
@@ -453,7 +437,7 @@ cmd_connection_show(struct cli_ctx *ctx)
 		goto out;
 	}
 	printf(_("Name:           %s\n"), c->name);
-	printf(_("Type:           %s\n"), conn_type_label(c->type));
+	printf(_("Type:           %s\n"), type_label(c->type));
 	printf(_("Usable by:      %s\n"), c->contributors ?
 	    _("administrators and contributors") : _("administrators only"));
 	printf(_("Export user:    %s\n"), c->export_user != NULL ?
@@ -465,7 +449,7 @@ cmd_connection_show(struct cli_ctx *ctx)
 		if (cJSON_IsString(item))
 			printf("%-15s %s\n", item->string, item->valuestring);
 	for (i = 0; i < record_field_count(rec); i++) {
-		if (id != NULL) {
+		if (unlocked) {
 			mask = secret_mask(record_get(rec,
 			    record_field_name(rec, i)));
 			printf(_("%-15s %s (decrypted for you, shown masked)\n"),
@@ -482,7 +466,6 @@ cmd_connection_show(struct cli_ctx *ctx)
 	cJSON_Delete(o);
 out:
 	record_free(&rec);
-	identity_free(&id);
 	free(text);
 	free(path);
 	connection_list_free(&l);
@@ -534,6 +517,69 @@ cmd_connection_remove(struct cli_ctx *ctx)
 	printf(_("The credentials still work at the destination until you "
 	    "revoke them there.\n"));
 out:
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_connection_test(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	const struct dest_driver	*d;
+	struct connection_list		 l = { NULL, 0 };
+	struct connection		*c;
+	struct record			*rec = NULL;
+	char				*cause = NULL, *message = NULL;
+	enum dest_outcome		 o;
+	enum exit_status		 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
+	if (c == NULL)
+		goto out;
+	d = dest_find(c->type);
+	if (d == NULL || d->test == NULL) {
+		cli_error(_("testing %s credentials is not available yet in "
+		    "this version"), type_label(c->type));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+	if (rc != EXIT_OK)
+		goto out;
+	o = run_test(d, c, rec, &message);
+	rc = cmd_outcome_exit(o);
+	if (rc == EXIT_OK)
+		printf(o == DEST_WARNING ? _("Works, with a warning: %s\n") :
+		    _("Works: %s\n"), message);
+	else
+		cli_error(_("the connection \"%s\" does not work: %s"),
+		    c->name, message);
+	/* Remember the outcome for the connection list (best effort). */
+	connection_set_last_test(c, dest_outcome_name(o), message);
+	if (workspace_lock(ws, &cause) == 0) {
+		if (connection_save(ws, c, &cause) == -1) {
+			cli_warn("%s", cause);
+			free(cause);
+		}
+		workspace_unlock(ws);
+	} else {
+		cli_warn("%s", cause);
+		free(cause);
+	}
+out:
+	free(message);
+	record_free(&rec);
 	connection_list_free(&l);
 	workspace_free(&ws);
 	return rc;

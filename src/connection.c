@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -150,6 +151,9 @@ connection_free(struct connection **pc)
 	for (i = 0; i < c->nsecrets; i++)
 		free(c->secrets[i]);
 	free(c->secrets);
+	free(c->last_test_at);
+	free(c->last_test_outcome);
+	free(c->last_test_message);
 	free(c);
 	*pc = NULL;
 }
@@ -234,6 +238,13 @@ conn_parse(const char *path, const char *text, struct connection **out,
 	cJSON_ArrayForEach(item, secrets) {
 		if (cJSON_IsString(item))
 			c->secrets[c->nsecrets++] = xstrdup(item->valuestring);
+	}
+	item = cJSON_GetObjectItemCaseSensitive(doc, "last_test");
+	if (cJSON_IsObject(item) && jstr(item, "at") != NULL &&
+	    jstr(item, "outcome") != NULL && jstr(item, "message") != NULL) {
+		c->last_test_at = xstrdup(jstr(item, "at"));
+		c->last_test_outcome = xstrdup(jstr(item, "outcome"));
+		c->last_test_message = xstrdup(jstr(item, "message"));
 	}
 	cJSON_Delete(doc);
 	*out = c;
@@ -351,6 +362,12 @@ conn_file_json(const struct connection *c)
 	arr = cJSON_AddArrayToObject(o, "secrets");
 	for (i = 0; i < c->nsecrets; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(c->secrets[i]));
+	if (c->last_test_at != NULL) {
+		arr = cJSON_AddObjectToObject(o, "last_test");
+		cJSON_AddStringToObject(arr, "at", c->last_test_at);
+		cJSON_AddStringToObject(arr, "outcome", c->last_test_outcome);
+		cJSON_AddStringToObject(arr, "message", c->last_test_message);
+	}
 	return o;
 }
 
@@ -418,4 +435,19 @@ connection_to_json(const struct connection *c)
 	cJSON_AddStringToObject(o, "created_by", c->created_by);
 	cJSON_AddStringToObject(o, "created_at", c->created_at);
 	return o;
+}
+
+void
+connection_set_last_test(struct connection *c, const char *outcome,
+    const char *message)
+{
+	char	now[UTIL_RFC3339_LEN];
+
+	util_rfc3339(time(NULL), now);
+	free(c->last_test_at);
+	free(c->last_test_outcome);
+	free(c->last_test_message);
+	c->last_test_at = xstrdup(now);
+	c->last_test_outcome = xstrdup(outcome);
+	c->last_test_message = xstrdup(message);
 }

@@ -10,7 +10,8 @@
  *	  "created_by": "alice", "created_at": "2026-11-22T18:19:41Z",
  *	  "privacy_agreed_by": "alice", "privacy_agreed_at": "...",
  *	  "settings": { "endpoint": "rest.iad-03.braze.com", ... },
- *	  "secrets": [ "api_key" ] }
+ *	  "secrets": [ "api_key" ],
+ *	  "last_test": { "at": "...", "outcome": "ok", "message": "..." } }
  *
  * Errors: 0 / -1 with *cause set to a malloc'd sentence (caller frees).
  */
@@ -39,6 +40,9 @@ struct connection {
 	struct cJSON	*settings;	/* object of strings */
 	char		**secrets;	/* names of the encrypted fields */
 	size_t		 nsecrets;
+	char		*last_test_at;		/* NULL until tested */
+	char		*last_test_outcome;	/* dest_outcome_name() */
+	char		*last_test_message;
 };
 
 struct connection_list {
@@ -72,6 +76,10 @@ int	connection_remove_files(const struct workspace *, const char *id,
 	    char **cause);
 
 void	connection_free(struct connection **);
+
+/* Remember the outcome of a credentials test (in memory; save after). */
+void	connection_set_last_test(struct connection *, const char *outcome,
+	    const char *message);
 
 /* "administrators" or "contributors", as in cli.md. */
 const char	*connection_usable_by(const struct connection *);

@@ -11,10 +11,14 @@
 #include "xmalloc.h"
 
 extern const struct dest_driver	dest_braze;
+extern const struct dest_driver	dest_sendinblue;
+extern const struct dest_driver	dest_snapchat;
 
 /* The wizard lists destinations in this order. */
 static const struct dest_driver *const dest_drivers[] = {
 	&dest_braze,
+	&dest_sendinblue,
+	&dest_snapchat,
 	NULL
 };
 

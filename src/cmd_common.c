@@ -1,0 +1,119 @@
+/* Helpers shared by the connection and export commands. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_common.h"
+#include "http.h"
+#include "i18n.h"
+#include "keyring.h"
+#include "workspace.h"
+#include "xmalloc.h"
+
+int
+cmd_conn_visible(const struct ws_member *me, const struct connection *c)
+{
+	return me->role == WS_ROLE_ADMIN || c->contributors;
+}
+
+struct connection *
+cmd_conn_find(const struct connection_list *l, const struct ws_member *me,
+    const char *name, enum exit_status *rc)
+{
+	struct connection	*c;
+
+	c = connection_list_find(l, name);
+	if (c == NULL) {
+		cli_error(_("there is no connection named \"%s\" (see "
+		    "'segsync connection list')"), name);
+		*rc = EXIT_CONFIG;
+		return NULL;
+	}
+	if (!cmd_conn_visible(me, c)) {
+		cli_error(_("the connection \"%s\" is open to administrators "
+		    "only"), c->name);
+		*rc = EXIT_AUTH;
+		return NULL;
+	}
+	*rc = EXIT_OK;
+	return c;
+}
+
+enum exit_status
+cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct record **recp)
+{
+	struct identity	*id = NULL;
+	unsigned char	 store[RECORD_STOREBYTES];
+	char		*path, *cause = NULL;
+	enum sec_status	 sst;
+
+	*recp = NULL;
+	record_store_from_hex(workspace_id(ws), store);
+	path = connection_secrets_path(ws, c->id);
+	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, &id,
+	    &cause);
+	if (sst == SEC_OK)
+		sst = record_load(path, store, c->id, id, recp, &cause);
+	if (sst == SEC_EDENIED && id != NULL) {
+		/* Name the connection as people know it. */
+		free(cause);
+		cause = xasprintf(c->contributors ?
+		    _("you are not allowed to use the connection \"%s\": its "
+		    "key was not sealed for you (an administrator re-adds you "
+		    "with 'segsync member add')") :
+		    _("you are not allowed to use the connection \"%s\": it "
+		    "is open to administrators only"), c->name);
+	}
+	identity_free(&id);
+	free(path);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		return (enum exit_status)secstatus_exit(sst);
+	}
+	return EXIT_OK;
+}
+
+struct http_engine *
+cmd_check_engine(void)
+{
+	struct http_config	 cfg;
+	struct http_engine	*e;
+	char			*cause = NULL;
+
+	http_config_defaults(&cfg);
+	cfg.max_attempts = 2;
+	cfg.backoff_cap_ms = 2000;
+	cfg.connect_timeout_ms = 10000;
+	cfg.timeout_ms = 30000;
+	cfg.max_throttle_wait_ms = 60000;
+	e = http_new(&cfg, &cause);
+	if (e == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	return e;
+}
+
+enum exit_status
+cmd_outcome_exit(enum dest_outcome o)
+{
+	switch (o) {
+	case DEST_OK:
+	case DEST_WARNING:
+		return EXIT_OK;
+	case DEST_AUTH:
+	case DEST_PERMISSION:
+		return EXIT_AUTH;
+	case DEST_NOT_FOUND:
+	case DEST_CONFIG:
+	case DEST_UNREACHABLE:
+		return EXIT_CONFIG;
+	case DEST_OTHER:
+		break;
+	}
+	return EXIT_FAIL;
+}

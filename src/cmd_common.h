@@ -1,0 +1,43 @@
+/*
+ * What the connection and export commands share: finding a connection the
+ * member may see, decrypting its record, an HTTP engine for the
+ * interactive checks, and the exit status of a destination's answer.
+ */
+#ifndef SEGSYNC_SRC_CMD_COMMON_H
+#define SEGSYNC_SRC_CMD_COMMON_H
+
+#include "cli.h"
+#include "connection.h"
+#include "dest/dest.h"
+#include "record.h"
+
+struct http_engine;
+
+/* Contributors see only the connections open to them. */
+int		 cmd_conn_visible(const struct ws_member *,
+		    const struct connection *);
+
+/* "there is no connection named X" unless found (and visible). */
+struct connection *cmd_conn_find(const struct connection_list *,
+		    const struct ws_member *, const char *name,
+		    enum exit_status *rc);
+
+/*
+ * Unlock the member's key and decrypt the connection's record, naming the
+ * connection in words when the member may not use it. Prints the reason
+ * and returns the exit status on failure.
+ */
+enum exit_status cmd_conn_open_record(struct cli_ctx *,
+		    const struct workspace *, const struct ws_member *,
+		    const struct connection *, struct record **);
+
+/*
+ * An engine for the interactive checks: few attempts and short waits, so
+ * that a wrong host is reported in seconds, not minutes.
+ */
+struct http_engine *cmd_check_engine(void);
+
+/* 0 for ok and warning, 3 for credentials, 4 for settings, else 1. */
+enum exit_status cmd_outcome_exit(enum dest_outcome);
+
+#endif
