@@ -243,13 +243,18 @@ const struct cli_cmd cli_commands[] = {
 	  N_("remove a connection and its secrets"), NULL,
 	  cmd_connection_remove },
 	{ "export", "add", NULL, 0, 0, 0, export_add_opts,
-	  N_("save an export (it does not run)"), NULL, cmd_unavailable },
+	  N_("save an export (it does not run)"),
+	  N_("The mapping is checked against the destination's fields and "
+	     "every chosen segment's header, and the target is verified at "
+	     "the destination where its API allows (which unlocks your "
+	     "key)."),
+	  cmd_export_add },
 	{ "export", "list", NULL, 0, 0, CMD_JSON, no_opts,
-	  N_("list exports"), NULL, cmd_unavailable },
+	  N_("list exports"), NULL, cmd_export_list },
 	{ "export", "show", "NAME", 1, 1, CMD_JSON, no_opts,
-	  N_("show one export"), NULL, cmd_unavailable },
+	  N_("show one export"), NULL, cmd_export_show },
 	{ "export", "remove", "NAME", 1, 1, 0, no_opts,
-	  N_("remove an export"), NULL, cmd_unavailable },
+	  N_("remove an export"), NULL, cmd_export_remove },
 	{ NULL, "run", "EXPORT", 0, 1, 0, run_opts,
 	  N_("run an export now; without --detach, show progress until the "
 	     "end"),

@@ -13,6 +13,17 @@ CANARY=CANARY-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$CANARY" >"$IN/api.key"
 chmod 600 "$IN/api.key"
 
+# The Braze connections are tested against the fake Braze before they are
+# saved; the canary is its valid key. The fake is the destination: the key
+# may reach its state folder, which is inside $IN.
+FAKECTL="${PYTHON3:-python3} $top_srcdir/tests/fakes/fakectl.py"
+printf '{"braze": {"keys": {"%s": {"permissions": ["users.track", "segments.list"]}}}}\n' \
+    "$CANARY" >"$IN/fake.json"
+BASE=$($FAKECTL start "$IN/fake" --dest braze --config "$IN/fake.json") ||
+    { echo "1..0 # SKIP the fake Braze server did not start"; exit 0; }
+stop_fake() { $FAKECTL stop "$IN/fake" >/dev/null 2>&1; }
+cleanup_hooks="$cleanup_hooks stop_fake"
+
 # Run and keep every byte of output for the leak scan at the end.
 logrun() {
 	run "$@"
@@ -41,7 +52,7 @@ PP=$TMPD/admin.pp
 
 # Connections: consent, type checks, secrets from files and stdin.
 logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
-    --api-key-file "$IN/api.key" --endpoint rest.fra-01.braze.eu
+    --api-key-file "$IN/api.key" --endpoint rest.fra-01.braze.eu --base-url "$BASE"
 is "$rc" 2 "no connection without --agree-privacy"
 like "$err" "personal data" "the privacy notice is shown"
 like "$err" "nothing was saved" "and nothing is saved"
@@ -59,10 +70,11 @@ logrun "$S" -w "$W" connection add --type sendinblue --name X \
 is "$rc" 4 "an empty API key file is refused"
 logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
     --agree-privacy --api-key-file "$IN/api.key" \
-    --endpoint rest.fra-01.braze.eu
+    --endpoint rest.fra-01.braze.eu --base-url "$BASE"
 is "$rc" 0 "a Braze connection is saved"
 logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
-    --agree-privacy --api-key-file "$IN/api.key" --endpoint x
+    --agree-privacy --api-key-file "$IN/api.key" --endpoint x \
+    --base-url "$BASE"
 is "$rc" 4 "a second connection with the same name is refused"
 logrun "$S" -w "$W" connection add --type sendinblue --name Brevo \
     --agree-privacy --contributors --export-user --api-key-file - \
@@ -207,7 +219,8 @@ if can_make_users; then
 	mkgroup "$G" && mkuser "$U" "$G"
 	ws_init "$SW" --group "$G" >>"$LOG" 2>&1
 	"$S" -w "$SW" connection add --type braze --name Admins --agree-privacy \
-	    --api-key-file "$IN/api.key" --endpoint e >>"$LOG" 2>&1
+	    --api-key-file "$IN/api.key" --endpoint e --base-url "$BASE" \
+	    >>"$LOG" 2>&1
 	"$S" -w "$SW" connection add --type sendinblue --name Shared \
 	    --agree-privacy --contributors --api-key-file "$IN/api.key" \
 	    >>"$LOG" 2>&1
