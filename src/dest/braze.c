@@ -161,54 +161,588 @@ braze_target_check(const char *target, char **cause)
 	return 0;
 }
 
+/* What a synchronous request got back, copied out of the callback. */
+struct braze_reply {
+	int			 done;
+	enum http_outcome	 outcome;
+	long			 status;
+	char			*error;
+	char			*body;
+};
+
+static void
+braze_reply_done(const struct http_response *resp, void *arg)
+{
+	struct braze_reply	*r = arg;
+
+	r->done = 1;
+	r->outcome = resp->outcome;
+	r->status = resp->status;
+	r->error = resp->error != NULL ? xstrdup(resp->error) : NULL;
+	r->body = xstrndup(resp->body, resp->body_len);
+}
+
+static void
+braze_reply_clear(struct braze_reply *r)
+{
+	free(r->error);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+/*
+ * GET base_url + path and wait for the answer. The credentials check and
+ * the segment lookup draw on Braze's shared hourly budget, not on the
+ * /users/track limiter, so no limiter is attached. 0, or -1 with *cause
+ * when the request could not even be submitted or the engine failed.
+ */
+static int
+braze_get(struct dest_session *s, struct http_engine *e, const char *path,
+    struct braze_reply *r, char **cause)
+{
+	struct http_request	*req;
+	char			*url;
+
+	memset(r, 0, sizeof *r);
+	url = xasprintf("%s%s", s->base_url, path);
+	req = http_request_new("GET", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_header(req, "Accept: application/json");
+	http_request_callback(req, braze_reply_done, r);
+	if (http_submit(e, req, cause) != 0)
+		return -1;
+	if (http_drain(e, cause) != 0)
+		return -1;
+	if (!r->done) {
+		*cause = xstrdup(_("The request to Braze did not complete."));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The outcome of a /segments/list answer that is not a success, with its
+ * message. Used by the credentials check and the segment lookup, which
+ * differ only in what a 403 means to the user.
+ */
+static enum dest_outcome
+braze_list_failure(struct dest_session *s, const struct braze_reply *r,
+    char **message)
+{
+	if (r->outcome != HTTP_DONE) {
+		*message = xasprintf(_("Could not reach Braze at %s: %s"),
+		    s->base_url, r->error != NULL ? r->error : "?");
+		return DEST_UNREACHABLE;
+	}
+	if (r->status == 401) {
+		*message = xasprintf(_("Braze refused the credentials (401): "
+		    "the API key is wrong or belongs to another instance "
+		    "than %s."), s->account);
+		return DEST_AUTH;
+	}
+	if (r->status == 404 || (r->status >= 300 && r->status < 400)) {
+		*message = xasprintf(_("%s does not answer as a Braze REST "
+		    "endpoint (status %ld): check the endpoint, which looks "
+		    "like rest.iad-03.braze.com."), s->base_url, r->status);
+		return DEST_CONFIG;
+	}
+	*message = xasprintf(_("Braze answered the segment list with an "
+	    "error: %s"), r->error != NULL ? r->error : "?");
+	return DEST_OTHER;
+}
+
 static enum dest_outcome
 braze_test(struct dest_session *s, struct http_engine *e, char **message)
 {
-	(void)s;
-	(void)e;
-	*message = xstrdup(_("The Braze credentials check is not "
-	    "implemented yet."));
-	return DEST_OTHER;
+	struct braze_reply	 r;
+	enum dest_outcome	 o;
+	char			*cause = NULL;
+	cJSON			*body, *msg;
+
+	if (braze_get(s, e, "/segments/list?page=0", &r, &cause) != 0) {
+		*message = cause;
+		braze_reply_clear(&r);
+		return DEST_OTHER;
+	}
+	if (r.outcome == HTTP_DONE && r.status == 403) {
+		/*
+		 * Braze knows the key, which lacks segments.list only: a key
+		 * made for users.track alone still delivers.
+		 */
+		*message = xasprintf(_("Braze accepted the API key on %s, but "
+		    "the key lacks the segments.list permission: segsync "
+		    "cannot verify segment API identifiers with it. Sending "
+		    "needs users.track, which this check cannot see."),
+		    s->account);
+		o = DEST_WARNING;
+	} else if (r.outcome == HTTP_DONE && r.status / 100 == 2) {
+		body = cJSON_Parse(r.body);
+		msg = cJSON_GetObjectItemCaseSensitive(body, "message");
+		if (cJSON_IsString(msg) &&
+		    strcmp(msg->valuestring, "success") == 0) {
+			*message = xasprintf(_("Braze accepted the API key on "
+			    "%s, and the key can list segments."), s->account);
+			o = DEST_OK;
+		} else {
+			*message = xasprintf(_("%s answered the segment list "
+			    "without \"success\": it does not look like a "
+			    "Braze REST endpoint."), s->base_url);
+			o = DEST_CONFIG;
+		}
+		cJSON_Delete(body);
+	} else
+		o = braze_list_failure(s, &r, message);
+	braze_reply_clear(&r);
+	return o;
 }
+
+/* Pages of /segments/list hold 100 segments; stop after this many pages. */
+#define BRAZE_LIST_PAGE		100
+#define BRAZE_LIST_MAX_PAGES	10000
 
 static enum dest_outcome
 braze_verify_target(struct dest_session *s, struct http_engine *e,
     const char *target, char **found_name, char **message)
 {
-	(void)s;
-	(void)e;
-	(void)target;
+	struct braze_reply	 r;
+	enum dest_outcome	 o = DEST_NOT_FOUND;
+	char			*cause = NULL, path[64];
+	cJSON			*body, *segs, *seg, *id, *name;
+	int			 page, count;
+
 	*found_name = NULL;
-	*message = xstrdup(_("Verifying a Braze segment is not implemented "
-	    "yet."));
-	return DEST_OTHER;
+	*message = NULL;
+	if (braze_target_check(target, message) != 0)
+		return DEST_CONFIG;
+	for (page = 0; page < BRAZE_LIST_MAX_PAGES; page++) {
+		snprintf(path, sizeof path, "/segments/list?page=%d", page);
+		if (braze_get(s, e, path, &r, &cause) != 0) {
+			*message = cause;
+			braze_reply_clear(&r);
+			return DEST_OTHER;
+		}
+		if (r.outcome == HTTP_DONE && r.status == 403) {
+			*message = xasprintf(_("Cannot verify the segment API "
+			    "identifier %s: the API key lacks the segments.list "
+			    "permission. Sending only needs users.track, so "
+			    "the export can still run."), target);
+			braze_reply_clear(&r);
+			return DEST_WARNING;
+		}
+		if (r.outcome != HTTP_DONE || r.status / 100 != 2) {
+			o = braze_list_failure(s, &r, message);
+			braze_reply_clear(&r);
+			return o;
+		}
+		body = cJSON_Parse(r.body);
+		segs = cJSON_GetObjectItemCaseSensitive(body, "segments");
+		if (!cJSON_IsArray(segs)) {
+			*message = xasprintf(_("%s answered the segment list "
+			    "without a list of segments."), s->base_url);
+			cJSON_Delete(body);
+			braze_reply_clear(&r);
+			return DEST_OTHER;
+		}
+		count = 0;
+		cJSON_ArrayForEach(seg, segs) {
+			count++;
+			id = cJSON_GetObjectItemCaseSensitive(seg, "id");
+			name = cJSON_GetObjectItemCaseSensitive(seg, "name");
+			if (!cJSON_IsString(id) ||
+			    strcmp(id->valuestring, target) != 0)
+				continue;
+			*found_name = xstrdup(cJSON_IsString(name) ?
+			    name->valuestring : "");
+			o = DEST_OK;
+			break;
+		}
+		cJSON_Delete(body);
+		braze_reply_clear(&r);
+		/* The end of the list is a short or empty page. */
+		if (o == DEST_OK || count < BRAZE_LIST_PAGE)
+			break;
+	}
+	if (o == DEST_OK)
+		*message = xasprintf(_("Found the Braze segment \"%1$s\" with "
+		    "the API identifier %2$s."), *found_name, target);
+	else
+		*message = xasprintf(_("No Braze segment on %1$s has the API "
+		    "identifier %2$s (archived segments are not listed)."),
+		    s->account, target);
+	return o;
 }
+
+/* A growing byte buffer for request bodies. */
+struct braze_buf {
+	char	*p;
+	size_t	 len, size;
+};
+
+static void
+braze_buf_grow(struct braze_buf *b, size_t more)
+{
+	if (b->len + more <= b->size)
+		return;
+	while (b->len + more > b->size)
+		b->size = b->size == 0 ? 4096 : b->size * 2;
+	b->p = xrealloc(b->p, b->size);
+}
+
+static void
+braze_buf_add(struct braze_buf *b, const char *s, size_t len)
+{
+	braze_buf_grow(b, len);
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+}
+
+#define braze_buf_lit(b, s) braze_buf_add(b, s, sizeof s - 1)
+
+/*
+ * s as a JSON string, quotes included. The input is valid UTF-8 (the CSV
+ * reader checks it), so only '"', '\\' and control characters need
+ * escaping; everything else is copied as it is.
+ */
+static void
+braze_buf_str(struct braze_buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 run;
+	char			*o;
+
+	braze_buf_grow(b, 2);
+	b->p[b->len++] = '"';
+	for (;;) {
+		for (run = 0; u[run] >= 0x20 && u[run] != '"' &&
+		    u[run] != '\\' && u[run] != 0x7f; run++)
+			;
+		braze_buf_add(b, (const char *)u, run);
+		u += run;
+		if (*u == '\0')
+			break;
+		braze_buf_grow(b, 6);
+		o = b->p + b->len;
+		if (*u == '"' || *u == '\\') {
+			o[0] = '\\';
+			o[1] = (char)*u;
+			b->len += 2;
+		} else {
+			o[0] = '\\';
+			o[1] = 'u';
+			o[2] = '0';
+			o[3] = '0';
+			o[4] = hex[*u >> 4];
+			o[5] = hex[*u & 0xf];
+			b->len += 6;
+		}
+		u++;
+	}
+	braze_buf_grow(b, 1);
+	b->p[b->len++] = '"';
+}
+
+/* At most this many names in the membership array (Braze's default cap). */
+#define BRAZE_ARRAY_MAX		25
 
 static int
 braze_encode(struct dest_session *s, const char *target,
     const struct dest_profile *profiles, size_t n, unsigned char *warned,
     struct http_request **reqp, char **cause)
 {
-	(void)s;
-	(void)target;
-	(void)profiles;
-	(void)n;
-	(void)warned;
+	const struct dest_profile	*p;
+	struct braze_buf		 b = { NULL, 0, 0 };
+	struct http_request		*req;
+	char				*url;
+	size_t				 i, j, nseg;
+
 	*reqp = NULL;
-	*cause = xstrdup(_("Sending to Braze is not implemented yet."));
-	return -1;
+	if (n == 0 || n > s->batch_size) {
+		*cause = xasprintf(_("A batch of %zu profiles does not fit "
+		    "Braze's %u per request."), n, s->batch_size);
+		return -1;
+	}
+	braze_buf_lit(&b, "{\"attributes\":[");
+	for (i = 0; i < n; i++) {
+		p = &profiles[i];
+		if (i > 0)
+			braze_buf_lit(&b, ",");
+		braze_buf_lit(&b, "{");
+		if (p->customer_id != NULL) {
+			braze_buf_lit(&b, "\"external_id\":");
+			braze_buf_str(&b, p->customer_id);
+			braze_buf_lit(&b, ",");
+		}
+		braze_buf_lit(&b, "\"email\":");
+		braze_buf_str(&b, p->email);
+		for (j = 0; j < p->nattrs; j++) {
+			if (p->attrs[j].value == NULL ||
+			    p->attrs[j].value[0] == '\0')
+				continue;
+			braze_buf_lit(&b, ",");
+			braze_buf_str(&b, p->attrs[j].name);
+			braze_buf_lit(&b, ":");
+			braze_buf_str(&b, p->attrs[j].value);
+		}
+		braze_buf_lit(&b, ",");
+		braze_buf_str(&b, target);
+		braze_buf_lit(&b, ":[");
+		nseg = p->nsegments;
+		if (warned != NULL)
+			warned[i] = nseg > BRAZE_ARRAY_MAX;
+		if (nseg > BRAZE_ARRAY_MAX)
+			nseg = BRAZE_ARRAY_MAX;
+		for (j = 0; j < nseg; j++) {
+			if (j > 0)
+				braze_buf_lit(&b, ",");
+			braze_buf_str(&b, p->segments[j]);
+		}
+		braze_buf_lit(&b, "]}");
+	}
+	braze_buf_lit(&b, "]}");
+	if (b.len > s->driver->limits.max_request_bytes) {
+		free(b.p);
+		if (n > 1)
+			return 1;
+		*cause = xasprintf(_("One profile makes a request of %zu "
+		    "bytes, more than Braze's %zu."), b.len,
+		    s->driver->limits.max_request_bytes);
+		return -1;
+	}
+	url = xasprintf("%s/users/track", s->base_url);
+	req = http_request_new("POST", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_header(req, "Content-Type: application/json");
+	http_request_header(req, "Accept: application/json");
+	http_request_body(req, b.p, b.len);
+	http_request_limiter(req, s->limiter);
+	*reqp = req;
+	return 0;
+}
+
+/*
+ * The profile a plain-string error item is about: the only one whose
+ * customer ID or email appears quoted in the text. Braze's generic error
+ * page writes errors[] as strings without an index; when no single profile
+ * matches, the error is not tied to any.
+ */
+static long
+braze_string_owner(const char *text, const struct dest_profile *profiles,
+    size_t n)
+{
+	long	 found = -1;
+	size_t	 i;
+	char	*q;
+
+	for (i = 0; i < n; i++) {
+		q = xasprintf("'%s'", profiles[i].customer_id != NULL ?
+		    profiles[i].customer_id : profiles[i].email);
+		if (strstr(text, q) == NULL) {
+			free(q);
+			q = xasprintf("\"%s\"", profiles[i].customer_id !=
+			    NULL ? profiles[i].customer_id :
+			    profiles[i].email);
+		}
+		if (strstr(text, q) != NULL) {
+			free(q);
+			if (found != -1)
+				return -1;
+			found = (long)i;
+			continue;
+		}
+		free(q);
+	}
+	return found;
+}
+
+/*
+ * Tie errors[] items to profiles. Object items {"type", "input_array",
+ * "index"} name an attribute object; plain strings are matched by
+ * identifier. Returns how many items could not be tied to a profile, and
+ * sets *first to the text of the first of those (borrowed from errs).
+ */
+static size_t
+braze_errors(const cJSON *errs, const struct dest_profile *profiles,
+    size_t n, struct dest_result *results, const char **first)
+{
+	const cJSON	*item, *type, *array, *index;
+	const char	*text;
+	size_t		 loose = 0;
+	long		 i;
+
+	*first = NULL;
+	cJSON_ArrayForEach(item, errs) {
+		i = -1;
+		text = NULL;
+		if (cJSON_IsString(item)) {
+			text = item->valuestring;
+			i = braze_string_owner(text, profiles, n);
+		} else if (cJSON_IsObject(item)) {
+			type = cJSON_GetObjectItemCaseSensitive(item, "type");
+			array = cJSON_GetObjectItemCaseSensitive(item,
+			    "input_array");
+			index = cJSON_GetObjectItemCaseSensitive(item, "index");
+			text = cJSON_IsString(type) ? type->valuestring :
+			    "rejected by Braze";
+			if (cJSON_IsNumber(index) && (!cJSON_IsString(array) ||
+			    strcmp(array->valuestring, "attributes") == 0) &&
+			    index->valuedouble >= 0 &&
+			    index->valuedouble < (double)n)
+				i = (long)index->valuedouble;
+		}
+		if (i < 0 || results[i].rejected) {
+			if (i < 0) {
+				if (*first == NULL && text != NULL)
+					*first = text;
+				loose++;
+			}
+			continue;
+		}
+		results[i].rejected = 1;
+		results[i].resend = 0;
+		results[i].reason = xstrdup(text != NULL ? text :
+		    "rejected by Braze");
+	}
+	return loose;
+}
+
+/* The "message" of a JSON answer, or NULL (borrowed from body). */
+static const char *
+braze_message(const cJSON *body)
+{
+	const cJSON	*m;
+
+	m = cJSON_GetObjectItemCaseSensitive(body, "message");
+	return cJSON_IsString(m) ? m->valuestring : NULL;
 }
 
 static enum dest_verdict
 braze_decode(struct dest_session *s, const struct http_response *resp,
-    size_t n, struct dest_result *results, char **message)
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
 {
-	(void)s;
-	(void)resp;
-	(void)n;
-	(void)results;
-	*message = xstrdup(_("Sending to Braze is not implemented yet."));
-	return DEST_BATCH_FATAL;
+	enum dest_verdict	 v = DEST_BATCH_DONE;
+	cJSON			*body = NULL;
+	const cJSON		*errs;
+	const char		*msg, *first;
+	size_t			 i, loose, named;
+
+	*message = NULL;
+	if (resp->outcome == HTTP_CANCELLED) {
+		*message = xstrdup(_("The delivery was cancelled."));
+		return DEST_BATCH_FATAL;
+	}
+	if (resp->outcome != HTTP_DONE) {
+		/* The engine already retried; the caller may try later. */
+		*message = xstrdup(resp->error != NULL ? resp->error :
+		    _("The request to Braze failed."));
+		return DEST_BATCH_RETRY;
+	}
+	if (resp->body_len > 0)
+		body = cJSON_ParseWithLength(resp->body, resp->body_len);
+	errs = cJSON_GetObjectItemCaseSensitive(body, "errors");
+	msg = braze_message(body);
+
+	switch (resp->status / 100) {
+	case 2:
+		/*
+		 * Any 2xx is accepted, not only the documented 201: mocks
+		 * and older Braze answers use 200, and 202 {"message":
+		 * "queued"} was Braze's maintenance answer, meaning queued
+		 * for processing (api-contracts.md 1.4). Only the items
+		 * errors[] names were refused.
+		 */
+		loose = cJSON_IsArray(errs) ? braze_errors(errs, profiles, n,
+		    results, &first) : 0;
+		if (loose > 0)
+			*message = xasprintf(ngettext_("Braze reported %zu "
+			    "error it did not tie to a profile: %s",
+			    "Braze reported %zu errors it did not tie to a "
+			    "profile; the first: %s", loose), loose, first);
+		goto out;
+	case 4:
+		break;
+	default:
+		/* 5xx after the engine's retries, or a stray 1xx/3xx. */
+		*message = xasprintf(_("Braze did not take the batch: %s"),
+		    resp->error != NULL ? resp->error : "?");
+		v = resp->status / 100 == 5 ? DEST_BATCH_RETRY :
+		    DEST_BATCH_FATAL;
+		goto out;
+	}
+
+	switch (resp->status) {
+	case 401:
+		*message = xasprintf(_("Braze refused the API key (401): it is "
+		    "wrong, was revoked, or belongs to another instance than "
+		    "%s."), s->account);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 403:
+		*message = xstrdup(_("Braze refused the request (403): the "
+		    "API key lacks the users.track permission, or the "
+		    "account is inactive."));
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 404:
+		*message = xasprintf(_("%s has no /users/track (404): check "
+		    "the Braze REST endpoint."), s->base_url);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 429:
+		*message = xstrdup(_("Braze kept answering that the rate "
+		    "limit is spent (429)."));
+		v = DEST_BATCH_RETRY;
+		goto out;
+	case 413:
+		/* Over Braze's 4 MB: halves fit sooner or later. */
+		if (n > 1) {
+			v = DEST_BATCH_SPLIT;
+			goto out;
+		}
+		results[0].rejected = 1;
+		results[0].reason = xstrdup(_("the profile is larger than "
+		    "Braze accepts in one request (413)"));
+		goto out;
+	}
+
+	/* 400 and other 4xx: a fatal answer about the request's content. */
+	if (msg != NULL && strstr(msg, "Max Input Length") != NULL && n > 1) {
+		v = DEST_BATCH_SPLIT;
+		goto out;
+	}
+	named = 0;
+	if (cJSON_IsArray(errs)) {
+		braze_errors(errs, profiles, n, results, &first);
+		for (i = 0; i < n; i++)
+			named += results[i].rejected;
+	}
+	if (named > 0) {
+		/*
+		 * Nothing of a refused request was applied: drop the named
+		 * items and send the others again (api-contracts.md 4).
+		 */
+		for (i = 0; i < n; i++)
+			results[i].resend = !results[i].rejected;
+		goto out;
+	}
+	if (n > 1) {
+		/* Unattributed: halve until the culprit is alone. */
+		dest_results_clear(results, n);
+		v = DEST_BATCH_SPLIT;
+		goto out;
+	}
+	results[0].rejected = 1;
+	results[0].reason = xasprintf(_("Braze refused the profile (%ld): "
+	    "%s"), resp->status, msg != NULL ? msg : (resp->error != NULL ?
+	    resp->error : "?"));
+out:
+	if (v != DEST_BATCH_DONE)
+		dest_results_clear(results, n);
+	cJSON_Delete(body);
+	return v;
 }
 
 const struct dest_driver dest_braze = {

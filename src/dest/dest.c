@@ -146,5 +146,6 @@ dest_results_clear(struct dest_result *results, size_t n)
 		free(results[i].reason);
 		results[i].reason = NULL;
 		results[i].rejected = 0;
+		results[i].resend = 0;
 	}
 }

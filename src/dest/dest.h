@@ -23,8 +23,8 @@
  *	per batch:
  *	    r = d->encode(s, target, profiles, n, warned, &req, &cause);
  *	    http_request_callback(req, ...); http_submit(engine, req, ...);
- *	    in the callback: verdict = d->decode(s, resp, n, results,
- *		&message); ... dest_results_clear(results, n);
+ *	    in the callback: verdict = d->decode(s, resp, profiles, n,
+ *		results, &message); ... dest_results_clear(results, n);
  *	dest_session_free(&s);
  *
  * Strings in the tables are static; labels and help texts are marked with
@@ -144,9 +144,15 @@ struct dest_profile {
 	uint64_t		 ref;
 };
 
-/* What decode() says of one profile of the batch. */
+/*
+ * What decode() says of one profile of the batch: accepted (both flags
+ * 0), rejected with a reason, or not processed and to be sent again in
+ * another batch (resend: the destination refused the request because of
+ * other profiles in it).
+ */
 struct dest_result {
 	int	 rejected;	/* the destination refused this profile */
+	int	 resend;	/* not processed: send it again */
 	char	*reason;	/* malloc'd, in words, when rejected */
 };
 
@@ -229,12 +235,17 @@ struct dest_driver {
 		    char **cause);
 
 	/*
-	 * Read the answer to an encode()d batch of n profiles. results (n
-	 * entries, zeroed by the caller) are filled on DEST_BATCH_DONE
-	 * only. *message is set on DEST_BATCH_FATAL and DEST_BATCH_RETRY.
+	 * Read the answer to the encode()d batch of the n profiles (the
+	 * same array, so that errors naming an identifier can be tied to
+	 * their profile). results (n entries, zeroed by the caller) are
+	 * filled on DEST_BATCH_DONE only. *message is set on
+	 * DEST_BATCH_FATAL and DEST_BATCH_RETRY, and may be set on
+	 * DEST_BATCH_DONE to report errors the destination did not tie to
+	 * any profile (a warning to show; nothing was rejected for it).
 	 */
 	enum dest_verdict (*decode)(struct dest_session *s,
-		    const struct http_response *resp, size_t n,
+		    const struct http_response *resp,
+		    const struct dest_profile *profiles, size_t n,
 		    struct dest_result *results, char **message);
 };
 
