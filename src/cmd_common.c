@@ -117,3 +117,16 @@ cmd_outcome_exit(enum dest_outcome o)
 	}
 	return EXIT_FAIL;
 }
+
+char *
+cmd_clause(char *message)
+{
+	size_t	len;
+
+	if (message == NULL)
+		return message;
+	len = strlen(message);
+	if (len > 0 && message[len - 1] == '.')
+		message[len - 1] = '\0';
+	return message;
+}

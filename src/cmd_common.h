@@ -37,6 +37,12 @@ enum exit_status cmd_conn_open_record(struct cli_ctx *,
  */
 struct http_engine *cmd_check_engine(void);
 
+/*
+ * Drop the final full stop of a driver's sentence, so that it can be
+ * embedded in another ("...: <message>; nothing was saved").
+ */
+char		*cmd_clause(char *message);
+
 /* 0 for ok and warning, 3 for credentials, 4 for settings, else 1. */
 enum exit_status cmd_outcome_exit(enum dest_outcome);
 

@@ -265,7 +265,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 		rc = cmd_outcome_exit(outcome);
 		if (rc != EXIT_OK) {
 			cli_error(_("the connection test failed: %s; nothing "
-			    "was saved"), message);
+			    "was saved"), cmd_clause(message));
 			goto out;
 		}
 		connection_set_last_test(c, dest_outcome_name(outcome),
@@ -291,7 +291,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	if (message != NULL && outcome == DEST_WARNING)
 		cli_warn("%s", message);
 	else if (message != NULL)
-		printf(_("Connection test: %s\n"), message);
+		printf("%s\n", message);
 	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"), c->name,
 	    _(type->label), c->contributors ? _("administrators and "
 	    "contributors") : _("administrators only"));
@@ -428,6 +428,12 @@ cmd_connection_show(struct cli_ctx *ctx)
 		}
 		cJSON_AddItemToArray(fields, item);
 	}
+	if (c->last_test_at != NULL) {
+		item = cJSON_AddObjectToObject(o, "last_test");
+		cJSON_AddStringToObject(item, "at", c->last_test_at);
+		cJSON_AddStringToObject(item, "outcome", c->last_test_outcome);
+		cJSON_AddStringToObject(item, "message", c->last_test_message);
+	}
 	item = cJSON_AddArrayToObject(o, "encrypted_for");
 	for (i = 0; i < record_recipient_count(rec); i++)
 		cJSON_AddItemToArray(item, cJSON_CreateString(
@@ -459,6 +465,11 @@ cmd_connection_show(struct cli_ctx *ctx)
 			printf(_("%-15s stored encrypted\n"),
 			    record_field_name(rec, i));
 	}
+	if (c->last_test_at != NULL)
+		printf(_("Last test:      %s, %s: %s\n"), c->last_test_at,
+		    c->last_test_outcome, c->last_test_message);
+	else
+		printf(_("Last test:      never\n"));
 	printf(_("Encrypted for:  "));
 	for (i = 0; i < record_recipient_count(rec); i++)
 		printf("%s%s", i == 0 ? "" : ", ", record_recipient_id(rec, i));
@@ -561,10 +572,10 @@ cmd_connection_test(struct cli_ctx *ctx)
 	rc = cmd_outcome_exit(o);
 	if (rc == EXIT_OK)
 		printf(o == DEST_WARNING ? _("Works, with a warning: %s\n") :
-		    _("Works: %s\n"), message);
+		    "%s\n", message);
 	else
 		cli_error(_("the connection \"%s\" does not work: %s"),
-		    c->name, message);
+		    c->name, cmd_clause(message));
 	/* Remember the outcome for the connection list (best effort). */
 	connection_set_last_test(c, dest_outcome_name(o), message);
 	if (workspace_lock(ws, &cause) == 0) {

@@ -104,13 +104,14 @@ verify_target(struct cli_ctx *ctx, const struct workspace *ws,
 	rc = cmd_outcome_exit(o);
 	if (rc != EXIT_OK) {
 		cli_error(_("the %s \"%s\" could not be verified: %s; nothing "
-		    "was saved"), _(d->target.label), x->target, message);
+		    "was saved"), _(d->target.label), x->target,
+		    cmd_clause(message));
 		goto out;
 	}
 	if (o == DEST_WARNING)
 		cli_warn("%s", message);
 	else
-		printf(_("Found at the destination: %s\n"), message);
+		printf("%s\n", message);
 	x->target_name = found;
 	found = NULL;
 out:
