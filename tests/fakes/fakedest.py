@@ -332,6 +332,11 @@ class Braze(Dest):
     def reset_state(self):
         super().reset_state()
         self.users = {}         # key -> {"attributes": {}, "updated": n, ...}
+        # email (lowercased) / phone attribute -> keys of the users that
+        # have it, so that an email- or phone-identified object finds its
+        # user without scanning them all (a million-profile benchmark
+        # would otherwise be quadratic).
+        self.by_attr = {"email": {}, "phone": {}}
         self.seq = 0
         self.counts = {"attributes_processed": 0,
                        "events_processed": 0, "purchases_processed": 0,
@@ -547,18 +552,18 @@ class Braze(Dest):
             key = "alias:%s:%s" % (alias["alias_label"], alias["alias_name"])
         elif item.get("email"):
             email = item["email"].lower()
-            cands = [(("external_id" in u), u["updated"], k)
-                     for k, u in self.users.items()
-                     if (u["attributes"].get("email") or "").lower() == email]
+            cands = [(("external_id" in self.users[k]),
+                      self.users[k]["updated"], k)
+                     for k in self.by_attr["email"].get(email, ())]
             if cands:
                 key = max(cands)[2]
             else:
                 key = "email:" + email
         else:
             phone = item["phone"]
-            cands = [(("external_id" in u), u["updated"], k)
-                     for k, u in self.users.items()
-                     if u["attributes"].get("phone") == phone]
+            cands = [(("external_id" in self.users[k]),
+                      self.users[k]["updated"], k)
+                     for k in self.by_attr["phone"].get(phone, ())]
             key = max(cands)[2] if cands else "phone:" + phone
         u = self.users.get(key)
         if u is None:
@@ -574,13 +579,29 @@ class Braze(Dest):
                 u["user_alias"] = alias
             self.users[key] = u
         u["updated"] = self.seq
+        u["_key"] = key
         return u
+
+    def index_user(self, u, before):
+        """Keep by_attr in step with a user's email and phone."""
+        for name in ("email", "phone"):
+            old, new = before.get(name), u["attributes"].get(name)
+            if name == "email":
+                old = old.lower() if isinstance(old, str) else None
+                new = new.lower() if isinstance(new, str) else None
+            if old == new:
+                continue
+            if isinstance(old, str):
+                self.by_attr[name].get(old, set()).discard(u["_key"])
+            if isinstance(new, str):
+                self.by_attr[name].setdefault(new, set()).add(u["_key"])
 
     def apply_attributes(self, item):
         u = self.find_user(item, create=True)
         if u is None:
             return
         attrs = u["attributes"]
+        before = {"email": attrs.get("email"), "phone": attrs.get("phone")}
         u["writes"] = u.get("writes", 0) + 1
         for k, v in item.items():
             if k in ("external_id", "user_alias", "braze_id",
@@ -608,6 +629,7 @@ class Braze(Dest):
                 attrs[k] = seen
             else:
                 attrs[k] = v
+        self.index_user(u, before)
 
     # -- /segments/list
 
@@ -640,7 +662,7 @@ class Braze(Dest):
         users = {}
         for k, u in sorted(self.users.items()):
             users[k] = {kk: vv for kk, vv in u.items()
-                        if kk not in ("created", "updated")}
+                        if kk not in ("created", "updated", "_key")}
         return {"dest": "braze", "users": users, "user_count": len(users),
                 "counts": dict(self.counts)}
 

@@ -1,0 +1,124 @@
+/*
+ * Delivery: the streaming pipeline of one run (shared/docs/architecture.md,
+ * "One run"; data-rules.md for what is sent and counted):
+ *
+ *	plan pass:	read every selected segment once and map each
+ *			profile key to the set of segments it belongs to
+ *	delivery pass:	read again, in order: validate and normalise each
+ *			row, de-duplicate (first valid row wins), batch,
+ *			encode with the driver, submit through the engine
+ *			(the session's rate limiter, at most N batches in
+ *			flight), decode, count and record rejects
+ *
+ * The key map is the only structure that grows: one slot of 8 bytes of
+ * keyed hash plus 8 bytes of segment bits per 64 selected segments, in an
+ * open-addressing table that doubles at 3/4 full (16 bytes a slot for up
+ * to 64 segments: 21 to 43 bytes per profile, 32 MiB for 1 million).
+ * Everything else is bounded by the batch size and the batches in flight.
+ *
+ * The key is the customer ID when one is mapped and non-empty, otherwise
+ * the normalised email (data-rules.md "De-duplicating"), hashed with
+ * SipHash-2-4 under a random key drawn per run; one bit of the 64 marks
+ * "sent", so 63 bits tell keys apart: for n profiles the chance that two
+ * distinct keys collide somewhere is about n^2 / 2^64 (5.4e-8 for 1
+ * million, 5.4e-6 for 10 million). A collision merges two profiles: the
+ * second is counted as a duplicate and the first lists the segments of
+ * both.
+ *
+ * The journal, detaching and resuming belong to the run engine that will
+ * wrap this; it gets what it needs through on_ack (the refs of every batch
+ * the destination answered) and cancel.
+ *
+ * Errors: deliver_run() returns 0 when every row was handled (rejects
+ * included), and -1 with *cause (malloc'd sentence) when the run stopped:
+ * a segment that cannot be read, a mapping that does not fit, a fatal
+ * answer from the destination, or cancel.
+ */
+#ifndef SEGSYNC_SRC_DELIVER_H
+#define SEGSYNC_SRC_DELIVER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dest/dest.h"
+
+struct http_engine;
+struct rejects;
+
+/* One selected segment: its name (as sent) and its CSV file. Borrowed. */
+struct deliver_segment {
+	const char	*name;
+	const char	*path;
+};
+
+/*
+ * Which CSV field fills each slot (NULL: not mapped), and the custom
+ * attributes: attr_names[i] (as sent) from attr_fields[i]. Borrowed.
+ */
+struct deliver_mapping {
+	const char		*fields[DEST_SLOT_COUNT];
+	const char *const	*attr_names;
+	const char *const	*attr_fields;
+	size_t			 nattrs;
+};
+
+/* The counts of data-rules.md "Counts of a run". */
+struct deliver_counts {
+	uint64_t	read;
+	uint64_t	rejected;
+	uint64_t	duplicates;
+	uint64_t	sent;
+	uint64_t	accepted;
+	uint64_t	warnings;
+};
+
+struct deliver_stats {
+	struct deliver_counts	 total;
+	struct deliver_counts	*segments;	/* one per segment, owned */
+	size_t			 nsegments;
+	uint64_t		 profiles;	/* distinct keys planned */
+	uint64_t		 batches;	/* answered batches */
+	uint64_t		 requests;	/* engine: attempts sent */
+	uint64_t		 retries;	/* engine and resubmissions */
+	uint64_t		 throttled;	/* 429 answers */
+	uint64_t		 rate_waits;	/* held by the rate limiter */
+	size_t			 map_bytes;	/* the key map */
+};
+
+/*
+ * refs of profiles the destination answered for (accepted or rejected),
+ * once each, in one batch: ref = segment index << 40 | line.
+ */
+typedef void deliver_ack_cb(const uint64_t *refs, size_t n, void *arg);
+
+#define DELIVER_REF(seg, line)	(((uint64_t)(seg) << 40) | (uint64_t)(line))
+#define DELIVER_REF_SEGMENT(r)	((size_t)((r) >> 40))
+#define DELIVER_REF_LINE(r)	((r) & (((uint64_t)1 << 40) - 1))
+
+struct deliver_config {
+	struct dest_session		*session;	/* borrowed */
+	struct http_engine		*engine;	/* borrowed */
+	const char			*target;
+	const struct deliver_segment	*segments;	/* in export order */
+	size_t				 nsegments;
+	const struct deliver_mapping	*mapping;
+	struct rejects			*rejects;	/* borrowed */
+	unsigned			 max_in_flight;	/* 0: the driver's */
+	unsigned			 max_resubmits;	/* 0: 3 */
+	deliver_ack_cb			*on_ack;	/* may be NULL */
+	void				*arg;
+	volatile sig_atomic_t		*cancel;	/* may be NULL */
+};
+
+/*
+ * Deliver. *stats is filled in either case (free it with
+ * deliver_stats_free()). 0, or -1 with *cause.
+ */
+int	deliver_run(const struct deliver_config *, struct deliver_stats *stats,
+	    char **cause);
+
+/* Free what deliver_run() allocated in stats. */
+void	deliver_stats_free(struct deliver_stats *);
+
+#endif
