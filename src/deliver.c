@@ -67,6 +67,7 @@ struct deliver {
 	unsigned			 in_flight, max_in_flight;
 	struct batch			*queue, **queue_tail;
 	char				*fatal;
+	int				 planned;	/* plan pass ran */
 };
 
 static int
@@ -731,7 +732,13 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			xfree(&rc);
 			continue;
 		}
-		slot = keymap_slot(&d->map, h, 0);
+		/*
+		 * Without a plan pass (one segment) the map fills as we go:
+		 * every profile's membership is that segment.
+		 */
+		slot = keymap_slot(&d->map, h, !d->planned);
+		if (!d->planned && slot != NULL)
+			slot[1] |= 1;
 		if (slot == NULL || (slot[0] & KEY_SENT)) {
 			/* slot NULL: a file changed since the plan. */
 			sc->duplicates++;
@@ -873,8 +880,12 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 	qsort(d.order, cfg.nsegments, sizeof *d.order, order_cmp);
 	keymap_init(&d.map, cfg.nsegments);
 
-	if (deliver_plan(&d, cause) != 0)
-		goto out;
+	/* One segment: every profile's membership is known, read it once. */
+	if (cfg.nsegments > 1) {
+		if (deliver_plan(&d, cause) != 0)
+			goto out;
+		d.planned = 1;
+	}
 	stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
 
 	b = batch_new(&d);
@@ -900,6 +911,10 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 	}
 	rv = 0;
 out:
+	if (!d.planned) {
+		stats->profiles = d.map.used;
+		stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
+	}
 	http_counters(cfg.engine, &hc);
 	stats->requests = hc.sent;
 	stats->retries += hc.retries;

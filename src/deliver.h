@@ -77,7 +77,7 @@ struct deliver_stats {
 	struct deliver_counts	 total;
 	struct deliver_counts	*segments;	/* one per segment, owned */
 	size_t			 nsegments;
-	uint64_t		 profiles;	/* distinct keys planned */
+	uint64_t		 profiles;	/* distinct keys of valid rows */
 	uint64_t		 batches;	/* answered batches */
 	uint64_t		 requests;	/* engine: attempts sent */
 	uint64_t		 retries;	/* engine and resubmissions */

@@ -187,12 +187,16 @@ void
 http_request_free(struct http_request **reqp)
 {
 	struct http_request	*req = *reqp;
+	struct curl_slist	*l;
 
 	if (req == NULL)
 		return;
 	http_request_reset(req);
 	if (req->easy != NULL)
 		curl_easy_cleanup(req->easy);
+	/* Header lines carry the credentials (Authorization, api-key). */
+	for (l = req->headers; l != NULL; l = l->next)
+		sodium_memzero(l->data, strlen(l->data));
 	curl_slist_free_all(req->headers);
 	free(req->method);
 	free(req->url);

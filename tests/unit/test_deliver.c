@@ -247,6 +247,58 @@ gen(const char *name, int from, int n)
 	return path;
 }
 
+/*
+ * One segment: no plan pass (the file is read once), yet duplicates within
+ * the file are still caught and every profile carries that segment.
+ */
+static void
+test_single(const char *base)
+{
+	struct deliver_segment	 seg;
+	struct deliver_mapping	 mp;
+	struct deliver_stats	 st;
+	cJSON			*state;
+	char			*cause = NULL, *rej, *v;
+
+	cJSON_Delete(fake_json("braze", "reset"));
+	seg.name = "Solo";
+	seg.path = write_file("solo.csv",
+	    "email,id\n"
+	    "a@example.com,S1\n"
+	    "b@example.com,S2\n"
+	    "a@example.com,S1\n"		/* same customer ID: duplicate */
+	    "c@example.com,\n"
+	    "C@Example.com ,\n"		/* same normalised email */
+	    "not-an-email,S9\n");
+	memset(&mp, 0, sizeof mp);
+	mp.fields[DEST_SLOT_EMAIL] = "email";
+	mp.fields[DEST_SLOT_CUSTOMER_ID] = "id";
+	rej = xasprintf("%s/rejects-solo.csv", tap_tmpdir());
+	ok(run(base, &seg, 1, &mp, rej, &st, &cause) == 0,
+	    "one segment delivered");
+	if (cause != NULL)
+		diag("%s", cause);
+	xfree(&cause);
+	is_int(st.total.read, 6, "one segment: read");
+	is_int(st.total.duplicates, 2, "one segment: duplicates in the file");
+	is_int(st.total.rejected, 1, "one segment: the invalid email");
+	is_int(st.total.sent, 3, "one segment: sent");
+	is_int(st.profiles, 3, "one segment: distinct keys of valid rows");
+	state = fake_json("braze", "state");
+	is_int(cJSON_GetObjectItem(state, "user_count")->valueint, 3,
+	    "one segment: three users in Braze");
+	v = attr(user(state, "external_id:S2"), "SEG_API");
+	is_str(v, "[\"Solo\"]", "one segment: its name is the membership");
+	free(v);
+	v = attr(user(state, "email:c@example.com"), "SEG_API");
+	is_str(v, "[\"Solo\"]", "one segment: email-identified too");
+	free(v);
+	cJSON_Delete(state);
+	deliver_stats_free(&st);
+	free((char *)seg.path);
+	free(rej);
+}
+
 static void
 test_faults(const char *base)
 {
@@ -320,6 +372,7 @@ main(void)
 	braze = dest_find("braze");
 	base = fake_start("braze", "--dest braze");
 	test_exact(base);
+	test_single(base);
 	test_faults(base);
 	free(base);
 	return done_testing();
