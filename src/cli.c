@@ -752,7 +752,8 @@ parse(int argc, char **argv, struct cli_ctx *ctx, int *want_help,
 				name = "workspace";
 				len = strlen(name);
 				if (arg[2] != '\0')
-					value = arg + 2;
+					value = arg[2] == '=' ? arg + 3 :
+					    arg + 2;
 				o = &global_opts[0];
 			} else {
 				name = arg + 2;
@@ -792,7 +793,7 @@ parse(int argc, char **argv, struct cli_ctx *ctx, int *want_help,
 				return EXIT_USAGE;
 			continue;
 		}
-		if (c == NULL && group == NULL && !dashdash) {
+		if (c == NULL && group == NULL) {
 			if (is_group(arg)) {
 				group = arg;
 				if (k + 1 >= argc || argv[k + 1][0] == '-') {
@@ -962,10 +963,29 @@ cli_main(int argc, char **argv)
 		cli_warn(_("SEGSYNC_PASSPHRASE is ignored: secrets are never "
 		    "read from the environment; use --passphrase-file or "
 		    "SEGSYNC_PASSPHRASE_FILE"));
-	if (ctx.passphrase_file == NULL)
+	/*
+	 * A key source given on the command line wins over both variables,
+	 * so that --passphrase-file is not silently ignored because cron's
+	 * environment happens to set SEGSYNC_KEY_FILE.
+	 */
+	if (ctx.passphrase_file == NULL && ctx.key_file == NULL) {
 		ctx.passphrase_file = getenv("SEGSYNC_PASSPHRASE_FILE");
-	if (ctx.key_file == NULL)
 		ctx.key_file = getenv("SEGSYNC_KEY_FILE");
+		if (ctx.passphrase_file != NULL && *ctx.passphrase_file == '\0')
+			ctx.passphrase_file = NULL;
+		if (ctx.key_file != NULL && *ctx.key_file == '\0')
+			ctx.key_file = NULL;
+		if (ctx.passphrase_file != NULL && ctx.key_file != NULL) {
+			rc = usage_error(ctx.cmd, _("both SEGSYNC_PASSPHRASE_FILE "
+			    "and SEGSYNC_KEY_FILE are set; unset one, or choose "
+			    "with --passphrase-file or --key-file"));
+			goto out;
+		}
+	} else if (ctx.passphrase_file != NULL && ctx.key_file != NULL) {
+		rc = usage_error(ctx.cmd, _("--passphrase-file and --key-file "
+		    "cannot be used together"));
+		goto out;
+	}
 	if (ctx.cmd == NULL) {
 		if (ctx.nargs > 0)
 			rc = usage_error(NULL, _("'%s' is not a segsync "

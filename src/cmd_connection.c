@@ -30,6 +30,9 @@ static const char *const typed_options[] = {
 	"client-secret-file", "redirect-uri", "auth-url", NULL
 };
 
+/* Options holding an address: the URL policy applies to every one. */
+static const char *const url_options[] = { "base-url", "auth-url" };
+
 static const struct dest_field *
 field_by_option(const struct dest_driver *d, const char *option)
 {
@@ -122,6 +125,35 @@ read_secret_file(const char *path, const char *option, struct secret **out,
 	return 0;
 }
 
+/* A record holding the connection's secrets, sealed per its policy. */
+static enum sec_status
+build_record(const struct workspace *ws, const struct connection *c,
+    const struct dest_driver *type, struct secret *const *values,
+    struct record **recp, char **cause)
+{
+	const struct dest_field	*in;
+	struct keyring_set	 set = { NULL, NULL, 0 };
+	unsigned char		 store[RECORD_STOREBYTES];
+	size_t			 i;
+	enum sec_status		 sst;
+
+	*recp = NULL;
+	record_store_from_hex(workspace_id(ws), store);
+	sst = keyring_recipients(ws, keyring_policy(c), keyring_export(c),
+	    &set, cause);
+	if (sst == SEC_OK)
+		sst = record_create(store, c->id, keyring_policy(c),
+		    keyring_export(c), set.r, set.n, recp, cause);
+	for (i = 0, in = type->conn_fields; sst == SEC_OK && in->key != NULL;
+	    in++, i++)
+		if (values[i] != NULL)
+			sst = record_set(*recp, in->key, values[i], cause);
+	keyring_set_free(&set);
+	if (sst != SEC_OK)
+		record_free(recp);
+	return sst;
+}
+
 static const char privacy_notice[] = N_(
     "Exporting sends personal data (emails, names, phone numbers) outside "
     "this system's compliance boundary, to the destination's servers. You "
@@ -139,12 +171,10 @@ cmd_connection_add(struct cli_ctx *ctx)
 	const struct dest_field	*in;
 	struct connection	*c = NULL;
 	struct connection_list	 list = { NULL, 0 };
-	struct keyring_set	 set = { NULL, NULL, 0 };
 	struct record		*rec = NULL;
 	struct secret		*values[8] = { NULL };
 	char			*message = NULL;
 	enum dest_outcome	 outcome = DEST_OK;
-	unsigned char		 store[RECORD_STOREBYTES];
 	char			 now[UTIL_RFC3339_LEN];
 	char			*cause = NULL, *path = NULL, *who = NULL;
 	const char		*name = cli_opt(ctx, "name");
@@ -174,6 +204,19 @@ cmd_connection_add(struct cli_ctx *ctx)
 	if (nstdin > 1) {
 		cli_error(_("only one secret can come from standard input"));
 		return EXIT_USAGE;
+	}
+	if (cli_opt(ctx, "auth-code-file") != NULL) {
+		cli_error(_("--auth-code-file: the Snapchat authorization comes "
+		    "in a later version; nothing was saved"));
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < sizeof url_options / sizeof url_options[0]; i++) {
+		if (cli_opt(ctx, url_options[i]) != NULL &&
+		    http_url_check(cli_opt(ctx, url_options[i]), &cause) == -1) {
+			cli_error(_("--%s: %s"), url_options[i], cause);
+			free(cause);
+			return EXIT_CONFIG;
+		}
 	}
 	if (!cli_flag(ctx, "agree-privacy")) {
 		cli_error("%s", _(privacy_notice));
@@ -205,12 +248,10 @@ cmd_connection_add(struct cli_ctx *ctx)
 			goto out;
 		}
 	}
-	if (workspace_lock(ws, &cause) == -1 ||
-	    workspace_current_member(ws, &me, &cause) == -1 ||
-	    connection_list_load(ws, &list, &cause) == -1) {
+	if (connection_list_load(ws, &list, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
+		rc = EXIT_CONFIG;
 		goto out;
 	}
 	if (connection_list_find(&list, name) != NULL) {
@@ -242,26 +283,21 @@ cmd_connection_add(struct cli_ctx *ctx)
 			    cli_opt(ctx, in->option));
 	}
 
-	record_store_from_hex(workspace_id(ws), store);
-	sst = keyring_recipients(ws, keyring_policy(c), keyring_export(c),
-	    &set, &cause);
-	if (sst == SEC_OK)
-		sst = record_create(store, c->id, keyring_policy(c),
-		    keyring_export(c), set.r, set.n, &rec, &cause);
-	for (i = 0, in = type->conn_fields; sst == SEC_OK && in->key != NULL;
-	    in++, i++)
-		if (values[i] != NULL)
-			sst = record_set(rec, in->key, values[i], &cause);
-	if (sst != SEC_OK) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
-		goto out;
-	}
-
-	/* Test before saving: a connection that does not work is no use. */
+	/*
+	 * Test before saving (a connection that does not work is no use),
+	 * and before taking the lock: the destination may take seconds to
+	 * answer, and nobody else should wait for it.
+	 */
 	if (type->test != NULL) {
+		sst = build_record(ws, c, type, values, &rec, &cause);
+		if (sst != SEC_OK) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = (enum exit_status)secstatus_exit(sst);
+			goto out;
+		}
 		outcome = run_test(type, c, rec, &message);
+		record_free(&rec);
 		rc = cmd_outcome_exit(outcome);
 		if (rc != EXIT_OK) {
 			cli_error(_("the connection test failed: %s; nothing "
@@ -271,6 +307,30 @@ cmd_connection_add(struct cli_ctx *ctx)
 		connection_set_last_test(c, dest_outcome_name(outcome),
 		    message);
 	}
+
+	/* Under the lock: the name, the role and the members as they are. */
+	connection_list_free(&list);
+	if (workspace_lock(ws, &cause) == -1 ||
+	    workspace_current_member(ws, &me, &cause) == -1 ||
+	    connection_list_load(ws, &list, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can add connections; you (%s) "
+		    "are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (connection_list_find(&list, name) != NULL) {
+		cli_error(_("a connection named \"%s\" already exists; choose "
+		    "another name"), name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	sst = build_record(ws, c, type, values, &rec, &cause);
 	path = connection_secrets_path(ws, c->id);
 	if (sst == SEC_OK)
 		sst = record_save(rec, path, workspace_file_mode(ws),
@@ -303,7 +363,6 @@ out:
 	for (i = 0; i < sizeof values / sizeof values[0]; i++)
 		secret_free(&values[i]);
 	record_free(&rec);
-	keyring_set_free(&set);
 	connection_list_free(&list);
 	connection_free(&c);
 	free(message);
@@ -504,10 +563,17 @@ cmd_connection_remove(struct cli_ctx *ctx)
 		goto out;
 	}
 	if (workspace_lock(ws, &cause) == -1 ||
+	    workspace_current_member(ws, &me, &cause) == -1 ||
 	    connection_list_load(ws, &l, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can remove connections; you "
+		    "(%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
 		goto out;
 	}
 	c = connection_list_find(&l, ctx->args[0]);
@@ -542,7 +608,8 @@ cmd_connection_test(struct cli_ctx *ctx)
 	struct connection_list		 l = { NULL, 0 };
 	struct connection		*c;
 	struct record			*rec = NULL;
-	char				*cause = NULL, *message = NULL;
+	char				*cause = NULL, *message = NULL, *id;
+	size_t				 i;
 	enum dest_outcome		 o;
 	enum exit_status		 rc;
 
@@ -576,18 +643,30 @@ cmd_connection_test(struct cli_ctx *ctx)
 	else
 		cli_error(_("the connection \"%s\" does not work: %s"),
 		    c->name, cmd_clause(message));
-	/* Remember the outcome for the connection list (best effort). */
-	connection_set_last_test(c, dest_outcome_name(o), message);
-	if (workspace_lock(ws, &cause) == 0) {
-		if (connection_save(ws, c, &cause) == -1) {
-			cli_warn("%s", cause);
-			free(cause);
+	/*
+	 * Remember the outcome (best effort), on the connection as it is now:
+	 * it may have been changed or removed while the test ran.
+	 */
+	id = xstrdup(c->id);
+	connection_list_free(&l);
+	if (workspace_lock(ws, &cause) == 0 &&
+	    connection_list_load(ws, &l, &cause) == 0) {
+		for (i = 0; i < l.n; i++) {
+			if (strcmp(l.items[i]->id, id) != 0)
+				continue;
+			connection_set_last_test(l.items[i],
+			    dest_outcome_name(o), message);
+			if (connection_save(ws, l.items[i], &cause) == -1) {
+				cli_warn("%s", cause);
+				xfree(&cause);
+			}
 		}
-		workspace_unlock(ws);
 	} else {
 		cli_warn("%s", cause);
 		free(cause);
 	}
+	workspace_unlock(ws);
+	free(id);
 out:
 	free(message);
 	record_free(&rec);

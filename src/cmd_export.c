@@ -171,6 +171,14 @@ cmd_export_add(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	if (cli_flag(ctx, "scheduled") && c->export_user == NULL) {
+		cli_error(_("the connection \"%s\" has no export user, so "
+		    "unattended scheduled runs could not use it; add the export "
+		    "without --scheduled, or have an administrator add the "
+		    "connection again with --export-user"), c->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
 	if (connection_name_valid(cli_opt(ctx, "name"), &cause) == -1) {
 		cli_error(_("--name \"%s\": %s"), cli_opt(ctx, "name"), cause);
 		free(cause);

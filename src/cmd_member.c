@@ -67,6 +67,23 @@ print_names(const char *label, char **names, size_t n)
 	puts(".");
 }
 
+/*
+ * A workspace whose administrator has no identity can never be used, and
+ * init refuses to run twice: take back what a failed init wrote.
+ */
+static void
+init_rollback(const struct workspace *ws, const char *idpath)
+{
+	char	*path;
+
+	unlink(idpath);
+	path = workspace_path(ws, WORKSPACE_FILE);
+	unlink(path);
+	free(path);
+	fprintf(stderr, _("segsync: the workspace was not created; run "
+	    "'segsync init' again once the problem is fixed\n"));
+}
+
 enum exit_status
 cmd_init(struct cli_ctx *ctx)
 {
@@ -131,12 +148,14 @@ cmd_init(struct cli_ctx *ctx)
 	sst = identity_write(id, idpath, pass, kdf_option(ctx), 0, &cause);
 	if (sst != SEC_OK) {
 		rc = sec_fail(sst, cause);
+		init_rollback(ws, idpath);
 		goto out;
 	}
 	if (keyring_pub_write(ws, id, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;
+		init_rollback(ws, idpath);
 		goto out;
 	}
 	data = workspace_data_dir(ws);

@@ -261,33 +261,44 @@ keyring_pub_read(const struct workspace *ws, const char *user,
 {
 	struct stat	 st;
 	unsigned char	 pk[IDENTITY_PKBYTES];
-	char		*path, *text = NULL, *want = NULL, *why = NULL;
+	char		 text[256];
+	char		*path, *want = NULL;
 	const char	*p;
-	size_t		 len;
+	ssize_t		 n;
+	size_t		 len, got = 0;
+	int		 fd;
 	enum sec_status	 rc = SEC_EFORMAT;
 
 	*box_pk = NULL;
 	path = keyring_pub_path(ws, user);
-	if (fileio_read(path, 4096, 1, &text, NULL, &why) == -1) {
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1) {
 		if (errno == ENOENT)
 			*cause = xasprintf(_("%s has no identity in this "
 			    "workspace yet; ask them to run 'segsync identity "
 			    "new' first"), user);
 		else
-			*cause = xstrdup(why);
+			*cause = xasprintf(_("cannot read %s: %s"), path,
+			    strerror(errno));
 		goto out;
 	}
 	/*
-	 * Only the user themself may have written their public key: a
-	 * file planted by someone else would hand them the secrets.
+	 * Only the user themself may have written their public key: a file
+	 * planted by someone else would hand them the secrets. The owner is
+	 * checked on the very file that is read, not on the path.
 	 */
-	if (lstat(path, &st) == -1 || st.st_uid != (uid_t)uid) {
-		*cause = xasprintf(_("%s is not owned by %s, so it cannot be "
-		    "trusted as their key; ask them to run 'segsync identity "
-		    "new' again"), path, user);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != (uid_t)uid) {
+		*cause = xasprintf(_("%s is not a file owned by %s, so it "
+		    "cannot be trusted as their key; ask them to run "
+		    "'segsync identity new' again"), path, user);
 		rc = SEC_EUNSAFE;
 		goto out;
 	}
+	while (got < sizeof text - 1 &&
+	    (n = read(fd, text + got, sizeof text - 1 - got)) > 0)
+		got += (size_t)n;
+	text[got] = '\0';
 	want = xasprintf("%s\nmember %s\nbox-pk ", PUB_MAGIC, user);
 	len = strlen(want);
 	if (strncmp(text, want, len) != 0) {
@@ -310,9 +321,9 @@ keyring_pub_read(const struct workspace *ws, const char *user,
 	}
 	rc = SEC_OK;
 out:
-	free(why);
+	if (fd != -1)
+		close(fd);
 	free(want);
-	free(text);
 	free(path);
 	return rc;
 }
@@ -327,28 +338,59 @@ keyring_names_free(char **names, size_t n)
 	free(names);
 }
 
-/* Does the record at path need resealing (or re-keying) for the set? */
+/*
+ * Parse a connection's record without its key and check that the
+ * connection file agrees with it on who may use the connection. The
+ * record's policy and export lines are covered by its MAC, the JSON file
+ * is not: in a shared workspace any member can edit the JSON, so the
+ * record decides and a disagreement is reported, never acted on.
+ */
 static int
-record_stale(const struct connection *c, const char *path,
-    const struct keyring_set *set, const char *removed_user, int *stale,
-    char **cause)
+record_peek(const struct connection *c, const char *path,
+    struct record **recp, char **cause)
 {
-	struct record	*rec = NULL;
 	char		*text = NULL;
 	size_t		 len;
 	enum sec_status	 st;
 
-	*stale = 0;
+	*recp = NULL;
 	if (fileio_read(path, RECORD_MAX_FILE, 1, &text, &len, cause) == -1)
 		return -1;
-	st = record_parse(text, len, path, &rec, cause);
+	st = record_parse(text, len, path, recp, cause);
 	free(text);
 	if (st != SEC_OK)
 		return -1;
-	*stale = !keyring_matches(set, rec) ||
-	    record_policy(rec) != keyring_policy(c) ||
-	    record_export(rec) != keyring_export(c) ||
+	if (record_policy(*recp) != keyring_policy(c) ||
+	    record_export(*recp) != keyring_export(c)) {
+		*cause = xasprintf(_("the connection \"%s\": its file and its "
+		    "encrypted record %s disagree on who may use it, so one of "
+		    "them was altered; restore it from a backup or remove and "
+		    "add the connection again"), c->name, path);
+		record_free(recp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Does the record need resealing (or re-keying) for its own policy? */
+static int
+record_stale(const struct workspace *ws, const struct connection *c,
+    const char *path, const char *removed_user, int *stale, char **cause)
+{
+	struct record		*rec = NULL;
+	struct keyring_set	 set;
+
+	*stale = 0;
+	if (record_peek(c, path, &rec, cause) == -1)
+		return -1;
+	if (keyring_recipients(ws, record_policy(rec), record_export(rec),
+	    &set, cause) != SEC_OK) {
+		record_free(&rec);
+		return -1;
+	}
+	*stale = !keyring_matches(&set, rec) ||
 	    (removed_user != NULL && record_has_recipient(rec, removed_user));
+	keyring_set_free(&set);
 	record_free(&rec);
 	return 0;
 }
@@ -358,7 +400,6 @@ keyring_stale(const struct workspace *ws, const char *removed_user,
     char ***names, char **cause)
 {
 	struct connection_list	 l;
-	struct keyring_set	 set;
 	char			*path;
 	size_t			 i, n = 0;
 	int			 stale, rc = 0;
@@ -367,16 +408,10 @@ keyring_stale(const struct workspace *ws, const char *removed_user,
 	if (connection_list_load(ws, &l, cause) == -1)
 		return -1;
 	for (i = 0; i < l.n && rc == 0; i++) {
-		if (keyring_recipients(ws, keyring_policy(l.items[i]),
-		    keyring_export(l.items[i]), &set, cause) != SEC_OK) {
-			rc = -1;
-			break;
-		}
 		path = connection_secrets_path(ws, l.items[i]->id);
-		rc = record_stale(l.items[i], path, &set, removed_user, &stale,
+		rc = record_stale(ws, l.items[i], path, removed_user, &stale,
 		    cause);
 		free(path);
-		keyring_set_free(&set);
 		if (rc == 0 && stale) {
 			*names = xreallocarray(*names, n + 1, sizeof **names);
 			(*names)[n++] = xstrdup(l.items[i]->name);
@@ -391,18 +426,52 @@ keyring_stale(const struct workspace *ws, const char *removed_user,
 	return (int)n;
 }
 
+/* Reseal or re-key one record to its own policy's recipients. */
+static enum sec_status
+record_sync(const struct workspace *ws, const struct identity *me,
+    const struct connection *c, const char *path,
+    const unsigned char store[RECORD_STOREBYTES], const char *removed_user,
+    int *changed, char **cause)
+{
+	struct record		*rec = NULL;
+	struct keyring_set	 set = { NULL, NULL, 0 };
+	enum sec_status		 st;
+
+	*changed = 0;
+	st = record_load(path, store, c->id, me, &rec, cause);
+	if (st != SEC_OK)
+		return st;
+	/* Loaded, so its policy lines passed the MAC: they decide. */
+	st = keyring_recipients(ws, record_policy(rec), record_export(rec),
+	    &set, cause);
+	if (st == SEC_OK && (!keyring_matches(&set, rec) ||
+	    (removed_user != NULL && record_has_recipient(rec,
+	    removed_user)))) {
+		if (removed_user != NULL && record_has_recipient(rec,
+		    removed_user))
+			st = record_rekey(rec, set.r, set.n, cause);
+		else
+			st = record_reseal(rec, set.r, set.n, cause);
+		if (st == SEC_OK)
+			st = record_save(rec, path, workspace_file_mode(ws),
+			    workspace_gid(ws), cause);
+		*changed = st == SEC_OK;
+	}
+	keyring_set_free(&set);
+	record_free(&rec);
+	return st;
+}
+
 enum sec_status
 keyring_sync(const struct workspace *ws, const struct identity *me,
     const char *removed_user, char ***changed, size_t *nchanged,
     char **cause)
 {
 	struct connection_list	 l;
-	struct keyring_set	 set;
-	struct record		*rec = NULL;
 	unsigned char		 store[RECORD_STOREBYTES];
 	char			*path;
 	size_t			 i;
-	int			 stale;
+	int			 stale, did;
 	enum sec_status		 st = SEC_OK;
 
 	*changed = NULL;
@@ -415,43 +484,21 @@ keyring_sync(const struct workspace *ws, const struct identity *me,
 	if (connection_list_load(ws, &l, cause) == -1)
 		return SEC_EFORMAT;
 	for (i = 0; i < l.n && st == SEC_OK; i++) {
-		st = keyring_recipients(ws, keyring_policy(l.items[i]),
-		    keyring_export(l.items[i]), &set, cause);
-		if (st != SEC_OK)
-			break;
 		path = connection_secrets_path(ws, l.items[i]->id);
-		if (record_stale(l.items[i], path, &set, removed_user, &stale,
+		if (record_stale(ws, l.items[i], path, removed_user, &stale,
 		    cause) == -1)
-			st = SEC_EFORMAT;
+			st = SEC_EINTEGRITY;
 		else if (stale) {
-			st = record_load(path, store, l.items[i]->id, me, &rec,
-			    cause);
-			if (st == SEC_OK) {
-				record_set_policy(rec,
-				    keyring_policy(l.items[i]),
-				    keyring_export(l.items[i]));
-				if (removed_user != NULL &&
-				    record_has_recipient(rec, removed_user))
-					st = record_rekey(rec, set.r, set.n,
-					    cause);
-				else
-					st = record_reseal(rec, set.r, set.n,
-					    cause);
-			}
-			if (st == SEC_OK)
-				st = record_save(rec, path,
-				    workspace_file_mode(ws), workspace_gid(ws),
-				    cause);
-			if (st == SEC_OK) {
+			st = record_sync(ws, me, l.items[i], path, store,
+			    removed_user, &did, cause);
+			if (st == SEC_OK && did) {
 				*changed = xreallocarray(*changed,
 				    *nchanged + 1, sizeof **changed);
 				(*changed)[(*nchanged)++] =
 				    xstrdup(l.items[i]->name);
 			}
-			record_free(&rec);
 		}
 		free(path);
-		keyring_set_free(&set);
 	}
 	connection_list_free(&l);
 	return st;

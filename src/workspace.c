@@ -468,8 +468,25 @@ ws_open_lock(struct workspace *ws, char **cause)
 {
 	if (ws->lockfd != -1)
 		return 0;
-	ws->lockfd = open(ws->lockpath, O_RDWR | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, workspace_file_mode(ws));
+	/*
+	 * flock needs no write access, so every member of a shared
+	 * workspace can take the lock whoever created the file.
+	 */
+	ws->lockfd = open(ws->lockpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (ws->lockfd == -1 && errno == ENOENT) {
+		ws->lockfd = open(ws->lockpath, O_RDONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC | O_NOFOLLOW, 0600);
+		/* The umask (077) must not decide the mode of a shared file. */
+		if (ws->lockfd != -1 && (fchmod(ws->lockfd,
+		    workspace_file_mode(ws)) == -1 || (ws->gid != (gid_t)-1 &&
+		    fchown(ws->lockfd, (uid_t)-1, ws->gid) == -1))) {
+			*cause = xasprintf(_("cannot set the mode of the lock "
+			    "file %s: %s"), ws->lockpath, strerror(errno));
+			close(ws->lockfd);
+			ws->lockfd = -1;
+			return -1;
+		}
+	}
 	if (ws->lockfd == -1) {
 		*cause = xasprintf(_("cannot open the lock file %s: %s"),
 		    ws->lockpath, strerror(errno));
@@ -545,7 +562,14 @@ workspace_init(const char *dir, const struct ws_init_opts *o,
 	}
 	for (i = 0; i < sizeof ws_subdirs / sizeof ws_subdirs[0]; i++) {
 		path = util_path(dir, ws_subdirs[i]);
-		rc = fileio_mkdir(path, workspace_dir_mode(ws), ws->gid, cause);
+		/*
+		 * In a shared workspace every member writes their own identity
+		 * here; the sticky bit stops them renaming or deleting
+		 * anyone else's.
+		 */
+		rc = fileio_mkdir(path, workspace_dir_mode(ws) |
+		    (ws->gid != (gid_t)-1 && strcmp(ws_subdirs[i],
+		    "identities") == 0 ? S_ISVTX : 0), ws->gid, cause);
 		free(path);
 		if (rc == -1)
 			goto out;

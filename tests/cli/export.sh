@@ -93,6 +93,12 @@ run "$S" -w "$W" export add --name "VIP to Braze" --connection Good \
     --target vip-seg-api-id --map email=email \
     --map customer_id=customer_id --map attr:city=city \
     --segment VIP --segment Newsletter --scheduled
+is "$rc" 4 "--scheduled on a connection without an export user exits 4"
+like "$err" "has no export user" "and says why"
+run "$S" -w "$W" export add --name "VIP to Braze" --connection Good \
+    --target vip-seg-api-id --map email=email \
+    --map customer_id=customer_id --map attr:city=city \
+    --segment VIP --segment Newsletter
 is "$rc" 0 "an export with a verified target is saved"
 like "$out" "VIP (from segsync)" "showing the segment's name at Braze"
 like "$out" "500 profiles" "and how many profiles it covers"
@@ -118,7 +124,7 @@ assert set(x) == {"name", "connection", "target", "segments", "mapping",
                   "scheduled"}, sorted(x)
 print(x["connection"], x["target"], "|".join(x["segments"]),
       sorted(x["mapping"].items()), x["scheduled"])')
-	is "$got" "Good vip-seg-api-id VIP|Newsletter [('attr:city', 'city'), ('customer_id', 'customer_id'), ('email', 'email')] True" \
+	is "$got" "Good vip-seg-api-id VIP|Newsletter [('attr:city', 'city'), ('customer_id', 'customer_id'), ('email', 'email')] False" \
 	    "the JSON has cli.md's keys and values"
 else
 	skip "python3 is missing"

@@ -155,6 +155,15 @@ SEGSYNC_KEY_FILE=$IN/cron.key logrun "$S" -w "$W" connection show Brevo --unlock
 is "$rc" 0 "SEGSYNC_KEY_FILE works too"
 logrun "$S" -w "$W" connection show "Braze EU" --unlock --key-file "$IN/cron.key"
 is "$rc" 3 "but not one without an export user"
+SEGSYNC_KEY_FILE=$IN/cron.key logrun "$S" -w "$W" connection show \
+    "Braze EU" --unlock --passphrase-file "$PP"
+is "$rc" 0 "--passphrase-file on the command line wins over SEGSYNC_KEY_FILE"
+SEGSYNC_KEY_FILE=$IN/cron.key SEGSYNC_PASSPHRASE_FILE=$PP logrun "$S" \
+    -w "$W" connection show Brevo --unlock
+is "$rc" 2 "both key variables set is a usage error"
+logrun "$S" -w "$W" connection show Brevo --unlock \
+    --key-file "$IN/cron.key" --passphrase-file "$PP"
+is "$rc" 2 "--key-file with --passphrase-file is a usage error"
 chmod 644 "$IN/cron.key"
 logrun "$S" -w "$W" connection show Brevo --unlock --key-file "$IN/cron.key"
 is "$rc" 3 "a key file readable by others is refused"
@@ -262,6 +271,21 @@ if can_make_users; then
 	echo "waiting user passphrase" >&8
 	exec 8>&-
 	wait "$pid"
+	# A member who edits a connection's file to open it to contributors
+	# gains nothing: its record says otherwise, and the next reseal
+	# reports the disagreement instead of sealing the key for them.
+	adm=$(grep -l '"name":[[:space:]]*"Admins"' "$SW"/connections/*.json)
+	cp "$adm" "$TMPD/adm.json"
+	sed 's/"administrators"/"contributors"/' "$TMPD/adm.json" >"$adm"
+	logrun "$S" -w "$SW" key add-file "$IN/shared-cron.key" \
+	    --passphrase-file "$TMPD/admin.pp"
+	is "$rc" 4 "a reseal refuses a connection file that disagrees with its record"
+	like "$err" "disagree on who may use it" "and says so"
+	logrun as "$U" "$S" -w "$SW" connection show Admins --unlock \
+	    --passphrase-file "$TMPD/u.pp"
+	is "$rc" 3 "the edit did not open the connection to the contributor"
+	cp "$TMPD/adm.json" "$adm"
+	rm -f "$IN/shared-cron.key"
 	gen1=$(cat "$SW"/connections/*.secrets | grep -c '^gen 1$')
 	logrun "$S" -w "$SW" member remove "$U" --passphrase-file "$TMPD/admin.pp"
 	is "$rc" 0 "the contributor is removed"

@@ -111,6 +111,12 @@ SEGSYNC_PASSPHRASE=CANARY SEGSYNC_WORKSPACE=$TMPD/ws run "$S" member list
 like "$err" "SEGSYNC_PASSPHRASE is ignored" "SEGSYNC_PASSPHRASE is refused"
 unlike "$err$out" "CANARY" "its value is never echoed"
 
+# '--' ends the options, not the command; -w=DIR works like -wDIR.
+run "$S" -w "$TMPD/ws" -- member list
+is "$rc" 0 "a command after '--' is still a command"
+run "$S" -w="$TMPD/ws" member list
+is "$rc" 0 "-w=DIR"
+
 # Without -w: $XDG_DATA_HOME/segsync.
 mkpass "$TMPD/pp" "a passphrase"
 run "$S" init --kdf interactive --passphrase-file "$TMPD/pp"

@@ -77,6 +77,9 @@ is "$rc" 0 "init --group"
 is "$(mode_of "$SW")" 2770 "a shared workspace is 2770"
 is "$(mode_of "$SW/workspace.json")" 660 "its files are 0660"
 is "$(stat -c %G "$SW/workspace.json")" "$G" "and belong to the group"
+is "$(mode_of "$SW/identities")" 3770 \
+    "identities/ is sticky: members cannot replace each other's keys"
+is "$(mode_of "$SW/.lock")" 660 "the lock file is usable by the group"
 
 mkuser "${pre}c" "$G"
 mkpass "$TMPD/c.pp" "contributor passphrase"
@@ -104,13 +107,28 @@ like "$err" "only administrators can add members" "and is told why"
 run as "${pre}c" "$S" -w "$SW" member remove "$me"
 is "$rc" 3 "a contributor cannot remove members (status 3)"
 
+# A second administrator who is not root can change the workspace too
+# (the lock file is the group's, not only its creator's).
+mkuser "${pre}a" "$G"
+mkpass "$TMPD/a.pp" "second admin passphrase"
+chown "${pre}a" "$TMPD/a.pp"
+as "${pre}a" "$S" -w "$SW" identity new --kdf interactive \
+    --passphrase-file "$TMPD/a.pp" >/dev/null 2>&1
+run "$S" -w "$SW" member add "${pre}a" --role admin
+is "$rc" 0 "a second administrator is added"
+run as "${pre}a" "$S" -w "$SW" member remove "${pre}c" \
+    --passphrase-file "$TMPD/a.pp"
+is "$rc" 0 "who can remove a member, taking the shared lock"
+run "$S" -w "$SW" member add "${pre}c" --role contributor
+is "$rc" 0 "and the contributor is added back"
+
 # Someone else's public key cannot be planted for a user.
 mkuser "${pre}v" "$G"
 as "${pre}c" sh -c "sed 's/member ${pre}c/member ${pre}v/' \
     '$SW/identities/${pre}c.pub' >'$SW/identities/${pre}v.pub'"
 run "$S" -w "$SW" member add "${pre}v" --role contributor
 is "$rc" 3 "a public key file written by another user is refused"
-like "$err" "is not owned by ${pre}v" "and the reason is given"
+like "$err" "is not a file owned by ${pre}v" "and the reason is given"
 
 # 20 processes add 20 members at once: all 20 are present.
 i=1
