@@ -251,26 +251,38 @@ int
 fileio_mkdir(const char *path, mode_t mode, gid_t gid, char **cause)
 {
 	struct stat	st;
+	int		fd;
 
 	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
 		*cause = xasprintf(_("cannot create directory %s: %s"), path,
 		    strerror(errno));
 		return -1;
 	}
-	if (lstat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+	/*
+	 * Change the directory through its own descriptor: in a shared
+	 * parent, a path checked with lstat could be swapped for a symbolic
+	 * link before chmod and chown follow it.
+	 */
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		*cause = xasprintf(_("%s exists and is not a directory"),
 		    path);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
-	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) {
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) == -1) {
 		*cause = xasprintf(_("cannot set the group of %s: %s"), path,
 		    strerror(errno));
+		close(fd);
 		return -1;
 	}
-	if (chmod(path, mode) == -1) {
+	if (fchmod(fd, mode) == -1) {
 		*cause = xasprintf(_("cannot set the mode of %s: %s"), path,
 		    strerror(errno));
+		close(fd);
 		return -1;
 	}
+	close(fd);
 	return 0;
 }
