@@ -382,10 +382,56 @@ opt_suggest(const struct cli_cmd *c, const char *name)
 	return best;
 }
 
+/*
+ * Print text from column col, wrapped at 79 columns with continuation
+ * lines indented to indent (UTF-8 aware enough for help texts).
+ */
+static void
+print_wrapped(const char *text, int col, int indent)
+{
+	const char	*p = text, *end;
+	int		 len, w, i;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (end = p; *end != '\0' && *end != ' '; end++)
+			;
+		len = (int)(end - p);
+		for (w = 0, i = 0; i < len; i++)
+			if (((unsigned char)p[i] & 0xc0) != 0x80)
+				w++;
+		if (col > indent && col + 1 + w > 79) {
+			printf("\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		fwrite(p, 1, (size_t)len, stdout);
+		col += w;
+		p = end;
+	}
+	putchar('\n');
+}
+
+/* A whole sentence: the first letter in capitals (ASCII), a full stop. */
+static void
+print_sentence(const char *text, int indent)
+{
+	char	*s;
+
+	s = xasprintf("%s.", text);
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] = (char)(s[0] - 'a' + 'A');
+	print_wrapped(s, indent, indent);
+	free(s);
+}
+
 static void
 print_opts(const struct cli_opt *o)
 {
-	char	left[64];
+	char	left[64], *text;
 
 	for (; o->name != NULL; o++) {
 		if (strcmp(o->name, "workspace") == 0)
@@ -400,14 +446,20 @@ print_opts(const struct cli_opt *o)
 			    o->metavar);
 		else
 			snprintf(left, sizeof left, "--%s", o->name);
-		printf("  %-26s %s", left, _(o->help));
 		if (o->choices != NULL)
-			printf(_(" (one of: %s)"), o->choices);
-		if (o->flags & OPT_REQUIRED)
-			fputs(_(" [required]"), stdout);
-		if (o->flags & OPT_REPEAT)
-			fputs(_(" [repeatable]"), stdout);
-		putchar('\n');
+			text = xasprintf(_("%s (one of: %s)%s%s"), _(o->help),
+			    o->choices, (o->flags & OPT_REQUIRED) ?
+			    _(" [required]") : "", (o->flags & OPT_REPEAT) ?
+			    _(" [repeatable]") : "");
+		else
+			text = xasprintf("%s%s%s", _(o->help),
+			    (o->flags & OPT_REQUIRED) ? _(" [required]") : "",
+			    (o->flags & OPT_REPEAT) ? _(" [repeatable]") : "");
+		printf("  %-26s ", left);
+		if (strlen(left) > 26)
+			printf("\n%29s", "");
+		print_wrapped(text, 29, 29);
+		free(text);
 	}
 }
 
@@ -420,9 +472,11 @@ print_cmd_help(const struct cli_cmd *c)
 	printf(_("Usage: segsync %s%s%s%s\n\n"), name,
 	    c->args != NULL ? " " : "", c->args != NULL ? c->args : "",
 	    c->opts[0].name != NULL ? _(" [OPTIONS]") : "");
-	printf("%s.\n", _(c->summary));
-	if (c->description != NULL)
-		printf("\n%s\n", _(c->description));
+	print_sentence(_(c->summary), 0);
+	if (c->description != NULL) {
+		putchar('\n');
+		print_wrapped(_(c->description), 0, 0);
+	}
 	if (c->opts[0].name != NULL) {
 		printf("\n%s\n", _("Options:"));
 		print_opts(c->opts);
@@ -460,20 +514,23 @@ print_main_help(void)
 	char			*name;
 
 	printf("%s\n\n", _("Usage: segsync [OPTIONS] [COMMAND [ARGS]]"));
-	printf("%s\n\n", _("Export customer segments to Braze, Sendinblue "
+	print_wrapped(_("Export customer segments to Braze, Sendinblue "
 	    "(Brevo) and Snapchat. Without a command, segsync opens its "
-	    "terminal UI."));
+	    "terminal UI."), 0, 0);
+	putchar('\n');
 	printf("%s\n", _("Commands:"));
 	for (c = cli_commands; c->name != NULL; c++) {
 		name = cmd_full_name(c);
-		printf("  %-22s %s\n", name, _(c->summary));
+		printf("  %-22s ", name);
+		print_wrapped(_(c->summary), 25, 25);
 		free(name);
 	}
 	printf("\n%s\n", _("Global options:"));
 	print_opts(global_opts);
-	printf("\n%s\n", _("Run 'segsync COMMAND --help' for a command's "
+	putchar('\n');
+	print_wrapped(_("Run 'segsync COMMAND --help' for a command's "
 	    "options; see segsync(1) for the exit statuses, the environment "
-	    "and examples."));
+	    "and examples."), 0, 0);
 }
 
 static void
