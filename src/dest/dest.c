@@ -147,5 +147,6 @@ dest_results_clear(struct dest_result *results, size_t n)
 		results[i].reason = NULL;
 		results[i].rejected = 0;
 		results[i].resend = 0;
+		results[i].job = 0;
 	}
 }

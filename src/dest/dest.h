@@ -149,11 +149,18 @@ struct dest_profile {
  * 0), rejected with a reason, or not processed and to be sent again in
  * another batch (resend: the destination refused the request because of
  * other profiles in it).
+ *
+ * job is set when the destination only queued the profile: the ID of the
+ * asynchronous job (Brevo's import processId) that will decide it. Such a
+ * profile counts as accepted for now; a confirmation phase after the
+ * delivery reads each job (sendinblue.c says how) and may still reject
+ * it. Copy job out before dest_results_clear(), which zeroes it.
  */
 struct dest_result {
-	int	 rejected;	/* the destination refused this profile */
-	int	 resend;	/* not processed: send it again */
-	char	*reason;	/* malloc'd, in words, when rejected */
+	int		 rejected;	/* the destination refused this profile */
+	int		 resend;	/* not processed: send it again */
+	char		*reason;	/* malloc'd, in words, when rejected */
+	uint64_t	 job;		/* see below; 0: the answer is final */
 };
 
 /* What decode() says of the whole batch. */
