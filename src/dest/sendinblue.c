@@ -1,16 +1,47 @@
 /*
- * Sendinblue (Brevo): what a connection and an export ask for. Talking to
- * the API (credentials test, list verification, contacts import and
- * process confirmation) comes with the Sendinblue issue; until then the
- * driver has no functions, and the command line stores the connection
- * without testing it and says so.
+ * The Sendinblue (Brevo) driver: GET /account for the credentials check,
+ * GET /contacts/lists/{id} for the target, and one POST /contacts/import
+ * with a jsonBody per batch (shared/docs/api-contracts.md section 2,
+ * data-rules.md "Per destination").
+ *
+ * An import is asynchronous: the 202 only says Brevo queued a process.
+ * decode() therefore accepts every profile of the batch for now and hands
+ * the processId over in dest_result.job; the confirmation phase of the
+ * delivery pipeline (not written yet) should, once every batch is
+ * answered:
+ * - group the profiles by job and poll GET /processes/{job} for each
+ *   distinct job, sparingly (at least 60 s apart by default: /processes
+ *   draws on Brevo's 100-per-hour "other endpoints" budget, so not on
+ *   s->limiter, which is the contacts budget), in submission order;
+ * - treat "completed" as success, "failed" and "cancelled" as the
+ *   rejection of every profile of that job (reason in words, naming the
+ *   process), anything else as still pending, and a 404 ("processId is
+ *   invalid") as a failure to report;
+ * - on "completed", fetch info.import.invalid_emails when it is a URL and
+ *   reject the profiles whose email it lists, fixing the accepted and
+ *   rejected counts.
  */
 #include "config.h"
 
-#include <stddef.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <cjson/cJSON.h>
+
+#include "connection.h"
 #include "dest/dest.h"
+#include "http.h"
 #include "i18n.h"
+#include "record.h"
+#include "secret.h"
+#include "xmalloc.h"
+
+#define SIB_BASE_URL	"https://api.brevo.com/v3"
+#define SIB_KEY_HEADER	"api-key: "
 
 static const struct dest_field sendinblue_fields[] = {
 	{ "api_key", N_("API key"), "api-key-file", 1, 1,
@@ -29,6 +60,648 @@ static const struct dest_slot sendinblue_slots[] = {
 	{ DEST_SLOT_COUNT, NULL, NULL, 0 }
 };
 
+/* The base_url setting of the connection, or NULL when absent or empty. */
+static const char *
+sib_base_setting(const struct connection *conn)
+{
+	const cJSON	*v;
+
+	if (conn == NULL || conn->settings == NULL)
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(conn->settings, "base_url");
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		return NULL;
+	return v->valuestring;
+}
+
+static int
+sib_session_open(struct dest_session *s, const struct connection *conn,
+    const struct record *rec, char **cause)
+{
+	const char		*base, *host;
+	const struct secret	*key;
+	const unsigned char	*k;
+	char			*url, *line;
+	size_t			 i, klen, len;
+
+	base = sib_base_setting(conn);
+	if (base == NULL)
+		base = SIB_BASE_URL;
+	len = strlen(base);
+	while (len > 0 && base[len - 1] == '/')
+		len--;
+	url = xstrndup(base, len);
+	if (http_url_check(url, cause) != 0) {
+		free(url);
+		return -1;
+	}
+	s->base_url = url;
+	/* Messages name the host ("api.brevo.com"), not the whole URL. */
+	host = strstr(url, "://");
+	host = host != NULL ? host + 3 : url;
+	s->account = xstrndup(host, strcspn(host, "/?#"));
+
+	key = rec != NULL ? record_get(rec, "api_key") : NULL;
+	if (key == NULL || secret_len(key) == 0) {
+		*cause = xstrdup(_("The Sendinblue connection has no API "
+		    "key."));
+		return -1;
+	}
+	k = secret_peek(key);
+	klen = secret_len(key);
+	for (i = 0; i < klen; i++) {
+		if (k[i] <= ' ' || k[i] == 0x7f || k[i] == '"' ||
+		    k[i] == '\'') {
+			*cause = xstrdup(_("The Brevo API key holds spaces, "
+			    "quotes or control characters: paste the key "
+			    "alone, as Brevo shows it."));
+			return -1;
+		}
+	}
+	len = strlen(SIB_KEY_HEADER) + klen;
+	s->auth = secret_new(len + 1);
+	line = (char *)secret_buf(s->auth);
+	memcpy(line, SIB_KEY_HEADER, len - klen);
+	memcpy(line + len - klen, k, klen);
+	line[len] = '\0';
+	return 0;
+}
+
+static void
+sib_session_close(struct dest_session *s)
+{
+	(void)s;
+}
+
+/*
+ * The list ID as a number: decimal digits only, 1 to INT64_MAX (Brevo's
+ * IDs are int64). 0, or -1.
+ */
+static int
+sib_list_id(const char *target, uint64_t *id)
+{
+	const char		*p;
+	unsigned long long	 v;
+	char			*end;
+
+	if (target == NULL || *target == '\0')
+		return -1;
+	for (p = target; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	errno = 0;
+	v = strtoull(target, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > INT64_MAX)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+static int
+sib_target_check(const char *target, char **cause)
+{
+	uint64_t	id;
+
+	if (sib_list_id(target, &id) != 0) {
+		*cause = xasprintf(_("\"%s\" is not a Sendinblue list ID: it "
+		    "must be a positive whole number, such as 12, as Brevo "
+		    "shows it under Contacts, Lists."), target);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a synchronous request got back, copied out of the callback. */
+struct sib_reply {
+	int			 done;
+	enum http_outcome	 outcome;
+	long			 status;
+	char			*error;
+	char			*body;
+};
+
+static void
+sib_reply_done(const struct http_response *resp, void *arg)
+{
+	struct sib_reply	*r = arg;
+
+	r->done = 1;
+	r->outcome = resp->outcome;
+	r->status = resp->status;
+	r->error = resp->error != NULL ? xstrdup(resp->error) : NULL;
+	r->body = xstrndup(resp->body, resp->body_len);
+}
+
+static void
+sib_reply_clear(struct sib_reply *r)
+{
+	free(r->error);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+/*
+ * GET base_url + path and wait for the answer, drawing on rl when it is
+ * not NULL. 0, or -1 with *cause when the request could not even be
+ * submitted or the engine failed.
+ */
+static int
+sib_get(struct dest_session *s, struct http_engine *e, const char *path,
+    struct ratelimit *rl, struct sib_reply *r, char **cause)
+{
+	struct http_request	*req;
+	char			*url;
+
+	memset(r, 0, sizeof *r);
+	url = xasprintf("%s%s", s->base_url, path);
+	req = http_request_new("GET", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_header(req, "Accept: application/json");
+	if (rl != NULL)
+		http_request_limiter(req, rl);
+	http_request_callback(req, sib_reply_done, r);
+	if (http_submit(e, req, cause) != 0)
+		return -1;
+	if (http_drain(e, cause) != 0)
+		return -1;
+	if (!r->done) {
+		*cause = xstrdup(_("The request to Brevo did not complete."));
+		return -1;
+	}
+	return 0;
+}
+
+/* A string member of a JSON object, or NULL (borrowed from o). */
+static const char *
+sib_string(const cJSON *o, const char *name)
+{
+	const cJSON	*v;
+
+	v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * The outcome of an answer that is neither a success nor specific to the
+ * caller, with its message: unreachable, the two 401s of api-contracts
+ * 2.2, a base URL that is not Brevo's, anything else.
+ */
+static enum dest_outcome
+sib_failure(struct dest_session *s, const struct sib_reply *r,
+    char **message)
+{
+	cJSON		*body;
+	const char	*msg;
+	enum dest_outcome o;
+
+	if (r->outcome != HTTP_DONE) {
+		*message = xasprintf(_("Could not reach Brevo at %s: %s"),
+		    s->base_url, r->error != NULL ? r->error : "?");
+		return DEST_UNREACHABLE;
+	}
+	body = cJSON_Parse(r->body);
+	msg = sib_string(body, "message");
+	if (r->status == 401) {
+		if (msg != NULL && strstr(msg, "not found in headers") != NULL)
+			*message = xstrdup(_("Brevo received no API key (401): "
+			    "the api-key header did not reach it, which a "
+			    "proxy in between can cause."));
+		else if (msg != NULL && strcmp(msg, "Key not found") == 0)
+			*message = xstrdup(_("Brevo refused the API key (401): "
+			    "no account has this key; it is wrong, or was "
+			    "deleted or deactivated."));
+		else
+			*message = xasprintf(_("Brevo refused the API key "
+			    "(401): %s"), msg != NULL ? msg : "?");
+		o = DEST_AUTH;
+	} else if (r->status == 404 || (r->status >= 300 &&
+	    r->status < 400)) {
+		*message = xasprintf(_("%s does not answer as the Brevo API v3 "
+		    "(status %ld): check the base URL, which is normally "
+		    "https://api.brevo.com/v3."), s->base_url, r->status);
+		o = DEST_CONFIG;
+	} else {
+		*message = xasprintf(_("Brevo answered with an error (status "
+		    "%1$ld): %2$s"), r->status, msg != NULL ? msg :
+		    (r->error != NULL ? r->error : "?"));
+		o = DEST_OTHER;
+	}
+	cJSON_Delete(body);
+	return o;
+}
+
+static enum dest_outcome
+sib_test(struct dest_session *s, struct http_engine *e, char **message)
+{
+	struct sib_reply	 r;
+	enum dest_outcome	 o;
+	char			*cause = NULL;
+	const char		*email, *company;
+	cJSON			*body;
+
+	/* /account is in the hourly "other endpoints" budget: no limiter. */
+	if (sib_get(s, e, "/account", NULL, &r, &cause) != 0) {
+		*message = cause;
+		sib_reply_clear(&r);
+		return DEST_OTHER;
+	}
+	if (r.outcome != HTTP_DONE || r.status != 200) {
+		o = sib_failure(s, &r, message);
+		sib_reply_clear(&r);
+		return o;
+	}
+	body = cJSON_Parse(r.body);
+	email = sib_string(body, "email");
+	company = sib_string(body, "companyName");
+	if (email == NULL || *email == '\0') {
+		*message = xasprintf(_("%s answered the account check without "
+		    "an account email: it does not look like the Brevo API "
+		    "v3."), s->base_url);
+		o = DEST_CONFIG;
+	} else if (company != NULL && *company != '\0') {
+		*message = xasprintf(_("Brevo accepted the API key: account "
+		    "%1$s (%2$s)."), email, company);
+		o = DEST_OK;
+	} else {
+		*message = xasprintf(_("Brevo accepted the API key: account "
+		    "%s."), email);
+		o = DEST_OK;
+	}
+	cJSON_Delete(body);
+	sib_reply_clear(&r);
+	return o;
+}
+
+static enum dest_outcome
+sib_verify_target(struct dest_session *s, struct http_engine *e,
+    const char *target, char **found_name, char **message)
+{
+	struct sib_reply	 r;
+	enum dest_outcome	 o;
+	uint64_t		 id;
+	char			*cause = NULL, path[64];
+	const char		*name;
+	const cJSON		*size;
+	cJSON			*body;
+	unsigned long long	 n;
+
+	*found_name = NULL;
+	*message = NULL;
+	if (sib_target_check(target, message) != 0)
+		return DEST_CONFIG;
+	sib_list_id(target, &id);
+	snprintf(path, sizeof path, "/contacts/lists/%" PRIu64, id);
+	/* Lists are in the contacts budget, like the imports. */
+	if (sib_get(s, e, path, s->limiter, &r, &cause) != 0) {
+		*message = cause;
+		sib_reply_clear(&r);
+		return DEST_OTHER;
+	}
+	if (r.outcome == HTTP_DONE && r.status == 404 &&
+	    strstr(r.body, "List ID not found") != NULL) {
+		*message = xasprintf(_("Brevo says list %" PRIu64 " does not "
+		    "exist in this account."), id);
+		sib_reply_clear(&r);
+		return DEST_NOT_FOUND;
+	}
+	if (r.outcome != HTTP_DONE || r.status != 200) {
+		o = sib_failure(s, &r, message);
+		sib_reply_clear(&r);
+		return o;
+	}
+	body = cJSON_Parse(r.body);
+	name = sib_string(body, "name");
+	size = cJSON_GetObjectItemCaseSensitive(body, "totalSubscribers");
+	if (name == NULL) {
+		*message = xasprintf(_("%s answered the list lookup without a "
+		    "list name: it does not look like the Brevo API v3."),
+		    s->base_url);
+		cJSON_Delete(body);
+		sib_reply_clear(&r);
+		return DEST_OTHER;
+	}
+	*found_name = xstrdup(name);
+	if (cJSON_IsNumber(size) && size->valuedouble >= 0) {
+		n = (unsigned long long)size->valuedouble;
+		*message = xasprintf(ngettext_("Found the Brevo list \"%1$s\" "
+		    "(ID %2$" PRIu64 ") with %3$llu contact.",
+		    "Found the Brevo list \"%1$s\" (ID %2$" PRIu64 ") with "
+		    "%3$llu contacts.", n), name, id, n);
+	} else
+		*message = xasprintf(_("Found the Brevo list \"%1$s\" (ID "
+		    "%2$" PRIu64 ")."), name, id);
+	cJSON_Delete(body);
+	sib_reply_clear(&r);
+	return DEST_OK;
+}
+
+/* A growing byte buffer for request bodies. */
+struct sib_buf {
+	char	*p;
+	size_t	 len, size;
+};
+
+static void
+sib_buf_grow(struct sib_buf *b, size_t more)
+{
+	if (b->len + more <= b->size)
+		return;
+	while (b->len + more > b->size)
+		b->size = b->size == 0 ? 4096 : b->size * 2;
+	b->p = xrealloc(b->p, b->size);
+}
+
+static void
+sib_buf_add(struct sib_buf *b, const char *s, size_t len)
+{
+	sib_buf_grow(b, len);
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+}
+
+#define sib_buf_lit(b, s) sib_buf_add(b, s, sizeof s - 1)
+
+/*
+ * s as a JSON string, quotes included. The input is valid UTF-8 (the CSV
+ * reader checks it), so only '"', '\\' and control characters need
+ * escaping; everything else is copied as it is.
+ */
+static void
+sib_buf_str(struct sib_buf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 run;
+	char			*o;
+
+	sib_buf_lit(b, "\"");
+	for (;;) {
+		for (run = 0; u[run] >= 0x20 && u[run] != '"' &&
+		    u[run] != '\\' && u[run] != 0x7f; run++)
+			;
+		sib_buf_add(b, (const char *)u, run);
+		u += run;
+		if (*u == '\0')
+			break;
+		sib_buf_grow(b, 6);
+		o = b->p + b->len;
+		if (*u == '"' || *u == '\\') {
+			o[0] = '\\';
+			o[1] = (char)*u;
+			b->len += 2;
+		} else {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[*u >> 4];
+			o[5] = hex[*u & 0xf];
+			b->len += 6;
+		}
+		u++;
+	}
+	sib_buf_lit(b, "\"");
+}
+
+/* Add ,"NAME":"value" (or without the comma first) when value is set. */
+static void
+sib_buf_attr(struct sib_buf *b, int *first, const char *name,
+    const char *value)
+{
+	if (value == NULL || *value == '\0')
+		return;
+	if (!*first)
+		sib_buf_lit(b, ",");
+	*first = 0;
+	sib_buf_str(b, name);
+	sib_buf_lit(b, ":");
+	sib_buf_str(b, value);
+}
+
+static int
+sib_encode(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, unsigned char *warned,
+    struct http_request **reqp, char **cause)
+{
+	const struct dest_profile	*p;
+	struct sib_buf			 b = { NULL, 0, 0 };
+	struct http_request		*req;
+	uint64_t			 id;
+	size_t				 i, max;
+	char				*url, tail[128];
+	int				 first;
+
+	*reqp = NULL;
+	if (n == 0 || n > s->batch_size) {
+		*cause = xasprintf(_("A batch of %1$zu profiles does not fit "
+		    "Sendinblue's %2$u per request."), n, s->batch_size);
+		return -1;
+	}
+	if (sib_target_check(target, cause) != 0)
+		return -1;
+	sib_list_id(target, &id);
+	max = s->driver->limits.max_request_bytes;
+	snprintf(tail, sizeof tail, "],\"listIds\":[%" PRIu64 "],"
+	    "\"updateExistingContacts\":true,"
+	    "\"emptyContactsAttributes\":false}", id);
+
+	sib_buf_lit(&b, "{\"jsonBody\":[");
+	for (i = 0; i < n; i++) {
+		p = &profiles[i];
+		if (warned != NULL)
+			warned[i] = 0;
+		if (i > 0)
+			sib_buf_lit(&b, ",");
+		sib_buf_lit(&b, "{\"email\":");
+		sib_buf_str(&b, p->email);
+		/* Absent values are left out, never sent empty. */
+		if ((p->firstname != NULL && *p->firstname != '\0') ||
+		    (p->lastname != NULL && *p->lastname != '\0') ||
+		    (p->phone != NULL && *p->phone != '\0')) {
+			sib_buf_lit(&b, ",\"attributes\":{");
+			first = 1;
+			sib_buf_attr(&b, &first, "FIRSTNAME", p->firstname);
+			sib_buf_attr(&b, &first, "LASTNAME", p->lastname);
+			sib_buf_attr(&b, &first, "SMS", p->phone);
+			sib_buf_lit(&b, "}");
+		}
+		sib_buf_lit(&b, "}");
+		/* Stop early: an oversized batch is split, not built. */
+		if (b.len + strlen(tail) > max)
+			break;
+	}
+	if (i < n || b.len + strlen(tail) > max) {
+		free(b.p);
+		if (n > 1)
+			return 1;
+		*cause = xasprintf(_("One profile makes a request of more than "
+		    "Sendinblue's %zu bytes."), max);
+		return -1;
+	}
+	sib_buf_add(&b, tail, strlen(tail));
+
+	url = xasprintf("%s/contacts/import", s->base_url);
+	req = http_request_new("POST", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_header(req, "Content-Type: application/json");
+	http_request_header(req, "Accept: application/json");
+	http_request_body(req, b.p, b.len);
+	http_request_limiter(req, s->limiter);
+	*reqp = req;
+	return 0;
+}
+
+/*
+ * The profile a 400 names, from Brevo's "jsonBody[N] is invalid", or -1.
+ * Other 400s of an import are about the whole request.
+ */
+static long
+sib_item_index(const char *msg, size_t n)
+{
+	const char	*p;
+	char		*end;
+	unsigned long	 i;
+
+	if (msg == NULL || (p = strstr(msg, "jsonBody[")) == NULL)
+		return -1;
+	p += strlen("jsonBody[");
+	if (*p < '0' || *p > '9')
+		return -1;
+	i = strtoul(p, &end, 10);
+	if (*end != ']' || i >= n)
+		return -1;
+	return (long)i;
+}
+
+static enum dest_verdict
+sib_decode(struct dest_session *s, const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
+{
+	enum dest_verdict	 v = DEST_BATCH_DONE;
+	cJSON			*body = NULL;
+	const cJSON		*pid;
+	const char		*msg, *code;
+	uint64_t		 job;
+	size_t			 i;
+	long			 item;
+
+	(void)profiles;
+	*message = NULL;
+	if (resp->outcome == HTTP_CANCELLED) {
+		*message = xstrdup(_("The delivery was cancelled."));
+		return DEST_BATCH_FATAL;
+	}
+	if (resp->outcome != HTTP_DONE) {
+		/* The engine already retried; the caller may try later. */
+		*message = xstrdup(resp->error != NULL ? resp->error :
+		    _("The request to Brevo failed."));
+		return DEST_BATCH_RETRY;
+	}
+	if (resp->body_len > 0)
+		body = cJSON_ParseWithLength(resp->body, resp->body_len);
+	msg = sib_string(body, "message");
+	code = sib_string(body, "code");
+	if (msg == NULL)
+		msg = resp->error != NULL ? resp->error : "?";
+
+	switch (resp->status) {
+	case 200:
+	case 201:
+	case 202:
+		/*
+		 * Queued, not applied: every profile counts as accepted until
+		 * the confirmation phase reads the process (see the top of
+		 * this file).
+		 */
+		pid = cJSON_GetObjectItemCaseSensitive(body, "processId");
+		job = 0;
+		if (cJSON_IsNumber(pid) && pid->valuedouble >= 1 &&
+		    pid->valuedouble <= 9007199254740992.0)
+			job = (uint64_t)pid->valuedouble;
+		for (i = 0; i < n; i++)
+			results[i].job = job;
+		if (job == 0)
+			*message = xstrdup(_("Brevo accepted the import without "
+			    "a process ID: its outcome cannot be confirmed."));
+		goto out;
+	case 400:
+		break;
+	case 401:
+		*message = xasprintf(_("Brevo refused the API key (401): %s"),
+		    msg);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 402:
+		*message = xasprintf(_("Brevo refused the import (402): the "
+		    "account lacks credits or needs a plan upgrade: %s"), msg);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 403:
+		*message = xasprintf(_("Brevo refused the import (403): the "
+		    "API key may not import contacts, or the account is not "
+		    "validated yet: %s"), msg);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 404:
+		*message = xasprintf(_("%s has no /contacts/import (404): check "
+		    "the base URL, which is normally "
+		    "https://api.brevo.com/v3."), s->base_url);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 413:
+		/* Over Brevo's 10 MB: halves fit sooner or later. */
+		if (n > 1) {
+			v = DEST_BATCH_SPLIT;
+			goto out;
+		}
+		results[0].rejected = 1;
+		results[0].reason = xstrdup(_("the profile is larger than "
+		    "Brevo accepts in one import (413)"));
+		goto out;
+	case 429:
+		*message = xstrdup(_("Brevo kept answering that the rate limit "
+		    "is spent (429)."));
+		v = DEST_BATCH_RETRY;
+		goto out;
+	default:
+		/* 5xx after the engine's retries, or anything unexpected. */
+		*message = xasprintf(_("Brevo did not take the import (status "
+		    "%1$ld): %2$s"), resp->status, msg);
+		v = resp->status / 100 == 5 ? DEST_BATCH_RETRY :
+		    DEST_BATCH_FATAL;
+		goto out;
+	}
+
+	/* 400: about one item, the size, or the whole request. */
+	if (strstr(msg, "body size") != NULL && n > 1) {
+		v = DEST_BATCH_SPLIT;
+		goto out;
+	}
+	item = sib_item_index(msg, n);
+	if (item >= 0) {
+		/* Nothing was imported: drop the item, send the others. */
+		results[item].rejected = 1;
+		results[item].reason = xasprintf(_("Brevo refused the "
+		    "contact: %s"), msg);
+		for (i = 0; i < n; i++)
+			results[i].resend = !results[i].rejected;
+		goto out;
+	}
+	if (strstr(msg, "listIds") != NULL)
+		*message = xasprintf(_("Brevo refused the import (400): the "
+		    "export's list does not exist in this account or is not "
+		    "a list ID: %s"), msg);
+	else
+		*message = xasprintf(_("Brevo refused the import as malformed "
+		    "(400, %1$s): %2$s"), code != NULL ? code : "?", msg);
+	v = DEST_BATCH_FATAL;
+out:
+	if (v != DEST_BATCH_DONE)
+		dest_results_clear(results, n);
+	cJSON_Delete(body);
+	return v;
+}
+
 const struct dest_driver dest_sendinblue = {
 	.id = "sendinblue",
 	.label = N_("Sendinblue (Brevo)"),
@@ -40,4 +713,11 @@ const struct dest_driver dest_sendinblue = {
 	/* 10 requests per second on the contacts endpoints (api-contracts 2.3). */
 	.limits = { 1000, 5000, 8u * 1000 * 1000,
 	    { 10, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2 },
+	.session_open = sib_session_open,
+	.session_close = sib_session_close,
+	.target_check = sib_target_check,
+	.test = sib_test,
+	.verify_target = sib_verify_target,
+	.encode = sib_encode,
+	.decode = sib_decode
 };
