@@ -621,8 +621,9 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		for (i = 0; i < n; i++)
 			results[i].job = job;
 		if (job == 0)
-			*message = xstrdup(_("Brevo accepted the import without "
-			    "a process ID: its outcome cannot be confirmed."));
+			*message = xstrdup(_("Brevo accepted the import "
+			    "without a process ID: its outcome cannot be "
+			    "confirmed."));
 		goto out;
 	case 400:
 		break;
@@ -643,8 +644,8 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		v = DEST_BATCH_FATAL;
 		goto out;
 	case 404:
-		*message = xasprintf(_("%s has no /contacts/import (404): check "
-		    "the base URL, which is normally "
+		*message = xasprintf(_("%s has no /contacts/import (404): "
+		    "check the base URL, which is normally "
 		    "https://api.brevo.com/v3."), s->base_url);
 		v = DEST_BATCH_FATAL;
 		goto out;

@@ -1,0 +1,751 @@
+/*
+ * The Sendinblue (Brevo) driver: its tables and sessions, the exact JSON of
+ * an import, the decoding of answers, and the credentials check, list
+ * lookup and a real import against the fake Brevo
+ * (tests/fakes/fakedest.py) over loopback.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "dest/dest.h"
+#include "http.h"
+#include "xmalloc.h"
+#include "tap.h"
+#include "fake.h"
+
+static const struct dest_driver	*sib;
+
+static struct http_engine *
+engine(void)
+{
+	struct http_config	 cfg;
+	struct http_engine	*e;
+	char			*cause = NULL;
+
+	http_config_defaults(&cfg);
+	cfg.connect_timeout_ms = 2000;
+	cfg.timeout_ms = 5000;
+	cfg.max_attempts = 2;
+	cfg.backoff_base_ms = 10;
+	cfg.backoff_cap_ms = 20;
+	e = http_new(&cfg, &cause);
+	if (e == NULL) {
+		printf("Bail out! %s\n", cause);
+		exit(99);
+	}
+	return e;
+}
+
+static void
+test_tables(void)
+{
+	const struct dest_field	*f;
+
+	sib = dest_find("sendinblue");
+	ok(sib != NULL && dest_all()[1] == sib, "sendinblue is registered "
+	    "second");
+	f = sib->conn_fields;
+	ok(strcmp(f[0].key, "api_key") == 0 && f[0].secret && f[0].required,
+	    "api_key is a secret");
+	ok(strcmp(f[1].key, "base_url") == 0 && !f[1].required &&
+	    f[2].key == NULL, "base_url is optional, and last");
+	ok(dest_slot_find(sib, DEST_SLOT_EMAIL)->required &&
+	    dest_slot_find(sib, DEST_SLOT_PHONE) != NULL &&
+	    dest_slot_find(sib, DEST_SLOT_CUSTOMER_ID) == NULL && !sib->attrs,
+	    "email, names and phone; no customer ID, no attributes");
+	ok(sib->limits.rate.limit == 10 && sib->limits.rate.window_ms == 1000 &&
+	    sib->limits.rate.headers == RATELIMIT_HEADERS_BREVO,
+	    "10 requests per second, Brevo headers");
+	is_int(sib->limits.max_request_bytes, 8000000, "about 8 MB a request");
+	ok(sib->session_open != NULL && sib->test != NULL &&
+	    sib->verify_target != NULL && sib->encode != NULL &&
+	    sib->decode != NULL && sib->target_check != NULL,
+	    "every function is there");
+}
+
+static void
+test_sessions(void)
+{
+	struct dest_session	*s;
+	char			*cause = NULL;
+
+	s = fake_session(sib, NULL, NULL, "k1", &cause);
+	ok(s != NULL && strcmp(s->base_url, "https://api.brevo.com/v3") == 0,
+	    "Brevo's base URL by default");
+	ok(s != NULL && strcmp(s->account, "api.brevo.com") == 0,
+	    "the account is the host");
+	ok(s != NULL && strcmp((const char *)secret_peek(s->auth),
+	    "api-key: k1") == 0, "api-key header");
+	dest_session_free(&s);
+
+	s = fake_session(sib, "http://127.0.0.1:9/v3//", NULL, "k1", &cause);
+	ok(s != NULL && strcmp(s->base_url, "http://127.0.0.1:9/v3") == 0 &&
+	    strcmp(s->account, "127.0.0.1:9") == 0,
+	    "base_url wins, without its trailing slashes");
+	dest_session_free(&s);
+
+	s = fake_session(sib, "http://api.brevo.com/v3", NULL, "k1", &cause);
+	ok(s == NULL && cause != NULL, "http:// to another host is refused "
+	    "before any request");
+	diag("%s", cause != NULL ? cause : "");
+	xfree(&cause);
+	s = fake_session(sib, "ftp://127.0.0.1/v3", NULL, "k1", &cause);
+	ok(s == NULL && cause != NULL, "another scheme is refused");
+	xfree(&cause);
+	s = fake_session(sib, NULL, NULL, NULL, &cause);
+	like(cause, "no API key", "a missing key is said");
+	xfree(&cause);
+	s = fake_session(sib, NULL, NULL, "xkeysib-1 2", &cause);
+	like(cause, "spaces, quotes or control characters",
+	    "a key with a space is refused");
+	xfree(&cause);
+}
+
+static void
+test_target_check(void)
+{
+	char	*cause = NULL;
+
+	ok(sib->target_check("12", &cause) == 0, "12 is a list ID");
+	ok(sib->target_check("9223372036854775807", &cause) == 0,
+	    "the largest int64 is a list ID");
+	ok(sib->target_check("0", &cause) == -1, "0 is not");
+	like(cause, "must be a positive whole number", "in words");
+	xfree(&cause);
+	ok(sib->target_check("Newsletter", &cause) == -1, "a name is not");
+	like(cause, "\"Newsletter\" is not a Sendinblue list ID", "said");
+	xfree(&cause);
+	ok(sib->target_check("-3", &cause) == -1, "a negative is not");
+	xfree(&cause);
+	ok(sib->target_check("+3", &cause) == -1, "a sign is not allowed");
+	xfree(&cause);
+	ok(sib->target_check("", &cause) == -1, "empty is not");
+	xfree(&cause);
+	ok(sib->target_check("9223372036854775808", &cause) == -1,
+	    "past int64 is not");
+	xfree(&cause);
+	ok(sib->target_check("12 ", &cause) == -1, "a trailing space is not");
+	xfree(&cause);
+}
+
+static enum dest_verdict
+decode(struct dest_session *s, long status, const char *body, size_t n,
+    struct dest_result *res, char **msg)
+{
+	static struct dest_profile	 p[4];
+	struct http_response		 resp;
+
+	memset(p, 0, sizeof p);
+	p[0].email = "a@example.com";
+	p[1].email = "b@example.com";
+	p[2].email = "c@example.com";
+	p[3].email = "d@example.com";
+	memset(&resp, 0, sizeof resp);
+	memset(res, 0, n * sizeof *res);
+	resp.outcome = HTTP_DONE;
+	resp.status = status;
+	resp.body = body;
+	resp.body_len = strlen(body);
+	*msg = NULL;
+	return sib->decode(s, &resp, p, n, res, msg);
+}
+
+static void
+test_decode(void)
+{
+	struct dest_session	*s;
+	struct dest_result	 res[4];
+	struct http_response	 resp;
+	enum dest_verdict	 v;
+	char			*msg = NULL, *cause = NULL;
+
+	s = fake_session(sib, NULL, NULL, "k", &cause);
+
+	v = decode(s, 202, "{\"processId\":78}", 4, res, &msg);
+	ok(v == DEST_BATCH_DONE && !res[0].rejected && !res[3].rejected &&
+	    !res[2].resend && msg == NULL, "202: every profile accepted");
+	ok(res[0].job == 78 && res[3].job == 78, "with the processId as job");
+	dest_results_clear(res, 4);
+	ok(res[0].job == 0, "clearing zeroes the job");
+
+	v = decode(s, 202, "{}", 4, res, &msg);
+	ok(v == DEST_BATCH_DONE && res[0].job == 0 && !res[0].rejected,
+	    "202 without a processId: accepted, no job");
+	like(msg, "without a process ID", "and said");
+	xfree(&msg);
+
+	v = decode(s, 400, "{\"code\":\"invalid_parameter\",\"message\":"
+	    "\"listIds [99] not found\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "400 unknown list: fatal");
+	like(msg, "list does not exist in this account", "in words");
+	like(msg, "listIds [99] not found", "with Brevo's message");
+	xfree(&msg);
+
+	v = decode(s, 400, "{\"code\":\"missing_parameter\",\"message\":"
+	    "\"exactly one of fileUrl, fileBody or jsonBody must be given\"}",
+	    4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "400 malformed request: fatal");
+	like(msg, "malformed (400, missing_parameter)", "with the code");
+	xfree(&msg);
+
+	v = decode(s, 400, "{\"code\":\"invalid_parameter\",\"message\":"
+	    "\"jsonBody[2] is invalid\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_DONE && res[2].rejected && !res[2].resend &&
+	    res[0].resend && res[1].resend && res[3].resend,
+	    "400 naming an item: it is rejected, the others sent again");
+	like(res[2].reason, "jsonBody[2] is invalid", "with the reason");
+	dest_results_clear(res, 4);
+	v = decode(s, 400, "{\"code\":\"invalid_parameter\",\"message\":"
+	    "\"jsonBody[9] is invalid\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "an item past the batch is not believed");
+	xfree(&msg);
+
+	v = decode(s, 400, "{\"code\":\"invalid_parameter\",\"message\":"
+	    "\"Maximum allowed json body size is 10MB\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_SPLIT && msg == NULL, "400 body size: split");
+	v = decode(s, 413, "", 4, res, &msg);
+	ok(v == DEST_BATCH_SPLIT, "413: split");
+	v = decode(s, 413, "", 1, res, &msg);
+	ok(v == DEST_BATCH_DONE && res[0].rejected, "413 on one profile "
+	    "rejects it");
+	dest_results_clear(res, 4);
+
+	v = decode(s, 401, "{\"code\":\"unauthorized\",\"message\":"
+	    "\"Key not found\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "401 is fatal");
+	like(msg, "Brevo refused the API key (401): Key not found",
+	    "in words");
+	xfree(&msg);
+	v = decode(s, 403, "{\"code\":\"permission_denied\",\"message\":"
+	    "\"Permission denied\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "403 is fatal");
+	like(msg, "may not import contacts", "in words");
+	xfree(&msg);
+	v = decode(s, 402, "{\"code\":\"not_enough_credits\",\"message\":"
+	    "\"x\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "402 is fatal");
+	xfree(&msg);
+	v = decode(s, 404, "{\"code\":\"document_not_found\",\"message\":"
+	    "\"Invalid URL\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "404 is fatal");
+	like(msg, "check the base URL", "and names the base URL");
+	xfree(&msg);
+	v = decode(s, 429, "{\"code\":\"too_many_requests\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_RETRY, "429 past the engine's patience: later");
+	xfree(&msg);
+	v = decode(s, 503, "", 4, res, &msg);
+	ok(v == DEST_BATCH_RETRY, "503 after the engine's retries: later");
+	like(msg, "status 503", "said");
+	xfree(&msg);
+
+	memset(&resp, 0, sizeof resp);
+	resp.outcome = HTTP_FAILED;
+	resp.error = "could not connect";
+	resp.body = "";
+	v = sib->decode(s, &resp, NULL, 0, res, &msg);
+	ok(v == DEST_BATCH_RETRY, "no answer: later");
+	is_str(msg, "could not connect", "with the engine's sentence");
+	xfree(&msg);
+	dest_session_free(&s);
+}
+
+/* A loopback port nobody listens on. */
+static int
+dead_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+		exit(99);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static void
+test_credentials(const char *base)
+{
+	static const char	 nokey[] = "x-api-key: brevo-key";
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	enum dest_outcome	 o;
+	char			*msg = NULL, *cause = NULL, *url;
+
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_OK, "the right key: OK");
+	is_str(msg, "Brevo accepted the API key: account owner@example.com "
+	    "(Example Ltd).", "names the account and company");
+	xfree(&msg);
+	dest_session_free(&s);
+
+	s = fake_session(sib, base, NULL, "wrong-key", &cause);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_AUTH, "a wrong key: AUTH");
+	like(msg, "no account has this key", "in words");
+	xfree(&msg);
+	dest_session_free(&s);
+
+	s = fake_session(sib, base, NULL, "revoked-key", &cause);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_AUTH, "a revoked key: AUTH");
+	xfree(&msg);
+	dest_session_free(&s);
+
+	/* The driver always sends api-key; a proxy could drop it. */
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	secret_free(&s->auth);
+	s->auth = secret_from_bytes(nokey, sizeof nokey);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_AUTH, "no api-key header: AUTH");
+	like(msg, "Brevo received no API key (401)", "said apart");
+	xfree(&msg);
+	dest_session_free(&s);
+
+	url = xasprintf("%s/nope", base);
+	s = fake_session(sib, url, NULL, "brevo-key", &cause);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_CONFIG, "a base URL that is not the API: CONFIG");
+	like(msg, "check the base URL", "in words");
+	xfree(&msg);
+	free(url);
+	dest_session_free(&s);
+
+	fake_config("brevo", "{\"faults\": {\"fail_every\": 1, "
+	    "\"fail_status\": 500}}");
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_OTHER, "a 500 that lasts: OTHER");
+	like(msg, "status 500", "said");
+	xfree(&msg);
+	dest_session_free(&s);
+	fake_config("brevo", "{\"faults\": {\"fail_every\": 0}}");
+
+	url = xasprintf("http://127.0.0.1:%d/v3", dead_port());
+	s = fake_session(sib, url, NULL, "brevo-key", &cause);
+	o = sib->test(s, e, &msg);
+	is_int(o, DEST_UNREACHABLE, "nobody listening: UNREACHABLE");
+	like(msg, "Could not reach Brevo at http://127.0.0.1:", "in words");
+	diag("%s", msg);
+	xfree(&msg);
+	free(url);
+	dest_session_free(&s);
+	http_free(&e);
+}
+
+static void
+test_verify(const char *base)
+{
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	enum dest_outcome	 o;
+	char			*msg = NULL, *name = NULL, *cause = NULL;
+
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	o = sib->verify_target(s, e, "2", &name, &msg);
+	is_int(o, DEST_OK, "list 2 is found");
+	is_str(name, "Newsletter", "with its Brevo name");
+	is_str(msg, "Found the Brevo list \"Newsletter\" (ID 2) with 41 "
+	    "contacts.", "and its size");
+	xfree(&name);
+	xfree(&msg);
+	o = sib->verify_target(s, e, "7", &name, &msg);
+	is_int(o, DEST_OK, "list 7 is found");
+	is_str(msg, "Found the Brevo list \"Clients été\" (ID 7) with 1 "
+	    "contact.", "UTF-8 name, one contact");
+	xfree(&name);
+	xfree(&msg);
+	o = sib->verify_target(s, e, "99", &name, &msg);
+	is_int(o, DEST_NOT_FOUND, "list 99 is not found");
+	ok(name == NULL, "no name");
+	is_str(msg, "Brevo says list 99 does not exist in this account.",
+	    "in words");
+	xfree(&msg);
+	o = sib->verify_target(s, e, "news", &name, &msg);
+	is_int(o, DEST_CONFIG, "a non-numeric target is refused first");
+	like(msg, "not a Sendinblue list ID", "in words");
+	xfree(&msg);
+	dest_session_free(&s);
+
+	s = fake_session(sib, base, NULL, "wrong-key", &cause);
+	o = sib->verify_target(s, e, "2", &name, &msg);
+	is_int(o, DEST_AUTH, "a wrong key: AUTH");
+	xfree(&msg);
+	dest_session_free(&s);
+	http_free(&e);
+}
+
+/* The body of the fake's last POST /contacts/import. */
+static char *
+last_import_body(void)
+{
+	cJSON		*log, *r;
+	const cJSON	*m, *p, *n;
+	char		*dir, *path, *buf = NULL;
+	int		 last = 0;
+	FILE		*f;
+	long		 len;
+
+	log = fake_json("brevo", "requests");
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(log, "requests")) {
+		m = cJSON_GetObjectItem(r, "method");
+		p = cJSON_GetObjectItem(r, "path");
+		n = cJSON_GetObjectItem(r, "n");
+		if (cJSON_IsString(m) && strcmp(m->valuestring, "POST") == 0 &&
+		    cJSON_IsString(p) &&
+		    strcmp(p->valuestring, "/v3/contacts/import") == 0)
+			last = n->valueint;
+	}
+	cJSON_Delete(log);
+	dir = fake_dir("brevo");
+	path = xasprintf("%s/bodies/%07d.body", dir, last);
+	f = fopen(path, "rb");
+	free(dir);
+	free(path);
+	if (f == NULL)
+		return xstrdup("");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = xmalloc(len + 1);
+	if (fread(buf, 1, len, f) != (size_t)len)
+		len = 0;
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The answer of a submitted batch, decoded in the callback as deliver does. */
+struct sent {
+	struct dest_session		*s;
+	const struct dest_profile	*p;
+	size_t				 n;
+	struct dest_result		 res[8];
+	enum dest_verdict		 v;
+	long				 status;
+	char				*msg;
+	char				*body;
+};
+
+static void
+sent_done(const struct http_response *resp, void *arg)
+{
+	struct sent	*t = arg;
+
+	t->status = resp->status;
+	t->body = xstrndup(resp->body, resp->body_len);
+	t->v = sib->decode(t->s, resp, t->p, t->n, t->res, &t->msg);
+}
+
+static int
+send_batch(struct dest_session *s, struct http_engine *e,
+    const struct dest_profile *p, size_t n, struct sent *t)
+{
+	struct http_request	*req = NULL;
+	char			*cause = NULL;
+	int			 r;
+
+	memset(t, 0, sizeof *t);
+	t->s = s;
+	t->p = p;
+	t->n = n;
+	r = sib->encode(s, "2", p, n, NULL, &req, &cause);
+	if (r != 0) {
+		diag("encode: %d %s", r, cause != NULL ? cause : "");
+		free(cause);
+		return -1;
+	}
+	http_request_callback(req, sent_done, t);
+	if (http_submit(e, req, &cause) != 0 || http_drain(e, &cause) != 0) {
+		diag("%s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /processes/{job} as the confirmation phase would; its status. */
+static char *
+poll_process(struct dest_session *s, struct http_engine *e, uint64_t job)
+{
+	struct http_request	*req;
+	struct sent		 t;
+	char			*url, *cause = NULL, *status;
+	cJSON			*j;
+	const cJSON		*st;
+
+	memset(&t, 0, sizeof t);
+	url = xasprintf("%s/processes/%llu", s->base_url,
+	    (unsigned long long)job);
+	req = http_request_new("GET", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_callback(req, sent_done, &t);
+	t.s = s;
+	if (http_submit(e, req, &cause) != 0 || http_drain(e, &cause) != 0) {
+		diag("%s", cause);
+		free(cause);
+		return xstrdup("?");
+	}
+	j = cJSON_Parse(t.body);
+	st = cJSON_GetObjectItem(j, "status");
+	status = xstrdup(cJSON_IsString(st) ? st->valuestring : "?");
+	cJSON_Delete(j);
+	free(t.body);
+	free(t.msg);
+	dest_results_clear(t.res, 8);
+	return status;
+}
+
+static void
+test_import(const char *base)
+{
+	struct dest_profile	 p[3];
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct http_request	*req = NULL;
+	struct sent		 t;
+	unsigned char		 warned[3] = { 9, 9, 9 };
+	char			*cause = NULL, *body, *st, *dir, *cmd;
+	cJSON			*state, *c, *a, *pr;
+	uint64_t		 job;
+	int			 i;
+
+	memset(p, 0, sizeof p);
+	p[0].email = "ann@example.com";
+	p[0].firstname = "Ann";
+	p[0].lastname = "Lee";
+	p[0].phone = "+33612345678";
+	/* No names, no phone: no attributes at all, never empty strings. */
+	p[1].email = "bob@example.org";
+	p[2].email = "zoé@example.com";
+	p[2].firstname = "Zoé \"Z\"";
+	p[2].lastname = "Æbelø\tx";
+	p[2].customer_id = "never-sent";
+
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	ok(sib->encode(s, "2", p, 3, warned, &req, &cause) == 0 &&
+	    req != NULL, "three profiles encode");
+	ok(warned[0] == 0 && warned[1] == 0 && warned[2] == 0,
+	    "nothing is left out by the driver");
+	http_request_free(&req);
+	ok(sib->encode(s, "x2", p, 3, NULL, &req, &cause) == -1 &&
+	    req == NULL, "a bad target is refused by encode too");
+	xfree(&cause);
+
+	ok(send_batch(s, e, p, 3, &t) == 0, "sent to the fake");
+	is_int(t.status, 202, "202 accepted");
+	body = last_import_body();
+	is_str(body, "{\"jsonBody\":["
+	    "{\"email\":\"ann@example.com\",\"attributes\":{"
+	    "\"FIRSTNAME\":\"Ann\",\"LASTNAME\":\"Lee\","
+	    "\"SMS\":\"+33612345678\"}},"
+	    "{\"email\":\"bob@example.org\"},"
+	    "{\"email\":\"zoé@example.com\",\"attributes\":{"
+	    "\"FIRSTNAME\":\"Zoé \\\"Z\\\"\",\"LASTNAME\":\"Æbelø\\u0009x\"}}"
+	    "],\"listIds\":[2],\"updateExistingContacts\":true,"
+	    "\"emptyContactsAttributes\":false}",
+	    "the exact body: UTF-8 kept, escapes, absent fields absent");
+	free(body);
+	ok(t.v == DEST_BATCH_DONE && !t.res[0].rejected &&
+	    !t.res[1].rejected && !t.res[2].rejected && t.msg == NULL,
+	    "decoded: every profile accepted for now");
+	job = t.res[0].job;
+	ok(job > 0 && t.res[1].job == job && t.res[2].job == job,
+	    "every profile carries the processId %llu",
+	    (unsigned long long)job);
+	dest_results_clear(t.res, 3);
+	free(t.body);
+
+	state = fake_json("brevo", "state");
+	is_int(cJSON_GetObjectItem(state, "contact_count")->valueint, 0,
+	    "nothing is applied while the process is queued");
+	cJSON_Delete(state);
+
+	/* queued, in_process, then completed (the fake's default polls). */
+	for (i = 0; i < 5; i++) {
+		st = poll_process(s, e, job);
+		if (strcmp(st, "completed") == 0 || strcmp(st, "failed") == 0) {
+			free(st);
+			break;
+		}
+		free(st);
+	}
+	is_int(i, 2, "completed at the third poll");
+
+	state = fake_json("brevo", "state");
+	pr = cJSON_GetObjectItem(cJSON_GetObjectItem(state, "processes"),
+	    "1");
+	ok(pr != NULL && strcmp(cJSON_GetObjectItem(pr, "status")->valuestring,
+	    "completed") == 0 && strcmp(cJSON_GetObjectItem(pr,
+	    "name")->valuestring, "IMPORTUSER") == 0 &&
+	    cJSON_GetObjectItem(pr, "rows")->valueint == 3,
+	    "the fake's process: an IMPORTUSER of 3 rows, completed");
+	c = cJSON_GetObjectItem(state, "contacts");
+	body = cJSON_PrintUnformatted(c);
+	is_str(body, "{\"ann@example.com\":{\"attributes\":{"
+	    "\"FIRSTNAME\":\"Ann\",\"LASTNAME\":\"Lee\","
+	    "\"SMS\":\"+33612345678\"},\"imports\":1,\"listIds\":[2]},"
+	    "\"bob@example.org\":{\"attributes\":{},\"imports\":1,"
+	    "\"listIds\":[2]},"
+	    "\"zoé@example.com\":{\"attributes\":{"
+	    "\"FIRSTNAME\":\"Zoé \\\"Z\\\"\","
+	    "\"LASTNAME\":\"Æbelø\\tx\"},\"imports\":1,\"listIds\":[2]}}",
+	    "contacts, attributes and list membership as data-rules says");
+	free(body);
+	a = cJSON_GetObjectItem(state, "counts");
+	ok(cJSON_GetObjectItem(a, "ignored_attributes")->valueint == 0 &&
+	    cJSON_GetObjectItem(a, "invalid_sms")->valueint == 0 &&
+	    cJSON_GetObjectItem(a, "invalid_emails")->valueint == 0,
+	    "no attribute ignored, no phone or email refused");
+	cJSON_Delete(state);
+
+	/* A second import of ann updates without erasing (no empty fields). */
+	p[0].firstname = NULL;
+	p[0].phone = NULL;
+	p[0].lastname = "Lee-Park";
+	ok(send_batch(s, e, p, 1, &t) == 0 && t.v == DEST_BATCH_DONE &&
+	    t.res[0].job == job + 1, "a second import: the next processId");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	for (i = 0; i < 3; i++)
+		free(poll_process(s, e, job + 1));
+	state = fake_json("brevo", "state");
+	body = cJSON_PrintUnformatted(cJSON_GetObjectItem(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(state, "contacts"), "ann@example.com"),
+	    "attributes"));
+	is_str(body, "{\"FIRSTNAME\":\"Ann\",\"LASTNAME\":\"Lee-Park\","
+	    "\"SMS\":\"+33612345678\"}",
+	    "ann updated, her absent fields kept");
+	free(body);
+	cJSON_Delete(state);
+
+	/* An unknown list: the whole request is refused. */
+	p[0].email = "x@example.com";
+	req = NULL;
+	ok(sib->encode(s, "99", p, 1, NULL, &req, &cause) == 0, "list 99 "
+	    "encodes");
+	memset(&t, 0, sizeof t);
+	t.s = s;
+	t.p = p;
+	t.n = 1;
+	http_request_callback(req, sent_done, &t);
+	ok(http_submit(e, req, &cause) == 0 && http_drain(e, &cause) == 0,
+	    "sent");
+	ok(t.status == 400 && t.v == DEST_BATCH_FATAL, "400: fatal");
+	like(t.msg, "does not exist in this account", "in words");
+	free(t.msg);
+	free(t.body);
+
+	dir = fake_dir("brevo");
+	cmd = xasprintf("test -z \"$(grep -rl brevo-key %s/bodies)\"", dir);
+	ok(system(cmd) == 0, "the key never appears in a request body");
+	free(cmd);
+	free(dir);
+	dest_session_free(&s);
+	http_free(&e);
+}
+
+static void
+test_split(const char *base)
+{
+	struct dest_driver	 small;
+	struct dest_profile	 p[3];
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct http_request	*req = NULL;
+	struct sent		 t;
+	char			*cause = NULL;
+	static char		 longname[400];
+
+	memset(p, 0, sizeof p);
+	p[0].email = "a1@example.com";
+	p[1].email = "a2@example.com";
+	p[2].email = "a3@example.com";
+
+	/* The driver's own limit, made small on a copy of the driver. */
+	small = *sib;
+	small.limits.max_request_bytes = 160;
+	s = fake_session(&small, base, NULL, "brevo-key", &cause);
+	is_int(small.encode(s, "2", p, 3, NULL, &req, &cause), 1,
+	    "three profiles pass 160 bytes: split, nothing built");
+	ok(req == NULL && cause == NULL, "nothing allocated, no cause");
+	http_request_free(&req);
+	is_int(small.encode(s, "2", p, 1, NULL, &req, &cause), 0,
+	    "one profile fits");
+	http_request_free(&req);
+	memset(longname, 'x', sizeof longname - 1);
+	p[0].firstname = longname;
+	is_int(small.encode(s, "2", p, 1, NULL, &req, &cause), -1,
+	    "one profile too large alone: an error");
+	like(cause, "more than Sendinblue's 160 bytes", "in words");
+	xfree(&cause);
+	p[0].firstname = NULL;
+	dest_session_free(&s);
+
+	/* Brevo's own limit: a 400 about the body size splits too. */
+	fake_config("brevo", "{\"brevo\": {\"import_max_bytes\": 150}}");
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	ok(send_batch(s, e, p, 3, &t) == 0, "three profiles sent");
+	ok(t.status == 400 && t.v == DEST_BATCH_SPLIT && t.msg == NULL,
+	    "the fake's 400 on size: split");
+	free(t.body);
+	ok(send_batch(s, e, p, 1, &t) == 0 && t.status == 202 &&
+	    t.v == DEST_BATCH_DONE && t.res[0].job > 0,
+	    "one profile goes through");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	fake_config("brevo", "{\"brevo\": {\"import_max_bytes\": 10000000}}");
+	dest_session_free(&s);
+	http_free(&e);
+}
+
+int
+main(void)
+{
+	char	*base, *cfgpath, *args;
+	FILE	*f;
+
+	plan_lazy();
+	test_tables();
+	test_sessions();
+	test_target_check();
+	test_decode();
+
+	cfgpath = xasprintf("%s/brevo.json", tap_tmpdir());
+	f = fopen(cfgpath, "w");
+	fputs("{\"brevo\": {\"keys\": {\"brevo-key\": {}, "
+	    "\"revoked-key\": {\"revoke_after\": 0}},"
+	    "\"lists\": [{\"id\": 2, \"name\": \"Newsletter\", \"size\": 41},"
+	    "{\"id\": 7, \"name\": \"Clients été\", \"size\": 1}]}}", f);
+	fclose(f);
+	args = xasprintf("--dest brevo --record-bodies --config %s", cfgpath);
+	base = fake_start("brevo", args);
+	test_credentials(base);
+	test_verify(base);
+	test_import(base);
+	test_split(base);
+	ok(fake_number("brevo", "stats.over_limit") == 0,
+	    "the fake never saw a request over its rate limits");
+	free(base);
+	free(args);
+	free(cfgpath);
+	return done_testing();
+}
