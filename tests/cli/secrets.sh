@@ -21,7 +21,16 @@ printf '{"braze": {"keys": {"%s": {"permissions": ["users.track", "segments.list
     "$CANARY" >"$IN/fake.json"
 BASE=$($FAKECTL start "$IN/fake" --dest braze --config "$IN/fake.json") ||
     { echo "1..0 # SKIP the fake Braze server did not start"; exit 0; }
-stop_fake() { $FAKECTL stop "$IN/fake" >/dev/null 2>&1; }
+# The Sendinblue connections likewise, against the fake Brevo.
+printf '{"brevo": {"keys": {"%s": {}}}}\n' "$CANARY" >"$IN/fake-brevo.json"
+BREVO=$($FAKECTL start "$IN/fake-brevo" --dest brevo \
+    --config "$IN/fake-brevo.json") ||
+    { $FAKECTL stop "$IN/fake" >/dev/null 2>&1;
+      echo "1..0 # SKIP the fake Brevo server did not start"; exit 0; }
+stop_fake() {
+	$FAKECTL stop "$IN/fake" >/dev/null 2>&1
+	$FAKECTL stop "$IN/fake-brevo" >/dev/null 2>&1
+}
 cleanup_hooks="$cleanup_hooks stop_fake"
 
 # Run and keep every byte of output for the leak scan at the end.
@@ -59,14 +68,15 @@ like "$err" "nothing was saved" "and nothing is saved"
 [ -z "$(ls "$W/connections")" ]
 ok $? "the connections folder is still empty"
 logrun "$S" -w "$W" connection add --type sendinblue --name X \
-    --agree-privacy --api-key-file "$IN/api.key" --endpoint h
+    --agree-privacy --api-key-file "$IN/api.key" --endpoint h \
+    --base-url "$BREVO"
 is "$rc" 2 "an option of another destination is a usage error"
 logrun "$S" -w "$W" connection add --type braze --name X --agree-privacy \
     --api-key-file "$IN/api.key"
 is "$rc" 2 "a Braze connection needs --endpoint"
 : >"$IN/empty.key"
 logrun "$S" -w "$W" connection add --type sendinblue --name X \
-    --agree-privacy --api-key-file "$IN/empty.key"
+    --agree-privacy --api-key-file "$IN/empty.key" --base-url "$BREVO"
 is "$rc" 4 "an empty API key file is refused"
 logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
     --agree-privacy --api-key-file "$IN/api.key" \
@@ -78,12 +88,15 @@ logrun "$S" -w "$W" connection add --type braze --name "Braze EU" \
 is "$rc" 4 "a second connection with the same name is refused"
 logrun "$S" -w "$W" connection add --type sendinblue --name Brevo \
     --agree-privacy --contributors --export-user --api-key-file - \
-    <"$IN/api.key"
+    --base-url "$BREVO" <"$IN/api.key"
 # (run redirects stdin from /dev/null, so call it directly here)
-"$S" -w "$W" connection add --type sendinblue --name Brevo \
+out=$("$S" -w "$W" connection add --type sendinblue --name Brevo \
     --agree-privacy --contributors --export-user --api-key-file - \
-    <"$IN/api.key" >>"$LOG" 2>&1
+    --base-url "$BREVO" <"$IN/api.key" 2>&1)
 ok $? "a Sendinblue connection is saved with the key from standard input"
+printf '%s\n' "$out" >>"$LOG"
+like "$out" "Brevo accepted the API key: account owner@example.com" \
+    "once the fake Brevo accepted the key"
 is "$(mode_of "$W/connections/$(ls "$W/connections" | grep -m1 secrets)")" \
     600 "secret records are 0600"
 
@@ -200,7 +213,7 @@ cp "$TMPD/other.bak" "$other"
 # 'connection add' waits for the key on standard input.
 mkfifo "$TMPD/fifo"
 "$S" -w "$W" connection add --type sendinblue --name Waiting --agree-privacy \
-    --api-key-file - <"$TMPD/fifo" >>"$LOG" 2>&1 &
+    --api-key-file - --base-url "$BREVO" <"$TMPD/fifo" >>"$LOG" 2>&1 &
 pid=$!
 exec 7>"$TMPD/fifo"
 sleep 0.3
@@ -232,7 +245,7 @@ if can_make_users; then
 	    >>"$LOG" 2>&1
 	"$S" -w "$SW" connection add --type sendinblue --name Shared \
 	    --agree-privacy --contributors --api-key-file "$IN/api.key" \
-	    >>"$LOG" 2>&1
+	    --base-url "$BREVO" >>"$LOG" 2>&1
 	mkpass "$TMPD/u.pp" "contributor passphrase"
 	chown "$U" "$TMPD/u.pp"
 	as "$U" "$S" -w "$SW" identity new --kdf interactive \
