@@ -251,9 +251,9 @@ static enum dest_outcome
 sib_failure(struct dest_session *s, const struct sib_reply *r,
     char **message)
 {
-	cJSON		*body;
-	const char	*msg;
-	enum dest_outcome o;
+	cJSON			*body;
+	const char		*msg;
+	enum dest_outcome	 o;
 
 	if (r->outcome != HTTP_DONE) {
 		*message = xasprintf(_("Could not reach Brevo at %s: %s"),
