@@ -711,7 +711,7 @@ const struct dest_driver dest_sendinblue = {
 	    N_("The numeric ID of the Brevo contact list to import into.") },
 	.slots = sendinblue_slots,
 	.attrs = 0,
-	/* 10 requests per second on the contacts endpoints (api-contracts 2.3). */
+	/* 10 a second on the contacts endpoints (api-contracts.md 2.3). */
 	.limits = { 1000, 5000, 8u * 1000 * 1000,
 	    { 10, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2 },
 	.session_open = sib_session_open,
