@@ -1129,8 +1129,17 @@ http_step(struct http_engine *e, struct curl_waitfd *extra, unsigned nextra,
 	int64_t		wake, now;
 	int		t;
 
-	if (http_turn(e, &wake, cause) != 0)
-		return -1;
+	/*
+	 * Before waiting, only start what may start: the previous step ended
+	 * with a perform, and a new transfer's zero timeout makes the poll
+	 * return at once. A perform here too would make libcurl poll every
+	 * running transfer's socket once more per step.
+	 */
+	if (e->cancelled) {
+		http_cancel_all(e);
+		wake = INT64_MAX;
+	} else
+		http_start_ready(e, &wake);
 	t = timeout_ms < 0 ? 0 : timeout_ms;
 	now = http_now_ms();
 	if (wake != INT64_MAX) {
