@@ -82,6 +82,9 @@ struct http_engine {
 	size_t			 nsocks, socks_size;
 	int64_t			 timer_due;	/* -1: none */
 	int			 wake[2];	/* self-pipe */
+	/* Easy handles of finished attempts, reset, for the next ones. */
+	CURL			**idle;
+	size_t			 nidle;
 	struct http_queue	 waiting;
 	struct http_queue	 running;
 	unsigned		 nwaiting, nrunning;
@@ -864,6 +867,24 @@ http_submit(struct http_engine *e, struct http_request *req, char **cause)
 	return 0;
 }
 
+/*
+ * Keep a finished attempt's easy handle for the next one (at most
+ * max_transfers of them): curl_easy_reset() clears every option, so the
+ * next attempt sets them all again, as on a new handle.
+ */
+static void
+http_easy_release(struct http_engine *e, CURL *c)
+{
+	if (e->nidle >= e->cfg.max_transfers || e->cancelled) {
+		curl_easy_cleanup(c);
+		return;
+	}
+	curl_easy_reset(c);
+	if (e->idle == NULL)
+		e->idle = xcalloc(e->cfg.max_transfers, sizeof *e->idle);
+	e->idle[e->nidle++] = c;
+}
+
 /* Set up an easy handle for the next attempt and add it. */
 static int
 http_start(struct http_engine *e, struct http_request *req)
@@ -871,7 +892,7 @@ http_start(struct http_engine *e, struct http_request *req)
 	const struct http_config	*cfg = &e->cfg;
 	CURL				*c;
 
-	c = curl_easy_init();
+	c = e->nidle > 0 ? e->idle[--e->nidle] : curl_easy_init();
 	if (c == NULL)
 		return -1;
 	req->easy = c;
@@ -1060,7 +1081,7 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 	curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
 	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &hdr);
 	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &conn);
-	curl_easy_cleanup(c);
+	http_easy_release(e, c);
 	req->easy = NULL;
 	e->counters.bytes_up += (uint64_t)up + (uint64_t)hdr;
 	e->counters.bytes_down += (uint64_t)down;
@@ -1364,6 +1385,9 @@ http_free(struct http_engine **ep)
 		return;
 	e->cancelled = 1;
 	http_cancel_all(e);
+	while (e->nidle > 0)
+		curl_easy_cleanup(e->idle[--e->nidle]);
+	free(e->idle);
 	curl_multi_cleanup(e->multi);
 	free(e->socks);
 	close(e->wake[0]);
