@@ -319,8 +319,11 @@ batch_free(struct batch *b)
 	if (b == NULL)
 		return;
 	if (b->arena != NULL) {
-		/* Personal data: leave none behind. */
-		sodium_memzero(b->arena, b->asize);
+		/*
+		 * Personal data: leave none behind. Only the first alen bytes
+		 * were ever written (batch_pick copies no more).
+		 */
+		sodium_memzero(b->arena, b->alen);
 		free(b->arena);
 	}
 	free(b->items);

@@ -385,7 +385,7 @@ braze_buf_grow(struct braze_buf *b, size_t more)
 	if (b->len + more <= b->size)
 		return;
 	while (b->len + more > b->size)
-		b->size = b->size == 0 ? 4096 : b->size * 2;
+		b->size = b->size == 0 ? 8192 : b->size * 2;
 	b->p = xrealloc(b->p, b->size);
 }
 
