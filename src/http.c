@@ -5,10 +5,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -59,9 +62,29 @@ struct http_request {
 
 TAILQ_HEAD(http_queue, http_request);
 
+/* A socket libcurl wants watched, and for what (CURL_POLL_*). */
+struct http_sock {
+	curl_socket_t	 fd;
+	int		 what;
+};
+
 struct http_engine {
 	struct http_config	 cfg;
 	CURLM			*multi;
+	/*
+	 * libcurl is driven by curl_multi_socket_action(): it tells us its
+	 * sockets and its timer, we poll them (with the caller's extra fds
+	 * and a wake-up pipe) and hand it only the sockets that are ready.
+	 * curl_multi_perform() would check every running transfer's socket
+	 * with a poll() of its own at every step.
+	 */
+	struct http_sock	*socks;
+	size_t			 nsocks, socks_size;
+	int64_t			 timer_due;	/* -1: none */
+	int			 wake[2];	/* self-pipe */
+	/* Easy handles of finished attempts, reset, for the next ones. */
+	CURL			**idle;
+	size_t			 nidle;
 	struct http_queue	 waiting;
 	struct http_queue	 running;
 	unsigned		 nwaiting, nrunning;
@@ -115,6 +138,65 @@ http_config_defaults(struct http_config *cfg)
 	cfg->debug_body_max = 2048;
 }
 
+static int
+http_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
+    void *sockp)
+{
+	struct http_engine	*e = arg;
+	size_t			 i;
+
+	(void)easy;
+	(void)sockp;
+	for (i = 0; i < e->nsocks; i++)
+		if (e->socks[i].fd == fd)
+			break;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < e->nsocks)
+			e->socks[i] = e->socks[--e->nsocks];
+		return 0;
+	}
+	if (i == e->nsocks) {
+		if (e->nsocks == e->socks_size) {
+			e->socks_size = e->socks_size == 0 ? 16 :
+			    e->socks_size * 2;
+			e->socks = xreallocarray(e->socks, e->socks_size,
+			    sizeof *e->socks);
+		}
+		e->socks[e->nsocks++].fd = fd;
+	}
+	e->socks[i].what = what;
+	return 0;
+}
+
+static int
+http_timer_cb(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct http_engine	*e = arg;
+
+	(void)multi;
+	e->timer_due = timeout_ms < 0 ? -1 : http_now_ms() + timeout_ms;
+	return 0;
+}
+
+static int
+http_pipe_open(int fd[2])
+{
+	int	i, fl;
+
+	if (pipe(fd) != 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		fl = fcntl(fd[i], F_GETFL);
+		if (fl == -1 || fcntl(fd[i], F_SETFL, fl | O_NONBLOCK) == -1 ||
+		    fcntl(fd[i], F_SETFD, FD_CLOEXEC) == -1) {
+			close(fd[0]);
+			close(fd[1]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct http_engine *
 http_new(const struct http_config *cfg, char **cause)
 {
@@ -138,12 +220,25 @@ http_new(const struct http_config *cfg, char **cause)
 		e->cfg.max_attempts = 1;
 	TAILQ_INIT(&e->waiting);
 	TAILQ_INIT(&e->running);
+	e->timer_due = -1;
+	if (http_pipe_open(e->wake) != 0) {
+		free(e);
+		*cause = xasprintf(_("A pipe could not be created: %s."),
+		    strerror(errno));
+		return NULL;
+	}
 	e->multi = curl_multi_init();
 	if (e->multi == NULL) {
+		close(e->wake[0]);
+		close(e->wake[1]);
 		free(e);
 		*cause = xstrdup(_("libcurl could not be initialised."));
 		return NULL;
 	}
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, http_socket_cb);
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, http_timer_cb);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
 	hostconns = e->cfg.max_host_connections != 0 ?
 	    (long)e->cfg.max_host_connections : (long)e->cfg.max_transfers;
 	curl_multi_setopt(e->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -772,6 +867,24 @@ http_submit(struct http_engine *e, struct http_request *req, char **cause)
 	return 0;
 }
 
+/*
+ * Keep a finished attempt's easy handle for the next one (at most
+ * max_transfers of them): curl_easy_reset() clears every option, so the
+ * next attempt sets them all again, as on a new handle.
+ */
+static void
+http_easy_release(struct http_engine *e, CURL *c)
+{
+	if (e->nidle >= e->cfg.max_transfers || e->cancelled) {
+		curl_easy_cleanup(c);
+		return;
+	}
+	curl_easy_reset(c);
+	if (e->idle == NULL)
+		e->idle = xcalloc(e->cfg.max_transfers, sizeof *e->idle);
+	e->idle[e->nidle++] = c;
+}
+
 /* Set up an easy handle for the next attempt and add it. */
 static int
 http_start(struct http_engine *e, struct http_request *req)
@@ -779,7 +892,7 @@ http_start(struct http_engine *e, struct http_request *req)
 	const struct http_config	*cfg = &e->cfg;
 	CURL				*c;
 
-	c = curl_easy_init();
+	c = e->nidle > 0 ? e->idle[--e->nidle] : curl_easy_init();
 	if (c == NULL)
 		return -1;
 	req->easy = c;
@@ -968,7 +1081,7 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 	curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
 	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &hdr);
 	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &conn);
-	curl_easy_cleanup(c);
+	http_easy_release(e, c);
 	req->easy = NULL;
 	e->counters.bytes_up += (uint64_t)up + (uint64_t)hdr;
 	e->counters.bytes_down += (uint64_t)down;
@@ -1093,60 +1206,129 @@ http_cancel_all(struct http_engine *e)
 	free(error);
 }
 
-/* One turn of perform, collect, start. */
+/* Hand libcurl what is due: its timer, then the ready sockets. */
 static int
-http_turn(struct http_engine *e, int64_t *wake, char **cause)
+http_act(struct http_engine *e, const struct pollfd *pfd, size_t n,
+    char **cause)
 {
-	CURLMcode	mc;
-	int		running;
+	CURLMcode	mc = CURLM_OK;
+	size_t		i;
+	int		running, bits;
 
-	if (e->cancelled) {
-		http_cancel_all(e);
-		*wake = INT64_MAX;
-		return 0;
+	for (i = 0; i < n && mc == CURLM_OK; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		bits = 0;
+		if (pfd[i].revents & (POLLIN | POLLPRI | POLLHUP))
+			bits |= CURL_CSELECT_IN;
+		if (pfd[i].revents & POLLOUT)
+			bits |= CURL_CSELECT_OUT;
+		if (pfd[i].revents & (POLLERR | POLLNVAL))
+			bits |= CURL_CSELECT_ERR;
+		mc = curl_multi_socket_action(e->multi, pfd[i].fd, bits,
+		    &running);
 	}
-	mc = curl_multi_perform(e->multi, &running);
+	if (mc == CURLM_OK && e->timer_due >= 0 &&
+	    e->timer_due <= http_now_ms()) {
+		e->timer_due = -1;
+		mc = curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0,
+		    &running);
+	}
 	if (mc != CURLM_OK) {
 		*cause = xasprintf(_("libcurl failed: %s."),
 		    curl_multi_strerror(mc));
 		return -1;
 	}
-	http_collect(e);
+	return 0;
+}
+
+/* Start what may start, or abandon everything once cancelled. */
+static void
+http_ready(struct http_engine *e, int64_t *wake)
+{
 	if (e->cancelled) {
 		http_cancel_all(e);
 		*wake = INT64_MAX;
-		return 0;
-	}
-	http_start_ready(e, wake);
-	return 0;
+	} else
+		http_start_ready(e, wake);
 }
 
 int
 http_step(struct http_engine *e, struct curl_waitfd *extra, unsigned nextra,
     int timeout_ms, char **cause)
 {
-	CURLMcode	mc;
-	int64_t		wake, now;
-	int		t;
+	struct pollfd	*pfd;
+	int64_t		 wake, now;
+	size_t		 i, n, ncurl;
+	int		 t, r;
+	char		 buf[64];
 
-	if (http_turn(e, &wake, cause) != 0)
-		return -1;
+	http_ready(e, &wake);
 	t = timeout_ms < 0 ? 0 : timeout_ms;
 	now = http_now_ms();
+	if (e->timer_due >= 0 && e->timer_due < wake)
+		wake = e->timer_due;
 	if (wake != INT64_MAX) {
 		if (wake <= now)
 			t = 0;
 		else if (wake - now < t)
 			t = (int)(wake - now);
 	}
-	mc = curl_multi_poll(e->multi, extra, nextra, t, NULL);
-	if (mc != CURLM_OK) {
-		*cause = xasprintf(_("libcurl failed: %s."),
-		    curl_multi_strerror(mc));
+
+	/* One wait: libcurl's sockets, the wake-up pipe, the extra fds. */
+	ncurl = e->nsocks;
+	n = ncurl + 1 + nextra;
+	pfd = xcalloc(n, sizeof *pfd);
+	for (i = 0; i < ncurl; i++) {
+		pfd[i].fd = e->socks[i].fd;
+		if (e->socks[i].what & CURL_POLL_IN)
+			pfd[i].events |= POLLIN | POLLPRI;
+		if (e->socks[i].what & CURL_POLL_OUT)
+			pfd[i].events |= POLLOUT;
+	}
+	pfd[ncurl].fd = e->wake[0];
+	pfd[ncurl].events = POLLIN;
+	for (i = 0; i < nextra; i++) {
+		pfd[ncurl + 1 + i].fd = extra[i].fd;
+		if (extra[i].events & CURL_WAIT_POLLIN)
+			pfd[ncurl + 1 + i].events |= POLLIN;
+		if (extra[i].events & CURL_WAIT_POLLPRI)
+			pfd[ncurl + 1 + i].events |= POLLPRI;
+		if (extra[i].events & CURL_WAIT_POLLOUT)
+			pfd[ncurl + 1 + i].events |= POLLOUT;
+	}
+	r = poll(pfd, (nfds_t)n, t);
+	if (r == -1) {
+		if (errno != EINTR) {
+			*cause = xasprintf(_("poll failed: %s."),
+			    strerror(errno));
+			free(pfd);
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			pfd[i].revents = 0;
+	}
+	if (pfd[ncurl].revents != 0)
+		while (read(e->wake[0], buf, sizeof buf) > 0)
+			;
+	for (i = 0; i < nextra; i++) {
+		extra[i].revents = 0;
+		if (pfd[ncurl + 1 + i].revents & POLLIN)
+			extra[i].revents |= CURL_WAIT_POLLIN;
+		if (pfd[ncurl + 1 + i].revents & POLLPRI)
+			extra[i].revents |= CURL_WAIT_POLLPRI;
+		if (pfd[ncurl + 1 + i].revents & POLLOUT)
+			extra[i].revents |= CURL_WAIT_POLLOUT;
+	}
+
+	if (!e->cancelled && http_act(e, pfd, ncurl, cause) != 0) {
+		free(pfd);
 		return -1;
 	}
-	if (http_turn(e, &wake, cause) != 0)
-		return -1;
+	free(pfd);
+	if (!e->cancelled)
+		http_collect(e);
+	http_ready(e, &wake);
 	return (int)http_pending(e);
 }
 
@@ -1167,13 +1349,17 @@ void
 http_cancel(struct http_engine *e)
 {
 	e->cancelled = 1;
-	curl_multi_wakeup(e->multi);
+	http_wakeup(e);
 }
 
 void
 http_wakeup(struct http_engine *e)
 {
-	curl_multi_wakeup(e->multi);
+	int	saved = errno;
+
+	/* Full pipe: a wake-up is pending already. */
+	(void)!write(e->wake[1], "", 1);
+	errno = saved;
 }
 
 unsigned
@@ -1199,6 +1385,12 @@ http_free(struct http_engine **ep)
 		return;
 	e->cancelled = 1;
 	http_cancel_all(e);
+	while (e->nidle > 0)
+		curl_easy_cleanup(e->idle[--e->nidle]);
+	free(e->idle);
 	curl_multi_cleanup(e->multi);
+	free(e->socks);
+	close(e->wake[0]);
+	close(e->wake[1]);
 	xfree(ep);
 }

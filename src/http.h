@@ -19,7 +19,7 @@
  *	http_free(&e);
  *
  * Nothing here waits except http_step() and http_drain(), which wait in
- * curl_multi_poll() (the single wait point of the program: http_step()
+ * poll() (the single wait point of the program: http_step()
  * takes extra fds such as the terminal). Backoff and rate-limit holds are
  * deadlines that shorten the poll timeout; nothing sleeps.
  *
@@ -177,7 +177,7 @@ int	 http_submit(struct http_engine *, struct http_request *req,
 
 /*
  * Run transfers, retries and callbacks, waiting at most timeout_ms in
- * curl_multi_poll() for the network, one of the extra fds (may be NULL when
+ * poll() for the network, one of the extra fds (may be NULL when
  * nextra is 0) or http_wakeup(). Returns the number of requests still
  * pending, or -1 with *cause when libcurl fails.
  */

@@ -385,7 +385,7 @@ braze_buf_grow(struct braze_buf *b, size_t more)
 	if (b->len + more <= b->size)
 		return;
 	while (b->len + more > b->size)
-		b->size = b->size == 0 ? 4096 : b->size * 2;
+		b->size = b->size == 0 ? 8192 : b->size * 2;
 	b->p = xrealloc(b->p, b->size);
 }
 
@@ -398,6 +398,17 @@ braze_buf_add(struct braze_buf *b, const char *s, size_t len)
 }
 
 #define braze_buf_lit(b, s) braze_buf_add(b, s, sizeof s - 1)
+
+/* Bytes braze_buf_str() escapes (or stops at: NUL). */
+static const unsigned char braze_esc[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1
+};
 
 /*
  * s as a JSON string, quotes included. The input is valid UTF-8 (the CSV
@@ -415,8 +426,7 @@ braze_buf_str(struct braze_buf *b, const char *s)
 	braze_buf_grow(b, 2);
 	b->p[b->len++] = '"';
 	for (;;) {
-		for (run = 0; u[run] >= 0x20 && u[run] != '"' &&
-		    u[run] != '\\' && u[run] != 0x7f; run++)
+		for (run = 0; !braze_esc[u[run]]; run++)
 			;
 		braze_buf_add(b, (const char *)u, run);
 		u += run;
