@@ -346,7 +346,7 @@ batch_add(struct batch *b, const char *s, size_t len)
 			b->asize = 16384;
 		while (b->alen + len + 1 > b->asize)
 			b->asize *= 2;
-		b->arena = xrealloc(b->arena, b->asize);
+		b->arena = xrealloc_wipe(b->arena, b->alen, b->asize);
 	}
 	memcpy(b->arena + b->alen, s, len);
 	b->arena[b->alen + len] = '\0';

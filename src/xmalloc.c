@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "xmalloc.h"
 
 /* Say why we stop, without allocating, and stop. */
@@ -54,6 +56,20 @@ xrealloc(void *old, size_t size)
 	p = realloc(old, size == 0 ? 1 : size);
 	if (p == NULL)
 		xmalloc_fatal(size);
+	return p;
+}
+
+void *
+xrealloc_wipe(void *old, size_t used, size_t size)
+{
+	void	*p;
+
+	p = xmalloc(size);
+	if (old != NULL) {
+		memcpy(p, old, used < size ? used : size);
+		sodium_memzero(old, used);
+		free(old);
+	}
 	return p;
 }
 

@@ -386,7 +386,7 @@ braze_buf_grow(struct braze_buf *b, size_t more)
 		return;
 	while (b->len + more > b->size)
 		b->size = b->size == 0 ? 8192 : b->size * 2;
-	b->p = xrealloc(b->p, b->size);
+	b->p = xrealloc_wipe(b->p, b->len, b->size);
 }
 
 static void

@@ -409,7 +409,7 @@ sib_buf_grow(struct sib_buf *b, size_t more)
 		return;
 	while (b->len + more > b->size)
 		b->size = b->size == 0 ? 4096 : b->size * 2;
-	b->p = xrealloc(b->p, b->size);
+	b->p = xrealloc_wipe(b->p, b->len, b->size);
 }
 
 static void

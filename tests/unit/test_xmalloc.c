@@ -22,5 +22,9 @@ main(void)
 	p = xmalloc(0);
 	ok(p != NULL, "xmalloc(0) returns a pointer");
 	free(p);
+	p = xstrdup("personal data");
+	p = xrealloc_wipe(p, strlen(p) + 1, 4096);
+	is_str(p, "personal data", "xrealloc_wipe keeps the used bytes");
+	free(p);
 	return done_testing();
 }
