@@ -212,7 +212,8 @@ cmd_export_add(struct cli_ctx *ctx)
 
 	dir = workspace_data_dir(ws);
 	cache = workspace_path(ws, "cache/segments.json");
-	if (segments_list(dir, cache, &segs, &cause) == -1 ||
+	if (segments_list_mode(dir, cache,
+	    workspace_file_mode(ws), workspace_gid(ws), &segs, &cause) == -1 ||
 	    export_validate(x, d, segs, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);

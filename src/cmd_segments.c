@@ -53,7 +53,8 @@ cmd_segments(struct cli_ctx *ctx)
 		return rc;
 	dir = workspace_data_dir(ws);
 	cache = cache_path(ws);
-	if (segments_list(dir, cache, &l, &cause) == -1) {
+	if (segments_list_mode(dir, cache, workspace_file_mode(ws),
+	    workspace_gid(ws), &l, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_CONFIG;

@@ -1,6 +1,8 @@
 /* Listing a folder's segments, with a cache of member counts. */
 #include "config.h"
 
+#include <sys/types.h>
+
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -182,7 +184,7 @@ segments_cache_load(const char *path)
 
 /* Write the cache; a failure only costs a rescan next time. */
 static void
-segments_cache_save(const char *path, cJSON *files)
+segments_cache_save(const char *path, mode_t mode, gid_t gid, cJSON *files)
 {
 	cJSON	*cache;
 	char	*text, *cause = NULL;
@@ -192,7 +194,7 @@ segments_cache_save(const char *path, cJSON *files)
 	cJSON_AddItemToObject(cache, "files", files);
 	text = cJSON_PrintUnformatted(cache);
 	if (text != NULL &&
-	    fileio_write_atomic(path, text, strlen(text), 0600, (gid_t)-1,
+	    fileio_write_atomic(path, text, strlen(text), mode, gid,
 	    &cause) != 0)
 		free(cause);
 	cJSON_free(text);
@@ -235,6 +237,14 @@ segments_one(struct segment *seg, const char *name, const struct stat *sb,
 int
 segments_list(const char *dir, const char *cache_path,
     struct segment_list **listp, char **cause)
+{
+	return segments_list_mode(dir, cache_path, 0600, (gid_t)-1, listp,
+	    cause);
+}
+
+int
+segments_list_mode(const char *dir, const char *cache_path, mode_t mode,
+    gid_t gid, struct segment_list **listp, char **cause)
 {
 	struct segment_list	*list;
 	struct segment		*seg;
@@ -295,7 +305,7 @@ segments_list(const char *dir, const char *cache_path,
 		changed = 1;
 	cJSON_Delete(cache);
 	if (cache_path != NULL && changed)
-		segments_cache_save(cache_path, newfiles);
+		segments_cache_save(cache_path, mode, gid, newfiles);
 	else
 		cJSON_Delete(newfiles);
 	if (list->n > 1)

@@ -26,6 +26,7 @@
 #ifndef SEGSYNC_SRC_SEGMENTS_H
 #define SEGSYNC_SRC_SEGMENTS_H
 
+#include <sys/types.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -54,6 +55,14 @@ struct segment_list {
 int	segments_list(const char *dir, const char *cache_path,
 	    struct segment_list **listp, char **cause);
 
+/*
+ * The same, writing the cache with this mode and group ((gid_t)-1: keep)
+ * instead of 0600, for a workspace shared with a group, whose members
+ * then share the cache.
+ */
+int	segments_list_mode(const char *dir, const char *cache_path,
+	    mode_t mode, gid_t gid, struct segment_list **listp,
+	    char **cause);
 /* Free *listp and set it to NULL. NULL is allowed. */
 void	segments_free(struct segment_list **listp);
 

@@ -80,6 +80,9 @@ is "$(stat -c %G "$SW/workspace.json")" "$G" "and belong to the group"
 is "$(mode_of "$SW/identities")" 3770 \
     "identities/ is sticky: members cannot replace each other's keys"
 is "$(mode_of "$SW/.lock")" 660 "the lock file is usable by the group"
+"$S" -w "$SW" segments >/dev/null 2>&1
+is "$(mode_of "$SW/cache/segments.json")" 660 \
+    "the segment count cache is shared with the group too"
 
 mkuser "${pre}c" "$G"
 mkpass "$TMPD/c.pp" "contributor passphrase"
