@@ -13,6 +13,7 @@
 
 #include "connection.h"
 #include "dest/dest.h"
+#include "dest/jsonbuf.h"
 #include "http.h"
 #include "i18n.h"
 #include "record.h"
@@ -161,73 +162,8 @@ braze_target_check(const char *target, char **cause)
 	return 0;
 }
 
-/* What a synchronous request got back, copied out of the callback. */
-struct braze_reply {
-	int			 done;
-	enum http_outcome	 outcome;
-	long			 status;
-	char			*error;
-	char			*body;
-};
-
-static void
-braze_reply_done(const struct http_response *resp, void *arg)
-{
-	struct braze_reply	*r = arg;
-
-	r->done = 1;
-	r->outcome = resp->outcome;
-	r->status = resp->status;
-	r->error = resp->error != NULL ? xstrdup(resp->error) : NULL;
-	r->body = xstrndup(resp->body, resp->body_len);
-}
-
-static void
-braze_reply_clear(struct braze_reply *r)
-{
-	free(r->error);
-	free(r->body);
-	memset(r, 0, sizeof *r);
-}
-
-/*
- * GET base_url + path and wait for the answer. The credentials check and
- * the segment lookup draw on Braze's shared hourly budget, not on the
- * /users/track limiter, so no limiter is attached. 0, or -1 with *cause
- * when the request could not even be submitted or the engine failed.
- */
-static int
-braze_get(struct dest_session *s, struct http_engine *e, const char *path,
-    struct braze_reply *r, char **cause)
-{
-	struct http_request	*req;
-	char			*url;
-
-	memset(r, 0, sizeof *r);
-	url = xasprintf("%s%s", s->base_url, path);
-	req = http_request_new("GET", url);
-	free(url);
-	http_request_header(req, (const char *)secret_peek(s->auth));
-	http_request_header(req, "Accept: application/json");
-	http_request_callback(req, braze_reply_done, r);
-	if (http_submit(e, req, cause) != 0)
-		return -1;
-	if (http_drain(e, cause) != 0)
-		return -1;
-	if (!r->done) {
-		*cause = xstrdup(_("The request to Braze did not complete."));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The outcome of a /segments/list answer that is not a success, with its
- * message. Used by the credentials check and the segment lookup, which
- * differ only in what a 403 means to the user.
- */
 static enum dest_outcome
-braze_list_failure(struct dest_session *s, const struct braze_reply *r,
+braze_list_failure(struct dest_session *s, const struct dest_reply *r,
     char **message)
 {
 	if (r->outcome != HTTP_DONE) {
@@ -255,14 +191,14 @@ braze_list_failure(struct dest_session *s, const struct braze_reply *r,
 static enum dest_outcome
 braze_test(struct dest_session *s, struct http_engine *e, char **message)
 {
-	struct braze_reply	 r;
+	struct dest_reply	 r;
 	enum dest_outcome	 o;
 	char			*cause = NULL;
 	cJSON			*body, *msg;
 
-	if (braze_get(s, e, "/segments/list?page=0", &r, &cause) != 0) {
+	if (dest_get(s, e, "/segments/list?page=0", NULL, &r, &cause) != 0) {
 		*message = cause;
-		braze_reply_clear(&r);
+		dest_reply_clear(&r);
 		return DEST_OTHER;
 	}
 	if (r.outcome == HTTP_DONE && r.status == 403) {
@@ -293,7 +229,7 @@ braze_test(struct dest_session *s, struct http_engine *e, char **message)
 		cJSON_Delete(body);
 	} else
 		o = braze_list_failure(s, &r, message);
-	braze_reply_clear(&r);
+	dest_reply_clear(&r);
 	return o;
 }
 
@@ -305,7 +241,7 @@ static enum dest_outcome
 braze_verify_target(struct dest_session *s, struct http_engine *e,
     const char *target, char **found_name, char **message)
 {
-	struct braze_reply	 r;
+	struct dest_reply	 r;
 	enum dest_outcome	 o = DEST_NOT_FOUND;
 	char			*cause = NULL, path[64];
 	cJSON			*body, *segs, *seg, *id, *name;
@@ -317,9 +253,9 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 		return DEST_CONFIG;
 	for (page = 0; page < BRAZE_LIST_MAX_PAGES; page++) {
 		snprintf(path, sizeof path, "/segments/list?page=%d", page);
-		if (braze_get(s, e, path, &r, &cause) != 0) {
+		if (dest_get(s, e, path, NULL, &r, &cause) != 0) {
 			*message = cause;
-			braze_reply_clear(&r);
+			dest_reply_clear(&r);
 			return DEST_OTHER;
 		}
 		if (r.outcome == HTTP_DONE && r.status == 403) {
@@ -327,12 +263,12 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 			    "identifier %s: the API key lacks the segments.list "
 			    "permission. Sending only needs users.track, so "
 			    "the export can still run."), target);
-			braze_reply_clear(&r);
+			dest_reply_clear(&r);
 			return DEST_WARNING;
 		}
 		if (r.outcome != HTTP_DONE || r.status / 100 != 2) {
 			o = braze_list_failure(s, &r, message);
-			braze_reply_clear(&r);
+			dest_reply_clear(&r);
 			return o;
 		}
 		body = cJSON_Parse(r.body);
@@ -341,7 +277,7 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 			*message = xasprintf(_("%s answered the segment list "
 			    "without a list of segments."), s->base_url);
 			cJSON_Delete(body);
-			braze_reply_clear(&r);
+			dest_reply_clear(&r);
 			return DEST_OTHER;
 		}
 		count = 0;
@@ -358,7 +294,7 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 			break;
 		}
 		cJSON_Delete(body);
-		braze_reply_clear(&r);
+		dest_reply_clear(&r);
 		/* The end of the list is a short or empty page. */
 		if (o == DEST_OK || count < BRAZE_LIST_PAGE)
 			break;
@@ -373,86 +309,6 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 	return o;
 }
 
-/* A growing byte buffer for request bodies. */
-struct braze_buf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-braze_buf_grow(struct braze_buf *b, size_t more)
-{
-	if (b->len + more <= b->size)
-		return;
-	while (b->len + more > b->size)
-		b->size = b->size == 0 ? 8192 : b->size * 2;
-	b->p = xrealloc_wipe(b->p, b->len, b->size);
-}
-
-static void
-braze_buf_add(struct braze_buf *b, const char *s, size_t len)
-{
-	braze_buf_grow(b, len);
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-}
-
-#define braze_buf_lit(b, s) braze_buf_add(b, s, sizeof s - 1)
-
-/* Bytes braze_buf_str() escapes (or stops at: NUL). */
-static const unsigned char braze_esc[256] = {
-	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
-	[0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
-	[0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
-	[0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
-	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
-	[0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
-	[0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1
-};
-
-/*
- * s as a JSON string, quotes included. The input is valid UTF-8 (the CSV
- * reader checks it), so only '"', '\\' and control characters need
- * escaping; everything else is copied as it is.
- */
-static void
-braze_buf_str(struct braze_buf *b, const char *s)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 run;
-	char			*o;
-
-	braze_buf_grow(b, 2);
-	b->p[b->len++] = '"';
-	for (;;) {
-		for (run = 0; !braze_esc[u[run]]; run++)
-			;
-		braze_buf_add(b, (const char *)u, run);
-		u += run;
-		if (*u == '\0')
-			break;
-		braze_buf_grow(b, 6);
-		o = b->p + b->len;
-		if (*u == '"' || *u == '\\') {
-			o[0] = '\\';
-			o[1] = (char)*u;
-			b->len += 2;
-		} else {
-			o[0] = '\\';
-			o[1] = 'u';
-			o[2] = '0';
-			o[3] = '0';
-			o[4] = hex[*u >> 4];
-			o[5] = hex[*u & 0xf];
-			b->len += 6;
-		}
-		u++;
-	}
-	braze_buf_grow(b, 1);
-	b->p[b->len++] = '"';
-}
-
 /* At most this many names in the membership array (Braze's default cap). */
 #define BRAZE_ARRAY_MAX		25
 
@@ -462,7 +318,7 @@ braze_encode(struct dest_session *s, const char *target,
     struct http_request **reqp, char **cause)
 {
 	const struct dest_profile	*p;
-	struct braze_buf		 b = { NULL, 0, 0 };
+	struct jsonbuf		 b = JSONBUF_INIT;
 	struct http_request		*req;
 	char				*url;
 	size_t				 i, j, nseg;
@@ -473,31 +329,31 @@ braze_encode(struct dest_session *s, const char *target,
 		    "Braze's %u per request."), n, s->batch_size);
 		return -1;
 	}
-	braze_buf_lit(&b, "{\"attributes\":[");
+	jsonbuf_lit(&b, "{\"attributes\":[");
 	for (i = 0; i < n; i++) {
 		p = &profiles[i];
 		if (i > 0)
-			braze_buf_lit(&b, ",");
-		braze_buf_lit(&b, "{");
+			jsonbuf_lit(&b, ",");
+		jsonbuf_lit(&b, "{");
 		if (p->customer_id != NULL) {
-			braze_buf_lit(&b, "\"external_id\":");
-			braze_buf_str(&b, p->customer_id);
-			braze_buf_lit(&b, ",");
+			jsonbuf_lit(&b, "\"external_id\":");
+			jsonbuf_str(&b, p->customer_id);
+			jsonbuf_lit(&b, ",");
 		}
-		braze_buf_lit(&b, "\"email\":");
-		braze_buf_str(&b, p->email);
+		jsonbuf_lit(&b, "\"email\":");
+		jsonbuf_str(&b, p->email);
 		for (j = 0; j < p->nattrs; j++) {
 			if (p->attrs[j].value == NULL ||
 			    p->attrs[j].value[0] == '\0')
 				continue;
-			braze_buf_lit(&b, ",");
-			braze_buf_str(&b, p->attrs[j].name);
-			braze_buf_lit(&b, ":");
-			braze_buf_str(&b, p->attrs[j].value);
+			jsonbuf_lit(&b, ",");
+			jsonbuf_str(&b, p->attrs[j].name);
+			jsonbuf_lit(&b, ":");
+			jsonbuf_str(&b, p->attrs[j].value);
 		}
-		braze_buf_lit(&b, ",");
-		braze_buf_str(&b, target);
-		braze_buf_lit(&b, ":[");
+		jsonbuf_lit(&b, ",");
+		jsonbuf_str(&b, target);
+		jsonbuf_lit(&b, ":[");
 		nseg = p->nsegments;
 		if (warned != NULL)
 			warned[i] = nseg > BRAZE_ARRAY_MAX;
@@ -505,18 +361,20 @@ braze_encode(struct dest_session *s, const char *target,
 			nseg = BRAZE_ARRAY_MAX;
 		for (j = 0; j < nseg; j++) {
 			if (j > 0)
-				braze_buf_lit(&b, ",");
-			braze_buf_str(&b, p->segments[j]);
+				jsonbuf_lit(&b, ",");
+			jsonbuf_str(&b, p->segments[j]);
 		}
-		braze_buf_lit(&b, "]}");
+		jsonbuf_lit(&b, "]}");
 	}
-	braze_buf_lit(&b, "]}");
+	jsonbuf_lit(&b, "]}");
 	if (b.len > s->driver->limits.max_request_bytes) {
-		free(b.p);
+		size_t	blen = b.len;
+
+		jsonbuf_free(&b);
 		if (n > 1)
 			return 1;
 		*cause = xasprintf(_("One profile makes a request of %zu "
-		    "bytes, more than Braze's %zu."), b.len,
+		    "bytes, more than Braze's %zu."), blen,
 		    s->driver->limits.max_request_bytes);
 		return -1;
 	}

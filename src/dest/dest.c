@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dest/dest.h"
+#include "http.h"
 #include "i18n.h"
 #include "ratelimit.h"
 #include "secret.h"
@@ -149,4 +150,52 @@ dest_results_clear(struct dest_result *results, size_t n)
 		results[i].resend = 0;
 		results[i].job = 0;
 	}
+}
+
+static void
+dest_reply_done(const struct http_response *resp, void *arg)
+{
+	struct dest_reply	*r = arg;
+
+	r->done = 1;
+	r->outcome = resp->outcome;
+	r->status = resp->status;
+	r->error = resp->error != NULL ? xstrdup(resp->error) : NULL;
+	r->body = xstrndup(resp->body, resp->body_len);
+}
+
+void
+dest_reply_clear(struct dest_reply *r)
+{
+	free(r->error);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+int
+dest_get(struct dest_session *s, struct http_engine *e, const char *path,
+    struct ratelimit *rl, struct dest_reply *r, char **cause)
+{
+	struct http_request	*req;
+	char			*url;
+
+	memset(r, 0, sizeof *r);
+	url = xasprintf("%s%s", s->base_url, path);
+	req = http_request_new("GET", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_header(req, "Accept: application/json");
+	if (rl != NULL)
+		http_request_limiter(req, rl);
+	http_request_callback(req, dest_reply_done, r);
+	if (http_submit(e, req, cause) != 0)
+		return -1;
+	if (http_drain(e, cause) != 0)
+		return -1;
+	if (!r->done) {
+		*cause = xasprintf(_("The request to %s did not complete."),
+		    _(s->driver->label));
+		return -1;
+	}
+	return 0;
 }

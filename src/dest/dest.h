@@ -37,12 +37,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
 #include "ratelimit.h"
 
 struct connection;
-struct http_engine;
 struct http_request;
-struct http_response;
 struct record;
 struct secret;
 
@@ -288,6 +287,26 @@ int	dest_session_set_batch(struct dest_session *, unsigned n,
 
 /* Wipe the auth header, free *sp and set it to NULL. NULL is allowed. */
 void	dest_session_free(struct dest_session **sp);
+
+/* What a synchronous request got back, copied out of the callback. */
+struct dest_reply {
+	int			 done;
+	enum http_outcome	 outcome;
+	long			 status;
+	char			*error;		/* malloc'd sentence, or NULL */
+	char			*body;		/* malloc'd, NUL-terminated */
+};
+
+/*
+ * GET s->base_url + path with the session's credentials and wait for the
+ * answer (test and verify_target), drawing on rl when it is not NULL.
+ * 0 with *r filled (free with dest_reply_clear), or -1 with *cause when
+ * the request could not even be submitted or the engine failed.
+ */
+int	dest_get(struct dest_session *s, struct http_engine *e,
+	    const char *path, struct ratelimit *rl, struct dest_reply *r,
+	    char **cause);
+void	dest_reply_clear(struct dest_reply *);
 
 /* Free every results[i].reason and zero the n entries. */
 void	dest_results_clear(struct dest_result *results, size_t n);

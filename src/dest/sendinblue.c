@@ -34,6 +34,7 @@
 
 #include "connection.h"
 #include "dest/dest.h"
+#include "dest/jsonbuf.h"
 #include "http.h"
 #include "i18n.h"
 #include "record.h"
@@ -171,67 +172,6 @@ sib_target_check(const char *target, char **cause)
 	return 0;
 }
 
-/* What a synchronous request got back, copied out of the callback. */
-struct sib_reply {
-	int			 done;
-	enum http_outcome	 outcome;
-	long			 status;
-	char			*error;
-	char			*body;
-};
-
-static void
-sib_reply_done(const struct http_response *resp, void *arg)
-{
-	struct sib_reply	*r = arg;
-
-	r->done = 1;
-	r->outcome = resp->outcome;
-	r->status = resp->status;
-	r->error = resp->error != NULL ? xstrdup(resp->error) : NULL;
-	r->body = xstrndup(resp->body, resp->body_len);
-}
-
-static void
-sib_reply_clear(struct sib_reply *r)
-{
-	free(r->error);
-	free(r->body);
-	memset(r, 0, sizeof *r);
-}
-
-/*
- * GET base_url + path and wait for the answer, drawing on rl when it is
- * not NULL. 0, or -1 with *cause when the request could not even be
- * submitted or the engine failed.
- */
-static int
-sib_get(struct dest_session *s, struct http_engine *e, const char *path,
-    struct ratelimit *rl, struct sib_reply *r, char **cause)
-{
-	struct http_request	*req;
-	char			*url;
-
-	memset(r, 0, sizeof *r);
-	url = xasprintf("%s%s", s->base_url, path);
-	req = http_request_new("GET", url);
-	free(url);
-	http_request_header(req, (const char *)secret_peek(s->auth));
-	http_request_header(req, "Accept: application/json");
-	if (rl != NULL)
-		http_request_limiter(req, rl);
-	http_request_callback(req, sib_reply_done, r);
-	if (http_submit(e, req, cause) != 0)
-		return -1;
-	if (http_drain(e, cause) != 0)
-		return -1;
-	if (!r->done) {
-		*cause = xstrdup(_("The request to Brevo did not complete."));
-		return -1;
-	}
-	return 0;
-}
-
 /* A string member of a JSON object, or NULL (borrowed from o). */
 static const char *
 sib_string(const cJSON *o, const char *name)
@@ -248,7 +188,7 @@ sib_string(const cJSON *o, const char *name)
  * 2.2, a base URL that is not Brevo's, anything else.
  */
 static enum dest_outcome
-sib_failure(struct dest_session *s, const struct sib_reply *r,
+sib_failure(struct dest_session *s, const struct dest_reply *r,
     char **message)
 {
 	cJSON			*body;
@@ -294,21 +234,21 @@ sib_failure(struct dest_session *s, const struct sib_reply *r,
 static enum dest_outcome
 sib_test(struct dest_session *s, struct http_engine *e, char **message)
 {
-	struct sib_reply	 r;
+	struct dest_reply	 r;
 	enum dest_outcome	 o;
 	char			*cause = NULL;
 	const char		*email, *company;
 	cJSON			*body;
 
 	/* /account is in the hourly "other endpoints" budget: no limiter. */
-	if (sib_get(s, e, "/account", NULL, &r, &cause) != 0) {
+	if (dest_get(s, e, "/account", NULL, &r, &cause) != 0) {
 		*message = cause;
-		sib_reply_clear(&r);
+		dest_reply_clear(&r);
 		return DEST_OTHER;
 	}
 	if (r.outcome != HTTP_DONE || r.status != 200) {
 		o = sib_failure(s, &r, message);
-		sib_reply_clear(&r);
+		dest_reply_clear(&r);
 		return o;
 	}
 	body = cJSON_Parse(r.body);
@@ -329,7 +269,7 @@ sib_test(struct dest_session *s, struct http_engine *e, char **message)
 		o = DEST_OK;
 	}
 	cJSON_Delete(body);
-	sib_reply_clear(&r);
+	dest_reply_clear(&r);
 	return o;
 }
 
@@ -337,7 +277,7 @@ static enum dest_outcome
 sib_verify_target(struct dest_session *s, struct http_engine *e,
     const char *target, char **found_name, char **message)
 {
-	struct sib_reply	 r;
+	struct dest_reply	 r;
 	enum dest_outcome	 o;
 	uint64_t		 id;
 	char			*cause = NULL, path[64];
@@ -353,21 +293,21 @@ sib_verify_target(struct dest_session *s, struct http_engine *e,
 	sib_list_id(target, &id);
 	snprintf(path, sizeof path, "/contacts/lists/%" PRIu64, id);
 	/* Lists are in the contacts budget, like the imports. */
-	if (sib_get(s, e, path, s->limiter, &r, &cause) != 0) {
+	if (dest_get(s, e, path, s->limiter, &r, &cause) != 0) {
 		*message = cause;
-		sib_reply_clear(&r);
+		dest_reply_clear(&r);
 		return DEST_OTHER;
 	}
 	if (r.outcome == HTTP_DONE && r.status == 404 &&
 	    strstr(r.body, "List ID not found") != NULL) {
 		*message = xasprintf(_("Brevo says list %" PRIu64 " does not "
 		    "exist in this account."), id);
-		sib_reply_clear(&r);
+		dest_reply_clear(&r);
 		return DEST_NOT_FOUND;
 	}
 	if (r.outcome != HTTP_DONE || r.status != 200) {
 		o = sib_failure(s, &r, message);
-		sib_reply_clear(&r);
+		dest_reply_clear(&r);
 		return o;
 	}
 	body = cJSON_Parse(r.body);
@@ -378,7 +318,7 @@ sib_verify_target(struct dest_session *s, struct http_engine *e,
 		    "list name: it does not look like the Brevo API v3."),
 		    s->base_url);
 		cJSON_Delete(body);
-		sib_reply_clear(&r);
+		dest_reply_clear(&r);
 		return DEST_OTHER;
 	}
 	*found_name = xstrdup(name);
@@ -392,88 +332,23 @@ sib_verify_target(struct dest_session *s, struct http_engine *e,
 		*message = xasprintf(_("Found the Brevo list \"%1$s\" (ID "
 		    "%2$" PRIu64 ")."), name, id);
 	cJSON_Delete(body);
-	sib_reply_clear(&r);
+	dest_reply_clear(&r);
 	return DEST_OK;
-}
-
-/* A growing byte buffer for request bodies. */
-struct sib_buf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-sib_buf_grow(struct sib_buf *b, size_t more)
-{
-	if (b->len + more <= b->size)
-		return;
-	while (b->len + more > b->size)
-		b->size = b->size == 0 ? 4096 : b->size * 2;
-	b->p = xrealloc_wipe(b->p, b->len, b->size);
-}
-
-static void
-sib_buf_add(struct sib_buf *b, const char *s, size_t len)
-{
-	sib_buf_grow(b, len);
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-}
-
-#define sib_buf_lit(b, s) sib_buf_add(b, s, sizeof s - 1)
-
-/*
- * s as a JSON string, quotes included. The input is valid UTF-8 (the CSV
- * reader checks it), so only '"', '\\' and control characters need
- * escaping; everything else is copied as it is.
- */
-static void
-sib_buf_str(struct sib_buf *b, const char *s)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 run;
-	char			*o;
-
-	sib_buf_lit(b, "\"");
-	for (;;) {
-		for (run = 0; u[run] >= 0x20 && u[run] != '"' &&
-		    u[run] != '\\' && u[run] != 0x7f; run++)
-			;
-		sib_buf_add(b, (const char *)u, run);
-		u += run;
-		if (*u == '\0')
-			break;
-		sib_buf_grow(b, 6);
-		o = b->p + b->len;
-		if (*u == '"' || *u == '\\') {
-			o[0] = '\\';
-			o[1] = (char)*u;
-			b->len += 2;
-		} else {
-			memcpy(o, "\\u00", 4);
-			o[4] = hex[*u >> 4];
-			o[5] = hex[*u & 0xf];
-			b->len += 6;
-		}
-		u++;
-	}
-	sib_buf_lit(b, "\"");
 }
 
 /* Add ,"NAME":"value" (or without the comma first) when value is set. */
 static void
-sib_buf_attr(struct sib_buf *b, int *first, const char *name,
+sib_buf_attr(struct jsonbuf *b, int *first, const char *name,
     const char *value)
 {
 	if (value == NULL || *value == '\0')
 		return;
 	if (!*first)
-		sib_buf_lit(b, ",");
+		jsonbuf_lit(b, ",");
 	*first = 0;
-	sib_buf_str(b, name);
-	sib_buf_lit(b, ":");
-	sib_buf_str(b, value);
+	jsonbuf_str(b, name);
+	jsonbuf_lit(b, ":");
+	jsonbuf_str(b, value);
 }
 
 static int
@@ -482,7 +357,7 @@ sib_encode(struct dest_session *s, const char *target,
     struct http_request **reqp, char **cause)
 {
 	const struct dest_profile	*p;
-	struct sib_buf			 b = { NULL, 0, 0 };
+	struct jsonbuf			 b = JSONBUF_INIT;
 	struct http_request		*req;
 	uint64_t			 id;
 	size_t				 i, max;
@@ -503,40 +378,40 @@ sib_encode(struct dest_session *s, const char *target,
 	    "\"updateExistingContacts\":true,"
 	    "\"emptyContactsAttributes\":false}", id);
 
-	sib_buf_lit(&b, "{\"jsonBody\":[");
+	jsonbuf_lit(&b, "{\"jsonBody\":[");
 	for (i = 0; i < n; i++) {
 		p = &profiles[i];
 		if (warned != NULL)
 			warned[i] = 0;
 		if (i > 0)
-			sib_buf_lit(&b, ",");
-		sib_buf_lit(&b, "{\"email\":");
-		sib_buf_str(&b, p->email);
+			jsonbuf_lit(&b, ",");
+		jsonbuf_lit(&b, "{\"email\":");
+		jsonbuf_str(&b, p->email);
 		/* Absent values are left out, never sent empty. */
 		if ((p->firstname != NULL && *p->firstname != '\0') ||
 		    (p->lastname != NULL && *p->lastname != '\0') ||
 		    (p->phone != NULL && *p->phone != '\0')) {
-			sib_buf_lit(&b, ",\"attributes\":{");
+			jsonbuf_lit(&b, ",\"attributes\":{");
 			first = 1;
 			sib_buf_attr(&b, &first, "FIRSTNAME", p->firstname);
 			sib_buf_attr(&b, &first, "LASTNAME", p->lastname);
 			sib_buf_attr(&b, &first, "SMS", p->phone);
-			sib_buf_lit(&b, "}");
+			jsonbuf_lit(&b, "}");
 		}
-		sib_buf_lit(&b, "}");
+		jsonbuf_lit(&b, "}");
 		/* Stop early: an oversized batch is split, not built. */
 		if (b.len + strlen(tail) > max)
 			break;
 	}
 	if (i < n || b.len + strlen(tail) > max) {
-		free(b.p);
+		jsonbuf_free(&b);
 		if (n > 1)
 			return 1;
 		*cause = xasprintf(_("One profile makes a request of more than "
 		    "Sendinblue's %zu bytes."), max);
 		return -1;
 	}
-	sib_buf_add(&b, tail, strlen(tail));
+	jsonbuf_add(&b, tail, strlen(tail));
 
 	url = xasprintf("%s/contacts/import", s->base_url);
 	req = http_request_new("POST", url);
