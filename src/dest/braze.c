@@ -319,8 +319,6 @@ braze_encode(struct dest_session *s, const char *target,
 {
 	const struct dest_profile	*p;
 	struct jsonbuf		 b = JSONBUF_INIT;
-	struct http_request		*req;
-	char				*url;
 	size_t				 i, j, nseg;
 
 	*reqp = NULL;
@@ -378,15 +376,7 @@ braze_encode(struct dest_session *s, const char *target,
 		    s->driver->limits.max_request_bytes);
 		return -1;
 	}
-	url = xasprintf("%s/users/track", s->base_url);
-	req = http_request_new("POST", url);
-	free(url);
-	http_request_header(req, (const char *)secret_peek(s->auth));
-	http_request_header(req, "Content-Type: application/json");
-	http_request_header(req, "Accept: application/json");
-	http_request_body(req, b.p, b.len);
-	http_request_limiter(req, s->limiter);
-	*reqp = req;
+	*reqp = dest_post_json(s, "/users/track", &b);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dest/dest.h"
+#include "dest/jsonbuf.h"
 #include "http.h"
 #include "i18n.h"
 #include "ratelimit.h"
@@ -198,4 +199,23 @@ dest_get(struct dest_session *s, struct http_engine *e, const char *path,
 		return -1;
 	}
 	return 0;
+}
+
+struct http_request *
+dest_post_json(struct dest_session *s, const char *path, struct jsonbuf *b)
+{
+	struct http_request	*req;
+	char			*url;
+
+	url = xasprintf("%s%s", s->base_url, path);
+	req = http_request_new("POST", url);
+	free(url);
+	http_request_header(req, (const char *)secret_peek(s->auth));
+	http_request_header(req, "Content-Type: application/json");
+	http_request_header(req, "Accept: application/json");
+	http_request_body(req, b->p, b->len);
+	http_request_limiter(req, s->limiter);
+	b->p = NULL;
+	b->len = b->size = 0;
+	return req;
 }

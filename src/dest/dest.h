@@ -308,6 +308,15 @@ int	dest_get(struct dest_session *s, struct http_engine *e,
 	    char **cause);
 void	dest_reply_clear(struct dest_reply *);
 
+struct jsonbuf;
+/*
+ * A POST of the JSON body in b (taken over: b is left empty) to
+ * s->base_url + path, with the session's credentials and limiter; the
+ * caller adds its callback and submits it.
+ */
+struct http_request *dest_post_json(struct dest_session *s, const char *path,
+	    struct jsonbuf *b);
+
 /* Free every results[i].reason and zero the n entries. */
 void	dest_results_clear(struct dest_result *results, size_t n);
 

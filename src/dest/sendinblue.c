@@ -358,10 +358,9 @@ sib_encode(struct dest_session *s, const char *target,
 {
 	const struct dest_profile	*p;
 	struct jsonbuf			 b = JSONBUF_INIT;
-	struct http_request		*req;
 	uint64_t			 id;
 	size_t				 i, max;
-	char				*url, tail[128];
+	char				 tail[128];
 	int				 first;
 
 	*reqp = NULL;
@@ -413,15 +412,7 @@ sib_encode(struct dest_session *s, const char *target,
 	}
 	jsonbuf_add(&b, tail, strlen(tail));
 
-	url = xasprintf("%s/contacts/import", s->base_url);
-	req = http_request_new("POST", url);
-	free(url);
-	http_request_header(req, (const char *)secret_peek(s->auth));
-	http_request_header(req, "Content-Type: application/json");
-	http_request_header(req, "Accept: application/json");
-	http_request_body(req, b.p, b.len);
-	http_request_limiter(req, s->limiter);
-	*reqp = req;
+	*reqp = dest_post_json(s, "/contacts/import", &b);
 	return 0;
 }
 
