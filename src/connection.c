@@ -1,7 +1,6 @@
 /* Connections: the non-secret JSON file of each destination account. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,48 +259,30 @@ conn_cmp(const void *a, const void *b)
 	return strcmp(ca->name, cb->name);
 }
 
+/* Parse one connection file into the list (workspace_each_json). */
+static int
+conn_list_add(const char *path, const char *text, void *arg, char **cause)
+{
+	struct connection_list	*l = arg;
+	struct connection	*c;
+
+	if (conn_parse(path, text, &c, cause) == -1)
+		return -1;
+	l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
+	l->items[l->n++] = c;
+	return 0;
+}
+
 int
 connection_list_load(const struct workspace *ws, struct connection_list *l,
     char **cause)
 {
-	DIR			*d;
-	struct dirent		*de;
-	struct connection	*c;
-	char			*dir, *path, *text;
-	size_t			 len;
-
 	memset(l, 0, sizeof *l);
-	dir = workspace_path(ws, "connections");
-	d = opendir(dir);
-	if (d == NULL) {
-		*cause = xasprintf(_("cannot read the folder %s: %s"), dir,
-		    strerror(errno));
-		free(dir);
+	if (workspace_each_json(ws, "connections", CONN_FILE_CAP,
+	    conn_list_add, l, cause) == -1) {
+		connection_list_free(l);
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 6 ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		path = util_path(dir, de->d_name);
-		if (fileio_read(path, CONN_FILE_CAP, 1, &text, NULL,
-		    cause) == -1 ||
-		    conn_parse(path, text, &c, cause) == -1) {
-			free(text);
-			free(path);
-			closedir(d);
-			free(dir);
-			connection_list_free(l);
-			return -1;
-		}
-		free(text);
-		free(path);
-		l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
-		l->items[l->n++] = c;
-	}
-	closedir(d);
-	free(dir);
 	if (l->n > 1)
 		qsort(l->items, l->n, sizeof *l->items, conn_cmp);
 	return 0;

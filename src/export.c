@@ -1,7 +1,6 @@
 /* Exports: saved jobs, their validation and their JSON form. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,47 +307,27 @@ export_cmp(const void *a, const void *b)
 	return strcmp(xa->name, xb->name);
 }
 
+/* Parse one export file into the list (workspace_each_json). */
+static int
+export_list_add(const char *path, const char *text, void *arg, char **cause)
+{
+	struct export_list	*l = arg;
+	struct export		*x;
+
+	if (export_parse(path, text, &x, cause) == -1)
+		return -1;
+	l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
+	l->items[l->n++] = x;
+	return 0;
+}
+
 int
 export_list_load(const struct workspace *ws, struct export_list *l,
     char **cause)
 {
-	DIR		*d;
-	struct dirent	*de;
-	struct export	*x;
-	char		*dir, *path, *text = NULL;
-	size_t		 len;
-	int		 rc = 0;
-
 	memset(l, 0, sizeof *l);
-	dir = workspace_path(ws, "exports");
-	d = opendir(dir);
-	if (d == NULL) {
-		*cause = xasprintf(_("cannot read the folder %s: %s"), dir,
-		    strerror(errno));
-		free(dir);
-		return -1;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 6 ||
-		    strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		path = util_path(dir, de->d_name);
-		rc = fileio_read(path, EXPORT_FILE_CAP, 1, &text, NULL, cause);
-		if (rc == 0)
-			rc = export_parse(path, text, &x, cause);
-		free(text);
-		text = NULL;
-		free(path);
-		if (rc == 0) {
-			l->items = xreallocarray(l->items, l->n + 1,
-			    sizeof *l->items);
-			l->items[l->n++] = x;
-		}
-	}
-	closedir(d);
-	free(dir);
-	if (rc == -1) {
+	if (workspace_each_json(ws, "exports", EXPORT_FILE_CAP,
+	    export_list_add, l, cause) == -1) {
 		export_list_free(l);
 		return -1;
 	}

@@ -773,6 +773,42 @@ workspace_path(const struct workspace *ws, const char *rel)
 	return util_path(ws->dir, rel);
 }
 
+int
+workspace_each_json(const struct workspace *ws, const char *rel, size_t cap,
+    workspace_json_fn *fn, void *arg, char **cause)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*dir, *path, *text;
+	size_t		 len;
+	int		 rc = 0;
+
+	dir = workspace_path(ws, rel);
+	d = opendir(dir);
+	if (d == NULL) {
+		*cause = xasprintf(_("cannot read the folder %s: %s"), dir,
+		    strerror(errno));
+		free(dir);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 ||
+		    strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		path = util_path(dir, de->d_name);
+		rc = fileio_read(path, cap, 1, &text, NULL, cause);
+		if (rc == 0) {
+			rc = fn(path, text, arg, cause);
+			free(text);
+		}
+		free(path);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
 size_t
 workspace_member_count(const struct workspace *ws)
 {

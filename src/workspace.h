@@ -94,6 +94,17 @@ char		*workspace_data_dir(const struct workspace *);
 /* A path inside the workspace, malloc'd. */
 char		*workspace_path(const struct workspace *, const char *rel);
 
+/*
+ * Call fn for every "*.json" file of a folder of the workspace (rel, e.g.
+ * "connections"), with its path and its text (NUL-terminated, at most cap
+ * bytes; both borrowed for the call). Stops at the first failure of
+ * reading or of fn, which sets *cause. Hidden files are skipped. 0 or -1.
+ */
+typedef int workspace_json_fn(const char *path, const char *text, void *arg,
+	    char **cause);
+int	workspace_each_json(const struct workspace *, const char *rel,
+	    size_t cap, workspace_json_fn *fn, void *arg, char **cause);
+
 size_t			 workspace_member_count(const struct workspace *);
 const struct ws_member	*workspace_member_at(const struct workspace *, size_t);
 const struct ws_member	*workspace_member_find(const struct workspace *,
