@@ -39,6 +39,7 @@ struct http_request {
 	char			*body;
 	size_t			 body_len;
 	struct ratelimit	*limiter;	/* borrowed */
+	enum http_retry		 retry;
 	http_done_cb		*cb;
 	void			*arg;
 
@@ -48,6 +49,7 @@ struct http_request {
 	unsigned		 failures;	/* failed sends, not 429s */
 	unsigned		 throttled;	/* 429s */
 	int			 retrying;	/* next send is a retry */
+	int			 reached;	/* an attempt may have got there */
 	int64_t			 throttle_wait_ms;
 
 	/* The current attempt. */
@@ -331,6 +333,12 @@ void
 http_request_limiter(struct http_request *req, struct ratelimit *rl)
 {
 	req->limiter = rl;
+}
+
+void
+http_request_retry(struct http_request *req, enum http_retry retry)
+{
+	req->retry = retry;
 }
 
 void
@@ -799,6 +807,7 @@ http_finish(struct http_engine *e, struct http_request *req,
 	resp.total_s = (http_now_ms() - req->submitted_ms) / 1000.0;
 	resp.attempts = req->attempts;
 	resp.throttled = req->throttled;
+	resp.reached = req->reached;
 	resp.method = req->method;
 	resp.url = req->url;
 
@@ -914,6 +923,9 @@ http_start(struct http_engine *e, struct http_request *req)
 	curl_easy_setopt(c, CURLOPT_HTTP_VERSION,
 	    (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	/* See HTTP_RETRY_SAFE_ONLY: no silent re-send by libcurl. */
+	if (req->retry == HTTP_RETRY_SAFE_ONLY)
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
@@ -1059,6 +1071,32 @@ http_throttled(struct http_engine *e, struct http_request *req, int64_t now)
 	http_requeue(e, req, until);
 }
 
+/*
+ * Whether a failed attempt provably wrote nothing of its request. Nothing
+ * leaves before a connection exists; and a fresh connection (always the
+ * case for HTTP_RETRY_SAFE_ONLY) whose TCP connect, or over https whose
+ * TLS handshake, never completed carried nothing either. A reused
+ * connection cannot tell: libcurl may have written on it.
+ */
+static int
+http_unsent(const struct http_request *req, CURLcode code, curl_off_t conn,
+    curl_off_t appconn)
+{
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+		return 1;
+	default:
+		break;
+	}
+	if (req->retry != HTTP_RETRY_SAFE_ONLY)
+		return 0;
+	if (strncasecmp(req->url, "https:", 6) == 0)
+		return appconn == 0;
+	return conn == 0;
+}
+
 /* A finished attempt: retry, wait, or complete it. */
 static void
 http_done(struct http_engine *e, struct http_request *req, CURLcode code)
@@ -1067,7 +1105,9 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 	CURL				*c = req->easy;
 	long				 status = 0, os_errno = 0, tmo;
 	curl_off_t			 up = 0, down = 0, hdr = 0, conn = 0;
+	curl_off_t			 appconn = 0;
 	int64_t				 now, delay, ra;
+	int				 again;
 	char				 max[32];
 	char				*error, *s;
 	const char			*loc;
@@ -1081,6 +1121,7 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 	curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
 	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &hdr);
 	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(c, CURLINFO_APPCONNECT_TIME_T, &appconn);
 	http_easy_release(e, c);
 	req->easy = NULL;
 	e->counters.bytes_up += (uint64_t)up + (uint64_t)hdr;
@@ -1096,7 +1137,9 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 			http_throttled(e, req, now);
 			return;
 		}
+		req->reached = 1;
 		if (http_retryable_status(status) &&
+		    req->retry == HTTP_RETRY_DEFAULT &&
 		    ++req->failures < cfg->max_attempts) {
 			delay = http_backoff_ms(cfg, req->failures - 1);
 			/* A 503 may say when to come back: not sooner. */
@@ -1131,6 +1174,7 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 	}
 
 	if (req->too_big || code == CURLE_FILESIZE_EXCEEDED) {
+		req->reached = 1;
 		http_secs((long)(cfg->max_body * 1000 / (1024 * 1024)), max,
 		    sizeof max);
 		error = xasprintf(_("the answer from %s is larger than the "
@@ -1141,7 +1185,13 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 		free(error);
 		return;
 	}
-	if (http_retryable_code(code) && ++req->failures < cfg->max_attempts) {
+	again = http_retryable_code(code);
+	if (!http_unsent(req, code, conn, appconn)) {
+		req->reached = 1;
+		if (req->retry == HTTP_RETRY_SAFE_ONLY)
+			again = 0;
+	}
+	if (again && ++req->failures < cfg->max_attempts) {
 		req->retrying = 1;
 		http_requeue(e, req,
 		    now + http_backoff_ms(cfg, req->failures - 1));

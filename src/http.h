@@ -42,6 +42,8 @@
  *   headers give, else Retry-After, else backoff; then send again. 429s do
  *   not use up max_attempts but are bounded by max_throttled and
  *   max_throttle_wait_ms so that a run cannot hang forever.
+ * - A request that must not reach the server twice asks for
+ *   HTTP_RETRY_SAFE_ONLY (http_request_retry()): see there.
  */
 #ifndef SEGSYNC_SRC_HTTP_H
 #define SEGSYNC_SRC_HTTP_H
@@ -103,9 +105,21 @@ struct http_response {
 	double				 total_s;	/* submit to end */
 	unsigned			 attempts;	/* sends, 429s too */
 	unsigned			 throttled;	/* 429s among them */
+	int				 reached;	/* see below */
 	const char			*method;
 	const char			*url;
 };
+
+/*
+ * reached is 0 only when the server cannot have acted on the request:
+ * each attempt either failed before a byte of it was written (connection
+ * refused, host not found, connect time-out, TLS handshake failure) or was
+ * refused with 429. It is 1 whenever another answer came, and whenever
+ * the server may have received the request without the answer getting
+ * back (a time-out after sending, a dropped connection). Exact for
+ * HTTP_RETRY_SAFE_ONLY requests, which always use a fresh connection; for
+ * others a request that failed on a reused connection counts as reached.
+ */
 
 /*
  * Called exactly once per submitted request, from within http_step(),
@@ -164,6 +178,30 @@ void	 http_request_header(struct http_request *, const char *line);
 void	 http_request_body(struct http_request *, char *body, size_t len);
 /* Draw on this limiter before each attempt (borrowed). */
 void	 http_request_limiter(struct http_request *, struct ratelimit *);
+
+/*
+ * When a failed attempt is tried again.
+ *
+ * HTTP_RETRY_DEFAULT: 5xx, 408, time-outs and refused, dropped or broken
+ * connections, as the policy above says.
+ *
+ * HTTP_RETRY_SAFE_ONLY: only attempts that provably never reached the
+ * server (see reached in struct http_response): for requests whose every
+ * arrival has an effect, such as a Brevo import, where each POST that gets
+ * through creates one import process. A 5xx, a time-out after the request
+ * was written or a connection dropped before the answer ends the request
+ * at once (HTTP_DONE with that status, or HTTP_FAILED with reached set)
+ * and the caller decides. The request also opens a fresh connection:
+ * libcurl by itself sends a request again, once, when the reused
+ * connection it went out on closes without any answer, and the server
+ * may have acted on the first one. 429s are waited out and sent again
+ * under both policies: the server refused them before doing anything.
+ */
+enum http_retry {
+	HTTP_RETRY_DEFAULT,
+	HTTP_RETRY_SAFE_ONLY
+};
+void	 http_request_retry(struct http_request *, enum http_retry);
 void	 http_request_callback(struct http_request *, http_done_cb *,
 	     void *arg);
 
