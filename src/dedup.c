@@ -70,16 +70,37 @@ dedup_grow(struct dedup *set)
 	set->mask = n - 1;
 }
 
-int
-dedup_add(struct dedup *set, const void *s, size_t len)
+/* The keyed hash of a key, never DEDUP_EMPTY. */
+static uint64_t
+dedup_hash(const struct dedup *set, const void *s, size_t len)
 {
 	unsigned char	out[crypto_shorthash_BYTES];
 	uint64_t	h;
 
 	crypto_shorthash(out, s, len, set->key);
 	memcpy(&h, out, sizeof h);
-	if (h == DEDUP_EMPTY)
-		h = 1;
+	return h == DEDUP_EMPTY ? 1 : h;
+}
+
+int
+dedup_has(const struct dedup *set, const void *s, size_t len)
+{
+	uint64_t	h = dedup_hash(set, s, len);
+	size_t		i;
+
+	for (i = (size_t)h & set->mask; set->slots[i] != DEDUP_EMPTY;
+	    i = (i + 1) & set->mask) {
+		if (set->slots[i] == h)
+			return 1;
+	}
+	return 0;
+}
+
+int
+dedup_add(struct dedup *set, const void *s, size_t len)
+{
+	uint64_t	h = dedup_hash(set, s, len);
+
 	if (!dedup_insert(set->slots, set->mask, h))
 		return 0;
 	set->count++;

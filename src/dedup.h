@@ -30,6 +30,9 @@ struct dedup	*dedup_new(void);
 /* Add len bytes at s. Returns 1 when the key is new, 0 when already seen. */
 int		 dedup_add(struct dedup *set, const void *s, size_t len);
 
+/* Whether len bytes at s were added (1) or not (0); adds nothing. */
+int		 dedup_has(const struct dedup *set, const void *s, size_t len);
+
 /* How many distinct keys were added. */
 size_t		 dedup_count(const struct dedup *set);
 

@@ -110,6 +110,14 @@ ratelimit_take(struct ratelimit *rl, int64_t now_ms)
 	return 0;
 }
 
+int64_t
+ratelimit_wait(const struct ratelimit *rl, int64_t now_ms)
+{
+	struct ratelimit	copy = *rl;
+
+	return ratelimit_take(&copy, now_ms);
+}
+
 /* A non-negative decimal header value, or -1. */
 static long long
 ratelimit_number(const char *s)

@@ -49,6 +49,13 @@ void			 ratelimit_free(struct ratelimit **);
  */
 int64_t	ratelimit_take(struct ratelimit *, int64_t now_ms);
 
+/*
+ * How long ratelimit_take() at now_ms would ask to wait (0: it would
+ * grant), without taking anything: for callers that would rather do
+ * something else than wait (confirmation rounds in an hourly budget).
+ */
+int64_t	ratelimit_wait(const struct ratelimit *, int64_t now_ms);
+
 /* Grant nothing before until_ms (a 429, or a server window spent). */
 void	ratelimit_hold(struct ratelimit *, int64_t until_ms);
 

@@ -23,6 +23,11 @@ main(void)
 	is_int(dedup_add(set, "", 0), 1, "the empty key is a key");
 	is_int(dedup_add(set, "", 0), 0, "and is seen again");
 	is_int(dedup_count(set), 3, "three distinct keys");
+	is_int(dedup_has(set, "anna@example.com", 16), 1, "has what was added");
+	is_int(dedup_has(set, "bob@example.com", 15), 0, "not what was not");
+	is_int(dedup_has(set, "bob@example.com", 15), 0, "and asking added "
+	    "nothing");
+	is_int(dedup_count(set), 3, "still three keys");
 	dedup_free(&set);
 	ok(set == NULL, "dedup_free clears the pointer");
 	dedup_free(&set);
@@ -39,6 +44,14 @@ main(void)
 	}
 	is_int(newkeys, n, "1M distinct keys are all new");
 	is_int(again, 0, "1M keys added again are all seen");
+	for (i = 0, again = 0; i < n; i += 1000) {
+		len = snprintf(key, sizeof key, "C%08zu@example.com", i);
+		again += (size_t)dedup_has(set, key, (size_t)len);
+		len = snprintf(key, sizeof key, "D%08zu@example.com", i);
+		again += (size_t)dedup_has(set, key, (size_t)len) * 1000;
+	}
+	is_int(again, n / 1000, "dedup_has finds 1,000 of them, and none "
+	    "of 1,000 others");
 	is_int(dedup_count(set), n, "count is 1M");
 	ok(dedup_bytes(set) <= 22 * n, "at most 22 bytes per key (%zu)",
 	    dedup_bytes(set));

@@ -96,6 +96,8 @@ main(void)
 	cfg.burst = 0;
 	rl = ratelimit_new(&cfg);
 	is_int(ratelimit_take(rl, 0), 0, "first request goes at once");
+	is_int(ratelimit_wait(rl, 0), ratelimit_take(rl, 0),
+	    "ratelimit_wait says what take would");
 	w = ratelimit_take(rl, 0);
 	ok(w >= 199 && w <= 200, "the next waits a fifth of a second (%lld)",
 	    (long long)w);
@@ -126,8 +128,11 @@ main(void)
 	is_int(ratelimit_reset_at(rl, hdr, brevo, 100, 999999999), 3100,
 	    "Brevo reset is seconds from now");
 	ratelimit_observe(rl, hdr, brevo, 100, 0);
+	is_int(ratelimit_wait(rl, 200), 0, "remaining 2: one could go");
+	is_int(ratelimit_wait(rl, 200), 0, "and asking took nothing");
 	is_int(ratelimit_take(rl, 200), 0, "remaining 2: one");
 	is_int(ratelimit_take(rl, 200), 0, "remaining 2: two");
+	is_int(ratelimit_wait(rl, 200), 2900, "the third would wait");
 	is_int(ratelimit_take(rl, 200), 2900, "remaining 2: third waits");
 	/* A stale response from the same window must not raise it again. */
 	ratelimit_observe(rl, hdr, brevo, 300, 0);
