@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
 #include "http.h"
@@ -104,6 +106,8 @@ dest_session_new(const struct dest_driver *d, const struct connection *conn,
 		return -1;
 	}
 	s->limiter = ratelimit_new(&d->limits.rate);
+	if (d->limits.other_rate.limit != 0)
+		s->other_limiter = ratelimit_new(&d->limits.other_rate);
 	*sp = s;
 	return 0;
 }
@@ -133,6 +137,7 @@ dest_session_free(struct dest_session **sp)
 	/* The auth header is in secret memory: freeing it wipes it. */
 	secret_free(&s->auth);
 	ratelimit_free(&s->limiter);
+	ratelimit_free(&s->other_limiter);
 	free(s->base_url);
 	free(s->account);
 	free(s);
@@ -151,6 +156,21 @@ dest_results_clear(struct dest_result *results, size_t n)
 		results[i].resend = 0;
 		results[i].job = 0;
 	}
+}
+
+void
+dest_job_clear(struct dest_job *j)
+{
+	free(j->reason);
+	/* Emails: personal data. */
+	if (j->report != NULL)
+		sodium_memzero(j->report, j->report_len);
+	free(j->report);
+	free(j->report_reason);
+	free(j->warning);
+	j->reason = j->report = j->report_reason = j->warning = NULL;
+	j->report_len = 0;
+	j->state = DEST_JOB_PENDING;
 }
 
 static void
@@ -177,14 +197,25 @@ int
 dest_get(struct dest_session *s, struct http_engine *e, const char *path,
     struct ratelimit *rl, struct dest_reply *r, char **cause)
 {
+	char	*url;
+	int	 rv;
+
+	url = xasprintf("%s%s", s->base_url, path);
+	rv = dest_get_url(s, e, url, 1, rl, r, cause);
+	free(url);
+	return rv;
+}
+
+int
+dest_get_url(struct dest_session *s, struct http_engine *e, const char *url,
+    int auth, struct ratelimit *rl, struct dest_reply *r, char **cause)
+{
 	struct http_request	*req;
-	char			*url;
 
 	memset(r, 0, sizeof *r);
-	url = xasprintf("%s%s", s->base_url, path);
 	req = http_request_new("GET", url);
-	free(url);
-	http_request_header(req, (const char *)secret_peek(s->auth));
+	if (auth)
+		http_request_header(req, (const char *)secret_peek(s->auth));
 	http_request_header(req, "Accept: application/json");
 	if (rl != NULL)
 		http_request_limiter(req, rl);

@@ -12,7 +12,9 @@
  * - how to check credentials (test) and a target (verify_target), in
  *   words;
  * - how a batch of profiles becomes one HTTP request (encode) and how the
- *   answer maps back to each profile (decode).
+ *   answer maps back to each profile (decode);
+ * - for a destination that only queues what it is sent (Brevo's import
+ *   processes), how to read the outcome of its jobs (confirm).
  *
  * Protocol:
  *
@@ -25,6 +27,10 @@
  *	    http_request_callback(req, ...); http_submit(engine, req, ...);
  *	    in the callback: verdict = d->decode(s, resp, profiles, n,
  *		results, &message); ... dest_results_clear(results, n);
+ *	once every batch is answered, if results carried jobs and the
+ *	driver has confirm (src/confirm.c does this part):
+ *	    outcome = d->confirm(s, engine, jobs, njobs, &message);
+ *	    again, spaced out, while some jobs stay DEST_JOB_PENDING
  *	dest_session_free(&s);
  *
  * Strings in the tables are static; labels and help texts are marked with
@@ -93,7 +99,10 @@ struct dest_slot {
  * max_request_bytes (encode() asks for a split instead); rate is the
  * account's documented budget for the delivery endpoint (the session's
  * limiter is made from it); concurrency is how many batches may be in
- * flight at once.
+ * flight at once. other_rate, when its limit is not 0, is a second budget
+ * of the account for the endpoints outside the delivery one that a run
+ * or a check uses (Brevo's hourly "all other endpoints" bucket, shared by
+ * /account and /processes); the session's other_limiter is made from it.
  */
 struct dest_limits {
 	unsigned		batch_default;
@@ -101,6 +110,7 @@ struct dest_limits {
 	size_t			max_request_bytes;
 	struct ratelimit_config	rate;
 	unsigned		concurrency;
+	struct ratelimit_config	other_rate;
 };
 
 /* How a credentials check or a target verification came out. */
@@ -151,15 +161,49 @@ struct dest_profile {
  *
  * job is set when the destination only queued the profile: the ID of the
  * asynchronous job (Brevo's import processId) that will decide it. Such a
- * profile counts as accepted for now; a confirmation phase after the
- * delivery reads each job (sendinblue.c says how) and may still reject
- * it. Copy job out before dest_results_clear(), which zeroes it.
+ * profile counts as accepted for now; the confirmation phase after the
+ * delivery (src/confirm.c) reads each job through the driver's confirm()
+ * and may still reject it. Copy job out before dest_results_clear(),
+ * which zeroes it.
  */
 struct dest_result {
 	int		 rejected;	/* the destination refused this profile */
 	int		 resend;	/* not processed: send it again */
 	char		*reason;	/* malloc'd, in words, when rejected */
 	uint64_t	 job;		/* see below; 0: the answer is final */
+};
+
+/*
+ * One asynchronous job of the destination, as confirm() reads it: the
+ * caller sets id (and state DEST_JOB_PENDING); confirm() sets the rest.
+ *
+ * DEST_JOB_DONE: the job is applied. report, when not NULL, lists the
+ * profiles it refused all the same, as normalised emails (lowercase, as
+ * data-rules.md makes them), each followed by a NUL, report_len bytes in
+ * all; report_reason (in words, naming the job) says why.
+ *
+ * DEST_JOB_FAILED: nothing of it was applied, or whether anything was
+ * cannot be known (the destination has no such job): every profile of
+ * the job is rejected with reason (in words, naming the job).
+ *
+ * warning, in any state, is something confirm() could not do that the
+ * run should show (a report that could not be read); nothing is rejected
+ * for it. Every string is malloc'd; dest_job_clear() frees them.
+ */
+enum dest_job_state {
+	DEST_JOB_PENDING,	/* not decided yet: ask again later */
+	DEST_JOB_DONE,
+	DEST_JOB_FAILED
+};
+
+struct dest_job {
+	uint64_t		 id;
+	enum dest_job_state	 state;
+	char			*reason;
+	char			*report;
+	size_t			 report_len;
+	char			*report_reason;
+	char			*warning;
 };
 
 /* What decode() says of the whole batch. */
@@ -180,6 +224,8 @@ struct dest_session {
 	char			*account;	/* for messages: the endpoint */
 	struct secret		*auth;		/* header line, NUL-terminated */
 	struct ratelimit	*limiter;	/* owned; every request's */
+	struct ratelimit	*other_limiter;	/* owned; limits.other_rate's,
+						   or NULL */
 	unsigned		 batch_size;
 	void			*priv;
 };
@@ -253,6 +299,21 @@ struct dest_driver {
 		    const struct http_response *resp,
 		    const struct dest_profile *profiles, size_t n,
 		    struct dest_result *results, char **message);
+
+	/*
+	 * Optional (NULL when decode() never sets a job): one round of
+	 * reading the state of the n jobs, all DEST_JOB_PENDING and in
+	 * increasing id order, with as few requests as the destination
+	 * allows (they draw on s->other_limiter where the destination
+	 * counts them apart), synchronously. Sets each job it could read
+	 * and leaves the others pending. DEST_OK when the round went
+	 * through; otherwise the outcome of what stopped it, with
+	 * *message: DEST_AUTH and DEST_CONFIG mean asking again is of no
+	 * use, anything else that a later round may do better.
+	 */
+	enum dest_outcome (*confirm)(struct dest_session *s,
+		    struct http_engine *e, struct dest_job *jobs, size_t n,
+		    char **message);
 };
 
 /* The driver of a connection type ("braze", ...), or NULL. */
@@ -306,6 +367,14 @@ struct dest_reply {
 int	dest_get(struct dest_session *s, struct http_engine *e,
 	    const char *path, struct ratelimit *rl, struct dest_reply *r,
 	    char **cause);
+/*
+ * The same for an absolute URL (a report the destination points to), with
+ * the session's credentials only when auth is set: never send them to
+ * another host than the API's.
+ */
+int	dest_get_url(struct dest_session *s, struct http_engine *e,
+	    const char *url, int auth, struct ratelimit *rl,
+	    struct dest_reply *r, char **cause);
 void	dest_reply_clear(struct dest_reply *);
 
 struct jsonbuf;
@@ -319,5 +388,8 @@ struct http_request *dest_post_json(struct dest_session *s, const char *path,
 
 /* Free every results[i].reason and zero the n entries. */
 void	dest_results_clear(struct dest_result *results, size_t n);
+
+/* Free a job's strings and set it back to pending (its id is kept). */
+void	dest_job_clear(struct dest_job *);
 
 #endif
