@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "confirm.h"
 #include "csv.h"
 #include "deliver.h"
 #include "http.h"
@@ -71,6 +72,7 @@ struct deliver {
 	struct batch			*queue, **queue_tail;
 	char				*fatal;
 	int				 planned;	/* plan pass ran */
+	struct confirm			*confirm;	/* jobs, or NULL */
 };
 
 /*
@@ -485,6 +487,17 @@ deliver_submit(struct deliver *d, struct batch *b)
 	d->in_flight++;
 }
 
+/* Note that ref waits on the destination's job. */
+static void
+deliver_job(struct deliver *d, uint64_t job, uint64_t ref)
+{
+	if (d->confirm == NULL)
+		d->confirm = confirm_new();
+	confirm_add(d->confirm, job, ref);
+	d->stats->jobs = confirm_njobs(d->confirm);
+	d->stats->jobs_pending = d->stats->jobs;
+}
+
 /* Count and record the final verdict of each profile of a batch. */
 static void
 deliver_results(struct deliver *d, struct batch *b,
@@ -520,6 +533,9 @@ deliver_results(struct deliver *d, struct batch *b,
 		if (!res[i].rejected) {
 			sc->accepted++;
 			d->stats->total.accepted++;
+			/* Queued: the confirmation phase decides it. */
+			if (res[i].job != 0)
+				deliver_job(d, res[i].job, b->p[i].ref);
 			continue;
 		}
 		sc->rejected++;
@@ -940,8 +956,15 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 		d.fatal = NULL;
 		goto out;
 	}
+	if (d.confirm != NULL && confirm_run(d.confirm, &cfg, stats,
+	    cause) != 0)
+		goto out;
 	rv = 0;
 out:
+	stats->phase = DELIVER_PHASE_DONE;
+	if (d.confirm != NULL)
+		stats->confirm_bytes = confirm_bytes(d.confirm);
+	confirm_free(&d.confirm);
 	if (!d.planned) {
 		stats->profiles = d.map.used;
 		stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
@@ -968,4 +991,6 @@ deliver_stats_free(struct deliver_stats *stats)
 	free(stats->segments);
 	stats->segments = NULL;
 	stats->nsegments = 0;
+	free(stats->confirm_note);
+	stats->confirm_note = NULL;
 }

@@ -9,6 +9,10 @@
  *			encode with the driver, submit through the engine
  *			(the session's rate limiter, at most N batches in
  *			flight), decode, count and record rejects
+ *	confirmation:	when the destination only queued the batches (its
+ *			answers carried jobs: Brevo's import processes),
+ *			wait for each job's outcome and reject what it
+ *			refused (src/confirm.h)
  *
  * The key map is the only structure that grows: one slot of 8 bytes of
  * keyed hash plus 8 bytes of segment bits per 64 selected segments, in an
@@ -27,7 +31,8 @@
  *
  * The journal, detaching and resuming belong to the run engine that will
  * wrap this; it gets what it needs through on_ack (the refs of every batch
- * the destination answered) and cancel.
+ * the destination answered), on_confirm_reject (the refs the confirmation
+ * rejected afterwards) and cancel.
  *
  * Errors: deliver_run() returns 0 when every row was handled (rejects
  * included), and -1 with *cause (malloc'd sentence) when the run stopped:
@@ -73,6 +78,29 @@ struct deliver_counts {
 	uint64_t	warnings;
 };
 
+/*
+ * Where a run is. A destination without asynchronous jobs goes straight
+ * from sending to done.
+ */
+enum deliver_phase {
+	DELIVER_PHASE_SENDING,		/* reading, sending, answers coming */
+	DELIVER_PHASE_CONFIRMING,	/* every batch answered; waiting for
+					   the destination's jobs */
+	DELIVER_PHASE_DONE
+};
+
+/*
+ * The counts as they stand: deliver_run() updates them in place, so a
+ * progress display called from a hook can read them at any time. The
+ * confirmation fields: jobs the destination queued (Brevo import
+ * processes; "confirming N import processes" is jobs_pending), how many
+ * are still undecided (left over when the run ends if they stayed pending
+ * too long, or the confirmation could not go on: they count as accepted,
+ * unconfirmed) and how many failed; profiles the confirmation rejected
+ * (already in total.rejected, out of total.accepted); the wall-clock time
+ * of the next round of polls; and the last thing the confirmation could
+ * not do, in words, for the run's messages.
+ */
 struct deliver_stats {
 	struct deliver_counts	 total;
 	struct deliver_counts	*segments;	/* one per segment, owned */
@@ -84,6 +112,15 @@ struct deliver_stats {
 	uint64_t		 throttled;	/* 429 answers */
 	uint64_t		 rate_waits;	/* held by the rate limiter */
 	size_t			 map_bytes;	/* the key map */
+	enum deliver_phase	 phase;
+	uint64_t		 jobs;
+	uint64_t		 jobs_pending;
+	uint64_t		 jobs_failed;
+	uint64_t		 confirm_rejected;
+	uint64_t		 confirm_rounds;	/* driver confirm() calls */
+	int64_t			 confirm_next;	/* epoch s; 0: none due */
+	size_t			 confirm_bytes;	/* job -> refs map */
+	char			*confirm_note;	/* malloc'd, or NULL */
 };
 
 /*
@@ -91,6 +128,18 @@ struct deliver_stats {
  * once each, in one batch: ref = segment index << 40 | line.
  */
 typedef void deliver_ack_cb(const uint64_t *refs, size_t n, void *arg);
+
+/*
+ * refs of profiles the confirmation phase rejected after on_ack had
+ * reported them answered (and counted them accepted): the destination's
+ * job that held them (job: Brevo's import processId) failed, was
+ * cancelled, is unknown to it, or refused them (its report of invalid
+ * emails). reason is the sentence written to the rejects file, the same
+ * for the n refs. Called after every batch is answered, possibly several
+ * times for one job; each ref at most once.
+ */
+typedef void deliver_reject_cb(const uint64_t *refs, size_t n, uint64_t job,
+    const char *reason, void *arg);
 
 #define DELIVER_REF(seg, line)	(((uint64_t)(seg) << 40) | (uint64_t)(line))
 #define DELIVER_REF_SEGMENT(r)	((size_t)((r) >> 40))
@@ -107,7 +156,8 @@ struct deliver_config {
 	unsigned			 max_in_flight;	/* 0: the driver's */
 	unsigned			 max_resubmits;	/* 0: 3 */
 	deliver_ack_cb			*on_ack;	/* may be NULL */
-	void				*arg;
+	deliver_reject_cb		*on_confirm_reject; /* may be NULL */
+	void				*arg;		/* of both */
 	volatile sig_atomic_t		*cancel;	/* may be NULL */
 };
 
