@@ -6,20 +6,27 @@
  *
  * An import is asynchronous: the 202 only says Brevo queued a process.
  * decode() therefore accepts every profile of the batch for now and hands
- * the processId over in dest_result.job; the confirmation phase of the
- * delivery pipeline (not written yet) should, once every batch is
- * answered:
- * - group the profiles by job and poll GET /processes/{job} for each
- *   distinct job, sparingly (at least 60 s apart by default: /processes
- *   draws on Brevo's 100-per-hour "other endpoints" budget, so not on
- *   s->limiter, which is the contacts budget), in submission order;
- * - treat "completed" as success, "failed" and "cancelled" as the
- *   rejection of every profile of that job (reason in words, naming the
- *   process), anything else as still pending, and a 404 ("processId is
- *   invalid") as a failure to report;
- * - on "completed", fetch info.import.invalid_emails when it is a URL and
- *   reject the profiles whose email it lists, fixing the accepted and
- *   rejected counts.
+ * the processId over in dest_result.job. Once every batch is answered,
+ * the confirmation phase (src/confirm.c) calls sib_confirm() in rounds
+ * spaced by growing intervals; a round reads every pending process with
+ * as few requests as it can: one GET /processes/{id} for a single one,
+ * else pages of GET /processes (50 a page, newest first) until each
+ * pending process was seen. These draw on s->other_limiter, Brevo's
+ * 100-an-hour bucket of "all other endpoints" that /account shares, not
+ * on s->limiter (the contacts budget). "completed" is done, "failed" and
+ * "cancelled" reject every profile of the process, anything else is
+ * pending, and a process Brevo does not know (404 "processId is
+ * invalid") rejects its profiles too, saying so. On "completed", the CSV
+ * report at info.import.invalid_emails, when there is one, is fetched
+ * (with the API key only when it is on the API's own host) and the
+ * profiles whose email it lists are rejected.
+ *
+ * Each import is sent once (HTTP_RETRY_SAFE_ONLY): every POST that gets
+ * through creates a process, so the engine retries only what provably
+ * never reached Brevo, and an import whose answer was lost (a 5xx, a
+ * time-out after sending, a dropped connection) is not sent again: its
+ * profiles are rejected with a reason that says so and that running the
+ * export again is safe (an import updates existing contacts).
  */
 #include "config.h"
 
@@ -29,20 +36,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "connection.h"
+#include "csv.h"
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
 #include "http.h"
 #include "i18n.h"
+#include "normalize.h"
+#include "ratelimit.h"
 #include "record.h"
 #include "secret.h"
 #include "xmalloc.h"
 
 #define SIB_BASE_URL	"https://api.brevo.com/v3"
 #define SIB_KEY_HEADER	"api-key: "
+/* GET /processes gives at most 50 a page. */
+#define SIB_PAGE	50
+/* Processes missing from the list, asked one by one in a round at most. */
+#define SIB_SINGLE_MAX	3
 
 static const struct dest_field sendinblue_fields[] = {
 	{ "api_key", N_("API key"), "api-key-file", 1, 1,
@@ -240,8 +256,8 @@ sib_test(struct dest_session *s, struct http_engine *e, char **message)
 	const char		*email, *company;
 	cJSON			*body;
 
-	/* /account is in the hourly "other endpoints" budget: no limiter. */
-	if (dest_get(s, e, "/account", NULL, &r, &cause) != 0) {
+	/* /account is in the hourly "other endpoints" budget. */
+	if (dest_get(s, e, "/account", s->other_limiter, &r, &cause) != 0) {
 		*message = cause;
 		dest_reply_clear(&r);
 		return DEST_OTHER;
@@ -413,6 +429,8 @@ sib_encode(struct dest_session *s, const char *target,
 	jsonbuf_add(&b, tail, strlen(tail));
 
 	*reqp = dest_post_json(s, "/contacts/import", &b);
+	/* One process per arrival: see the top of this file. */
+	http_request_retry(*reqp, HTTP_RETRY_SAFE_ONLY);
 	return 0;
 }
 
@@ -438,6 +456,26 @@ sib_item_index(const char *msg, size_t n)
 	return (long)i;
 }
 
+/*
+ * An import whose answer was lost, or a 5xx: Brevo may or may not have
+ * queued it, and sending it again could make a second process (see the
+ * top of this file). Every profile is rejected, in words.
+ */
+static void
+sib_lost(struct dest_result *results, size_t n, const char *error)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		results[i].rejected = 1;
+		results[i].reason = xasprintf(_("Brevo did not confirm the "
+		    "import of this contact (%s): it may or may not have been "
+		    "imported, and segsync does not send an import twice; "
+		    "running the export again is safe."), error != NULL ?
+		    error : "?");
+	}
+}
+
 static enum dest_verdict
 sib_decode(struct dest_session *s, const struct http_response *resp,
     const struct dest_profile *profiles, size_t n,
@@ -447,6 +485,7 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 	cJSON			*body = NULL;
 	const cJSON		*pid;
 	const char		*msg, *code;
+	char			*lost;
 	uint64_t		 job;
 	size_t			 i;
 	long			 item;
@@ -457,11 +496,15 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		*message = xstrdup(_("The delivery was cancelled."));
 		return DEST_BATCH_FATAL;
 	}
-	if (resp->outcome != HTTP_DONE) {
-		/* The engine already retried; the caller may try later. */
+	if (resp->outcome != HTTP_DONE && !resp->reached) {
+		/* It never got there: sending it later is safe. */
 		*message = xstrdup(resp->error != NULL ? resp->error :
 		    _("The request to Brevo failed."));
 		return DEST_BATCH_RETRY;
+	}
+	if (resp->outcome != HTTP_DONE) {
+		sib_lost(results, n, resp->error);
+		return DEST_BATCH_DONE;
 	}
 	if (resp->body_len > 0)
 		body = cJSON_ParseWithLength(resp->body, resp->body_len);
@@ -531,11 +574,17 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		v = DEST_BATCH_RETRY;
 		goto out;
 	default:
-		/* 5xx after the engine's retries, or anything unexpected. */
+		if (resp->status / 100 == 5) {
+			/* Not retried: Brevo may have queued it all the same. */
+			lost = xasprintf(_("status %1$ld: %2$s"), resp->status,
+			    msg);
+			sib_lost(results, n, lost);
+			free(lost);
+			goto out;
+		}
 		*message = xasprintf(_("Brevo did not take the import (status "
 		    "%1$ld): %2$s"), resp->status, msg);
-		v = resp->status / 100 == 5 ? DEST_BATCH_RETRY :
-		    DEST_BATCH_FATAL;
+		v = DEST_BATCH_FATAL;
 		goto out;
 	}
 
@@ -569,6 +618,289 @@ out:
 	return v;
 }
 
+/*
+ * Whether the hourly budget grants a request now. A confirmation round
+ * starts when it does (src/confirm.c waits for that); past its first
+ * request the round rather stops early than waits, possibly for most of
+ * an hour, and what it did not read stays pending for the next round.
+ */
+static int
+sib_budget(const struct dest_session *s)
+{
+	struct timespec	ts;
+
+	if (s->other_limiter == NULL)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ratelimit_wait(s->other_limiter, (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000) == 0;
+}
+
+/*
+ * Whether url is on the API's own host (same scheme, host and port as the
+ * base URL): only then may it see the API key.
+ */
+static int
+sib_same_origin(const struct dest_session *s, const char *url)
+{
+	const char	*p;
+	size_t		 n;
+
+	p = strstr(s->base_url, "://");
+	if (p == NULL)
+		return 0;
+	n = (size_t)(p + 3 - s->base_url);
+	n += strcspn(p + 3, "/?#");
+	return strncmp(url, s->base_url, n) == 0 &&
+	    (url[n] == '\0' || url[n] == '/' || url[n] == '?');
+}
+
+/*
+ * Fetch the CSV report of the emails a completed import found invalid and
+ * hand them to the job, normalised as data-rules.md makes emails (trimmed,
+ * lowercase). The emails are in the column named EMAIL (in any case), else
+ * in the first. A report that cannot be read is a warning: its profiles
+ * stay accepted.
+ */
+static void
+sib_report(struct dest_session *s, struct http_engine *e, struct dest_job *j,
+    const char *url)
+{
+	struct dest_reply	 r;
+	struct csv_reader	*cr = NULL;
+	struct csv_row		 row;
+	struct jsonbuf		 b = JSONBUF_INIT;
+	enum csv_status		 st;
+	const char *const	*hdr;
+	const char		*v;
+	char			*cause = NULL, *rc = NULL;
+	size_t			 i, nh, len, col = 0;
+	int			 same;
+
+	same = sib_same_origin(s, url);
+	if (dest_get_url(s, e, url, same, same ? s->other_limiter : NULL, &r,
+	    &cause) != 0 || r.outcome != HTTP_DONE || r.status != 200) {
+		j->warning = xasprintf(_("The report of invalid emails of "
+		    "Brevo's import process %1$llu could not be read (%2$s): "
+		    "its contacts count as accepted."),
+		    (unsigned long long)j->id, cause != NULL ? cause :
+		    r.error != NULL ? r.error : "?");
+		free(cause);
+		dest_reply_clear(&r);
+		return;
+	}
+	if (csv_open_mem("invalid_emails.csv", r.body, strlen(r.body), &cr,
+	    &cause) != 0) {
+		/* Empty, or not CSV: nothing is listed. */
+		free(cause);
+		dest_reply_clear(&r);
+		return;
+	}
+	hdr = csv_header_peek(cr, &nh);
+	for (i = 0; i < nh; i++)
+		if (strcasecmp(hdr[i], "email") == 0)
+			col = i;
+	while ((st = csv_next(cr, &row, &rc)) != CSV_EOF &&
+	    st != CSV_IO_ERROR) {
+		xfree(&rc);
+		if (col >= row.nfields)
+			continue;
+		v = normalize_trim(row.fields[col].s, row.fields[col].len,
+		    &len);
+		if (len == 0 || len > NORMALIZE_EMAIL_MAX)
+			continue;
+		jsonbuf_grow(&b, len + 1);
+		for (i = 0; i < len; i++)
+			b.p[b.len + i] = v[i] >= 'A' && v[i] <= 'Z' ?
+			    v[i] - 'A' + 'a' : v[i];
+		b.p[b.len + len] = '\0';
+		b.len += len + 1;
+	}
+	xfree(&rc);
+	csv_close(&cr);
+	if (b.len > 0) {
+		j->report = b.p;
+		j->report_len = b.len;
+		j->report_reason = xasprintf(_("Brevo's import process "
+		    "%llu found the email address invalid and did not import "
+		    "the contact."), (unsigned long long)j->id);
+	} else
+		jsonbuf_free(&b);
+	dest_reply_clear(&r);
+}
+
+/* Set the job from a process object of Brevo (api-contracts.md 2.7). */
+static void
+sib_process(struct dest_session *s, struct http_engine *e, struct dest_job *j,
+    const cJSON *p)
+{
+	const char	*status, *report;
+	const cJSON	*info;
+
+	status = sib_string(p, "status");
+	if (status == NULL)
+		return;
+	if (strcmp(status, "completed") == 0) {
+		info = cJSON_GetObjectItemCaseSensitive(p, "info");
+		info = cJSON_GetObjectItemCaseSensitive(info, "import");
+		report = sib_string(info, "invalid_emails");
+		if (report != NULL && *report != '\0' &&
+		    sib_same_origin(s, report) && !sib_budget(s))
+			return;		/* next round */
+		j->state = DEST_JOB_DONE;
+		if (report != NULL && *report != '\0')
+			sib_report(s, e, j, report);
+	} else if (strcmp(status, "failed") == 0) {
+		j->state = DEST_JOB_FAILED;
+		j->reason = xasprintf(_("Brevo's import process %llu failed, "
+		    "so the contact was not imported."),
+		    (unsigned long long)j->id);
+	} else if (strcmp(status, "cancelled") == 0) {
+		j->state = DEST_JOB_FAILED;
+		j->reason = xasprintf(_("Brevo's import process %llu was "
+		    "cancelled, so the contact was not imported."),
+		    (unsigned long long)j->id);
+	}
+	/* queued, in_process, processing, anything new: pending. */
+}
+
+/* The job with this id among the n (sorted by id), or NULL. */
+static struct dest_job *
+sib_job(struct dest_job *jobs, size_t n, double id)
+{
+	size_t	lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((double)jobs[mid].id == id)
+			return &jobs[mid];
+		if ((double)jobs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * GET /processes/{id} for one job. DEST_OK (the job set, or still
+ * pending), or what stopped it with *message.
+ */
+static enum dest_outcome
+sib_confirm_one(struct dest_session *s, struct http_engine *e,
+    struct dest_job *j, char **message)
+{
+	struct dest_reply	 r;
+	enum dest_outcome	 o = DEST_OK;
+	char			 path[64], *cause = NULL;
+	cJSON			*body;
+
+	snprintf(path, sizeof path, "/processes/%llu",
+	    (unsigned long long)j->id);
+	if (dest_get(s, e, path, s->other_limiter, &r, &cause) != 0) {
+		*message = cause;
+		dest_reply_clear(&r);
+		return DEST_OTHER;
+	}
+	body = r.outcome == HTTP_DONE ? cJSON_Parse(r.body) : NULL;
+	if (r.outcome == HTTP_DONE && r.status == 200)
+		sib_process(s, e, j, body);
+	else if (r.outcome == HTTP_DONE && r.status == 404) {
+		/* The imports went through this base URL: it is the process. */
+		j->state = DEST_JOB_FAILED;
+		j->reason = xasprintf(_("Brevo does not know import process "
+		    "%1$llu (404: %2$s), so whether the contact was imported "
+		    "cannot be confirmed."), (unsigned long long)j->id,
+		    sib_string(body, "message") != NULL ?
+		    sib_string(body, "message") : "?");
+	} else
+		o = sib_failure(s, &r, message);
+	cJSON_Delete(body);
+	dest_reply_clear(&r);
+	return o;
+}
+
+static enum dest_outcome
+sib_confirm(struct dest_session *s, struct http_engine *e,
+    struct dest_job *jobs, size_t n, char **message)
+{
+	struct dest_reply	 r;
+	enum dest_outcome	 o = DEST_OK;
+	struct dest_job		*j;
+	unsigned char		*seen;
+	const cJSON		*list, *p, *id, *count;
+	cJSON			*body;
+	char			 path[96], *cause = NULL;
+	size_t			 i, nseen = 0, offset = 0, pages = 0, single;
+	double			 lowest;
+	int			 end = 0;
+
+	*message = NULL;
+	if (n == 1)
+		return sib_confirm_one(s, e, &jobs[0], message);
+
+	/* Newest first, a page at a time, until every job was seen. */
+	seen = xcalloc(n, 1);
+	while (nseen < n && !end && pages < n / SIB_PAGE + 2 &&
+	    (pages == 0 || sib_budget(s))) {
+		snprintf(path, sizeof path, "/processes?limit=%d&offset=%zu&"
+		    "sort=desc", SIB_PAGE, offset);
+		if (dest_get(s, e, path, s->other_limiter, &r, &cause) != 0) {
+			*message = cause;
+			dest_reply_clear(&r);
+			free(seen);
+			return DEST_OTHER;
+		}
+		if (r.outcome != HTTP_DONE || r.status != 200) {
+			o = sib_failure(s, &r, message);
+			dest_reply_clear(&r);
+			free(seen);
+			return o;
+		}
+		pages++;
+		body = cJSON_Parse(r.body);
+		list = cJSON_GetObjectItemCaseSensitive(body, "processes");
+		count = cJSON_GetObjectItemCaseSensitive(body, "count");
+		lowest = -1;
+		cJSON_ArrayForEach(p, list) {
+			id = cJSON_GetObjectItemCaseSensitive(p, "id");
+			if (!cJSON_IsNumber(id))
+				continue;
+			if (lowest < 0 || id->valuedouble < lowest)
+				lowest = id->valuedouble;
+			if ((j = sib_job(jobs, n, id->valuedouble)) == NULL ||
+			    seen[j - jobs])
+				continue;
+			seen[j - jobs] = 1;
+			nseen++;
+			sib_process(s, e, j, p);
+		}
+		offset += (size_t)cJSON_GetArraySize(list);
+		/* Past the oldest job, or the end of the list. */
+		if (lowest < 0 || lowest <= (double)jobs[0].id ||
+		    !cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0 ||
+		    (cJSON_IsNumber(count) &&
+		    (double)offset >= count->valuedouble))
+			end = 1;
+		cJSON_Delete(body);
+		dest_reply_clear(&r);
+	}
+	/* Not in the list: ask a few directly (a 404 says it is unknown). */
+	for (i = 0, single = 0; end && i < n && single < SIB_SINGLE_MAX;
+	    i++) {
+		if (seen[i])
+			continue;
+		if (!sib_budget(s))
+			break;
+		single++;
+		o = sib_confirm_one(s, e, &jobs[i], message);
+		if (o != DEST_OK)
+			break;
+	}
+	free(seen);
+	return o;
+}
+
 const struct dest_driver dest_sendinblue = {
 	.id = "sendinblue",
 	.label = N_("Sendinblue (Brevo)"),
@@ -577,14 +909,22 @@ const struct dest_driver dest_sendinblue = {
 	    N_("The numeric ID of the Brevo contact list to import into.") },
 	.slots = sendinblue_slots,
 	.attrs = 0,
-	/* 10 a second on the contacts endpoints (api-contracts.md 2.3). */
-	.limits = { 1000, 5000, 8u * 1000 * 1000,
-	    { 10, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2 },
+	/*
+	 * 10 a second on the contacts endpoints, 100 an hour on the others
+	 * (api-contracts.md 2.3); a burst of 10 of those lets the first
+	 * rounds of confirmation go at once. Large batches: each is one
+	 * process to confirm from that small hourly budget; 20,000 profiles
+	 * make about 2 MB of JSON (the split at 8 MB is by size).
+	 */
+	.limits = { 20000, 100000, 8u * 1000 * 1000,
+	    { 10, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2,
+	    { 100, 3600 * 1000, 10, RATELIMIT_HEADERS_BREVO } },
 	.session_open = sib_session_open,
 	.session_close = sib_session_close,
 	.target_check = sib_target_check,
 	.test = sib_test,
 	.verify_target = sib_verify_target,
 	.encode = sib_encode,
-	.decode = sib_decode
+	.decode = sib_decode,
+	.confirm = sib_confirm
 };

@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "dest/dest.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "xmalloc.h"
 #include "tap.h"
 #include "fake.h"
@@ -67,10 +69,14 @@ test_tables(void)
 	    sib->limits.rate.headers == RATELIMIT_HEADERS_BREVO,
 	    "10 requests per second, Brevo headers");
 	is_int(sib->limits.max_request_bytes, 8000000, "about 8 MB a request");
+	ok(sib->limits.other_rate.limit == 100 &&
+	    sib->limits.other_rate.window_ms == 3600 * 1000 &&
+	    sib->limits.other_rate.headers == RATELIMIT_HEADERS_BREVO,
+	    "100 an hour on the other endpoints, Brevo headers");
 	ok(sib->session_open != NULL && sib->test != NULL &&
 	    sib->verify_target != NULL && sib->encode != NULL &&
-	    sib->decode != NULL && sib->target_check != NULL,
-	    "every function is there");
+	    sib->decode != NULL && sib->target_check != NULL &&
+	    sib->confirm != NULL, "every function is there, confirm too");
 }
 
 static void
@@ -86,6 +92,8 @@ test_sessions(void)
 	    "the account is the host");
 	ok(s != NULL && strcmp((const char *)secret_peek(s->auth),
 	    "api-key: k1") == 0, "api-key header");
+	ok(s != NULL && s->other_limiter != NULL && s->limiter != NULL &&
+	    s->other_limiter != s->limiter, "two budgets, two limiters");
 	dest_session_free(&s);
 
 	s = fake_session(sib, "http://127.0.0.1:9/v3//", NULL, "k1", &cause);
@@ -243,19 +251,32 @@ test_decode(void)
 	v = decode(s, 429, "{\"code\":\"too_many_requests\"}", 4, res, &msg);
 	ok(v == DEST_BATCH_RETRY, "429 past the engine's patience: later");
 	xfree(&msg);
-	v = decode(s, 503, "", 4, res, &msg);
-	ok(v == DEST_BATCH_RETRY, "503 after the engine's retries: later");
-	like(msg, "status 503", "said");
-	xfree(&msg);
+	v = decode(s, 503, "{\"message\":\"busy\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_DONE && msg == NULL && res[0].rejected &&
+	    res[3].rejected && !res[1].resend && res[2].job == 0,
+	    "503 (not retried): every profile rejected, none sent again");
+	like(res[0].reason, "may or may not have been imported", "in words");
+	like(res[0].reason, "running the export again is safe",
+	    "saying what to do");
+	like(res[0].reason, "(status 503: busy)", "with Brevo's message");
+	dest_results_clear(res, 4);
 
 	memset(&resp, 0, sizeof resp);
 	resp.outcome = HTTP_FAILED;
 	resp.error = "could not connect";
 	resp.body = "";
 	v = sib->decode(s, &resp, NULL, 0, res, &msg);
-	ok(v == DEST_BATCH_RETRY, "no answer: later");
+	ok(v == DEST_BATCH_RETRY, "never reached Brevo: later");
 	is_str(msg, "could not connect", "with the engine's sentence");
 	xfree(&msg);
+	resp.reached = 1;
+	resp.error = "the connection broke";
+	memset(res, 0, sizeof res);
+	v = sib->decode(s, &resp, NULL, 2, res, &msg);
+	ok(v == DEST_BATCH_DONE && msg == NULL && res[0].rejected &&
+	    res[1].rejected, "the answer lost: rejected, not sent again");
+	like(res[1].reason, "(the connection broke)", "with the cause");
+	dest_results_clear(res, 2);
 	dest_session_free(&s);
 }
 
@@ -440,6 +461,8 @@ struct sent {
 	struct dest_result		 res[8];
 	enum dest_verdict		 v;
 	long				 status;
+	unsigned			 attempts;
+	int				 reached;
 	char				*msg;
 	char				*body;
 };
@@ -450,13 +473,16 @@ sent_done(const struct http_response *resp, void *arg)
 	struct sent	*t = arg;
 
 	t->status = resp->status;
+	t->attempts = resp->attempts;
+	t->reached = resp->reached;
 	t->body = xstrndup(resp->body, resp->body_len);
 	t->v = sib->decode(t->s, resp, t->p, t->n, t->res, &t->msg);
 }
 
+/* Encode and send a batch, with the engine's default retries if asked. */
 static int
-send_batch(struct dest_session *s, struct http_engine *e,
-    const struct dest_profile *p, size_t n, struct sent *t)
+send_batch_policy(struct dest_session *s, struct http_engine *e,
+    const struct dest_profile *p, size_t n, struct sent *t, int dflt)
 {
 	struct http_request	*req = NULL;
 	char			*cause = NULL;
@@ -472,6 +498,8 @@ send_batch(struct dest_session *s, struct http_engine *e,
 		free(cause);
 		return -1;
 	}
+	if (dflt)
+		http_request_retry(req, HTTP_RETRY_DEFAULT);
 	http_request_callback(req, sent_done, t);
 	if (http_submit(e, req, &cause) != 0 || http_drain(e, &cause) != 0) {
 		diag("%s", cause);
@@ -479,6 +507,13 @@ send_batch(struct dest_session *s, struct http_engine *e,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+send_batch(struct dest_session *s, struct http_engine *e,
+    const struct dest_profile *p, size_t n, struct sent *t)
+{
+	return send_batch_policy(s, e, p, n, t, 0);
 }
 
 /* GET /processes/{job} as the confirmation phase would; its status. */
@@ -663,6 +698,304 @@ test_import(const char *base)
 	http_free(&e);
 }
 
+/* Requests the fake answered on endpoint ("POST /contacts/import"). */
+static int
+endpoint_count(const char *endpoint)
+{
+	cJSON		*st;
+	const cJSON	*e, *v;
+	int		 n = 0;
+
+	st = fake_json("brevo", "stats");
+	e = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "by_endpoint"),
+	    endpoint);
+	cJSON_ArrayForEach(v, e)
+		n += v->valueint;
+	cJSON_Delete(st);
+	return n;
+}
+
+/*
+ * An import is sent once: the engine retries only what never reached
+ * Brevo, and never on a reused connection that libcurl would silently
+ * send again on. Against the fake's fault injection.
+ */
+static void
+test_retry_policy(const char *base)
+{
+	struct dest_profile	 p[2];
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct sent		 t;
+	char			*cause = NULL, *url;
+	int			 before;
+
+	memset(p, 0, sizeof p);
+	p[0].email = "r1@example.com";
+	p[1].email = "r2@example.com";
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+
+	/* A 503: Brevo may have queued it; not sent again. */
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"faults\": {\"fail_every\": 1, "
+	    "\"fail_status\": 503}}");
+	ok(send_batch(s, e, p, 2, &t) == 0 && t.status == 503, "a 503");
+	is_int(t.attempts, 1, "one attempt (the engine allows 2)");
+	is_int(endpoint_count("POST /contacts/import"), 1,
+	    "the fake saw one POST");
+	ok(t.v == DEST_BATCH_DONE && t.res[0].rejected && t.res[1].rejected &&
+	    !t.res[0].resend, "both profiles rejected, none to resend");
+	like(t.res[0].reason, "does not send an import twice", "in words");
+	dest_results_clear(t.res, 2);
+	free(t.body);
+	free(t.msg);
+	ok(send_batch_policy(s, e, p, 2, &t, 1) == 0 && t.attempts == 2 &&
+	    endpoint_count("POST /contacts/import") == 3,
+	    "the default policy would have sent it twice");
+	dest_results_clear(t.res, 2);
+	free(t.body);
+	free(t.msg);
+
+	/*
+	 * Every second request applied, then its connection closed without
+	 * an answer. Under the default policy the second import goes out on
+	 * the first one's kept-alive connection, and libcurl itself sends it
+	 * again on a new one: one batch, two processes.
+	 */
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"faults\": {\"fail_every\": 0, "
+	    "\"drop_every\": 2, \"drop_mode\": \"after\"}}");
+	ok(send_batch_policy(s, e, p, 1, &t, 1) == 0 && t.status == 202,
+	    "default policy: the first import");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	ok(send_batch_policy(s, e, p + 1, 1, &t, 1) == 0 && t.status == 202,
+	    "the second, applied and dropped, seems fine");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	is_int(fake_number("brevo", "state.counts.imports_accepted"), 3,
+	    "but Brevo queued it twice: three processes for two batches");
+
+	cJSON_Delete(fake_json("brevo", "reset"));
+	before = endpoint_count("POST /contacts/import");
+	ok(send_batch(s, e, p, 1, &t) == 0 && t.status == 202,
+	    "safe policy: the first import");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	ok(send_batch(s, e, p + 1, 1, &t) == 0 && t.status == 0 &&
+	    t.reached && t.attempts == 1, "the second: no answer, reached, "
+	    "one attempt");
+	ok(t.v == DEST_BATCH_DONE && t.res[0].rejected, "its profile is "
+	    "rejected");
+	like(t.res[0].reason, "may or may not have been imported", "said");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	free(t.msg);
+	is_int(endpoint_count("POST /contacts/import") - before, 2,
+	    "two POSTs for two batches");
+	is_int(fake_number("brevo", "state.counts.imports_accepted"), 2,
+	    "two processes");
+	fake_config("brevo", "{\"faults\": {\"drop_every\": 0}}");
+	dest_session_free(&s);
+
+	/* Nobody listening: provably never reached, so retried. */
+	url = xasprintf("http://127.0.0.1:%d/v3", dead_port());
+	s = fake_session(sib, url, NULL, "brevo-key", &cause);
+	ok(send_batch(s, e, p, 1, &t) == 0 && t.attempts == 2 &&
+	    !t.reached, "refused: retried (2 attempts), not reached");
+	ok(t.v == DEST_BATCH_RETRY, "and the batch may be sent later");
+	like(t.msg, "could not connect", "in words");
+	free(t.msg);
+	free(t.body);
+	free(url);
+	dest_session_free(&s);
+	http_free(&e);
+}
+
+/* The state a job came to, as a word, for messages. */
+static const char *
+job_state(const struct dest_job *j)
+{
+	switch (j->state) {
+	case DEST_JOB_PENDING:
+		return "pending";
+	case DEST_JOB_DONE:
+		return "done";
+	case DEST_JOB_FAILED:
+		break;
+	}
+	return "failed";
+}
+
+/* confirm() rounds until none of the n jobs is pending (at most 10). */
+static int
+confirm_rounds(struct dest_session *s, struct http_engine *e,
+    struct dest_job *jobs, size_t n)
+{
+	struct dest_job	*pj = xcalloc(n, sizeof *pj);
+	size_t		*idx = xcalloc(n, sizeof *idx), i, np;
+	char		*msg = NULL;
+	int		 rounds = 0;
+
+	for (;;) {
+		for (i = np = 0; i < n; i++) {
+			if (jobs[i].state != DEST_JOB_PENDING)
+				continue;
+			pj[np].id = jobs[i].id;
+			idx[np++] = i;
+		}
+		if (np == 0 || rounds == 10)
+			break;
+		rounds++;
+		if (sib->confirm(s, e, pj, np, &msg) != DEST_OK) {
+			diag("confirm: %s", msg != NULL ? msg : "?");
+			xfree(&msg);
+			break;
+		}
+		for (i = 0; i < np; i++) {
+			if (pj[i].state != DEST_JOB_PENDING) {
+				jobs[idx[i]] = pj[i];
+				memset(&pj[i], 0, sizeof pj[i]);
+			} else
+				dest_job_clear(&pj[i]);
+		}
+	}
+	free(pj);
+	free(idx);
+	return rounds;
+}
+
+static void
+test_confirm(const char *base)
+{
+	struct dest_driver	 fast;
+	struct dest_profile	 p[3];
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct dest_job		 jobs[60];
+	struct sent		 t;
+	char			*cause = NULL, email[64];
+	int			 i, lists, singles, rounds;
+	int64_t			 now;
+	struct timespec		 ts;
+
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"brevo\": {\"invalid_email_pattern\": "
+	    "\"(?i)@bounce\\\\.example$\", \"process\": {\"fail\": [2], "
+	    "\"cancel\": [3]}}}");
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+	memset(p, 0, sizeof p);
+	memset(jobs, 0, sizeof jobs);
+	for (i = 0; i < 4; i++) {
+		snprintf(email, sizeof email, "c%d@example.com", i);
+		p[0].email = email;
+		p[1].email = i == 0 ? "Bad.One@Bounce.Example" :
+		    "x@example.com";
+		ok(send_batch(s, e, p, 2, &t) == 0 && t.res[0].job > 0,
+		    "import %d queued", i + 1);
+		jobs[i].id = t.res[0].job;
+		dest_results_clear(t.res, 2);
+		free(t.body);
+	}
+	jobs[4].id = 999;
+
+	rounds = confirm_rounds(s, e, jobs, 5);
+	is_int(rounds, 3, "three rounds (the fake moves on each reading)");
+	ok(jobs[0].state == DEST_JOB_DONE && jobs[3].state == DEST_JOB_DONE,
+	    "imports 1 and 4 completed (%s, %s)", job_state(&jobs[0]),
+	    job_state(&jobs[3]));
+	ok(jobs[0].report != NULL && jobs[0].report_len ==
+	    strlen("bad.one@bounce.example") + 1 &&
+	    strcmp(jobs[0].report, "bad.one@bounce.example") == 0,
+	    "import 1's report of invalid emails, read and normalised");
+	like(jobs[0].report_reason, "process 1 found the email address "
+	    "invalid", "with the reason, naming the process");
+	ok(jobs[3].report == NULL && jobs[3].warning == NULL,
+	    "import 4 has no report");
+	is_int(jobs[1].state, DEST_JOB_FAILED, "import 2 failed");
+	is_str(jobs[1].reason, "Brevo's import process 2 failed, so the "
+	    "contact was not imported.", "in words, naming the process");
+	is_int(jobs[2].state, DEST_JOB_FAILED, "import 3 was cancelled");
+	like(jobs[2].reason, "process 3 was cancelled", "in words");
+	is_int(jobs[4].state, DEST_JOB_FAILED, "process 999 is unknown");
+	like(jobs[4].reason, "Brevo does not know import process 999 (404: "
+	    "processId is invalid)", "in words");
+	lists = endpoint_count("GET /processes");
+	singles = endpoint_count("GET /processes/{id}");
+	is_int(lists, 3, "one GET /processes a round for the five");
+	is_int(singles, 1, "and one GET /processes/999: it was not listed");
+	for (i = 0; i < 5; i++)
+		dest_job_clear(&jobs[i]);
+
+	/* One pending process: GET /processes/{id}. */
+	jobs[0].id = 4;
+	ok(sib->confirm(s, e, jobs, 1, &cause) == DEST_OK &&
+	    jobs[0].state == DEST_JOB_DONE && endpoint_count(
+	    "GET /processes/{id}") == singles + 1 && endpoint_count(
+	    "GET /processes") == lists, "one job: GET /processes/4 alone");
+	dest_job_clear(&jobs[0]);
+	dest_session_free(&s);
+
+	/*
+	 * 57 processes: two pages a round. Imports go fast on a copy of the
+	 * driver, as the fake is told.
+	 */
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"rate_limits\": {\"brevo_contacts\": "
+	    "[{\"limit\": 1000, \"window\": 1}]}, \"brevo\": {\"process\": "
+	    "{\"fail\": [], \"cancel\": []}}}");
+	fast = *sib;
+	fast.limits.rate.limit = 1000;
+	s = fake_session(&fast, base, NULL, "brevo-key", &cause);
+	p[0].email = "page@example.com";
+	for (i = 0; i < 57; i++) {
+		send_batch(s, e, p, 1, &t);
+		memset(&jobs[i], 0, sizeof jobs[i]);
+		jobs[i].id = t.res[0].job;
+		dest_results_clear(t.res, 1);
+		free(t.body);
+	}
+	ok(jobs[0].id == 1 && jobs[56].id == 57, "57 processes");
+	ok(sib->confirm(s, e, jobs, 57, &cause) == DEST_OK &&
+	    endpoint_count("GET /processes") == 2, "one round: two pages");
+	rounds = confirm_rounds(s, e, jobs, 57);
+	ok(rounds == 2 && endpoint_count("GET /processes") == 6 &&
+	    endpoint_count("GET /processes/{id}") == 0 &&
+	    jobs[0].state == DEST_JOB_DONE && jobs[56].state == DEST_JOB_DONE,
+	    "two more rounds of two pages: all completed");
+	for (i = 0; i < 57; i++) {
+		dest_job_clear(&jobs[i]);
+		jobs[i].state = DEST_JOB_PENDING;
+	}
+
+	/*
+	 * With one request left in the hourly budget, a round reads one
+	 * page and stops rather than wait: the second page's jobs stay
+	 * pending, unread.
+	 */
+	dest_session_free(&s);
+	s = fake_session(&fast, base, NULL, "brevo-key", &cause);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (i = 0; i < 9; i++)
+		ratelimit_take(s->other_limiter, now);
+	lists = endpoint_count("GET /processes");
+	ok(sib->confirm(s, e, jobs, 57, &cause) == DEST_OK &&
+	    endpoint_count("GET /processes") == lists + 1,
+	    "one request left: one page");
+	ok(jobs[56].state == DEST_JOB_DONE && jobs[7].state == DEST_JOB_DONE &&
+	    jobs[6].state == DEST_JOB_PENDING &&
+	    jobs[0].state == DEST_JOB_PENDING,
+	    "the 50 newest read, the 7 oldest left for the next round");
+	for (i = 0; i < 57; i++)
+		dest_job_clear(&jobs[i]);
+	fake_config("brevo", "{\"rate_limits\": {\"brevo_contacts\": "
+	    "[{\"limit\": 10, \"window\": 1}, {\"limit\": 36000, "
+	    "\"window\": 3600}]}}");
+	dest_session_free(&s);
+	http_free(&e);
+}
+
 static void
 test_split(const char *base)
 {
@@ -742,6 +1075,8 @@ main(void)
 	test_verify(base);
 	test_import(base);
 	test_split(base);
+	test_retry_policy(base);
+	test_confirm(base);
 	ok(fake_number("brevo", "stats.over_limit") == 0,
 	    "the fake never saw a request over its rate limits");
 	free(base);
