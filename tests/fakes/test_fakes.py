@@ -669,6 +669,73 @@ def test_brevo_timed():
     f.stop()
 
 
+def test_brevo_processes():
+    """What segsync's confirmation phase relies on: listed processes move
+    on, failed and cancelled ones, the invalid_emails report, the slow
+    hourly bucket of /processes and /account."""
+    cfg = {"brevo": {"invalid_email_pattern": "@bounce\\.example$",
+                     "process": {"fail": [2], "cancel": [3]}},
+           "rate_limits": {"brevo_other": [{"limit": 8, "window": 3600}]}}
+    f = Fake("brevo", config=cfg)
+    K = {"api-key": "brevo-key"}
+    pids = []
+    for i in range(4):
+        st, h, b = f.request("POST", "/v3/contacts/import", {
+            "jsonBody": [{"email": "p%d@example.com" % i,
+                          "attributes": {"FIRSTNAME": "P%d" % i}},
+                         {"email": "q%d@bounce.example" % i}],
+            "listIds": [2]}, K)
+        pids.append(b["processId"])
+    st, h, b = f.request("GET", "/v3/processes?limit=2&offset=0&sort=desc",
+                         headers=K)
+    ok(st == 200 and b["count"] == 4 and
+       [p["id"] for p in b["processes"]] == pids[:1:-1] and
+       all(p["status"] == "queued" for p in b["processes"]),
+       "brevo: GET /processes pages newest first", b)
+    seen = {}
+    for _ in range(3):
+        for off in (0, 2):
+            st, h, b = f.request("GET", "/v3/processes?limit=2&offset=%d"
+                                 % off, headers=K)
+            for p in b["processes"]:
+                seen[p["id"]] = p
+    is_([seen[p]["status"] for p in pids],
+        ["completed", "failed", "cancelled", "completed"],
+        "brevo: listed processes move on; failed and cancelled ones")
+    state = f.ctl("/__fake/state")
+    ok("p0@example.com" in state["contacts"] and
+       "p1@example.com" not in state["contacts"] and
+       "p2@example.com" not in state["contacts"] and
+       "q0@bounce.example" not in state["contacts"] and
+       state["counts"]["invalid_emails"] == 2,
+       "brevo: only completed imports applied, refused emails left out",
+       state)
+    url = seen[pids[0]]["info"]["import"]["invalid_emails"]
+    ok(url and url.startswith("http://127.0.0.1:%d/" % f.port),
+       "brevo: a completed import points at its invalid_emails report", url)
+    st, h, body = f.request("GET", urllib.parse.urlsplit(url).path, raw=True)
+    is_((st, body), (200, b"EMAIL\nq0@bounce.example\n"),
+        "brevo: the report lists the refused email")
+    st, h, b = f.request("GET", "/v3/processes/%d" % pids[1], headers=K)
+    ok(st == 200 and b["status"] == "failed" and "info" not in b,
+       "brevo: a failed process has no report", b)
+    st, h, b = f.request("GET", "/v3/processes/%d" % pids[1], headers=K)
+    is_(st, 429, "brevo: the 9th request of the hourly bucket -> 429")
+    ok(h.get("x-sib-ratelimit-limit") == "8" and
+       h.get("x-sib-ratelimit-remaining") == "0" and
+       int(h.get("x-sib-ratelimit-reset")) > 60,
+       "brevo: its headers say when the hour ends", h)
+    st, h, b = f.request("GET", "/v3/account", headers=K)
+    is_(st, 429, "brevo: /account shares the bucket")
+    st, h, b = f.request("GET", "/v3/contacts/lists/2", headers=K)
+    is_(st, 200, "brevo: the contacts bucket is apart")
+    stats = f.ctl("/__fake/stats")
+    ok(stats["over_limit"] == 2 and
+       stats["rate_peaks"]["brevo_other/3600s"]["peak"] == 8,
+       "brevo: the two over the hourly limit are counted", stats)
+    f.stop()
+
+
 def test_faults():
     cfg = {"braze": {"keys": {"k": {"permissions": ["users.track"]}}}}
     f = Fake("braze", "--fail-every", "3", config=cfg)
@@ -762,7 +829,8 @@ def test_cli():
 
 def main():
     for t in (test_braze, test_brevo, test_snapchat, test_snapchat_more,
-              test_brevo_timed, test_faults, test_cli):
+              test_brevo_timed, test_brevo_processes, test_faults,
+              test_cli):
         try:
             t()
         except Exception:
