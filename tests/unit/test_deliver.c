@@ -2,13 +2,16 @@
  * The delivery pipeline against the fake Braze over loopback: what lands
  * is exactly what data-rules.md says, the counts and rejects are exact,
  * and faults (429 storms, 503s, dropped connections, latency, a revoked
- * key) lose nothing and duplicate nothing.
+ * key) lose nothing and duplicate nothing. Then to the fake Brevo, through
+ * the confirmation of its import processes.
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -363,6 +366,282 @@ test_faults(const char *base)
 	free(rej);
 }
 
+/* Requests the fake Brevo answered on endpoint ("GET /processes"). */
+static int
+endpoint_count(const char *endpoint)
+{
+	cJSON		*st;
+	const cJSON	*e, *v;
+	int		 n = 0;
+
+	st = fake_json("brevo", "stats");
+	e = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "by_endpoint"),
+	    endpoint);
+	cJSON_ArrayForEach(v, e)
+		n += v->valueint;
+	cJSON_Delete(st);
+	return n;
+}
+
+/* Confirmation rejections heard through on_confirm_reject. */
+static uint64_t		 crefs[64];
+static uint64_t		 cjobs[64];
+static int		 ncrefs;
+static volatile sig_atomic_t cancel_flag;
+
+static void
+on_confirm_reject(const uint64_t *refs, size_t n, uint64_t job,
+    const char *reason, void *arg)
+{
+	size_t	i;
+
+	(void)arg;
+	if (reason == NULL || *reason == '\0')
+		ncrefs = -1000;
+	for (i = 0; i < n && ncrefs >= 0 && ncrefs < 64; i++) {
+		crefs[ncrefs] = refs[i];
+		cjobs[ncrefs++] = job;
+	}
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+/* Whether ref was heard as rejected at confirmation, for job. */
+static int
+heard(uint64_t ref, uint64_t job)
+{
+	int	i;
+
+	for (i = 0; i < ncrefs; i++)
+		if (crefs[i] == ref && cjobs[i] == job)
+			return 1;
+	return 0;
+}
+
+/* Deliver to the fake Brevo at base, three profiles a batch, one at once. */
+static int
+run_sib(const char *base, const struct deliver_segment *segs, size_t n,
+    const struct deliver_mapping *mp, const char *rejpath,
+    struct deliver_stats *st, char **cause)
+{
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct rejects		*rj = NULL;
+	struct deliver_config	 cfg;
+	char			*c = NULL;
+	int			 rv;
+
+	s = fake_session(dest_find("sendinblue"), base, NULL, "brevo-key", &c);
+	if (s == NULL || dest_session_set_batch(s, 3, &c) != 0 ||
+	    rejects_open(rejpath, &rj, &c) != 0) {
+		printf("Bail out! %s\n", c);
+		exit(99);
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.session = s;
+	cfg.engine = e;
+	cfg.target = "2";
+	cfg.segments = segs;
+	cfg.nsegments = n;
+	cfg.mapping = mp;
+	cfg.rejects = rj;
+	/* One batch at a time: the fake numbers processes as they arrive. */
+	cfg.max_in_flight = 1;
+	cfg.on_ack = on_ack;
+	cfg.on_confirm_reject = on_confirm_reject;
+	cfg.cancel = &cancel_flag;
+	acks = 0;
+	ncrefs = 0;
+	cancel_flag = 0;
+	rv = deliver_run(&cfg, st, cause);
+	if (rejects_close(&rj, &c) != 0) {
+		printf("Bail out! %s\n", c);
+		exit(99);
+	}
+	dest_session_free(&s);
+	http_free(&e);
+	return rv;
+}
+
+static char *
+contact(cJSON *state, const char *email)
+{
+	cJSON	*c;
+
+	c = cJSON_GetObjectItem(cJSON_GetObjectItem(state, "contacts"),
+	    email);
+	return c == NULL ? xstrdup("(none)") : cJSON_PrintUnformatted(c);
+}
+
+/*
+ * A delivery to Brevo through its confirmation: imports that complete,
+ * fail, are cancelled or report invalid emails, with exact counts,
+ * rejects, callbacks and the list's contents at the fake.
+ */
+static void
+test_brevo(const char *base)
+{
+	struct deliver_segment	 segs[2];
+	struct deliver_mapping	 mp;
+	struct deliver_stats	 st;
+	char			*cause = NULL, *rej, *text, *v;
+	cJSON			*state;
+
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"brevo\": {\"invalid_email_pattern\": "
+	    "\"@bounce\\\\.example$\", \"process\": {\"fail\": [2], "
+	    "\"cancel\": [4], \"queued_seconds\": 0.2, "
+	    "\"in_process_seconds\": 0.2}}}");
+	setenv("SEGSYNC_TEST_CONFIRM_MS", "100,300,20000", 1);
+	segs[0].name = "Clients";
+	segs[0].path = write_file("sib-a.csv",
+	    "Email,First,Last,Phone\n"
+	    " Ann@Example.com ,Ann,Lee,+33 6 12 34 56 78\n"	/* 2: job 1 */
+	    "bob@example.org,Bob,,12\n"			/* 3: bad phone */
+	    "bad@bounce.example,Bad,Bounce,\n"		/* 4: reported */
+	    "not-an-email,X,Y,\n"				/* 5: refused */
+	    "carl@example.com,Carl,Ng,0033612345679\n"	/* 6: job 2 fails */
+	    "dora@example.com,,Dee,\n"			/* 7 */
+	    "eve@example.com,Eve,,\n");			/* 8 */
+	segs[1].name = "Prospects";
+	segs[1].path = write_file("sib-b.csv",
+	    "Email;First;Last;Phone\n"
+	    "ann@example.com;Annie;;\n"			/* 2: duplicate */
+	    "fay@example.com;Fay;Fo;\n"			/* 3: job 3 */
+	    "gus@bounce.example;Gus;;\n"			/* 4: reported */
+	    "hal@example.com;;;\n"				/* 5 */
+	    "ivy@example.com;Ivy;;\n");			/* 6: job 4, cancelled */
+	memset(&mp, 0, sizeof mp);
+	mp.fields[DEST_SLOT_EMAIL] = "Email";
+	mp.fields[DEST_SLOT_FIRSTNAME] = "First";
+	mp.fields[DEST_SLOT_LASTNAME] = "Last";
+	mp.fields[DEST_SLOT_PHONE] = "Phone";
+	rej = xasprintf("%s/rejects-sib.csv", tap_tmpdir());
+
+	ok(run_sib(base, segs, 2, &mp, rej, &st, &cause) == 0,
+	    "delivered to Brevo and confirmed");
+	if (cause != NULL)
+		diag("%s", cause);
+	xfree(&cause);
+	is_int(st.phase, DELIVER_PHASE_DONE, "phase: done");
+	is_int(st.jobs, 4, "four import processes");
+	is_int(st.jobs_pending, 0, "none left pending");
+	is_int(st.jobs_failed, 2, "two failed (one failed, one cancelled)");
+	ok(st.confirm_rounds >= 1 && st.confirm_rounds <= 6,
+	    "in a few rounds (%llu)", (unsigned long long)st.confirm_rounds);
+	ok(st.confirm_note == NULL, "nothing left unsaid (%s)",
+	    st.confirm_note != NULL ? st.confirm_note : "");
+	is_int(st.total.read, 12, "read 12");
+	is_int(st.total.duplicates, 1, "one duplicate");
+	is_int(st.total.sent, 10, "sent 10");
+	is_int(st.total.warnings, 1, "one warning: bob's phone");
+	is_int(st.confirm_rejected, 6, "six rejected at confirmation");
+	is_int(st.total.accepted, 4, "accepted: ann, bob, fay, hal");
+	is_int(st.total.rejected, 7, "rejected: the bad email and six");
+	ok(st.segments[0].sent == 6 && st.segments[0].accepted == 2 &&
+	    st.segments[0].rejected == 5, "Clients: 6 sent, 2 accepted, 5 "
+	    "rejected");
+	ok(st.segments[1].sent == 4 && st.segments[1].accepted == 2 &&
+	    st.segments[1].rejected == 2 && st.segments[1].duplicates == 1,
+	    "Prospects: 4 sent, 2 accepted, 2 rejected, 1 duplicate");
+	is_int(acks, 10, "every sent profile acknowledged once");
+	is_int(ncrefs, 6, "six refs heard as rejected at confirmation");
+	ok(heard(DELIVER_REF(0, 4), 1) && heard(DELIVER_REF(0, 6), 2) &&
+	    heard(DELIVER_REF(0, 7), 2) && heard(DELIVER_REF(0, 8), 2) &&
+	    heard(DELIVER_REF(1, 4), 3) && heard(DELIVER_REF(1, 6), 4),
+	    "each with its line and process");
+
+	state = fake_json("brevo", "state");
+	is_int(cJSON_GetObjectItem(state, "contact_count")->valueint, 4,
+	    "four contacts at Brevo");
+	v = contact(state, "ann@example.com");
+	is_str(v, "{\"attributes\":{\"FIRSTNAME\":\"Ann\",\"LASTNAME\":"
+	    "\"Lee\",\"SMS\":\"+33612345678\"},\"imports\":1,"
+	    "\"listIds\":[2]}", "ann: names and normalised SMS, in list 2");
+	free(v);
+	v = contact(state, "bob@example.org");
+	is_str(v, "{\"attributes\":{\"FIRSTNAME\":\"Bob\"},\"imports\":1,"
+	    "\"listIds\":[2]}", "bob: no SMS (invalid), no empty LASTNAME");
+	free(v);
+	v = contact(state, "fay@example.com");
+	is_str(v, "{\"attributes\":{\"FIRSTNAME\":\"Fay\",\"LASTNAME\":"
+	    "\"Fo\"},\"imports\":1,\"listIds\":[2]}", "fay");
+	free(v);
+	v = contact(state, "hal@example.com");
+	is_str(v, "{\"attributes\":{},\"imports\":1,\"listIds\":[2]}",
+	    "hal: no attributes at all");
+	free(v);
+	cJSON_Delete(state);
+	is_int(fake_number("brevo", "stats.over_limit"), 0,
+	    "never over a rate limit");
+
+	text = read_file(rej);
+	like(text, "Clients,5,not-an-email,invalid email\r\n",
+	    "the local refusal");
+	like(text, "Clients,4,bad@bounce.example,Brevo's import process 1 "
+	    "found the email address invalid and did not import the "
+	    "contact.\r\n", "the reported email, by line and process");
+	like(text, "Clients,6,carl@example.com,\"Brevo's import process 2 "
+	    "failed, so the contact was not imported.\"\r\n", "carl: failed");
+	like(text, "Clients,7,dora@example.com,\"Brevo's import process 2 "
+	    "failed", "dora: failed");
+	like(text, "Clients,8,eve@example.com,", "eve: failed");
+	like(text, "Prospects,4,gus@bounce.example,Brevo's import process 3 "
+	    "found", "gus: reported");
+	like(text, "Prospects,6,ivy@example.com,\"Brevo's import process 4 "
+	    "was cancelled", "ivy: cancelled");
+	ok(strstr(text, "Ann") == NULL, "ann is not there");
+	free(text);
+	deliver_stats_free(&st);
+
+	/*
+	 * The hourly budget nearly spent at Brevo: three polls left. The
+	 * run stops asking when its headers say so, and gives up on time.
+	 */
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"rate_limits\": {\"brevo_other\": "
+	    "[{\"limit\": 3, \"window\": 3600}]}, \"brevo\": {\"process\": "
+	    "{\"queued_seconds\": 60}}}");
+	setenv("SEGSYNC_TEST_CONFIRM_MS", "100,300,2500", 1);
+	ok(run_sib(base, segs, 2, &mp, rej, &st, &cause) == 0,
+	    "delivered; the confirmation gave up");
+	xfree(&cause);
+	ok(st.jobs == 4 && st.jobs_pending == 4 && st.confirm_rejected == 0 &&
+	    st.total.accepted == 10, "four processes left pending, their "
+	    "profiles accepted");
+	like(st.confirm_note, "4 jobs queued by Sendinblue (Brevo) were "
+	    "still pending after 0 minutes", "and said");
+	is_int(endpoint_count("GET /processes"), 3, "three polls: the "
+	    "budget");
+	is_int(fake_number("brevo", "stats.over_limit"), 0, "none over it");
+	deliver_stats_free(&st);
+
+	/* Cancelled while waiting for the first round. */
+	cJSON_Delete(fake_json("brevo", "reset"));
+	fake_config("brevo", "{\"rate_limits\": {\"brevo_other\": "
+	    "[{\"limit\": 100, \"window\": 3600}]}}");
+	setenv("SEGSYNC_TEST_CONFIRM_MS", "60000", 1);
+	signal(SIGALRM, on_alarm);
+	alarm(1);
+	ok(run_sib(base, segs, 2, &mp, rej, &st, &cause) == -1,
+	    "cancelled during the confirmation");
+	like(cause, "cancelled", "said");
+	xfree(&cause);
+	ok(st.jobs_pending == 4 && st.total.accepted == 10 &&
+	    endpoint_count("GET /processes") == 0, "nothing polled, nothing "
+	    "rejected");
+	deliver_stats_free(&st);
+	unsetenv("SEGSYNC_TEST_CONFIRM_MS");
+	free((char *)segs[0].path);
+	free((char *)segs[1].path);
+	free(rej);
+}
+
 int
 main(void)
 {
@@ -374,6 +653,9 @@ main(void)
 	test_exact(base);
 	test_single(base);
 	test_faults(base);
+	free(base);
+	base = fake_start("brevo", "--dest brevo");
+	test_brevo(base);
 	free(base);
 	return done_testing();
 }
