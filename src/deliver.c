@@ -641,6 +641,8 @@ deliver_done(const struct http_response *resp, void *arg)
 		}
 		/* FALLTHROUGH */
 	case DEST_BATCH_FATAL:
+		if (d->stats->fatal_status == 0)
+			d->stats->fatal_status = resp->status;
 		deliver_stop(d, xasprintf(_("%1$s The delivery stopped after "
 		    "%2$llu profiles had been accepted; the others were not "
 		    "sent."), msg != NULL ? msg : "",

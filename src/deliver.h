@@ -101,6 +101,7 @@ struct deliver_stats {
 	uint64_t		 throttled;	/* 429 answers */
 	uint64_t		 rate_waits;	/* held by the rate limiter */
 	size_t			 map_bytes;	/* the key map */
+	long			 fatal_status;	/* HTTP status that stopped it */
 };
 
 /*
