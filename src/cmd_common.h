@@ -43,6 +43,20 @@ struct http_engine *cmd_check_engine(void);
  */
 char		*cmd_clause(char *message);
 
+/* The connection an export goes through, by id, or NULL. */
+const struct connection *cmd_conn_by_id(const struct connection_list *,
+		    const char *id);
+
+struct export;
+struct export_list;
+/* Load the workspace's connections and exports; prints on failure. */
+enum exit_status cmd_load_all(const struct workspace *,
+		    struct connection_list *, struct export_list *);
+
+/* A member sees the exports of the connections they may use. */
+int		 cmd_export_visible(const struct ws_member *,
+		    const struct connection_list *, const struct export *);
+
 /* 0 for ok and warning, 3 for credentials, 4 for settings, else 1. */
 enum exit_status cmd_outcome_exit(enum dest_outcome);
 

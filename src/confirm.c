@@ -306,21 +306,38 @@ confirm_timing(int64_t *first, int64_t *max, int64_t *give_up)
 		*max = *first;
 }
 
+/* Live counts for on_tick, which the run engine writes progress from. */
+static void
+confirm_tick(const struct deliver_config *cfg, struct deliver_stats *stats)
+{
+	struct http_counters	hc;
+
+	if (cfg->on_tick == NULL)
+		return;
+	http_counters(cfg->engine, &hc);
+	stats->requests = hc.sent;
+	stats->throttled = hc.throttled;
+	stats->rate_waits = hc.rate_waits;
+	cfg->on_tick(stats, cfg->arg);
+}
+
 /*
- * Wait in the engine's poll, waking at least every second for cancel,
+ * Wait in the engine's poll, waking at least every second for cancel
+ * and on_tick,
  * until due (monotonic ms) and until the session's other budget grants a
  * request, so that the round's first request never waits inside the
  * driver (an hourly budget may hold it for most of an hour). 0 then, 1
  * when the deadline comes first, or -1 with *cause.
  */
 static int
-confirm_wait(const struct deliver_config *cfg, int64_t due, int64_t deadline,
-    char **cause)
+confirm_wait(const struct deliver_config *cfg, struct deliver_stats *stats,
+    int64_t due, int64_t deadline, char **cause)
 {
 	struct ratelimit	*rl = cfg->session->other_limiter;
 	int64_t			 now, until;
 
 	for (;;) {
+		confirm_tick(cfg, stats);
 		if (cfg->cancel != NULL && *cfg->cancel) {
 			*cause = xstrdup(_("The delivery was cancelled."));
 			return -1;
@@ -406,7 +423,7 @@ confirm_poll(const struct deliver_config *cfg, struct deliver_stats *stats,
 		now = confirm_now_ms();
 		stats->confirm_next = (int64_t)time(NULL) +
 		    (due > now ? (due - now + 999) / 1000 : 0);
-		w = confirm_wait(cfg, due, start + give_up, cause);
+		w = confirm_wait(cfg, stats, due, start + give_up, cause);
 		if (w == -1) {
 			rv = -1;
 			break;
@@ -439,6 +456,7 @@ confirm_poll(const struct deliver_config *cfg, struct deliver_stats *stats,
 				stats->jobs_failed++;
 		}
 		stats->jobs_pending = pending;
+		confirm_tick(cfg, stats);
 		if (o == DEST_OK)
 			free(msg);
 		else if (pending > 0 && (o == DEST_AUTH || o == DEST_CONFIG)) {
@@ -697,7 +715,7 @@ confirm_run(struct confirm *c, const struct deliver_config *cfg,
 	for (i = 0; i < c->n; i++)
 		c->e[i].job = job_find(jobs, n, c->e[i].id);
 
-	stats->phase = DELIVER_PHASE_CONFIRMING;
+	stats->phase = DELIVER_PHASE_CONFIRM;
 	stats->jobs = n;
 	stats->jobs_pending = n;
 	stats->confirm_bytes = confirm_bytes(c);

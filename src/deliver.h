@@ -29,10 +29,17 @@
  * second is counted as a duplicate and the first lists the segments of
  * both.
  *
- * The journal, detaching and resuming belong to the run engine that will
- * wrap this; it gets what it needs through on_ack (the refs of every batch
- * the destination answered), on_confirm_reject (the refs the confirmation
- * rejected afterwards) and cancel.
+ * The journal, detaching and resuming belong to the run engine (run.c)
+ * that wraps this: on_ack hands it what the destination said of every
+ * profile, prior lets a resumed run skip what was answered before (the
+ * rows are still read, so that counts, de-duplication and validation
+ * rejects come out as in one go), on_tick lets it write progress,
+ * on_confirm_reject hands it the profiles the confirmation rejected after
+ * their ack, and cancel stops the delivery.
+ *
+ * A dry run (dry_run) reads, validates and encodes every batch exactly as
+ * a real one, but sends nothing: requests counts the requests it would
+ * have made, sent the profiles it would have sent, accepted stays 0.
  *
  * Errors: deliver_run() returns 0 when every row was handled (rejects
  * included), and -1 with *cause (malloc'd sentence) when the run stopped:
@@ -78,30 +85,29 @@ struct deliver_counts {
 	uint64_t	warnings;
 };
 
-/*
- * Where a run is. A destination without asynchronous jobs goes straight
- * from sending to done.
- */
+/* Where a delivery is: what a progress screen names. */
 enum deliver_phase {
-	DELIVER_PHASE_SENDING,		/* reading, sending, answers coming */
-	DELIVER_PHASE_CONFIRMING,	/* every batch answered; waiting for
-					   the destination's jobs */
+	DELIVER_PHASE_PLAN,	/* reading every segment once for membership */
+	DELIVER_PHASE_SEND,	/* reading, sending, answers coming back */
+	DELIVER_PHASE_CONFIRM,	/* waiting on the destination's own jobs */
 	DELIVER_PHASE_DONE
 };
 
 /*
- * The counts as they stand: deliver_run() updates them in place, so a
- * progress display called from a hook can read them at any time. The
- * confirmation fields: jobs the destination queued (Brevo import
- * processes; "confirming N import processes" is jobs_pending), how many
- * are still undecided (left over when the run ends if they stayed pending
- * too long, or the confirmation could not go on: they count as accepted,
+ * The counts as they stand: deliver_run() updates them in place, so that
+ * on_tick can show them. The confirmation fields (phase
+ * DELIVER_PHASE_CONFIRM; "confirming N import processes" is jobs_pending):
+ * jobs the destination queued (Brevo import processes), how many are still
+ * undecided (left over when the run ends if they stayed pending too long
+ * or the confirmation could not go on: they count as accepted,
  * unconfirmed) and how many failed; profiles the confirmation rejected
  * (already in total.rejected, out of total.accepted); the wall-clock time
  * of the next round of polls; and the last thing the confirmation could
  * not do, in words, for the run's messages.
  */
 struct deliver_stats {
+	enum deliver_phase	 phase;
+	unsigned		 in_flight;	/* batches awaiting an answer */
 	struct deliver_counts	 total;
 	struct deliver_counts	*segments;	/* one per segment, owned */
 	size_t			 nsegments;
@@ -112,7 +118,7 @@ struct deliver_stats {
 	uint64_t		 throttled;	/* 429 answers */
 	uint64_t		 rate_waits;	/* held by the rate limiter */
 	size_t			 map_bytes;	/* the key map */
-	enum deliver_phase	 phase;
+	long			 fatal_status;	/* HTTP status that stopped it */
 	uint64_t		 jobs;
 	uint64_t		 jobs_pending;
 	uint64_t		 jobs_failed;
@@ -124,10 +130,37 @@ struct deliver_stats {
 };
 
 /*
- * refs of profiles the destination answered for (accepted or rejected),
- * once each, in one batch: ref = segment index << 40 | line.
+ * What the destination said of one profile: ref = segment index << 40 |
+ * line, flags DELIVER_REJECTED (reason says why, borrowed until the
+ * callback returns) and DELIVER_WARNED (sent with something left out).
  */
-typedef void deliver_ack_cb(const uint64_t *refs, size_t n, void *arg);
+struct deliver_ack {
+	uint64_t	 ref;
+	unsigned	 flags;
+	const char	*reason;
+};
+
+#define DELIVER_REJECTED	0x1u
+#define DELIVER_WARNED		0x2u
+
+/* The profiles of one answered batch, each once. */
+typedef void deliver_ack_cb(const struct deliver_ack *acks, size_t n,
+    void *arg);
+
+/*
+ * Resuming: whether an earlier attempt of the run already had ref
+ * answered. 1 with *flags and *reason (borrowed, may be NULL) as the ack
+ * gave them: the profile is counted as then and not sent again; 0: send.
+ */
+typedef int deliver_prior_cb(uint64_t ref, unsigned *flags,
+    const char **reason, void *arg);
+
+/*
+ * Called often (every loop turn, every few thousand rows) so that the
+ * caller can write progress or notice a cancel request; it decides how
+ * often to act. stats are the live counts.
+ */
+typedef void deliver_tick_cb(const struct deliver_stats *stats, void *arg);
 
 /*
  * refs of profiles the confirmation phase rejected after on_ack had
@@ -155,9 +188,12 @@ struct deliver_config {
 	struct rejects			*rejects;	/* borrowed */
 	unsigned			 max_in_flight;	/* 0: the driver's */
 	unsigned			 max_resubmits;	/* 0: 3 */
+	int				 dry_run;	/* encode only */
 	deliver_ack_cb			*on_ack;	/* may be NULL */
+	deliver_prior_cb		*prior;		/* may be NULL */
+	deliver_tick_cb			*on_tick;	/* may be NULL */
 	deliver_reject_cb		*on_confirm_reject; /* may be NULL */
-	void				*arg;		/* of both */
+	void				*arg;		/* of the four */
 	volatile sig_atomic_t		*cancel;	/* may be NULL */
 };
 

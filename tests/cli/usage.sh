@@ -98,7 +98,7 @@ like "$err" "segsync init" "and points to segsync init"
 # Commands of later versions say so and fail (1), after usage checks.
 run ws_init "$TMPD/ws"
 is "$rc" 0 "init"
-run "$S" -w "$TMPD/ws" runs
+run "$S" -w "$TMPD/ws" connection authorize x
 is "$rc" 1 "a command not available yet exits 1"
 like "$err" "not available yet" "and says so"
 run "$S" -w "$TMPD/ws" connection add --name x
