@@ -1,5 +1,6 @@
-# Sendinblue (Brevo) connections tested before they are saved, and exports
-# whose list is looked up at the destination: against the fake Brevo.
+# Sendinblue (Brevo) connections tested before they are saved, exports
+# whose list is looked up at the destination, and runs whose import
+# processes are confirmed: against the fake Brevo.
 . "$top_srcdir/tests/cli/lib.sh"
 S=$SEGSYNC
 FAKECTL="${PYTHON3:-python3} $top_srcdir/tests/fakes/fakectl.py"
@@ -67,6 +68,93 @@ like "$out" "Found the Brevo list \"Newsletter (été)\" (ID 12) with 41 contact
 like "$out" "120 profiles" "and how many profiles it covers"
 run "$S" -w "$W" export show "VIP to Brevo"
 like "$out" "Newsletter (été)" "export show names the list"
+
+# --- runs: imports confirmed, the list's contents at Brevo -------------------
+# The fake's import processes complete 0.6 s after each import; Brevo's
+# own check refuses the gmx.net addresses (they go in the report).
+$FAKECTL config "$TMPD/fake" '{"brevo": {"invalid_email_pattern":
+    "@gmx\\.net$", "process": {"queued_seconds": 0.3,
+    "in_process_seconds": 0.3}}}' >/dev/null
+export SEGSYNC_TEST_CONFIRM_MS=200,500,30000
+newest() { ls "$W/runs" | grep -v '\.lock$' | sort | tail -1; }
+rj() {
+	"${PYTHON3:-python3}" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    d = d[k]
+print(d)' "$W/runs/$1/run.json" "$2"
+}
+run "$S" -w "$W" run "VIP to Brevo"
+is "$rc" 0 "a run to Brevo succeeds"
+like "$out" "succeeded" "and says so"
+id=$(newest)
+is "$(rj "$id" status)" succeeded "recorded as succeeded"
+# Every valid row is a contact of list 12 with exactly its names and SMS
+# (only a valid phone, normalised), except what Brevo reported invalid;
+# those are the confirmation's rejects, and the run's counts agree.
+$FAKECTL state "$TMPD/fake" >"$TMPD/state.json"
+check=$("${PYTHON3:-python3}" - "$D/VIP.csv" "$TMPD/state.json" \
+    "$W/runs/$id/run.json" "$W/runs/$id/rejects.csv" <<'EOT'
+import csv, json, re, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+state = json.load(open(sys.argv[2]))["contacts"]
+rec = json.load(open(sys.argv[3]))
+rejects = list(csv.DictReader(open(sys.argv[4], encoding="utf-8")))
+def email(e):
+    e = e.strip().lower()
+    ok = re.match(r"^[^@\s]{1,64}@([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+"
+                  r"[a-z0-9]([a-z0-9-]*[a-z0-9])?$", e) and len(e) <= 254
+    return e if ok else None
+def phone(p):
+    p = re.sub(r"[\s.()-]", "", p.strip().replace("(0)", "", 1))
+    if p.startswith("00"):
+        p = "+" + p[2:]
+    return p if re.match(r"^\+[0-9]{8,15}$", p) else None
+want, reported, seen = {}, set(), set()
+for r in rows:
+    e = email(r["email"])
+    if e is None or e in seen:
+        continue
+    seen.add(e)
+    if e.endswith("@gmx.net"):
+        reported.add(e)
+        continue
+    a = {}
+    for k, f in (("FIRSTNAME", "first_name"), ("LASTNAME", "last_name")):
+        if r[f].strip():
+            a[k] = r[f].strip()
+    if phone(r["phone"]):
+        a["SMS"] = phone(r["phone"])
+    want[e] = {"attributes": a, "listIds": [12], "imports": 1}
+bad = [e for e in want if state.get(e) != want[e]]
+extra = [e for e in state if e not in want]
+rep = [x for x in rejects if "found the email address invalid" in x["reason"]]
+print("contacts %d bad %d extra %d reported %d/%d accepted %s" % (
+    len(state), len(bad), len(extra), len(rep), len(reported),
+    "right" if rec["counts"]["accepted"] == len(want) else "wrong"))
+EOT
+)
+like "$check" "bad 0 extra 0" "the list holds exactly the valid profiles, as data-rules says ($check)"
+unlike "$check" "reported 0/" "some emails were reported invalid"
+like "$check" "accepted right" "accepted in the record: the valid profiles Brevo kept"
+n=$(printf '%s\n' "$check" | sed 's/.*reported \([0-9]*\)\/\([0-9]*\).*/\1 \2/')
+is "${n% *}" "${n#* }" "each reported email is rejected once"
+is "$($FAKECTL get "$TMPD/fake" state.processes.1.status)" completed \
+    "its import process completed"
+
+# An import that fails rejects all of its profiles, in words.
+$FAKECTL reset "$TMPD/fake" >/dev/null
+$FAKECTL config "$TMPD/fake" '{"brevo": {"process": {"fail_every": 1}}}' \
+    >/dev/null
+run "$S" -w "$W" run "VIP to Brevo"
+is "$rc" 0 "a run whose import fails still ends (its profiles rejected)"
+id=$(newest)
+is "$(rj "$id" counts.accepted)" 0 "nothing accepted"
+like "$(cat "$W/runs/$id/rejects.csv")" "Brevo's import process 1 failed, so the contact was not imported." \
+    "the rejects say why, naming the process"
+is "$($FAKECTL get "$TMPD/fake" state.contact_count)" 0 "and Brevo has none"
+unset SEGSYNC_TEST_CONFIRM_MS
 
 is "$($FAKECTL get "$TMPD/fake" stats.over_limit)" 0 \
     "the fake saw no request over its rate limit"
