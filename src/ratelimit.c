@@ -209,12 +209,18 @@ ratelimit_observe(struct ratelimit *rl, ratelimit_header_fn *get, void *arg,
 	 * Within one server window our own count (which includes requests
 	 * granted since this response was generated) is the better one, so
 	 * only ever lower it; a new window starts from what the server says.
+	 * Of the window's resets keep the earliest: a relative reset in
+	 * whole seconds is rounded up, so every reading is at or after the
+	 * true one and the earliest is the closest. Keeping the latest
+	 * instead let a window of one second (Brevo's 10 a second) creep
+	 * into the next ones, whose readings fall within a second of it, and
+	 * hold a request for up to a second every ten.
 	 */
 	if (rl->srv_known && now_ms < rl->srv_reset_ms &&
 	    llabs(reset_ms - rl->srv_reset_ms) < RATELIMIT_SAME_WINDOW_MS) {
 		if (remaining < rl->srv_remaining)
 			rl->srv_remaining = (long)remaining;
-		if (reset_ms > rl->srv_reset_ms)
+		if (reset_ms < rl->srv_reset_ms)
 			rl->srv_reset_ms = reset_ms;
 	} else {
 		rl->srv_known = 1;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,6 +139,49 @@ main(void)
 	ratelimit_observe(rl, hdr, brevo, 300, 0);
 	ok(ratelimit_take(rl, 300) > 0, "a stale remaining does not refill");
 	is_int(ratelimit_take(rl, 3400), 0, "the next window opens");
+	ratelimit_free(&rl);
+
+	/*
+	 * A server with fixed one-second windows of 10, as Brevo's contacts
+	 * bucket, answering at once with a relative reset in whole seconds
+	 * (rounded up): paced at its own limit, the client gets its 10 a
+	 * second and never an 11th in a window. Keeping the latest of a
+	 * window's resets made them creep into the next windows and hold a
+	 * request for up to a second every ten.
+	 */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.limit = 10;
+	cfg.window_ms = 1000;
+	cfg.burst = 1;
+	cfg.headers = RATELIMIT_HEADERS_BREVO;
+	rl = ratelimit_new(&cfg);
+	{
+		char		 rem[16], reset[16];
+		const char	*h[] = { "x-sib-ratelimit-remaining", rem,
+		    "x-sib-ratelimit-reset", reset, NULL };
+		int64_t		 t, win = -1;
+		int		 inwin = 0, peak = 0, n = 0;
+
+		for (t = 0; t < 10000; t++) {
+			if (ratelimit_take(rl, t) != 0)
+				continue;
+			if (t / 1000 != win) {
+				win = t / 1000;
+				inwin = 0;
+			}
+			inwin++;
+			n++;
+			if (inwin > peak)
+				peak = inwin;
+			snprintf(rem, sizeof rem, "%d", 10 - inwin);
+			snprintf(reset, sizeof reset, "%lld",
+			    (long long)((win + 1) * 1000 - t + 999) / 1000);
+			ratelimit_observe(rl, hdr, h, t, 0);
+		}
+		ok(peak <= 10, "never more than 10 in a server window (%d)",
+		    peak);
+		ok(n >= 95, "about 10 a second over 10 s (%d)", n);
+	}
 	ratelimit_free(&rl);
 
 	/* The Braze family ignores Brevo's headers and vice versa. */
