@@ -22,7 +22,7 @@
 /*
  * The key map: slots of 1 + W 64-bit words (W = segment words); word 0 is
  * the hash with bit 0 meaning "sent" (0: empty slot), the others the
- * segment bits.
+ * segment bits. One segment needs no bits (W = 0): every profile is in it.
  */
 struct keymap {
 	uint64_t	*v;
@@ -106,7 +106,7 @@ keymap_alloc(size_t n, size_t stride)
 static int
 keymap_init(struct keymap *m, size_t nsegments)
 {
-	m->words = (nsegments + 63) / 64;
+	m->words = nsegments > 1 ? (nsegments + 63) / 64 : 0;
 	m->nslots = 1024;
 	m->used = 0;
 	m->v = keymap_alloc(m->nslots, 1 + m->words);
@@ -783,7 +783,10 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 		    batch_add(b, v, len) : NONE;
 	}
 	/* Segment names by code point, from the plan's bits. */
-	for (i = 0; i < nseg; i++) {
+	if (d->map.words == 0)
+		b->segnames[b->n * nseg + it->nsegs++] =
+		    d->cfg->segments[0].name;
+	for (i = 0; i < nseg && d->map.words > 0; i++) {
 		k = d->order[i];
 		if (slot[1 + k / 64] & ((uint64_t)1 << (k % 64)))
 			b->segnames[b->n * nseg + it->nsegs++] =
@@ -863,12 +866,10 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			continue;
 		}
 		/*
-		 * Without a plan pass (one segment) the map fills as we go:
+		 * Without a plan pass (one segment) the map fills as we go;
 		 * every profile's membership is that segment.
 		 */
 		slot = keymap_slot(&d->map, h, !d->planned);
-		if (!d->planned && slot != NULL)
-			slot[1] |= 1;
 		if (slot == NULL || (slot[0] & KEY_SENT)) {
 			/* slot NULL: a file changed since the plan. */
 			sc->duplicates++;

@@ -15,10 +15,12 @@
  *			refused (src/confirm.h)
  *
  * The key map is the only structure that grows: one slot of 8 bytes of
- * keyed hash plus 8 bytes of segment bits per 64 selected segments, in an
- * open-addressing table that doubles at 3/4 full (16 bytes a slot for up
- * to 64 segments: 21 to 43 bytes per profile, 32 MiB for 1 million).
- * Everything else is bounded by the batch size and the batches in flight.
+ * keyed hash plus 8 bytes of segment bits per 64 selected segments (none
+ * for a single segment), in an open-addressing table that doubles at 3/4
+ * full (16 bytes a slot for 2 to 64 segments: 21 to 43 bytes per profile,
+ * 32 MiB for 1 million; half that for one segment). Everything else is
+ * bounded by the batch size and the batches in flight (and the
+ * confirmation's few bytes per batch).
  *
  * The key is the customer ID when one is mapped and non-empty, otherwise
  * the normalised email (data-rules.md "De-duplicating"), hashed with
