@@ -5,7 +5,8 @@
  *	bench_braze FILE BASE_URL [BATCH]
  *
  * The key is "braze-key"; start the fake with tests/fakes/fakectl.py (see
- * docs/benchmarks.md, "Delivering to Braze").
+ * docs/benchmarks.md, "Delivering to Braze"). BENCH_COALESCE=MS in the
+ * environment replaces the engine's coalesce_ms (0: off), to compare.
  */
 #include "config.h"
 
@@ -101,6 +102,8 @@ main(int argc, char **argv)
 
 	http_config_defaults(&hc);
 	hc.max_transfers = d->limits.concurrency;
+	if (getenv("BENCH_COALESCE") != NULL)
+		hc.coalesce_ms = (unsigned)atoi(getenv("BENCH_COALESCE"));
 	if ((e = http_new(&hc, &cause)) == NULL)
 		die("engine", cause);
 	rejpath = xasprintf("%s.rejects.csv", argv[1]);

@@ -70,7 +70,21 @@ struct http_config {
 	const char	*user_agent;		/* borrowed; segsync/VER */
 	FILE		*debug;			/* borrowed; NULL: no log */
 	size_t		 debug_body_max;	/* bytes of body shown; 2048 */
+	unsigned	 coalesce_ms;		/* see below; 4 */
 };
+
+/*
+ * coalesce_ms: when http_step() has to wait, it waits at least until
+ * this long after its previous wait ended, deaf to the network meanwhile,
+ * so that answers and rate-limit grants that come close together are
+ * handled in one wake-up rather than one each. At Braze's 1,000 requests
+ * a second, going to sleep and waking up about twice a request was a
+ * third of a delivery's CPU. A request may start or be answered up to
+ * that much later; the limiter's burst makes up for grants handed out
+ * together, and the bound on transfers in flight must cover a few
+ * periods' worth of requests (8 transfers at 1 a millisecond: 4 ms is
+ * free, 8 ms costs 5 % of throughput). 0 turns it off.
+ */
 
 /* How a request ended. */
 enum http_outcome {

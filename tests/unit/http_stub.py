@@ -23,7 +23,7 @@ Paths:
   /ratelimit-braze?limit=L&window=W   L per W s, X-RateLimit-*, 429 over
   /ratelimit-brevo?limit=L&window=W   same with x-sib-ratelimit-*
   /big?bytes=N[&chunked=1]     N bytes of body
-  /echo-headers                the request headers and body as JSON
+  /echo-headers                the request headers, method and body as JSON
   /redirect                    302 to another origin
 """
 
@@ -168,6 +168,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, b"x" * n, chunked=q.get("chunked") == "1")
         elif path == "/echo-headers":
             out = {"headers": {k: v for k, v in self.headers.items()},
+                   "method": self.command,
                    "body": body.decode("utf-8", "replace")}
             self.reply(200, json.dumps(out),
                        {"Content-Type": "application/json"})

@@ -310,6 +310,20 @@ test_url_policy(void)
 	http_counters(e, &c);
 	ok(c.submitted == 0 && c.sent == 0 && http_pending(e) == 0,
 	    "no request was made");
+	/* An origin once accepted: what follows it is still checked. */
+	req = http_request_new("GET", "http://127.0.0.1:9/a?b=1");
+	is_int(http_submit(e, req, &cause), 0, "a loopback URL is taken");
+	req = http_request_new("GET", "http://127.0.0.1:9/a#frag");
+	is_int(http_submit(e, req, &cause), -1, "the same origin with a "
+	    "fragment is still refused");
+	xfree(&cause);
+	req = http_request_new("GET", "http://127.0.0.1:9@example.com/");
+	is_int(http_submit(e, req, &cause), -1, "so is a longer authority "
+	    "that starts the same");
+	xfree(&cause);
+	req = http_request_new("GET", "http://127.0.0.1:99/");
+	is_int(http_submit(e, req, &cause), 0, "another port is parsed on its "
+	    "own");
 	http_free(&e);
 	ok(e == NULL, "http_free clears the pointer");
 }
@@ -720,6 +734,60 @@ test_redaction(void)
 	result_clear(&r);
 }
 
+/*
+ * One easy handle for a POST, a DELETE, a GET and a PUT in turn: each
+ * attempt sets its method and body from scratch, nothing is left over
+ * from the one before (handles keep their shared options between
+ * attempts).
+ */
+static void
+test_handle_reuse(void)
+{
+	static const char	*methods[] = { "POST", "DELETE", "GET", "PUT",
+	    "GET" };
+	static const char	*bodies[] = { "first", NULL, NULL, "third",
+	    NULL };
+	struct http_config	 cfg;
+	struct http_engine	*e;
+	struct http_request	*req;
+	struct result		 r;
+	cJSON			*j;
+	char			*u, *cause = NULL;
+	const char		*m, *b;
+	int			 i, good = 0;
+
+	test_config(&cfg);
+	cfg.max_transfers = 1;
+	e = engine(&cfg);
+	for (i = 0; i < 5; i++) {
+		memset(&r, 0, sizeof r);
+		u = url("/echo-headers");
+		req = http_request_new(methods[i], u);
+		free(u);
+		if (bodies[i] != NULL)
+			http_request_body(req, xstrdup(bodies[i]),
+			    strlen(bodies[i]));
+		http_request_callback(req, on_done, &r);
+		if (http_submit(e, req, &cause) != 0)
+			exit(99);
+		drain(e);
+		j = cJSON_Parse(r.body != NULL ? r.body : "");
+		m = cJSON_GetStringValue(cJSON_GetObjectItem(j, "method"));
+		b = cJSON_GetStringValue(cJSON_GetObjectItem(j, "body"));
+		if (m != NULL && strcmp(m, methods[i]) == 0 && b != NULL &&
+		    strcmp(b, bodies[i] != NULL ? bodies[i] : "") == 0)
+			good++;
+		else
+			diag("%s: got %s with body \"%s\"", methods[i],
+			    m != NULL ? m : "?", b != NULL ? b : "?");
+		cJSON_Delete(j);
+		result_clear(&r);
+	}
+	http_free(&e);
+	is_int(good, 5, "one handle, five methods: each as asked, with its "
+	    "own body or none");
+}
+
 static void
 test_counters(void)
 {
@@ -838,6 +906,7 @@ main(void)
 	test_token_bucket();
 	test_body_cap();
 	test_redaction();
+	test_handle_reuse();
 	test_counters();
 	test_cancel();
 	curl_global_cleanup();
