@@ -54,11 +54,12 @@ struct batch {
 	char			*arena;
 	size_t			 alen, asize;
 	unsigned		 resubmits;
-	/* Filled just before encoding. */
+	/* Filled just before encoding (cap entries each). */
 	struct dest_profile	*p;
 	struct dest_attr	*pattrs;
 	unsigned char		*warned;
-	struct batch		*next;		/* waiting to be submitted */
+	struct dest_result	*res;		/* decode()'s */
+	struct batch		*next;		/* queued, or in the pool */
 };
 
 struct deliver {
@@ -76,6 +77,13 @@ struct deliver {
 	uint64_t			 resubmitted;	/* RETRY verdicts */
 	unsigned			 rows;		/* since the last tick */
 	struct confirm			*confirm;	/* jobs, or NULL */
+	/*
+	 * Finished batches kept for their buffers (wiped): allocating and
+	 * freeing a batch's arrays for every request was a visible share of
+	 * a delivery's CPU, and large Brevo batches churned the heap.
+	 */
+	struct batch			*pool;
+	unsigned			 npool;
 };
 
 /*
@@ -315,6 +323,15 @@ batch_new(struct deliver *d)
 	struct batch	*b;
 	size_t		 cap = d->cfg->session->batch_size;
 
+	if ((b = d->pool) != NULL) {
+		d->pool = b->next;
+		d->npool--;
+		b->next = NULL;
+		b->n = 0;
+		b->alen = 0;
+		b->resubmits = 0;
+		return b;
+	}
 	b = xcalloc(1, sizeof *b);
 	b->d = d;
 	b->cap = cap;
@@ -322,29 +339,51 @@ batch_new(struct deliver *d)
 	b->attrs = xcalloc(cap * (d->nattrs + 1), sizeof *b->attrs);
 	b->segnames = xcalloc(cap * d->cfg->nsegments + 1,
 	    sizeof *b->segnames);
+	b->p = xcalloc(cap, sizeof *b->p);
+	b->pattrs = xcalloc(cap * d->nattrs + 1, sizeof *b->pattrs);
+	b->warned = xcalloc(cap, 1);
+	b->res = xcalloc(cap, sizeof *b->res);
 	return b;
 }
 
 static void
-batch_free(struct batch *b)
+batch_destroy(struct batch *b)
 {
-	if (b == NULL)
-		return;
-	if (b->arena != NULL) {
-		/*
-		 * Personal data: leave none behind. Only the first alen bytes
-		 * were ever written (batch_pick copies no more).
-		 */
-		sodium_memzero(b->arena, b->alen);
-		free(b->arena);
-	}
+	free(b->arena);
 	free(b->items);
 	free(b->attrs);
 	free(b->segnames);
 	free(b->p);
 	free(b->pattrs);
 	free(b->warned);
+	free(b->res);
 	free(b);
+}
+
+/* Wipe b, and keep it for batch_new() while the pool has room. */
+static void
+batch_free(struct batch *b)
+{
+	struct deliver	*d;
+
+	if (b == NULL)
+		return;
+	d = b->d;
+	/*
+	 * Personal data: leave none behind. Only the first alen bytes were
+	 * ever written (batch_pick copies no more); the rest only points
+	 * into them.
+	 */
+	if (b->arena != NULL)
+		sodium_memzero(b->arena, b->alen);
+	b->alen = 0;
+	if (d->npool < d->max_in_flight + 2) {
+		b->next = d->pool;
+		d->pool = b;
+		d->npool++;
+		return;
+	}
+	batch_destroy(b);
 }
 
 /* Copy len bytes at s (NUL added) into the arena; returns the offset. */
@@ -374,10 +413,13 @@ batch_pick(struct batch *b, const unsigned char *pick)
 	struct batch	*nb = batch_new(d);
 	size_t		 i, nseg = d->cfg->nsegments;
 
-	nb->arena = xmalloc(b->asize);
+	if (nb->asize < b->asize) {
+		free(nb->arena);	/* wiped when it was freed */
+		nb->arena = xmalloc(b->asize);
+		nb->asize = b->asize;
+	}
 	memcpy(nb->arena, b->arena, b->alen);
 	nb->alen = b->alen;
-	nb->asize = b->asize;
 	nb->resubmits = b->resubmits;
 	for (i = 0; i < b->n; i++) {
 		if (!pick[i])
@@ -402,12 +444,7 @@ batch_profiles(struct batch *b)
 	struct item	*it;
 	size_t		 i, j, nseg = d->cfg->nsegments;
 
-	free(b->p);
-	free(b->pattrs);
-	free(b->warned);
-	b->p = xcalloc(b->n, sizeof *b->p);
-	b->pattrs = xcalloc(b->n * d->nattrs + 1, sizeof *b->pattrs);
-	b->warned = xcalloc(b->n, 1);
+	memset(b->warned, 0, b->n);
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		b->p[i].email = AT(b, it->email);
@@ -635,7 +672,8 @@ deliver_done(const struct http_response *resp, void *arg)
 		batch_free(b);
 		return;
 	}
-	res = xcalloc(b->n, sizeof *res);
+	res = b->res;
+	memset(res, 0, b->n * sizeof *res);
 	v = d->driver->decode(d->cfg->session, resp, b->p, b->n, res, &msg);
 	switch (v) {
 	case DEST_BATCH_DONE:
@@ -651,6 +689,7 @@ deliver_done(const struct http_response *resp, void *arg)
 		if (++b->resubmits <= d->cfg->max_resubmits) {
 			d->resubmitted++;
 			free(msg);
+			dest_results_clear(res, b->n);
 			deliver_enqueue(d, b);
 			b = NULL;
 			break;
@@ -666,9 +705,10 @@ deliver_done(const struct http_response *resp, void *arg)
 		free(msg);
 		break;
 	}
-	dest_results_clear(res, b != NULL ? b->n : 0);
-	free(res);
-	batch_free(b);
+	if (b != NULL) {
+		dest_results_clear(res, b->n);
+		batch_free(b);
+	}
 }
 
 static void
@@ -1074,6 +1114,10 @@ out:
 		batch_free(q);
 	}
 	batch_free(b);
+	while ((q = d.pool) != NULL) {
+		d.pool = q->next;
+		batch_destroy(q);
+	}
 	free(d.fatal);
 	free(d.order);
 	keymap_free(&d.map);
