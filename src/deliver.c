@@ -53,6 +53,8 @@ struct batch {
 	char			*arena;
 	size_t			 alen, asize;
 	unsigned		 resubmits;
+	unsigned		 auth_gen;	/* session's, when encoded */
+	int			 reauthed;	/* reauth() ran for it */
 	/* Filled just before encoding. */
 	struct dest_profile	*p;
 	struct dest_attr	*pattrs;
@@ -367,6 +369,7 @@ batch_pick(struct batch *b, const unsigned char *pick)
 	nb->alen = b->alen;
 	nb->asize = b->asize;
 	nb->resubmits = b->resubmits;
+	nb->reauthed = b->reauthed;
 	for (i = 0; i < b->n; i++) {
 		if (!pick[i])
 			continue;
@@ -476,6 +479,8 @@ deliver_submit(struct deliver *d, struct batch *b)
 		batch_free(b);
 		return;
 	}
+	/* After encode(), which may have renewed the credentials. */
+	b->auth_gen = d->cfg->session->auth_gen;
 	http_request_callback(req, deliver_done, b);
 	if (http_submit(d->cfg->engine, req, &cause) != 0) {
 		deliver_stop(d, cause);
@@ -574,6 +579,25 @@ deliver_done(const struct http_response *resp, void *arg)
 		free(msg);
 		deliver_split(d, b);
 		break;
+	case DEST_BATCH_REAUTH:
+		/*
+		 * The credentials expired under way (an OAuth access token):
+		 * renew them once for this batch and send it again; a second
+		 * refusal is final.
+		 */
+		if (d->driver->reauth != NULL && !b->reauthed) {
+			b->reauthed = 1;
+			free(msg);
+			msg = NULL;
+			if (d->driver->reauth(d->cfg->session, b->auth_gen,
+			    &msg) == 0) {
+				d->stats->retries++;
+				deliver_enqueue(d, b);
+				b = NULL;
+				break;
+			}
+		}
+		goto fatal;
 	case DEST_BATCH_RETRY:
 		if (++b->resubmits <= d->cfg->max_resubmits) {
 			d->stats->retries++;
@@ -584,6 +608,7 @@ deliver_done(const struct http_response *resp, void *arg)
 		}
 		/* FALLTHROUGH */
 	case DEST_BATCH_FATAL:
+	fatal:
 		deliver_stop(d, xasprintf(_("%1$s The delivery stopped after "
 		    "%2$llu profiles had been accepted; the others were not "
 		    "sent."), msg != NULL ? msg : "",
