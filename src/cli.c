@@ -226,8 +226,12 @@ const struct cli_cmd cli_commands[] = {
 	  cmd_connection_add },
 	{ "connection", "authorize", "NAME", 1, 1, 0,
 	  connection_authorize_opts,
-	  N_("Snapchat: finish or redo the OAuth authorization"), NULL,
-	  cmd_unavailable },
+	  N_("Snapchat: finish or redo the OAuth authorization"),
+	  N_("Prints the authorization address to open in any browser, then "
+	     "reads the code, or the whole address the browser was sent to, "
+	     "from --auth-code-file or the terminal; the connection is tested "
+	     "with the new tokens before its refresh token is saved."),
+	  cmd_connection_authorize },
 	{ "connection", "list", NULL, 0, 0, CMD_JSON, no_opts,
 	  N_("list connections (never any secret)"), NULL,
 	  cmd_connection_list },
