@@ -464,6 +464,7 @@ struct cache_entry {
 	unsigned char		 key[32];
 	struct secret		*access;
 	int64_t			 expires_at;
+	long			 expires_in;
 	struct cache_entry	*next;
 };
 static struct cache_entry	*oauth_cache;
@@ -489,8 +490,7 @@ cache_find(const unsigned char key[32])
 }
 
 static void
-cache_put(const struct secret *refresh, const struct secret *access,
-    int64_t expires_at)
+cache_put(const struct secret *refresh, const struct oauth_tokens *t)
 {
 	unsigned char		  key[32];
 	struct cache_entry	**ep, *e;
@@ -506,13 +506,14 @@ cache_put(const struct secret *refresh, const struct secret *access,
 		oauth_cache = e;
 	}
 	secret_free(&e->access);
-	e->access = secret_dup(access);
-	e->expires_at = expires_at;
+	e->access = secret_dup(t->access);
+	e->expires_at = t->expires_at;
+	e->expires_in = t->expires_in;
 }
 
 int
 oauth_cache_get(const struct secret *refresh, int64_t margin_ms,
-    struct secret **access, int64_t *expires_at)
+    struct secret **access, int64_t *expires_at, long *expires_in)
 {
 	unsigned char		  key[32];
 	struct cache_entry	**ep;
@@ -526,6 +527,7 @@ oauth_cache_get(const struct secret *refresh, int64_t margin_ms,
 		return -1;
 	*access = secret_dup((*ep)->access);
 	*expires_at = (*ep)->expires_at;
+	*expires_in = (*ep)->expires_in;
 	return 0;
 }
 
@@ -707,7 +709,7 @@ oauth_exchange(struct http_engine *e, const struct oauth_app *app,
 	    strlen(app->redirect_uri));
 	st = token_call(e, app, &b, 0, tok, cause);
 	if (st == OAUTH_OK)
-		cache_put(tok->refresh, tok->access, tok->expires_at);
+		cache_put(tok->refresh, tok);
 	return st;
 }
 
@@ -726,8 +728,7 @@ oauth_refresh(struct http_engine *e, const struct oauth_app *app,
 	    secret_len(refresh));
 	st = token_call(e, app, &b, 1, tok, cause);
 	if (st == OAUTH_OK)
-		cache_put(tok->refresh != NULL ? tok->refresh : refresh,
-		    tok->access, tok->expires_at);
+		cache_put(tok->refresh != NULL ? tok->refresh : refresh, tok);
 	else if (st == OAUTH_REFUSED)
 		oauth_cache_drop(refresh);
 	return st;

@@ -125,12 +125,12 @@ void		 oauth_tokens_clear(struct oauth_tokens *);
 /*
  * The access token last obtained with the refresh token (or by the
  * exchange that issued it), when it is still valid for at least
- * margin_ms: 0 with *access (a copy, the caller frees) and *expires_at,
- * or -1.
+ * margin_ms: 0 with *access (a copy, the caller frees), *expires_at and
+ * the lifetime it was issued with (*expires_in, seconds), or -1.
  */
 int		 oauth_cache_get(const struct secret *refresh,
 		    int64_t margin_ms, struct secret **access,
-		    int64_t *expires_at);
+		    int64_t *expires_at, long *expires_in);
 
 /* Forget the access token of this refresh token (it was refused). */
 void		 oauth_cache_drop(const struct secret *refresh);

@@ -137,9 +137,13 @@ snap_use(struct dest_session *s, const struct secret *access,
 	memcpy(line + hl, secret_peek(access), secret_len(access));
 	line[len] = '\0';
 	s->auth_gen++;
-	/* Renew once 80 % of the lifetime is gone. */
+	/*
+	 * Renew once 80 % of the lifetime is gone, and at least a second
+	 * before the end: a request may wait that long for the rate limit
+	 * after it was built.
+	 */
 	life = expires_in > 0 ? (int64_t)expires_in * 1000 : expires_at - now;
-	p->renew_at = expires_at - life / 5;
+	p->renew_at = expires_at - (life / 5 > 1000 ? life / 5 : 1000);
 }
 
 static int
@@ -151,6 +155,7 @@ snap_session_open(struct dest_session *s, const struct connection *conn,
 	struct secret		*at = NULL;
 	const char		*v, *host;
 	int64_t			 exp;
+	long			 life;
 
 	p = xcalloc(1, sizeof *p);
 	s->priv = p;
@@ -192,8 +197,8 @@ snap_session_open(struct dest_session *s, const struct connection *conn,
 	if (rt != NULL && secret_len(rt) > 0) {
 		p->refresh = secret_dup(rt);
 		/* Just authorized in this process: no refresh needed. */
-		if (oauth_cache_get(p->refresh, 0, &at, &exp) == 0) {
-			snap_use(s, at, exp, 0);
+		if (oauth_cache_get(p->refresh, 0, &at, &exp, &life) == 0) {
+			snap_use(s, at, exp, life);
 			secret_free(&at);
 		}
 	}
@@ -222,7 +227,6 @@ snap_session_close(struct dest_session *s)
 struct renewal {
 	struct dest_session	*s;
 	struct oauth_tokens	 tok;
-	int			 used_cache;
 };
 
 /* "re-authorize connection X", the one way out of a refused token. */
@@ -247,6 +251,7 @@ snap_renew_locked(const struct secret *cur, struct secret **newval,
 	struct secret		*at = NULL;
 	char			*c = NULL;
 	int64_t			 exp;
+	long			 life;
 
 	*newval = NULL;
 	if (cur == NULL || secret_len(cur) == 0) {
@@ -257,10 +262,10 @@ snap_renew_locked(const struct secret *cur, struct secret **newval,
 		return -1;
 	}
 	/* Another session of this process may have renewed it already. */
-	if (!p->force && oauth_cache_get(cur, 60000, &at, &exp) == 0) {
+	if (!p->force && oauth_cache_get(cur, 60000, &at, &exp, &life) == 0) {
 		r->tok.access = at;
 		r->tok.expires_at = exp;
-		r->used_cache = 1;
+		r->tok.expires_in = life;
 		secret_free(&p->refresh);
 		p->refresh = secret_dup(cur);
 		return 0;
@@ -330,8 +335,7 @@ snap_token(struct dest_session *s, int force, char **cause)
 	    snap_renew_locked, &r, cause);
 	p->force = 0;
 	if (rv == 0)
-		snap_use(s, r.tok.access, r.tok.expires_at,
-		    r.used_cache ? 0 : r.tok.expires_in);
+		snap_use(s, r.tok.access, r.tok.expires_at, r.tok.expires_in);
 	oauth_tokens_clear(&r.tok);
 	return rv;
 }
