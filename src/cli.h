@@ -108,5 +108,11 @@ enum exit_status cmd_export_add(struct cli_ctx *);
 enum exit_status cmd_export_list(struct cli_ctx *);
 enum exit_status cmd_export_show(struct cli_ctx *);
 enum exit_status cmd_export_remove(struct cli_ctx *);
+enum exit_status cmd_run(struct cli_ctx *);
+enum exit_status cmd_refresh(struct cli_ctx *);
+enum exit_status cmd_runs_list(struct cli_ctx *);
+enum exit_status cmd_runs_show(struct cli_ctx *);
+enum exit_status cmd_runs_watch(struct cli_ctx *);
+enum exit_status cmd_runs_cancel(struct cli_ctx *);
 
 #endif

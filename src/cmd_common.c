@@ -6,6 +6,7 @@
 
 #include "cmd_common.h"
 #include "connkeep.h"
+#include "export.h"
 #include "http.h"
 #include "i18n.h"
 #include "keyring.h"
@@ -93,6 +94,21 @@ cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
 }
 
 enum exit_status
+cmd_conn_open_keep(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct record **recp, struct connkeep **kp)
+{
+	struct identity		*id = NULL;
+	enum exit_status	 rc;
+
+	*kp = NULL;
+	rc = cmd_conn_unlock(ctx, ws, me, c, recp, &id);
+	if (rc == EXIT_OK)
+		*kp = connkeep_new(ws, id, c->id);
+	return rc;
+}
+
+enum exit_status
 cmd_conn_session(struct cli_ctx *ctx, struct workspace *ws,
     const struct ws_member *me, const struct dest_driver *d,
     const struct connection *c, struct dest_session **sp,
@@ -173,4 +189,45 @@ cmd_clause(char *message)
 	if (len > 0 && message[len - 1] == '.')
 		message[len - 1] = '\0';
 	return message;
+}
+
+/* The connection an export goes through, by id, or NULL. */
+const struct connection *
+cmd_conn_by_id(const struct connection_list *l, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return l->items[i];
+	return NULL;
+}
+
+/* Load the workspace's connections and exports; prints on failure. */
+enum exit_status
+cmd_load_all(const struct workspace *ws, struct connection_list *cl,
+    struct export_list *xl)
+{
+	char	*cause = NULL;
+
+	memset(cl, 0, sizeof *cl);
+	memset(xl, 0, sizeof *xl);
+	if (connection_list_load(ws, cl, &cause) == -1 ||
+	    export_list_load(ws, xl, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		connection_list_free(cl);
+		return EXIT_CONFIG;
+	}
+	return EXIT_OK;
+}
+
+/* A member sees the exports of the connections they may use. */
+int
+cmd_export_visible(const struct ws_member *me, const struct connection_list *cl,
+    const struct export *x)
+{
+	const struct connection	*c = cmd_conn_by_id(cl, x->connection);
+
+	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }

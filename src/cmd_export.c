@@ -21,47 +21,6 @@
 #include "workspace.h"
 #include "xmalloc.h"
 
-/* The connection an export goes through, by id, or NULL. */
-static const struct connection *
-conn_by_id(const struct connection_list *l, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
-			return l->items[i];
-	return NULL;
-}
-
-/* Load the workspace's connections and exports; prints on failure. */
-static enum exit_status
-load_all(const struct workspace *ws, struct connection_list *cl,
-    struct export_list *xl)
-{
-	char	*cause = NULL;
-
-	memset(cl, 0, sizeof *cl);
-	memset(xl, 0, sizeof *xl);
-	if (connection_list_load(ws, cl, &cause) == -1 ||
-	    export_list_load(ws, xl, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		connection_list_free(cl);
-		return EXIT_CONFIG;
-	}
-	return EXIT_OK;
-}
-
-/* A member sees the exports of the connections they may use. */
-static int
-export_visible(const struct ws_member *me, const struct connection_list *cl,
-    const struct export *x)
-{
-	const struct connection	*c = conn_by_id(cl, x->connection);
-
-	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
-}
-
 /* Ask the destination whether the target exists; prints the outcome. */
 static enum exit_status
 verify_target(struct cli_ctx *ctx, struct workspace *ws,
@@ -145,7 +104,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
@@ -272,7 +231,7 @@ cmd_export_list(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
@@ -285,9 +244,9 @@ cmd_export_list(struct cli_ctx *ctx)
 		    _("SEGMENTS"));
 	for (i = 0; i < xl.n; i++) {
 		x = xl.items[i];
-		if (!export_visible(me, &cl, x))
+		if (!cmd_export_visible(me, &cl, x))
 			continue;
-		c = conn_by_id(&cl, x->connection);
+		c = cmd_conn_by_id(&cl, x->connection);
 		if (ctx->json) {
 			cJSON_AddItemToArray(arr, export_to_json(x,
 			    c != NULL ? c->name : x->connection));
@@ -317,7 +276,7 @@ find_export(const struct export_list *xl, const struct connection_list *cl,
 	struct export	*x;
 
 	x = export_list_find(xl, name);
-	if (x == NULL || !export_visible(me, cl, x)) {
+	if (x == NULL || !cmd_export_visible(me, cl, x)) {
 		cli_error(_("there is no export named \"%s\" (see 'segsync "
 		    "export list')"), name);
 		*rc = EXIT_CONFIG;
@@ -343,7 +302,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
@@ -351,7 +310,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
 	if (x == NULL)
 		goto out;
-	c = conn_by_id(&cl, x->connection);
+	c = cmd_conn_by_id(&cl, x->connection);
 	d = c != NULL ? dest_find(c->type) : NULL;
 	if (ctx->json) {
 		o = export_to_json(x, c != NULL ? c->name : x->connection);
@@ -401,7 +360,7 @@ cmd_export_remove(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
