@@ -504,6 +504,10 @@ deliver_submit(struct deliver *d, struct batch *b)
 		return;
 	}
 	if (r != 0) {
+		/* An OAuth renewal refused before sending: as a 401. */
+		if (d->cfg->session->auth_refused &&
+		    d->stats->fatal_status == 0)
+			d->stats->fatal_status = 401;
 		deliver_stop(d, cause);
 		batch_free(b);
 		return;

@@ -218,6 +218,10 @@ struct dest_session {
 	struct ratelimit	*limiter;	/* owned; every request's */
 	unsigned		 batch_size;
 	unsigned		 auth_gen;	/* +1 each time auth changes */
+	int			 auth_refused;	/* the credentials were refused
+						   for good (re-authorize): a
+						   failure of encode() is then
+						   a credentials failure */
 	const struct dest_keeper *keeper;	/* borrowed; may be NULL */
 	void			*priv;
 };

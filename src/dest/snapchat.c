@@ -259,6 +259,7 @@ snap_renew_locked(const struct secret *cur, struct secret **newval,
 		    "no refresh token (it was never authorized, or the "
 		    "authorization was not finished)"));
 		p->revoked = 1;
+		s->auth_refused = 1;
 		return -1;
 	}
 	/* Another session of this process may have renewed it already. */
@@ -283,6 +284,7 @@ snap_renew_locked(const struct secret *cur, struct secret **newval,
 	st = oauth_refresh(p->engine, &app, cur, &r->tok, &c);
 	if (st == OAUTH_REFUSED || st == OAUTH_CLIENT) {
 		p->revoked = 1;
+		s->auth_refused = 1;
 		*cause = snap_reauthorize(p, c);
 		free(c);
 		return -1;

@@ -166,11 +166,26 @@ logrun "$S" -w "$W" export add --name E3 --connection Snap \
 is "$rc" 4 "a target that is not an audience ID exits 4"
 like "$err" "not a Snapchat audience ID" "in words"
 
+# A run: the hashes of the normalised emails reach the audience, and
+# nothing in clear; its access token is renewed on the way.
+logrun "$S" -w "$W" run E
+is "$rc" 0 "a run of the export succeeds"
+hashes=$($FAKECTL state "$IN/fake" | "$PY" -c '
+import json, sys
+print(" ".join(json.load(sys.stdin)["segments"]["111"]["users"]["EMAIL_SHA256"]))')
+want=$(for e in ann@example.com bob@example.com; do
+	printf '%s' "$e" | sha256sum | cut -d' ' -f1; done | sort | tr '\n' ' ')
+is "$hashes " "$want" "the audience holds exactly the SHA-256 of the normalised emails"
+is "$(fake state.counts.bodies_with_at)" 0 "no email in clear reached Snapchat"
+
 # Revoked: re-authorize, then it works again.
 $FAKECTL config "$IN/fake" '{"revoke_tokens": "all"}' >/dev/null
 logrun "$S" -w "$W" connection test Snap
 is "$rc" 3 "a revoked authorization exits 3"
 like "$err" "re-authorize connection \"Snap\"" "saying to re-authorize it"
+logrun "$S" -w "$W" run E
+is "$rc" 3 "a run on a revoked authorization fails with status 3"
+like "$out$err" "re-authorize connection \"Snap\"" "saying to re-authorize it"
 logrun "$S" -w "$W" connection authorize Snap --auth-code-file "$(code code-9)"
 is "$rc" 3 "authorize with a wrong code exits 3"
 logrun "$S" -w "$W" connection authorize Snap --auth-code-file "$(code code-4)"
