@@ -846,17 +846,6 @@ out:
 	return rc;
 }
 
-/* The update that stores a fresh authorization, whatever was saved. */
-static int
-replace_refresh(const struct secret *cur, struct secret **newval, void *arg,
-    char **cause)
-{
-	(void)cur;
-	(void)cause;
-	*newval = secret_dup(arg);
-	return 0;
-}
-
 enum exit_status
 cmd_connection_authorize(struct cli_ctx *ctx)
 {
@@ -868,7 +857,6 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 	struct record			*rec = NULL;
 	struct identity			*id = NULL;
 	struct connkeep			*k = NULL;
-	const struct dest_keeper	*keeper;
 	struct oauth_tokens		 tok = { NULL, NULL, 0, 0 };
 	char				*cause = NULL, *message = NULL;
 	enum sec_status			 sst;
@@ -928,9 +916,8 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 	/* Saved under the lock, over whatever a run may have rotated. */
 	k = connkeep_new(ws, id, c->id);
 	id = NULL;
-	keeper = connkeep_keeper(k);
-	if (keeper->update(keeper->arg, OAUTH_REFRESH_FIELD, replace_refresh,
-	    tok.refresh, &cause) != 0) {
+	if (connkeep_store(k, OAUTH_REFRESH_FIELD, tok.refresh, &cause) !=
+	    0) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;

@@ -62,6 +62,24 @@ out:
 	return rv;
 }
 
+static int
+connkeep_replace(const struct secret *cur, struct secret **newval, void *arg,
+    char **cause)
+{
+	(void)cur;
+	(void)cause;
+	*newval = secret_dup(arg);
+	return 0;
+}
+
+int
+connkeep_store(struct connkeep *k, const char *field,
+    const struct secret *value, char **cause)
+{
+	return connkeep_update(k, field, connkeep_replace, (void *)value,
+	    cause);
+}
+
 struct connkeep *
 connkeep_new(struct workspace *ws, struct identity *id, const char *conn_id)
 {

@@ -22,6 +22,7 @@
 #include "dest/dest.h"
 
 struct connkeep;
+struct secret;
 struct identity;
 struct workspace;
 
@@ -30,5 +31,13 @@ struct connkeep		*connkeep_new(struct workspace *ws,
 			    struct identity *id, const char *conn_id);
 const struct dest_keeper *connkeep_keeper(struct connkeep *);
 void			 connkeep_free(struct connkeep **);
+
+/*
+ * Store value as the record's field under the lock, whatever is saved
+ * there now (a new authorization: 'connection authorize'). 0, or -1
+ * with *cause.
+ */
+int			 connkeep_store(struct connkeep *, const char *field,
+			    const struct secret *value, char **cause);
 
 #endif

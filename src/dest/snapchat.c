@@ -417,6 +417,7 @@ snap_get(struct dest_session *s, struct http_engine *e, const char *path,
 	memset(r, 0, sizeof *r);
 	for (tries = 0; tries < 2; tries++) {
 		if (snap_token(s, tries > 0, &cause) != 0) {
+			dest_reply_clear(r);
 			*message = cause;
 			*o = ((struct snap *)s->priv)->revoked ? DEST_AUTH :
 			    DEST_OTHER;

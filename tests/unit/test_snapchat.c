@@ -247,6 +247,7 @@ test_parse_reply(void)
 	    "break: they are removed");
 	like(note, "2 spaces or line breaks", "and the note says so");
 	xfree(&note);
+	free(c);
 	u = xasprintf("  http://127.0.0.1/callback?foo=1&code=c%%2Fd%%3D&"
 	    "utm_source=x&state=%s&scope=snapchat-marketing-api#frag \n", st);
 	c = parse(u, st, &note, &cause);
