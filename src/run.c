@@ -209,8 +209,6 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	job = job_new(ws);
 	job->driver = dest_find(c->type);
 	r = job->run = xcalloc(1, sizeof *r);
-	run_new_id(id);
-	r->id = xstrdup(id);
 	r->export_id = xstrdup(x->id);
 	r->export_name = xstrdup(x->name);
 	r->connection_id = xstrdup(c->id);
@@ -255,15 +253,33 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	r->attempts = 1;
 
 	*fault = RUN_FAULT_OTHER;
-	if (lock_export(job, x->id, x->name, cause) != 0)
+	/* A new folder: two runs started in the same millisecond differ by
+	 * their random digit, or take the next ID. */
+	for (i = 0; i < 100; i++) {
+		run_new_id(id);
+		dir = run_dir(ws, id);
+		if (mkdir(dir, 0700) == 0 || errno != EEXIST)
+			break;
+		free(dir);
+		dir = NULL;
+	}
+	r->id = xstrdup(id);
+	if (dir == NULL) {
+		*cause = xstrdup(_("cannot find a free run ID."));
 		goto fail;
-	dir = run_dir(ws, r->id);
+	}
 	if (fileio_mkdir(dir, workspace_dir_mode(ws), workspace_gid(ws),
 	    cause) != 0) {
 		free(dir);
 		goto fail;
 	}
 	free(dir);
+	if (lock_export(job, x->id, x->name, cause) != 0) {
+		dir = run_dir(ws, r->id);
+		(void)rmdir(dir);
+		free(dir);
+		goto fail;
+	}
 	if (lock_run(job, cause) != 0)
 		goto fail;
 	run_event(r, scheduled ? _("Started by the scheduled refresh (as "

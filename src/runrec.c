@@ -31,14 +31,22 @@
 void
 run_new_id(char id[RUN_ID_LEN])
 {
+	struct timespec	ts;
 	struct tm	tm;
-	time_t		t = time(NULL);
-	char		when[20];
+	char		when[20], buf[64];
 
-	gmtime_r(&t, &tm);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(id, RUN_ID_LEN, "%.16s-%04x", when,
-	    (unsigned)(randombytes_uniform(0x10000) & 0xffff));
+	/*
+	 * The milliseconds, then one random hex digit: IDs sort by start
+	 * time even within a second (the listing's order).
+	 */
+	snprintf(buf, sizeof buf, "%.16s-%03d%x", when,
+	    (int)(ts.tv_nsec / 1000000 % 1000),
+	    (unsigned)(randombytes_uniform(16) & 0xf));
+	memcpy(id, buf, RUN_ID_LEN - 1);
+	id[RUN_ID_LEN - 1] = '\0';
 }
 
 int

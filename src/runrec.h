@@ -14,8 +14,8 @@
  *	runs/<export-id>.lock	flock()ed by the worker of the export's
  *				current run; holds that run's ID
  *
- * Run IDs sort by start time (UTC, to the second, then 4 random hex
- * digits): "20261122T101530Z-3fa2". A record saying "running" whose lock
+ * Run IDs sort by start time (UTC, to the second, then the milliseconds
+ * and a random hex digit): "20261122T101530Z-3fa2". A record saying "running" whose lock
  * nobody holds belongs to a worker that died (kill -9, reboot): it is read
  * as "interrupted", and `segsync run --resume` continues it.
  *

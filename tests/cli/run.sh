@@ -145,6 +145,32 @@ is "$(rj "$hid" status)" succeeded "after SIGHUP to the follower and the worker"
 is "$(num state.user_count)" "$(rj "$hid" counts.accepted)" \
     "with everything delivered"
 
+# The same when the tmux session holding the terminal is killed.
+if command -v tmux >/dev/null; then
+	fake reset >/dev/null
+	latency 30
+	sock=$TMPD/tmux.sock
+	tmux -S "$sock" new-session -d -x 80 -y 24 \
+	    "SEGSYNC_PASSPHRASE_FILE='$TMPD/admin.pp' '$S' -w '$W' run Big"
+	t_i=0
+	while [ "$t_i" -lt 100 ] && [ "$(newest)" = "$hid" ]; do
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+	tid=$(newest)
+	sleep 1
+	tmux -S "$sock" capture-pane -p >"$TMPD/pane" 2>/dev/null
+	like "$(cat "$TMPD/pane")" "sending    [" "a progress bar in the terminal"
+	like "$(cat "$TMPD/pane")" "accepted" "with counts"
+	tmux -S "$sock" kill-server
+	ok "$(wait_end "$tid" 60; echo $?)" "the run outlived its tmux session"
+	is "$(rj "$tid" status)" succeeded "and succeeded"
+	is "$(num state.user_count)" "$(rj "$tid" counts.accepted)" \
+	    "with everything delivered"
+else
+	skip "tmux is not installed"
+fi
+
 # --- overlapping runs are refused; cancel is consistent ----------------------
 fake reset >/dev/null
 latency 150
