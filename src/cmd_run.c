@@ -513,6 +513,10 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	cfg.mapping = &mp;
 	cfg.rejects = rj;
 	cfg.dry_run = 1;
+	for (i = 0; i < x->nsegments; i++)
+		for (j = 0; j < segs->n; j++)
+			if (strcmp(segs->v[j].name, x->segments[i]) == 0)
+				cfg.expected_rows += segs->v[j].members;
 	if (deliver_run(&cfg, &st, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;

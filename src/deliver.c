@@ -21,7 +21,7 @@
 /*
  * The key map: slots of 1 + W 64-bit words (W = segment words); word 0 is
  * the hash with bit 0 meaning "sent" (0: empty slot), the others the
- * segment bits.
+ * segment bits. With one segment W is 0: every key is in it.
  */
 struct keymap {
 	uint64_t	*v;
@@ -103,11 +103,18 @@ keymap_alloc(size_t n, size_t stride)
 	return p;
 }
 
+/*
+ * Room for about expected keys from the start, so that a large run never
+ * holds the old and the new table at once while doubling.
+ */
 static int
-keymap_init(struct keymap *m, size_t nsegments)
+keymap_init(struct keymap *m, size_t nsegments, uint64_t expected)
 {
-	m->words = (nsegments + 63) / 64;
+	m->words = nsegments > 1 ? (nsegments + 63) / 64 : 0;
 	m->nslots = 1024;
+	while (m->nslots < ((size_t)1 << 40) &&
+	    (uint64_t)m->nslots * 3 < expected * 4 + 4)
+		m->nslots *= 2;
 	m->used = 0;
 	m->v = keymap_alloc(m->nslots, 1 + m->words);
 	randombytes_buf(m->key, sizeof m->key);
@@ -798,7 +805,8 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	/* Segment names by code point, from the plan's bits. */
 	for (i = 0; i < nseg; i++) {
 		k = d->order[i];
-		if (slot[1 + k / 64] & ((uint64_t)1 << (k % 64)))
+		if (d->map.words == 0 ||
+		    (slot[1 + k / 64] & ((uint64_t)1 << (k % 64))))
 			b->segnames[b->n * nseg + it->nsegs++] =
 			    d->cfg->segments[k].name;
 	}
@@ -880,8 +888,6 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 		 * every profile's membership is that segment.
 		 */
 		slot = keymap_slot(&d->map, h, !d->planned);
-		if (!d->planned && slot != NULL)
-			slot[1] |= 1;
 		if (slot == NULL || (slot[0] & KEY_SENT)) {
 			/* slot NULL: a file changed since the plan. */
 			sc->duplicates++;
@@ -1028,7 +1034,7 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 		d.order[seg] = seg;
 	sort_segments = cfg.segments;
 	qsort(d.order, cfg.nsegments, sizeof *d.order, order_cmp);
-	keymap_init(&d.map, cfg.nsegments);
+	keymap_init(&d.map, cfg.nsegments, cfg.expected_rows);
 
 	/* One segment: every profile's membership is known, read it once. */
 	stats->phase = DELIVER_PHASE_PLAN;

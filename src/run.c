@@ -694,6 +694,7 @@ run_execute(struct run_job *job)
 	cfg.segments = segs;
 	cfg.nsegments = r->nsegments;
 	cfg.mapping = &rm.m;
+	cfg.expected_rows = r->total_rows;
 	cfg.rejects = rj;
 	cfg.on_ack = run_on_ack;
 	cfg.prior = job->prior != NULL ? run_prior : NULL;
