@@ -277,7 +277,7 @@ follow(const struct workspace *ws, const char *id)
 	struct run		*r = NULL;
 	struct timespec		 nap = { 0, FOLLOW_POLL_MS * 1000000L };
 	char			*cause = NULL;
-	int			 tty = isatty(STDOUT_FILENO), shown = 0;
+	int			 tty = isatty(STDOUT_FILENO), shown = 0, i;
 	time_t			 last_plain = 0;
 	enum exit_status	 rc = EXIT_FAIL;
 
@@ -299,6 +299,13 @@ follow(const struct workspace *ws, const char *id)
 		}
 		rate_update(&fr, run_done(r));
 		if (r->status != RUN_RUNNING) {
+			/*
+			 * The record is final; let the worker finish exiting
+			 * (up to 5 s), so that whatever comes next (another
+			 * run, a script) sees its locks free.
+			 */
+			for (i = 0; i < 50 && run_alive(ws, id); i++)
+				nanosleep(&nap, NULL);
 			if (tty && shown)
 				printf("\r\033[K");
 			print_outcome(ws, r);
