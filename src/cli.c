@@ -20,7 +20,6 @@
 #include "workspace.h"
 #include "xmalloc.h"
 
-static enum exit_status	cmd_unavailable(struct cli_ctx *);
 static enum exit_status	cmd_help(struct cli_ctx *);
 
 static const struct cli_opt global_opts[] = {
@@ -226,8 +225,12 @@ const struct cli_cmd cli_commands[] = {
 	  cmd_connection_add },
 	{ "connection", "authorize", "NAME", 1, 1, 0,
 	  connection_authorize_opts,
-	  N_("Snapchat: finish or redo the OAuth authorization"), NULL,
-	  cmd_unavailable },
+	  N_("Snapchat: finish or redo the OAuth authorization"),
+	  N_("Prints the authorization address to open in any browser, then "
+	     "reads the code, or the whole address the browser was sent to, "
+	     "from --auth-code-file or the terminal; the connection is tested "
+	     "with the new tokens before its refresh token is saved."),
+	  cmd_connection_authorize },
 	{ "connection", "list", NULL, 0, 0, CMD_JSON, no_opts,
 	  N_("list connections (never any secret)"), NULL,
 	  cmd_connection_list },
@@ -662,18 +665,6 @@ choice_ok(const char *choices, const char *value)
 			return 0;
 		p = bar + 1;
 	}
-}
-
-static enum exit_status
-cmd_unavailable(struct cli_ctx *ctx)
-{
-	char	*name;
-
-	name = cmd_full_name(ctx->cmd);
-	cli_error(_("'segsync %s' is not available yet in this version "
-	    "(%s); nothing was done"), name, PACKAGE_VERSION);
-	free(name);
-	return EXIT_FAIL;
 }
 
 static enum exit_status

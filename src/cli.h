@@ -103,6 +103,7 @@ enum exit_status cmd_connection_list(struct cli_ctx *);
 enum exit_status cmd_connection_show(struct cli_ctx *);
 enum exit_status cmd_connection_remove(struct cli_ctx *);
 enum exit_status cmd_connection_test(struct cli_ctx *);
+enum exit_status cmd_connection_authorize(struct cli_ctx *);
 enum exit_status cmd_export_add(struct cli_ctx *);
 enum exit_status cmd_export_list(struct cli_ctx *);
 enum exit_status cmd_export_show(struct cli_ctx *);

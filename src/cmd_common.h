@@ -11,6 +11,8 @@
 #include "dest/dest.h"
 #include "record.h"
 
+struct connkeep;
+struct identity;
 struct http_engine;
 
 /* Contributors see only the connections open to them. */
@@ -30,6 +32,36 @@ struct connection *cmd_conn_find(const struct connection_list *,
 enum exit_status cmd_conn_open_record(struct cli_ctx *,
 		    const struct workspace *, const struct ws_member *,
 		    const struct connection *, struct record **);
+
+/*
+ * cmd_conn_open_record(), handing the unlocked identity over too when idp
+ * is not NULL (the caller frees it: identity_free).
+ */
+enum exit_status cmd_conn_unlock(struct cli_ctx *,
+		    const struct workspace *, const struct ws_member *,
+		    const struct connection *, struct record **,
+		    struct identity **idp);
+
+/*
+ * cmd_conn_open_record(), and a keeper (connkeep.h) on the same unlocked
+ * identity, for the session that will use the record (a run's:
+ * run_job_keeper). Free it with connkeep_free() after the session.
+ */
+enum exit_status cmd_conn_open_keep(struct cli_ctx *, struct workspace *,
+		    const struct ws_member *, const struct connection *,
+		    struct record **, struct connkeep **kp);
+
+/*
+ * cmd_conn_open_record(), then a session of driver d on it with a keeper
+ * (connkeep.h) that saves the credentials the destination renews under
+ * the workspace lock (Snapchat's rotated refresh token). Free with
+ * dest_session_free(sp), then connkeep_free(kp). Prints the reason and
+ * returns the exit status on failure.
+ */
+enum exit_status cmd_conn_session(struct cli_ctx *, struct workspace *,
+		    const struct ws_member *, const struct dest_driver *d,
+		    const struct connection *, struct dest_session **sp,
+		    struct connkeep **kp);
 
 /*
  * An engine for the interactive checks: few attempts and short waits, so

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "connection.h"
+#include "connkeep.h"
 #include "export.h"
 #include "fileio.h"
 #include "http.h"
@@ -22,12 +23,12 @@
 
 /* Ask the destination whether the target exists; prints the outcome. */
 static enum exit_status
-verify_target(struct cli_ctx *ctx, const struct workspace *ws,
+verify_target(struct cli_ctx *ctx, struct workspace *ws,
     const struct ws_member *me, const struct dest_driver *d,
     const struct connection *c, struct export *x)
 {
-	struct record		*rec = NULL;
 	struct dest_session	*s = NULL;
+	struct connkeep		*k = NULL;
 	struct http_engine	*e = NULL;
 	char			*found = NULL, *message = NULL, *cause = NULL;
 	enum dest_outcome	 o;
@@ -39,21 +40,9 @@ verify_target(struct cli_ctx *ctx, const struct workspace *ws,
 		free(cause);
 		return EXIT_CONFIG;
 	}
-	if (d->verify_target == NULL) {
-		printf(_("Verifying a %s at the destination comes in a later "
-		    "version; the export is saved unverified.\n"),
-		    _(d->target.label));
-		return EXIT_OK;
-	}
-	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+	rc = cmd_conn_session(ctx, ws, me, d, c, &s, &k);
 	if (rc != EXIT_OK)
-		return rc;
-	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
 		goto out;
-	}
 	e = cmd_check_engine();
 	if (e == NULL) {
 		rc = EXIT_FAIL;
@@ -78,7 +67,7 @@ out:
 	free(message);
 	http_free(&e);
 	dest_session_free(&s);
-	record_free(&rec);
+	connkeep_free(&k);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "cmd_common.h"
+#include "connkeep.h"
 #include "connection.h"
 #include "deliver.h"
 #include "dest/dest.h"
@@ -276,7 +277,7 @@ follow(const struct workspace *ws, const char *id)
 	struct run		*r = NULL;
 	struct timespec		 nap = { 0, FOLLOW_POLL_MS * 1000000L };
 	char			*cause = NULL;
-	int			 tty = isatty(STDOUT_FILENO), shown = 0;
+	int			 tty = isatty(STDOUT_FILENO), shown = 0, i;
 	time_t			 last_plain = 0;
 	enum exit_status	 rc = EXIT_FAIL;
 
@@ -298,6 +299,13 @@ follow(const struct workspace *ws, const char *id)
 		}
 		rate_update(&fr, run_done(r));
 		if (r->status != RUN_RUNNING) {
+			/*
+			 * The record is final; let the worker finish exiting
+			 * (up to 5 s), so that whatever comes next (another
+			 * run, a script) sees its locks free.
+			 */
+			for (i = 0; i < 50 && run_alive(ws, id); i++)
+				nanosleep(&nap, NULL);
 			if (tty && shown)
 				printf("\r\033[K");
 			print_outcome(ws, r);
@@ -422,7 +430,7 @@ dry_reasons(const char *path, struct dry_reason **rp, size_t *np)
 
 /* --dry-run: everything but sending, and nothing saved. */
 static enum exit_status
-dry_run(struct cli_ctx *ctx, const struct workspace *ws,
+dry_run(struct cli_ctx *ctx, struct workspace *ws,
     const struct ws_member *me, const struct export *x,
     const struct connection *c, const struct dest_driver *d,
     const struct segment_list *segs)
@@ -437,6 +445,7 @@ dry_run(struct cli_ctx *ctx, const struct workspace *ws,
 	struct http_config	 hc;
 	struct rejects		*rj = NULL;
 	struct record		*rec = NULL;
+	struct connkeep		*keep = NULL;
 	const struct dest_slot	*slot;
 	const char		**anames, **afields, *tmp;
 	char			*cause = NULL, *rejpath = NULL, tmpl[64];
@@ -475,7 +484,7 @@ dry_run(struct cli_ctx *ctx, const struct workspace *ws,
 	mp.attr_fields = afields;
 
 	/* The session encodes exactly as a real run, auth header included. */
-	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+	rc = cmd_conn_open_keep(ctx, ws, me, c, &rec, &keep);
 	if (rc != EXIT_OK)
 		goto out;
 	http_config_defaults(&hc);
@@ -485,6 +494,7 @@ dry_run(struct cli_ctx *ctx, const struct workspace *ws,
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	dest_session_keeper(s, connkeep_keeper(keep));
 	tmp = getenv("TMPDIR");
 	snprintf(tmpl, sizeof tmpl, "%s/segsync-dry-XXXXXX",
 	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 40 ? tmp : "/tmp");
@@ -510,6 +520,10 @@ dry_run(struct cli_ctx *ctx, const struct workspace *ws,
 	cfg.mapping = &mp;
 	cfg.rejects = rj;
 	cfg.dry_run = 1;
+	for (i = 0; i < x->nsegments; i++)
+		for (j = 0; j < segs->n; j++)
+			if (strcmp(segs->v[j].name, x->segments[i]) == 0)
+				cfg.expected_rows += segs->v[j].members;
 	if (deliver_run(&cfg, &st, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;
@@ -577,6 +591,7 @@ out:
 	dest_session_free(&s);
 	http_free(&e);
 	record_free(&rec);
+	connkeep_free(&keep);
 	free(ds);
 	free(anames);
 	free(afields);
@@ -644,6 +659,7 @@ cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
 	struct run		*probe = NULL;
 	const struct connection	*c;
 	struct record		*rec = NULL;
+	struct connkeep		*keep = NULL;
 	enum run_fault		 fault;
 	char			*cause = NULL;
 	enum exit_status	 rc;
@@ -674,7 +690,7 @@ cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+	rc = cmd_conn_open_keep(ctx, ws, me, c, &rec, &keep);
 	if (rc != EXIT_OK)
 		goto out;
 	if (run_resume_prepare(ws, me->user, id, &job, &fault, &cause) != 0) {
@@ -683,12 +699,14 @@ cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
 		goto out;
 	}
 	run_job_connect(job, c, rec);
+	run_job_keeper(job, connkeep_keeper(keep));
 	rc = start_and_follow(ctx, ws, job);
 out:
 	free(cause);
 	run_job_free(&job);
 	run_free(&probe);
 	record_free(&rec);
+	connkeep_free(&keep);
 	export_list_free(&xl);
 	connection_list_free(&cl);
 	return rc;
@@ -704,6 +722,7 @@ cmd_run(struct cli_ctx *ctx)
 	struct segment_list		*segs = NULL;
 	struct run_job			*job = NULL;
 	struct record			*rec = NULL;
+	struct connkeep			*keep = NULL;
 	const struct export		*x;
 	const struct connection		*c;
 	const struct dest_driver	*d;
@@ -765,7 +784,7 @@ cmd_run(struct cli_ctx *ctx)
 		rc = dry_run(ctx, ws, me, x, c, d, segs);
 		goto out;
 	}
-	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+	rc = cmd_conn_open_keep(ctx, ws, me, c, &rec, &keep);
 	if (rc != EXIT_OK)
 		goto out;
 	if (run_prepare(ws, me->user, x, c, segs, 0, &job, &fault,
@@ -776,10 +795,12 @@ cmd_run(struct cli_ctx *ctx)
 		goto out;
 	}
 	run_job_connect(job, c, rec);
+	run_job_keeper(job, connkeep_keeper(keep));
 	rc = start_and_follow(ctx, ws, job);
 out:
 	run_job_free(&job);
 	record_free(&rec);
+	connkeep_free(&keep);
 	segments_free(&segs);
 	export_list_free(&xl);
 	connection_list_free(&cl);
@@ -803,6 +824,7 @@ cmd_refresh(struct cli_ctx *ctx)
 	struct segment_list		*segs = NULL;
 	struct run_job			*job;
 	struct record			*rec;
+	struct connkeep			*keep = NULL;
 	struct run			*r;
 	struct sigaction		 sa;
 	const struct export		*x;
@@ -868,7 +890,7 @@ cmd_refresh(struct cli_ctx *ctx)
 			}
 		}
 		rec = NULL;
-		rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+		rc = cmd_conn_open_keep(ctx, ws, me, c, &rec, &keep);
 		if (rc != EXIT_OK) {
 			failed++;
 			worst = rc;
@@ -887,15 +909,18 @@ cmd_refresh(struct cli_ctx *ctx)
 			}
 			xfree(&cause);
 			record_free(&rec);
+			connkeep_free(&keep);
 			continue;
 		}
 		run_job_connect(job, c, rec);
+		run_job_keeper(job, connkeep_keeper(keep));
 		id = xstrdup(run_job_run(job)->id);
 		if (run_spawn(job, 0, &pid, &cause) != 0) {
 			cli_error("%s: %s", x->name, cause);
 			xfree(&cause);
 			run_job_free(&job);
 			record_free(&rec);
+			connkeep_free(&keep);
 			free(id);
 			failed++;
 			worst = EXIT_FAIL;
@@ -903,6 +928,7 @@ cmd_refresh(struct cli_ctx *ctx)
 		}
 		run_job_free(&job);
 		record_free(&rec);
+		connkeep_free(&keep);
 		/* Pass a stop request on to the worker, then wait for it. */
 		while (waitpid(pid, &status, 0) == -1) {
 			if (errno != EINTR)

@@ -22,7 +22,7 @@
 /*
  * The key map: slots of 1 + W 64-bit words (W = segment words); word 0 is
  * the hash with bit 0 meaning "sent" (0: empty slot), the others the
- * segment bits. One segment needs no bits (W = 0): every profile is in it.
+ * segment bits. With one segment W is 0: every key is in it.
  */
 struct keymap {
 	uint64_t	*v;
@@ -54,6 +54,8 @@ struct batch {
 	char			*arena;
 	size_t			 alen, asize;
 	unsigned		 resubmits;
+	unsigned		 auth_gen;	/* session's, when encoded */
+	int			 reauthed;	/* reauth() ran for it */
 	/* Filled just before encoding (cap entries each). */
 	struct dest_profile	*p;
 	struct dest_attr	*pattrs;
@@ -111,11 +113,18 @@ keymap_alloc(size_t n, size_t stride)
 	return p;
 }
 
+/*
+ * Room for about expected keys from the start, so that a large run never
+ * holds the old and the new table at once while doubling.
+ */
 static int
-keymap_init(struct keymap *m, size_t nsegments)
+keymap_init(struct keymap *m, size_t nsegments, uint64_t expected)
 {
 	m->words = nsegments > 1 ? (nsegments + 63) / 64 : 0;
 	m->nslots = 1024;
+	while (m->nslots < ((size_t)1 << 40) &&
+	    (uint64_t)m->nslots * 3 < expected * 4 + 4)
+		m->nslots *= 2;
 	m->used = 0;
 	m->v = keymap_alloc(m->nslots, 1 + m->words);
 	randombytes_buf(m->key, sizeof m->key);
@@ -330,6 +339,8 @@ batch_new(struct deliver *d)
 		b->n = 0;
 		b->alen = 0;
 		b->resubmits = 0;
+		b->auth_gen = 0;
+		b->reauthed = 0;
 		return b;
 	}
 	b = xcalloc(1, sizeof *b);
@@ -421,6 +432,7 @@ batch_pick(struct batch *b, const unsigned char *pick)
 	memcpy(nb->arena, b->arena, b->alen);
 	nb->alen = b->alen;
 	nb->resubmits = b->resubmits;
+	nb->reauthed = b->reauthed;
 	for (i = 0; i < b->n; i++) {
 		if (!pick[i])
 			continue;
@@ -540,6 +552,10 @@ deliver_submit(struct deliver *d, struct batch *b)
 		return;
 	}
 	if (r != 0) {
+		/* An OAuth renewal refused before sending: as a 401. */
+		if (d->cfg->session->auth_refused &&
+		    d->stats->fatal_status == 0)
+			d->stats->fatal_status = 401;
 		deliver_stop(d, cause);
 		batch_free(b);
 		return;
@@ -550,6 +566,8 @@ deliver_submit(struct deliver *d, struct batch *b)
 		batch_free(b);
 		return;
 	}
+	/* After encode(), which may have renewed the credentials. */
+	b->auth_gen = d->cfg->session->auth_gen;
 	http_request_callback(req, deliver_done, b);
 	if (http_submit(d->cfg->engine, req, &cause) != 0) {
 		deliver_stop(d, cause);
@@ -685,6 +703,25 @@ deliver_done(const struct http_response *resp, void *arg)
 		free(msg);
 		deliver_split(d, b);
 		break;
+	case DEST_BATCH_REAUTH:
+		/*
+		 * The credentials expired under way (an OAuth access token):
+		 * renew them once for this batch and send it again; a second
+		 * refusal is final.
+		 */
+		if (d->driver->reauth != NULL && !b->reauthed) {
+			b->reauthed = 1;
+			free(msg);
+			msg = NULL;
+			if (d->driver->reauth(d->cfg->session, b->auth_gen,
+			    &msg) == 0) {
+				d->resubmitted++;
+				deliver_enqueue(d, b);
+				b = NULL;
+				break;
+			}
+		}
+		goto fatal;
 	case DEST_BATCH_RETRY:
 		if (++b->resubmits <= d->cfg->max_resubmits) {
 			d->resubmitted++;
@@ -696,6 +733,7 @@ deliver_done(const struct http_response *resp, void *arg)
 		}
 		/* FALLTHROUGH */
 	case DEST_BATCH_FATAL:
+	fatal:
 		if (d->stats->fatal_status == 0)
 			d->stats->fatal_status = resp->status;
 		deliver_stop(d, xasprintf(_("%1$s The delivery stopped after "
@@ -823,12 +861,10 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 		    batch_add(b, v, len) : NONE;
 	}
 	/* Segment names by code point, from the plan's bits. */
-	if (d->map.words == 0)
-		b->segnames[b->n * nseg + it->nsegs++] =
-		    d->cfg->segments[0].name;
-	for (i = 0; i < nseg && d->map.words > 0; i++) {
+	for (i = 0; i < nseg; i++) {
 		k = d->order[i];
-		if (slot[1 + k / 64] & ((uint64_t)1 << (k % 64)))
+		if (d->map.words == 0 ||
+		    (slot[1 + k / 64] & ((uint64_t)1 << (k % 64))))
 			b->segnames[b->n * nseg + it->nsegs++] =
 			    d->cfg->segments[k].name;
 	}
@@ -1056,7 +1092,7 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 		d.order[seg] = seg;
 	sort_segments = cfg.segments;
 	qsort(d.order, cfg.nsegments, sizeof *d.order, order_cmp);
-	keymap_init(&d.map, cfg.nsegments);
+	keymap_init(&d.map, cfg.nsegments, cfg.expected_rows);
 
 	/* One segment: every profile's membership is known, read it once. */
 	stats->phase = DELIVER_PHASE_PLAN;

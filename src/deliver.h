@@ -15,12 +15,13 @@
  *			refused (src/confirm.h)
  *
  * The key map is the only structure that grows: one slot of 8 bytes of
- * keyed hash plus 8 bytes of segment bits per 64 selected segments (none
- * for a single segment), in an open-addressing table that doubles at 3/4
- * full (16 bytes a slot for 2 to 64 segments: 21 to 43 bytes per profile,
- * 32 MiB for 1 million; half that for one segment). Everything else is
- * bounded by the batch size and the batches in flight (and the
- * confirmation's few bytes per batch).
+ * keyed hash, plus 8 bytes of segment bits per 64 selected segments when
+ * there are several, in an open-addressing table sized from expected_rows
+ * (the segments' row counts) and doubled at 3/4 full (one segment: 8
+ * bytes a slot, 16 MiB for 1 million profiles; up to 64: 16 bytes, 32
+ * MiB).
+ * Everything else is bounded by the batch size and the batches in flight
+ * (and the confirmation's few bytes per batch).
  *
  * The key is the customer ID when one is mapped and non-empty, otherwise
  * the normalised email (data-rules.md "De-duplicating"), hashed with
@@ -190,6 +191,7 @@ struct deliver_config {
 	struct rejects			*rejects;	/* borrowed */
 	unsigned			 max_in_flight;	/* 0: the driver's */
 	unsigned			 max_resubmits;	/* 0: 3 */
+	uint64_t			 expected_rows;	/* hint; 0: unknown */
 	int				 dry_run;	/* encode only */
 	deliver_ack_cb			*on_ack;	/* may be NULL */
 	deliver_prior_cb		*prior;		/* may be NULL */

@@ -39,6 +39,7 @@ struct run_job {
 	const struct dest_driver	*driver;
 	const struct connection		*conn;
 	const struct record		*rec;
+	const struct dest_keeper	*keeper;
 	int				 export_fd;
 	int				 run_fd;
 	struct journal_index		*prior;
@@ -395,6 +396,12 @@ run_job_connect(struct run_job *job, const struct connection *c,
 }
 
 void
+run_job_keeper(struct run_job *job, const struct dest_keeper *k)
+{
+	job->keeper = k;
+}
+
+void
 run_job_free(struct run_job **jobp)
 {
 	struct run_job	*job = *jobp;
@@ -660,6 +667,7 @@ run_execute(struct run_job *job)
 	    dest_session_new(job->driver, job->conn, job->rec, &s,
 	    &cause) != 0)
 		goto out;
+	dest_session_keeper(s, job->keeper);
 	http_config_defaults(&hc);
 	if ((e = http_new(&hc, &cause)) == NULL)
 		goto out;
@@ -686,6 +694,7 @@ run_execute(struct run_job *job)
 	cfg.segments = segs;
 	cfg.nsegments = r->nsegments;
 	cfg.mapping = &rm.m;
+	cfg.expected_rows = r->total_rows;
 	cfg.rejects = rj;
 	cfg.on_ack = run_on_ack;
 	cfg.prior = job->prior != NULL ? run_prior : NULL;

@@ -32,6 +32,8 @@
 
 #include "runrec.h"
 
+struct dest_keeper;
+
 struct connection;
 struct dest_driver;
 struct export;
@@ -65,6 +67,13 @@ const struct run *run_job_run(const struct run_job *);
 /* The connection and decrypted record to send with (both borrowed). */
 void	run_job_connect(struct run_job *, const struct connection *c,
 	    const struct record *rec);
+
+/*
+ * Where the worker's session saves credentials the destination renews
+ * (Snapchat's rotated refresh token; connkeep.h), borrowed like the
+ * record. Without one such a destination cannot renew its token.
+ */
+void	run_job_keeper(struct run_job *, const struct dest_keeper *);
 
 /*
  * Start the worker. detach: it leaves the session and is no child of

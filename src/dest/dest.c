@@ -112,6 +112,12 @@ dest_session_new(const struct dest_driver *d, const struct connection *conn,
 	return 0;
 }
 
+void
+dest_session_keeper(struct dest_session *s, const struct dest_keeper *k)
+{
+	s->keeper = k;
+}
+
 int
 dest_session_set_batch(struct dest_session *s, unsigned n, char **cause)
 {
@@ -213,6 +219,11 @@ dest_get_url(struct dest_session *s, struct http_engine *e, const char *url,
 	struct http_request	*req;
 
 	memset(r, 0, sizeof *r);
+	if (auth && s->auth == NULL) {
+		*cause = xasprintf(_("The %s session has no credentials to "
+		    "send."), _(s->driver->label));
+		return -1;
+	}
 	req = http_request_new("GET", url);
 	if (auth)
 		http_request_header(req, (const char *)secret_peek(s->auth));
