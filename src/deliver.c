@@ -155,6 +155,23 @@ keymap_hash(const struct keymap *m, const char *s, size_t len, int email)
 
 static void keymap_grow(struct keymap *);
 
+/*
+ * Start fetching the first slot that h probes. GCC 12 treats a function
+ * or block that only prefetches as having no effect and drops it, so on
+ * x86 the instruction is written out.
+ */
+static inline void
+keymap_prefetch(const struct keymap *m, uint64_t h)
+{
+	size_t	i = ((size_t)(h >> 1) & (m->nslots - 1)) * (1 + m->words);
+
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %0" : : "m" (m->v[i]));
+#else
+	__builtin_prefetch(&m->v[i], 0, 3);
+#endif
+}
+
 /* The slot of hash h, added when missing (when add is set), or NULL. */
 static uint64_t *
 keymap_slot(struct keymap *m, uint64_t h, int add)
@@ -414,6 +431,19 @@ batch_add(struct batch *b, const char *s, size_t len)
 	b->arena[b->alen + len] = '\0';
 	b->alen += len + 1;
 	return off;
+}
+
+/*
+ * Take back the rows added since the batch had n items and alen bytes of
+ * arena: they are wiped, like everything that leaves a batch.
+ */
+static void
+batch_unmark(struct batch *b, size_t n, size_t alen)
+{
+	if (b->alen > alen)
+		sodium_memzero(b->arena + alen, b->alen - alen);
+	b->n = n;
+	b->alen = alen;
 }
 
 /* A new batch with the items of b for which pick[i] is set. */
@@ -871,6 +901,57 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	b->n++;
 }
 
+/* A row put in the batch before its key was looked up (one segment). */
+struct pending {
+	int			 set;
+	uint64_t		 h;
+	unsigned long long	 line;
+	size_t			 n, alen;	/* the batch before it */
+};
+
+/*
+ * Look the pending row's key up, now that its slot had the time to
+ * arrive: keep the row, or take it back out when the key was sent
+ * already or an earlier attempt of the run answered it. Then send a full
+ * batch. 0, or -1 with *cause.
+ */
+static int
+deliver_settle(struct deliver *d, size_t seg, struct batch **bp,
+    struct pending *pd, char **cause)
+{
+	const struct deliver_config	*cfg = d->cfg;
+	struct batch			*b = *bp;
+	uint64_t			*slot;
+	const char			*preason, *ident;
+	unsigned			 pflags;
+	int				 rv;
+
+	pd->set = 0;
+	slot = keymap_slot(&d->map, pd->h, 1);
+	if (slot[0] & KEY_SENT) {
+		batch_unmark(b, pd->n, pd->alen);
+		d->stats->segments[seg].duplicates++;
+		d->stats->total.duplicates++;
+		return 0;
+	}
+	slot[0] |= KEY_SENT;
+	if (cfg->prior != NULL && cfg->prior(DELIVER_REF(seg, pd->line),
+	    &pflags, &preason, cfg->arg)) {
+		ident = AT(b, b->items[pd->n].ident);
+		rv = deliver_count(d, seg, pd->line, pflags, ident,
+		    strlen(ident), preason, cause);
+		batch_unmark(b, pd->n, pd->alen);
+		return rv;
+	}
+	if (b->n == b->cap) {
+		deliver_enqueue(d, b);
+		*bp = batch_new(d);
+		if (deliver_pump(d, 0, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Delivery pass over one segment. */
 static int
 deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
@@ -890,7 +971,10 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 	uint64_t			 h, *slot;
 	long				 ci, ei;
 	unsigned			 pflags;
+	struct pending			 pd;
 	int				 rv = -1;
+
+	memset(&pd, 0, sizeof pd);
 
 	if (csv_open(cfg->segments[seg].path, &r, cause) != 0)
 		return -1;
@@ -905,6 +989,10 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			*cause = rc;
 			goto out;
 		}
+		if (pd.set && deliver_settle(d, seg, bp, &pd, cause) != 0)
+			goto out;
+		if (d->fatal != NULL)
+			break;
 		if (++d->rows == 4096)
 			deliver_tick(d);
 		sc->read++;
@@ -943,9 +1031,24 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 		}
 		/*
 		 * Without a plan pass (one segment) the map fills as we go;
-		 * every profile's membership is that segment.
+		 * every profile's membership is that segment, so the row
+		 * needs nothing from its slot, which is a cache miss away (a
+		 * random probe into megabytes): the row goes into the batch
+		 * now, its slot is fetched meanwhile, and the lookup waits
+		 * until the next row is read (deliver_settle()).
 		 */
-		slot = keymap_slot(&d->map, h, !d->planned);
+		if (!d->planned) {
+			keymap_prefetch(&d->map, h);
+			pd.set = 1;
+			pd.h = h;
+			pd.line = row.line;
+			pd.n = (*bp)->n;
+			pd.alen = (*bp)->alen;
+			deliver_row(d, *bp, &row, &c, seg, email, elen, NULL,
+			    ident, identlen);
+			continue;
+		}
+		slot = keymap_slot(&d->map, h, 0);
 		if (slot == NULL || (slot[0] & KEY_SENT)) {
 			/* slot NULL: a file changed since the plan. */
 			sc->duplicates++;
@@ -971,6 +1074,8 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 				break;
 		}
 	}
+	if (pd.set && deliver_settle(d, seg, bp, &pd, cause) != 0)
+		goto out;
 	rv = 0;
 out:
 	xfree(&rc);
