@@ -312,6 +312,59 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 /* At most this many names in the membership array (Braze's default cap). */
 #define BRAZE_ARRAY_MAX		25
 
+/*
+ * The names a batch repeats for every profile (attribute and segment
+ * names: the delivery hands each profile the same strings), looked up by
+ * pointer, with whether they need escaping at all: most are written as
+ * they are, without going through jsonbuf_str() for each profile.
+ */
+#define BRAZE_NAMES	32
+
+struct braze_names {
+	const char	*name[BRAZE_NAMES];
+	size_t		 len[BRAZE_NAMES];	/* plain: its length */
+	int		 plain[BRAZE_NAMES];
+	size_t		 n;
+};
+
+/* Add name as a JSON string; as a key: with "," before and ":" after. */
+static void
+braze_name(struct jsonbuf *b, struct braze_names *nm, const char *name,
+    int key)
+{
+	size_t	i, len;
+	char	*o;
+
+	for (i = 0; i < nm->n; i++)
+		if (nm->name[i] == name)
+			break;
+	if (i == nm->n && nm->n < BRAZE_NAMES) {
+		nm->name[i] = name;
+		nm->plain[i] = jsonbuf_plain(name, &nm->len[i]);
+		nm->n++;
+	}
+	if (i == nm->n || !nm->plain[i]) {
+		if (key)
+			jsonbuf_lit(b, ",");
+		jsonbuf_str(b, name);
+		if (key)
+			jsonbuf_lit(b, ":");
+		return;
+	}
+	len = nm->len[i];
+	jsonbuf_grow(b, len + 4);
+	o = b->p + b->len;
+	if (key)
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, name, len);
+	o += len;
+	*o++ = '"';
+	if (key)
+		*o++ = ':';
+	b->len = (size_t)(o - b->p);
+}
+
 static int
 braze_encode(struct dest_session *s, const char *target,
     const struct dest_profile *profiles, size_t n, unsigned char *warned,
@@ -319,6 +372,7 @@ braze_encode(struct dest_session *s, const char *target,
 {
 	const struct dest_profile	*p;
 	struct jsonbuf		 b = JSONBUF_INIT;
+	struct braze_names	 names;
 	size_t				 i, j, nseg;
 
 	*reqp = NULL;
@@ -327,6 +381,7 @@ braze_encode(struct dest_session *s, const char *target,
 		    "Braze's %u per request."), n, s->batch_size);
 		return -1;
 	}
+	names.n = 0;
 	jsonbuf_lit(&b, "{\"attributes\":[");
 	for (i = 0; i < n; i++) {
 		p = &profiles[i];
@@ -344,14 +399,11 @@ braze_encode(struct dest_session *s, const char *target,
 			if (p->attrs[j].value == NULL ||
 			    p->attrs[j].value[0] == '\0')
 				continue;
-			jsonbuf_lit(&b, ",");
-			jsonbuf_str(&b, p->attrs[j].name);
-			jsonbuf_lit(&b, ":");
+			braze_name(&b, &names, p->attrs[j].name, 1);
 			jsonbuf_str(&b, p->attrs[j].value);
 		}
-		jsonbuf_lit(&b, ",");
-		jsonbuf_str(&b, target);
-		jsonbuf_lit(&b, ":[");
+		braze_name(&b, &names, target, 1);
+		jsonbuf_lit(&b, "[");
 		nseg = p->nsegments;
 		if (warned != NULL)
 			warned[i] = nseg > BRAZE_ARRAY_MAX;
@@ -360,7 +412,7 @@ braze_encode(struct dest_session *s, const char *target,
 		for (j = 0; j < nseg; j++) {
 			if (j > 0)
 				jsonbuf_lit(&b, ",");
-			jsonbuf_str(&b, p->segments[j]);
+			braze_name(&b, &names, p->segments[j], 0);
 		}
 		jsonbuf_lit(&b, "]}");
 	}

@@ -73,6 +73,18 @@ jsonbuf_str(struct jsonbuf *b, const char *s)
 	b->p[b->len++] = '"';
 }
 
+int
+jsonbuf_plain(const char *s, size_t *len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 n;
+
+	for (n = 0; !jsonbuf_esc[u[n]]; n++)
+		;
+	*len = n;
+	return u[n] == '\0';
+}
+
 void
 jsonbuf_free(struct jsonbuf *b)
 {

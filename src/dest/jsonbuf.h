@@ -27,6 +27,12 @@ void	jsonbuf_add(struct jsonbuf *, const char *, size_t);
  */
 void	jsonbuf_str(struct jsonbuf *, const char *s);
 
+/*
+ * Whether s needs no escaping at all (then jsonbuf_str() would only add
+ * quotes around it), with its length.
+ */
+int	jsonbuf_plain(const char *s, size_t *len);
+
 /* Wipe and free the bytes; the buffer is empty again. */
 void	jsonbuf_free(struct jsonbuf *);
 
