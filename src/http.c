@@ -1377,6 +1377,18 @@ http_ready(struct http_engine *e, int64_t *wake)
 		http_start_ready(e, wake);
 }
 
+/* Whether libcurl is waiting to write on one of its sockets. */
+static int
+http_writing(const struct http_engine *e)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nsocks; i++)
+		if (e->socks[i].what & CURL_POLL_OUT)
+			return 1;
+	return 0;
+}
+
 int
 http_step(struct http_engine *e, struct curl_waitfd *extra, unsigned nextra,
     int timeout_ms, char **cause)
@@ -1403,10 +1415,14 @@ http_step(struct http_engine *e, struct curl_waitfd *extra, unsigned nextra,
 	/*
 	 * Let what comes close together gather (see coalesce_ms): answers,
 	 * and rate-limit grants too, which the limiter's burst makes up
-	 * for. Only when this step would wait at all.
+	 * for. Only when this step would wait at all, and not while a body
+	 * is being written out: a large one (a Brevo import) goes a socket
+	 * buffer at a time, and pausing between them made each take twice
+	 * as long.
 	 */
 	if (t > 0 && e->cfg.coalesce_ms > 0 && e->waited_ms != 0 &&
-	    now - e->waited_ms < (int64_t)e->cfg.coalesce_ms) {
+	    now - e->waited_ms < (int64_t)e->cfg.coalesce_ms &&
+	    !http_writing(e)) {
 		d = e->waited_ms + e->cfg.coalesce_ms - now;
 		if (timeout_ms >= 0 && d > timeout_ms)
 			d = timeout_ms;
