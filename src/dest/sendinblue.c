@@ -910,14 +910,18 @@ const struct dest_driver dest_sendinblue = {
 	.slots = sendinblue_slots,
 	.attrs = 0,
 	/*
-	 * 10 a second on the contacts endpoints, 100 an hour on the others
+	 * 10 a second on the contacts endpoints, paced at 9: at exactly 10,
+	 * Brevo's one-second windows fill up, its remaining drops to 0 and
+	 * its reset, whole seconds rounded up, holds the next import for up
+	 * to a second more (against the fake Brevo, 49 imports took 5.3 to
+	 * 6.8 s at 10 a second, 5.5 s at 9). 100 an hour on the others
 	 * (api-contracts.md 2.3); a burst of 10 of those lets the first
 	 * rounds of confirmation go at once. Large batches: each is one
 	 * process to confirm from that small hourly budget; 20,000 profiles
 	 * make about 2 MB of JSON (the split at 8 MB is by size).
 	 */
 	.limits = { 20000, 100000, 8u * 1000 * 1000,
-	    { 10, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2,
+	    { 9, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2,
 	    { 100, 3600 * 1000, 10, RATELIMIT_HEADERS_BREVO } },
 	.session_open = sib_session_open,
 	.session_close = sib_session_close,
