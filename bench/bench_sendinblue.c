@@ -139,6 +139,8 @@ main(int argc, char **argv)
 
 	http_config_defaults(&hc);
 	hc.max_transfers = d->limits.concurrency;
+	if (getenv("BENCH_COALESCE") != NULL)
+		hc.coalesce_ms = (unsigned)atoi(getenv("BENCH_COALESCE"));
 	if ((e = http_new(&hc, &cause)) == NULL)
 		die("engine", cause);
 	rejpath = xasprintf("%s.rejects.csv", argv[1]);

@@ -1060,6 +1060,10 @@ class Brevo(Dest):
                "invalid": self.invalid_emails(rows)}
         pid = self.new_process("IMPORTUSER", job)
         self.counts["imports_accepted"] += 1
+        # Tens of thousands of new long-lived objects: out of the cyclic
+        # collector's reach at once (see main()), or its full collections
+        # stall the server for most of a second now and then.
+        gc.freeze()
         return Reply(202, {"processId": pid}, items=len(rows))
 
     def new_process(self, name, job):
