@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "confirm.h"
 #include "deliver.h"
 #include "dest/dest.h"
 #include "http.h"
@@ -852,12 +853,43 @@ test_brevo(const char *base)
 	free(rej);
 }
 
+/*
+ * The confirmation's job -> refs map stays small: consecutive refs cost
+ * nothing past their run, and even every other line costs 2 bytes.
+ */
+static void
+test_confirm_map(void)
+{
+	struct confirm	*c = confirm_new();
+	size_t		 i, base;
+
+	for (i = 0; i < 1000000; i++)
+		confirm_add(c, 7 + i / 20000, DELIVER_REF(0, 2 + i));
+	is_int(confirm_njobs(c), 50, "50 jobs");
+	ok(confirm_bytes(c) < 16384, "a million consecutive refs in 50 jobs: "
+	    "%zu bytes", confirm_bytes(c));
+	confirm_free(&c);
+	ok(c == NULL, "confirm_free clears the pointer");
+
+	c = confirm_new();
+	for (i = 0; i < 1000000; i++)
+		confirm_add(c, 1, DELIVER_REF(i / 500000, 2 + 2 * i));
+	base = confirm_bytes(c);
+	ok(base < 2500000, "every other line: about 2 bytes a ref, growth "
+	    "included (%zu bytes for 1,000,000)", base);
+	/* Out of order for one job: another run list, still one job. */
+	confirm_add(c, 1, DELIVER_REF(0, 5));
+	is_int(confirm_njobs(c), 1, "a ref out of order keeps one job");
+	confirm_free(&c);
+}
+
 int
 main(void)
 {
 	char	*base;
 
 	plan_lazy();
+	test_confirm_map();
 	braze = dest_find("braze");
 	base = fake_start("braze", "--dest braze");
 	test_exact(base);
