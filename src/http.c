@@ -143,7 +143,7 @@ http_config_defaults(struct http_config *cfg)
 	cfg->max_throttle_wait_ms = 15 * 60 * 1000;
 	cfg->user_agent = PACKAGE_NAME "/" PACKAGE_VERSION;
 	cfg->debug_body_max = 2048;
-	cfg->coalesce_ms = 6;
+	cfg->coalesce_ms = 10;
 }
 
 static int

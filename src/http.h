@@ -70,7 +70,7 @@ struct http_config {
 	const char	*user_agent;		/* borrowed; segsync/VER */
 	FILE		*debug;			/* borrowed; NULL: no log */
 	size_t		 debug_body_max;	/* bytes of body shown; 2048 */
-	unsigned	 coalesce_ms;		/* see below; 6 */
+	unsigned	 coalesce_ms;		/* see below; 10 */
 };
 
 /*
@@ -82,11 +82,12 @@ struct http_config {
  * third of a delivery's CPU. A request may start or be answered up to
  * that much later; the limiter's burst makes up for grants handed out
  * together, and the bound on transfers in flight must cover a few
- * periods' worth of requests (Braze's 8 transfers at 1 a millisecond
- * against the fake: 6 ms costs nothing measurable, 8 ms 5 % of the
- * throughput). Where answers come farther apart than that (a distant
- * server, 10 requests a second) it costs nothing either: the next event
- * comes later anyway. 0 turns it off.
+ * periods' worth of requests (against the fake Braze at a request a
+ * millisecond, 8 transfers starved at 8 ms, losing 5 % of the
+ * throughput; 16 transfers lose nothing at 10 or 12 ms). Where answers
+ * come farther apart than that (a distant server, 10 requests a second)
+ * it costs nothing either: the next event comes later anyway. It never
+ * applies while a request body is being written. 0 turns it off.
  */
 
 /* How a request ended. */

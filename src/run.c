@@ -669,6 +669,9 @@ run_execute(struct run_job *job)
 		goto out;
 	dest_session_keeper(s, job->keeper);
 	http_config_defaults(&hc);
+	/* As many transfers as the driver keeps batches in flight. */
+	if (job->driver->limits.concurrency > hc.max_transfers)
+		hc.max_transfers = job->driver->limits.concurrency;
 	if ((e = http_new(&hc, &cause)) == NULL)
 		goto out;
 	path = run_file(job->ws, r->id, "journal");
