@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd_common.h"
+#include "connops.h"
 #include "http.h"
 #include "i18n.h"
 #include "keyring.h"
@@ -80,17 +81,10 @@ cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
 struct http_engine *
 cmd_check_engine(void)
 {
-	struct http_config	 cfg;
 	struct http_engine	*e;
 	char			*cause = NULL;
 
-	http_config_defaults(&cfg);
-	cfg.max_attempts = 2;
-	cfg.backoff_cap_ms = 2000;
-	cfg.connect_timeout_ms = 10000;
-	cfg.timeout_ms = 30000;
-	cfg.max_throttle_wait_ms = 60000;
-	e = http_new(&cfg, &cause);
+	e = connops_check_engine(&cause);
 	if (e == NULL) {
 		cli_error("%s", cause);
 		free(cause);

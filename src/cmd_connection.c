@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "connection.h"
+#include "connops.h"
 #include "http.h"
 #include "fileio.h"
 #include "i18n.h"
@@ -50,33 +51,6 @@ type_label(const char *id)
 	const struct dest_driver	*d = dest_find(id);
 
 	return d != NULL ? _(d->label) : id;
-}
-
-/* Run the driver's credentials test; prints the outcome in words. */
-static enum dest_outcome
-run_test(const struct dest_driver *d, const struct connection *c,
-    const struct record *rec, char **message)
-{
-	struct http_engine	*e;
-	struct dest_session	*s = NULL;
-	char			*cause = NULL;
-	enum dest_outcome	 o;
-
-	*message = NULL;
-	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
-		*message = cause;
-		return DEST_CONFIG;
-	}
-	e = cmd_check_engine();
-	if (e == NULL) {
-		dest_session_free(&s);
-		*message = xstrdup(_("the HTTP engine could not start"));
-		return DEST_OTHER;
-	}
-	o = d->test(s, e, message);
-	http_free(&e);
-	dest_session_free(&s);
-	return o;
 }
 
 /*
@@ -125,35 +99,6 @@ read_secret_file(const char *path, const char *option, struct secret **out,
 	return 0;
 }
 
-/* A record holding the connection's secrets, sealed per its policy. */
-static enum sec_status
-build_record(const struct workspace *ws, const struct connection *c,
-    const struct dest_driver *type, struct secret *const *values,
-    struct record **recp, char **cause)
-{
-	const struct dest_field	*in;
-	struct keyring_set	 set = { NULL, NULL, 0 };
-	unsigned char		 store[RECORD_STOREBYTES];
-	size_t			 i;
-	enum sec_status		 sst;
-
-	*recp = NULL;
-	record_store_from_hex(workspace_id(ws), store);
-	sst = keyring_recipients(ws, keyring_policy(c), keyring_export(c),
-	    &set, cause);
-	if (sst == SEC_OK)
-		sst = record_create(store, c->id, keyring_policy(c),
-		    keyring_export(c), set.r, set.n, recp, cause);
-	for (i = 0, in = type->conn_fields; sst == SEC_OK && in->key != NULL;
-	    in++, i++)
-		if (values[i] != NULL)
-			sst = record_set(*recp, in->key, values[i], cause);
-	keyring_set_free(&set);
-	if (sst != SEC_OK)
-		record_free(recp);
-	return sst;
-}
-
 static const char privacy_notice[] = N_(
     "Exporting sends personal data (emails, names, phone numbers) outside "
     "this system's compliance boundary, to the destination's servers. You "
@@ -176,7 +121,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	char			*message = NULL;
 	enum dest_outcome	 outcome = DEST_OK;
 	char			 now[UTIL_RFC3339_LEN];
-	char			*cause = NULL, *path = NULL, *who = NULL;
+	char			*cause = NULL, *who = NULL;
 	const char		*name = cli_opt(ctx, "name");
 	size_t			 i, nstdin = 0;
 	enum sec_status		 sst;
@@ -289,14 +234,14 @@ cmd_connection_add(struct cli_ctx *ctx)
 	 * answer, and nobody else should wait for it.
 	 */
 	if (type->test != NULL) {
-		sst = build_record(ws, c, type, values, &rec, &cause);
+		sst = connops_record_build(ws, c, type, values, &rec, &cause);
 		if (sst != SEC_OK) {
 			cli_error("%s", cause);
 			free(cause);
 			rc = (enum exit_status)secstatus_exit(sst);
 			goto out;
 		}
-		outcome = run_test(type, c, rec, &message);
+		outcome = connops_test(type, c, rec, &message);
 		record_free(&rec);
 		rc = cmd_outcome_exit(outcome);
 		if (rc != EXIT_OK) {
@@ -309,43 +254,10 @@ cmd_connection_add(struct cli_ctx *ctx)
 	}
 
 	/* Under the lock: the name, the role and the members as they are. */
-	connection_list_free(&list);
-	if (workspace_lock(ws, &cause) == -1 ||
-	    workspace_current_member(ws, &me, &cause) == -1 ||
-	    connection_list_load(ws, &list, &cause) == -1) {
+	rc = connops_add(ws, c, type, values, &cause);
+	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (me->role != WS_ROLE_ADMIN) {
-		cli_error(_("only administrators can add connections; you (%s) "
-		    "are a contributor"), me->user);
-		rc = EXIT_AUTH;
-		goto out;
-	}
-	if (connection_list_find(&list, name) != NULL) {
-		cli_error(_("a connection named \"%s\" already exists; choose "
-		    "another name"), name);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	sst = build_record(ws, c, type, values, &rec, &cause);
-	path = connection_secrets_path(ws, c->id);
-	if (sst == SEC_OK)
-		sst = record_save(rec, path, workspace_file_mode(ws),
-		    workspace_gid(ws), &cause);
-	if (sst != SEC_OK) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
-		goto out;
-	}
-	if (connection_save(ws, c, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		unlink(path);
-		rc = EXIT_FAIL;
 		goto out;
 	}
 	if (message != NULL && outcome == DEST_WARNING)
@@ -366,7 +278,6 @@ out:
 	connection_list_free(&list);
 	connection_free(&c);
 	free(message);
-	free(path);
 	free(who);
 	workspace_free(&ws);
 	return rc;
@@ -608,8 +519,7 @@ cmd_connection_test(struct cli_ctx *ctx)
 	struct connection_list		 l = { NULL, 0 };
 	struct connection		*c;
 	struct record			*rec = NULL;
-	char				*cause = NULL, *message = NULL, *id;
-	size_t				 i;
+	char				*cause = NULL, *message = NULL;
 	enum dest_outcome		 o;
 	enum exit_status		 rc;
 
@@ -635,7 +545,7 @@ cmd_connection_test(struct cli_ctx *ctx)
 	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
 	if (rc != EXIT_OK)
 		goto out;
-	o = run_test(d, c, rec, &message);
+	o = connops_test(d, c, rec, &message);
 	rc = cmd_outcome_exit(o);
 	if (rc == EXIT_OK)
 		printf(o == DEST_WARNING ? _("Works, with a warning: %s\n") :
@@ -643,30 +553,11 @@ cmd_connection_test(struct cli_ctx *ctx)
 	else
 		cli_error(_("the connection \"%s\" does not work: %s"),
 		    c->name, cmd_clause(message));
-	/*
-	 * Remember the outcome (best effort), on the connection as it is now:
-	 * it may have been changed or removed while the test ran.
-	 */
-	id = xstrdup(c->id);
-	connection_list_free(&l);
-	if (workspace_lock(ws, &cause) == 0 &&
-	    connection_list_load(ws, &l, &cause) == 0) {
-		for (i = 0; i < l.n; i++) {
-			if (strcmp(l.items[i]->id, id) != 0)
-				continue;
-			connection_set_last_test(l.items[i],
-			    dest_outcome_name(o), message);
-			if (connection_save(ws, l.items[i], &cause) == -1) {
-				cli_warn("%s", cause);
-				xfree(&cause);
-			}
-		}
-	} else {
+	/* Remember the outcome (best effort). */
+	if (connops_remember_test(ws, c->id, o, message, &cause) == -1) {
 		cli_warn("%s", cause);
 		free(cause);
 	}
-	workspace_unlock(ws);
-	free(id);
 out:
 	free(message);
 	record_free(&rec);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "connection.h"
+#include "connops.h"
 #include "export.h"
 #include "fileio.h"
 #include "http.h"
@@ -68,8 +69,6 @@ verify_target(struct cli_ctx *ctx, const struct workspace *ws,
     const struct connection *c, struct export *x)
 {
 	struct record		*rec = NULL;
-	struct dest_session	*s = NULL;
-	struct http_engine	*e = NULL;
 	char			*found = NULL, *message = NULL, *cause = NULL;
 	enum dest_outcome	 o;
 	enum exit_status	 rc;
@@ -80,45 +79,25 @@ verify_target(struct cli_ctx *ctx, const struct workspace *ws,
 		free(cause);
 		return EXIT_CONFIG;
 	}
-	if (d->verify_target == NULL) {
-		printf(_("Verifying a %s at the destination comes in a later "
-		    "version; the export is saved unverified.\n"),
-		    _(d->target.label));
-		return EXIT_OK;
+	if (d->verify_target != NULL) {
+		rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+		if (rc != EXIT_OK)
+			return rc;
 	}
-	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
-	if (rc != EXIT_OK)
-		return rc;
-	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	e = cmd_check_engine();
-	if (e == NULL) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	o = d->verify_target(s, e, x->target, &found, &message);
+	o = connops_verify_target(d, c, rec, x->target, &found, &message);
 	rc = cmd_outcome_exit(o);
-	if (rc != EXIT_OK) {
+	if (rc != EXIT_OK)
 		cli_error(_("the %s \"%s\" could not be verified: %s; nothing "
 		    "was saved"), _(d->target.label), x->target,
 		    cmd_clause(message));
-		goto out;
-	}
-	if (o == DEST_WARNING)
+	else if (d->verify_target == NULL)
+		printf("%s\n", message);
+	else if (o == DEST_WARNING)
 		cli_warn("%s", message);
 	else
 		printf("%s\n", message);
 	x->target_name = found;
-	found = NULL;
-out:
-	free(found);
 	free(message);
-	http_free(&e);
-	dest_session_free(&s);
 	record_free(&rec);
 	return rc;
 }
@@ -230,22 +209,10 @@ cmd_export_add(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 
-	if (workspace_lock(ws, &cause) == -1) {
+	rc = connops_export_add(ws, x, &cause);
+	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	/* Someone may have taken the name meanwhile. */
-	export_list_free(&xl);
-	if (export_list_load(ws, &xl, &cause) == -1 ||
-	    (export_list_find(&xl, x->name) != NULL &&
-	    (cause = xasprintf(_("an export named \"%s\" already exists; "
-	    "choose another name"), x->name)) != NULL) ||
-	    export_save(ws, x, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
 		goto out;
 	}
 	printf(_("Saved the export \"%s\": %zu segment(s), %llu profiles "
