@@ -189,8 +189,8 @@ app_kv(const char *const *kv, size_t n, int width)
 		lines = xcalloc(nl + 1, sizeof *lines);
 		ui_text_wrap(kv[2 * i + 1], width - lw, lines, nl);
 		w = ui_text_width(kv[2 * i]);
-		t = xasprintf("%s%s%s:%.*s", s, i > 0 ? "\n" : "", kv[2 * i],
-		    lw - w - 1, pad);
+		t = xasprintf("%s%s%s%s%.*s", s, i > 0 ? "\n" : "", kv[2 * i],
+		    w > 0 ? ":" : " ", lw - w - 1, pad);
 		free(s);
 		s = t;
 		for (k = 0; k < nl; k++) {

@@ -12,7 +12,7 @@
 #include "xmalloc.h"
 
 #define UI_SUGGEST_ROWS		6
-#define UI_NOTE_ROWS		2
+#define UI_NOTE_ROWS		3
 
 /* The bytes being edited: ordinary memory or secret memory. */
 static char *
@@ -267,9 +267,9 @@ ui_field_rows(const struct ui_field *f, const struct ui_form_geom *g)
 	int		 rows;
 
 	if (note == NULL)
-		return 1;
+		return 1 + g->stacked;
 	rows = ui_wrap_rows(note, g->field_w);
-	return 1 + (rows > UI_NOTE_ROWS ? UI_NOTE_ROWS : rows);
+	return 1 + g->stacked + (rows > UI_NOTE_ROWS ? UI_NOTE_ROWS : rows);
 }
 
 /* Columns of the first n bytes as shown (bullets when masked). */
@@ -306,6 +306,8 @@ ui_field_draw(struct ui_field *f, int y, const struct ui_form_geom *g,
 		    ui_glyph(UI_G_MARK));
 	ui_draw_text(y, g->label_x, g->label_w - 1, focused ? UI_A_HEADING :
 	    UI_A_NORMAL, f->label);
+	if (g->stacked)
+		y++;
 	frole = focused ? UI_A_FIELD_FOCUS : UI_A_FIELD;
 	if (f->secret && w > 16)
 		w -= 10;		/* room for the F2 reminder */
@@ -367,6 +369,7 @@ ui_field_draw_suggest(struct ui_field *f, int y, const struct ui_form_geom *g,
 
 	if (!f->sug_open)
 		return;
+	y += g->stacked;
 	nm = suggest_matches(f, m, sizeof m / sizeof m[0]);
 	if (nm == 0) {
 		f->sug_open = 0;

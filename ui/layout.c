@@ -39,9 +39,12 @@ ui_layout_form(struct ui_rect r, int widest_label, struct ui_form_geom *g)
 	g->mark_x = r.x;
 	g->label_x = r.x + 2;
 	g->label_w = widest_label + 2;
-	if (g->label_w > cap)
-		g->label_w = cap;
-	g->field_x = g->label_x + g->label_w;
+	g->stacked = g->label_w > cap;
+	if (g->stacked) {
+		g->label_w = r.w - 2;
+		g->field_x = g->label_x + 2;
+	} else
+		g->field_x = g->label_x + g->label_w;
 	g->field_w = r.x + r.w - g->field_x;
 	if (g->field_w < 1)
 		g->field_w = 1;

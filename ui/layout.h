@@ -43,8 +43,10 @@ struct ui_rect ui_layout_center(struct ui_rect outer, int w, int h);
 
 /*
  * A form in r: a two-column gutter for the focus mark, a label column as
- * wide as the widest label plus two (at most a third of the width), and
- * the rest for the fields and the notes beneath them.
+ * wide as the widest label plus two, and the rest for the fields and the
+ * notes beneath them. When that label column would take more than a
+ * third of the width, labels go above their fields instead (stacked),
+ * and fields start two columns right of the labels.
  */
 struct ui_form_geom {
 	int	mark_x;		/* the focus mark '>' */
@@ -52,6 +54,7 @@ struct ui_form_geom {
 	int	label_w;
 	int	field_x;
 	int	field_w;
+	int	stacked;	/* label on its own row */
 };
 void	ui_layout_form(struct ui_rect r, int widest_label,
 	    struct ui_form_geom *);

@@ -324,7 +324,7 @@ ui_list_draw(struct ui_list *l, struct ui_rect r, int focused)
 	for (i = 0; i < rows && l->top + i < (int)l->n; i++) {
 		y = r.y + hdr + i;
 		if (l->rows[l->top + i].heading) {
-			ui_draw_text(y, r.x, r.w, UI_A_HEADING,
+			ui_draw_text(y, r.x + 2, r.w - 2, UI_A_HEADING,
 			    l->rows[l->top + i].cells[0]);
 			continue;
 		}
