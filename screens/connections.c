@@ -49,15 +49,23 @@ last_test(const struct connection *c)
 	return _("failed");
 }
 
+/*
+ * Read the workspace again (reload) and list what the member may see,
+ * keeping the selection: rows hold ids, since a reload (here or by
+ * another screen) frees the connections.
+ */
 static void
-conns_fill(struct conns *cs)
+conns_refresh(struct conns *cs, int reload)
 {
-	struct connection	*c, *sel = ui_list_selected(&cs->list);
+	struct connection	*c;
 	const char		*cells[5];
 	char			*sel_id;
 	size_t			 i;
 
-	sel_id = sel != NULL ? xstrdup(sel->id) : NULL;
+	sel_id = ui_list_selected_key(&cs->list) != NULL ?
+	    xstrdup(ui_list_selected_key(&cs->list)) : NULL;
+	if (reload)
+		app_reload(cs->app);
 	ui_list_clear(&cs->list);
 	for (i = 0; i < cs->app->conns.n; i++) {
 		c = cs->app->conns.items[i];
@@ -69,11 +77,19 @@ conns_fill(struct conns *cs)
 		    _("admins only");
 		cells[3] = c->export_user != NULL ? c->export_user : "-";
 		cells[4] = last_test(c);
-		ui_list_add(&cs->list, cells, c);
-		if (sel_id != NULL && strcmp(sel_id, c->id) == 0)
-			cs->list.sel = (int)cs->list.n - 1;
+		ui_list_add_key(&cs->list, cells, c->id);
 	}
+	ui_list_select_key(&cs->list, sel_id);
 	free(sel_id);
+}
+
+/* The selected connection, as loaded now, or NULL. */
+static struct connection *
+conns_selected(struct conns *cs)
+{
+	const char	*id = ui_list_selected_key(&cs->list);
+
+	return id != NULL ? app_conn(cs->app, id) : NULL;
 }
 
 static const char *
@@ -144,7 +160,7 @@ conns_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	(void)ui;
 	ui_list_draw(&cs->list, (struct ui_rect){ r.x, r.y, r.w,
 	    r.h - CONN_DETAIL_ROWS }, 1);
-	c = ui_list_selected(&cs->list);
+	c = conns_selected(cs);
 	if (c == NULL)
 		return;
 	text = details(cs, c);
@@ -176,8 +192,7 @@ conn_test_done(struct ui *ui, void *arg)
 		ui_message(ui, UI_MSG_WARN, "%s", cause);
 		free(cause);
 	}
-	app_reload(cs->app);
-	conns_fill(cs);
+	conns_refresh(cs, 1);
 	if (t->o == DEST_OK)
 		ui_message(ui, UI_MSG_OK, "%s %s", ui_glyph(UI_G_OK),
 		    t->message);
@@ -253,8 +268,7 @@ conns_remove_answer(struct ui *ui, void *arg, int yes)
 		    "it."), name);
 	free(name);
 	xfree(&cs->remove_id);
-	app_reload(cs->app);
-	conns_fill(cs);
+	conns_refresh(cs, 1);
 }
 
 static void
@@ -293,7 +307,7 @@ static int
 conns_key(struct ui_screen *s, struct ui *ui, int key)
 {
 	struct conns		*cs = (struct conns *)s;
-	struct connection	*c = ui_list_selected(&cs->list);
+	struct connection	*c = conns_selected(cs);
 	int			 admin = cs->app->admin;
 
 	if (cs->list.searching)
@@ -396,8 +410,7 @@ conns_resume(struct ui_screen *s, struct ui *ui)
 	struct conns	*cs = (struct conns *)s;
 
 	(void)ui;
-	app_reload(cs->app);
-	conns_fill(cs);
+	conns_refresh(cs, 1);
 }
 
 static void
@@ -440,6 +453,6 @@ connections_new(struct app *app)
 	    "credentials, and tests them.") : _("No connection is open to "
 	    "contributors. An administrator can add one, or open one to "
 	    "contributors.");
-	conns_fill(cs);
+	conns_refresh(cs, 0);
 	return &cs->base;
 }

@@ -78,9 +78,7 @@ struct xw {
 	struct ui_form			 form;
 	struct ui_buttons		 buttons;
 
-	char				**conn_ids;	/* rows' data */
-	size_t				 nconn_ids;
-	struct ui_list			 conns;
+	struct ui_list			 conns;		/* keys: ids */
 	char				*conn_id;	/* chosen */
 	const struct dest_driver	*d;
 
@@ -133,11 +131,6 @@ xw_fill_conns(struct xw *w)
 	size_t				 i, n;
 
 	ui_list_clear(&w->conns);
-	for (i = 0; i < w->nconn_ids; i++)
-		free(w->conn_ids[i]);
-	free(w->conn_ids);
-	w->conn_ids = xcalloc(w->app->conns.n + 1, sizeof *w->conn_ids);
-	w->nconn_ids = 0;
 	for (dp = dest_all(); *dp != NULL; dp++) {
 		for (i = 0, n = 0; i < w->app->conns.n; i++) {
 			c = w->app->conns.items[i];
@@ -146,7 +139,6 @@ xw_fill_conns(struct xw *w)
 				continue;
 			if (n++ == 0)
 				ui_list_add_heading(&w->conns, _((*dp)->label));
-			w->conn_ids[w->nconn_ids] = xstrdup(c->id);
 			cells[0] = c->name;
 			cells[1] = c->export_user != NULL ? _("has an export "
 			    "user") : _("no export user");
@@ -155,15 +147,10 @@ xw_fill_conns(struct xw *w)
 			    0 ? _("works") : strcmp(c->last_test_outcome,
 			    "warning") == 0 ? _("works, with a warning") :
 			    _("last test failed");
-			ui_list_add(&w->conns, cells,
-			    w->conn_ids[w->nconn_ids++]);
+			ui_list_add_key(&w->conns, cells, c->id);
 		}
 	}
-	if (w->conn_id != NULL)
-		for (i = 0; i < w->nconn_ids; i++)
-			if (strcmp(w->conn_ids[i], w->conn_id) == 0)
-				ui_list_select_data(&w->conns,
-				    w->conn_ids[i]);
+	ui_list_select_key(&w->conns, w->conn_id);
 }
 
 /* "Snapchat, Sendinblue": destinations without a usable connection. */
@@ -494,7 +481,7 @@ xw_fill_segs(struct xw *w)
 		cells[0] = sg->name;
 		cells[1] = ui_text_count(sg->members, count, sizeof count);
 		cells[2] = note != NULL ? note : "";
-		ui_list_add(&w->segs, cells, (void *)sg);
+		ui_list_add_key(&w->segs, cells, sg->name);
 		if (k < old_n)
 			w->segs.rows[w->segs.n - 1].checked = was[k];
 		k++;
@@ -514,8 +501,8 @@ xw_chosen(const struct xw *w, unsigned long long *members)
 	for (i = 0; i < w->segs.n; i++) {
 		if (!w->segs.rows[i].checked)
 			continue;
-		sg = w->segs.rows[i].data;
-		*members += sg->members;
+		sg = app_segment(w->app, w->segs.rows[i].key);
+		*members += sg != NULL ? sg->members : 0;
 		n++;
 	}
 	return n;
@@ -678,7 +665,7 @@ xw_export(struct xw *w)
 	for (i = 0; i < w->segs.n; i++)
 		if (w->segs.rows[i].checked)
 			x->segments[x->nsegments++] = xstrdup(
-			    ((const struct segment *)w->segs.rows[i].data)->name);
+			    w->segs.rows[i].key);
 	x->scheduled = w->scheduled;
 	x->created_by = xstrdup(w->app->user);
 	x->created_at = xstrdup(now);
@@ -946,7 +933,6 @@ xw_back(struct xw *w)
 static void
 xw_next(struct xw *w)
 {
-	const struct segment	*sg;
 	const char		*id;
 	struct connection	*c;
 	size_t			 i, j;
@@ -960,7 +946,7 @@ xw_next(struct xw *w)
 				    NULL));
 			return;
 		}
-		id = ui_list_selected(&w->conns);
+		id = ui_list_selected_key(&w->conns);
 		c = id != NULL ? app_conn(w->app, id) : NULL;
 		if (c == NULL || app_driver(c) == NULL)
 			return;
@@ -1018,10 +1004,10 @@ xw_next(struct xw *w)
 			if (!w->segs.rows[i].checked ||
 			    w->segs.rows[i].cells[2][0] == '\0')
 				continue;
-			sg = w->segs.rows[i].data;
 			ui_message(w->app->ui, UI_MSG_ERROR, _("\"%s\" %s, "
 			    "which the mapping sends: untick it, or change the "
-			    "mapping."), sg->name, w->segs.rows[i].cells[2]);
+			    "mapping."), w->segs.rows[i].key,
+			    w->segs.rows[i].cells[2]);
 			w->segs.sel = (int)i;
 			ok = 0;
 		}
@@ -1182,11 +1168,16 @@ xw_resume(struct ui_screen *s, struct ui *ui)
 	struct xw	*w = (struct xw *)s;
 
 	(void)ui;
-	/* Back from creating a connection: list them again. */
-	if (w->step == XW_CONN) {
-		xw_fill_conns(w);
-		xw_build(w);
-	}
+	/*
+	 * Back from creating a connection, which read the workspace again:
+	 * list the connections and the segments' fields again.
+	 */
+	xw_fill_conns(w);
+	xw_fill_fields(w);
+	if (w->d != NULL)
+		xw_fill_maplist(w);
+	xw_fill_segs(w);
+	xw_build(w);
 }
 
 static void
@@ -1201,9 +1192,6 @@ xw_free(struct ui_screen *s)
 		free(w->fields[i].samples);
 	}
 	free(w->fields);
-	for (i = 0; i < w->nconn_ids; i++)
-		free(w->conn_ids[i]);
-	free(w->conn_ids);
 	ui_list_free(&w->conns);
 	ui_list_free(&w->maplist);
 	ui_list_free(&w->picklist);

@@ -33,16 +33,20 @@ visible(struct app *app, const struct export *x)
 	return app->admin || (c != NULL && c->contributors);
 }
 
+/* As conns_refresh (connections.c): rows hold export ids. */
 static void
-exps_fill(struct exps *e)
+exps_refresh(struct exps *e, int reload)
 {
-	struct export		*x, *sel = ui_list_selected(&e->list);
+	struct export		*x;
 	struct connection	*c;
 	const char		*cells[5];
 	char			*sel_id, count[16], *target;
 	size_t			 i;
 
-	sel_id = sel != NULL ? xstrdup(sel->id) : NULL;
+	sel_id = ui_list_selected_key(&e->list) != NULL ?
+	    xstrdup(ui_list_selected_key(&e->list)) : NULL;
+	if (reload)
+		app_reload(e->app);
 	ui_list_clear(&e->list);
 	for (i = 0; i < e->app->exports.n; i++) {
 		x = e->app->exports.items[i];
@@ -57,12 +61,24 @@ exps_fill(struct exps *e)
 		cells[2] = target;
 		cells[3] = count;
 		cells[4] = x->scheduled ? _("yes") : _("no");
-		ui_list_add(&e->list, cells, x);
+		ui_list_add_key(&e->list, cells, x->id);
 		free(target);
-		if (sel_id != NULL && strcmp(sel_id, x->id) == 0)
-			e->list.sel = (int)e->list.n - 1;
 	}
+	ui_list_select_key(&e->list, sel_id);
 	free(sel_id);
+}
+
+/* The selected export, as loaded now, or NULL. */
+static struct export *
+exps_selected(struct exps *e)
+{
+	const char	*id = ui_list_selected_key(&e->list);
+	size_t		 i;
+
+	for (i = 0; id != NULL && i < e->app->exports.n; i++)
+		if (strcmp(e->app->exports.items[i]->id, id) == 0)
+			return e->app->exports.items[i];
+	return NULL;
 }
 
 static const char *
@@ -119,7 +135,7 @@ exps_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	(void)ui;
 	ui_list_draw(&e->list, (struct ui_rect){ r.x, r.y, r.w,
 	    r.h - EXP_DETAIL_ROWS }, 1);
-	x = ui_list_selected(&e->list);
+	x = exps_selected(e);
 	if (x == NULL)
 		return;
 	text = details(e, x);
@@ -144,8 +160,7 @@ exps_remove_answer(struct ui *ui, void *arg, int yes)
 			    "longer runs, on demand or on schedule. What was "
 			    "already sent stays at the destination."));
 		workspace_unlock(e->app->ws);
-		app_reload(e->app);
-		exps_fill(e);
+		exps_refresh(e, 1);
 	}
 	xfree(&e->remove_id);
 }
@@ -154,7 +169,7 @@ static int
 exps_key(struct ui_screen *s, struct ui *ui, int key)
 {
 	struct exps	*e = (struct exps *)s;
-	struct export	*x = ui_list_selected(&e->list);
+	struct export	*x = exps_selected(e);
 	char		*text;
 
 	if (e->list.searching)
@@ -234,8 +249,7 @@ exps_resume(struct ui_screen *s, struct ui *ui)
 	struct exps	*e = (struct exps *)s;
 
 	(void)ui;
-	app_reload(e->app);
-	exps_fill(e);
+	exps_refresh(e, 1);
 }
 
 static void
@@ -275,6 +289,6 @@ exports_new(struct app *app)
 	ui_list_column(&e->list, 4, _("SCHEDULED"), 9, 0);
 	e->list.empty = _("No export yet. Press a to create one: it sends "
 	    "segments through a connection to a list, segment or audience.");
-	exps_fill(e);
+	exps_refresh(e, 0);
 	return &e->base;
 }

@@ -62,6 +62,39 @@ ui_list_add(struct ui_list *l, const char *const *cells, void *data)
 }
 
 size_t
+ui_list_add_key(struct ui_list *l, const char *const *cells, const char *key)
+{
+	size_t	i;
+
+	i = add_row(l, cells, 0, NULL);
+	l->rows[i].key = xstrdup(key);
+	return i;
+}
+
+const char *
+ui_list_selected_key(const struct ui_list *l)
+{
+	if (l->sel < 0 || (size_t)l->sel >= l->n)
+		return NULL;
+	return l->rows[l->sel].key;
+}
+
+int
+ui_list_select_key(struct ui_list *l, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; key != NULL && i < l->n; i++) {
+		if (l->rows[i].key != NULL && strcmp(l->rows[i].key,
+		    key) == 0) {
+			l->sel = (int)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+size_t
 ui_list_add_heading(struct ui_list *l, const char *text)
 {
 	const char	*cells[UI_LIST_COLS] = { text };
@@ -79,6 +112,7 @@ ui_list_clear(struct ui_list *l)
 		for (j = 0; j < l->ncols; j++)
 			free(l->rows[i].cells[j]);
 		free(l->rows[i].cells);
+		free(l->rows[i].key);
 	}
 	free(l->rows);
 	l->rows = NULL;

@@ -98,6 +98,7 @@ struct ui_list_row {
 	int		  heading;	/* group heading: not selectable */
 	int		  checked;
 	void		 *data;		/* the caller's */
+	char		 *key;		/* the caller's id, copied, or NULL */
 };
 
 #define UI_LIST_COLS	6
@@ -125,8 +126,18 @@ size_t	ui_list_add(struct ui_list *, const char *const *cells, void *data);
 size_t	ui_list_add_heading(struct ui_list *, const char *text);
 void	ui_list_clear(struct ui_list *);
 void	ui_list_free(struct ui_list *);
+/*
+ * Add a row identified by key (copied): for rows standing for things the
+ * caller may free and reload, found again by key.
+ */
+size_t	ui_list_add_key(struct ui_list *, const char *const *cells,
+	    const char *key);
 /* The selected row's data, or NULL. */
 void	*ui_list_selected(const struct ui_list *);
+/* The selected row's key, or NULL. */
+const char *ui_list_selected_key(const struct ui_list *);
+/* Select the row with this key; 0, or -1 when there is none. */
+int	ui_list_select_key(struct ui_list *, const char *key);
 /* Select the first row whose data is data (else the first selectable). */
 void	ui_list_select_data(struct ui_list *, const void *data);
 size_t	ui_list_checked(const struct ui_list *);
