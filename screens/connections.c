@@ -167,8 +167,8 @@ conns_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	if (c->last_test_outcome != NULL && strcmp(c->last_test_outcome,
 	    "ok") != 0 && strcmp(c->last_test_outcome, "warning") != 0)
 		role = UI_A_WARN;
-	ui_draw_wrap((struct ui_rect){ r.x + 1, r.y + r.h - CONN_DETAIL_ROWS +
-	    1, r.w - 2, CONN_DETAIL_ROWS - 1 }, role, text);
+	ui_draw_wrap((struct ui_rect){ r.x + 2, r.y + r.h - CONN_DETAIL_ROWS +
+	    1, r.w - 3, CONN_DETAIL_ROWS - 1 }, role, text);
 	free(text);
 }
 

@@ -139,8 +139,8 @@ exps_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	if (x == NULL)
 		return;
 	text = details(e, x);
-	ui_draw_wrap((struct ui_rect){ r.x + 1, r.y + r.h - EXP_DETAIL_ROWS +
-	    1, r.w - 2, EXP_DETAIL_ROWS - 1 }, UI_A_DIM, text);
+	ui_draw_wrap((struct ui_rect){ r.x + 2, r.y + r.h - EXP_DETAIL_ROWS +
+	    1, r.w - 3, EXP_DETAIL_ROWS - 1 }, UI_A_DIM, text);
 	free(text);
 }
 

@@ -144,7 +144,7 @@ home_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	(void)ui;
 	hello = xasprintf(_("Welcome, %s. What would you like to do?"),
 	    h->app->user);
-	ui_draw_text(y, r.x + 1, r.w - 2, UI_A_HEADING, hello);
+	ui_draw_text(y, r.x + 2, r.w - 3, UI_A_HEADING, hello);
 	free(hello);
 	y += 2;
 	ui_list_draw(&h->list, (struct ui_rect){ r.x, y, r.w, HOME_COUNT },

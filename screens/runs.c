@@ -57,7 +57,7 @@ runs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	int		 h;
 
 	(void)ui;
-	h = ui_draw_wrap((struct ui_rect){ r.x + 1, r.y, r.w - 2, 6 },
+	h = ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3, 6 },
 	    UI_A_NORMAL, _("Every run of an export leaves a record here: when, "
 	    "who started it, how many profiles were read, sent, accepted and "
 	    "rejected, why, and how it ended. Running exports (on demand, and "

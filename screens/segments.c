@@ -76,14 +76,14 @@ segs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	text = xasprintf(_("Each CSV file in %s is a segment: its header row "
 	    "names the fields, each other row is one customer profile."),
 	    dir);
-	lh = ui_draw_wrap((struct ui_rect){ r.x + 1, r.y, r.w - 2, 2 },
+	lh = ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3, 2 },
 	    UI_A_NORMAL, text);
 	free(text);
 	free(dir);
 	r.y += lh + 1;
 	r.h -= lh + 1;
 	if (g->app->segs_error != NULL) {
-		ui_draw_wrap((struct ui_rect){ r.x + 1, r.y, r.w - 2, r.h },
+		ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3, r.h },
 		    UI_A_ERROR, g->app->segs_error);
 		return;
 	}
@@ -96,7 +96,7 @@ segs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	if (!sg->usable) {
 		text = xasprintf(_("\"%s\" cannot be used: %s"), sg->name,
 		    sg->error != NULL ? sg->error : "?");
-		ui_draw_wrap((struct ui_rect){ r.x + 1, r.y, r.w - 2,
+		ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3,
 		    SEG_DETAIL_ROWS - 1 }, UI_A_ERROR, text);
 		free(text);
 		return;
@@ -105,7 +105,7 @@ segs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	text = xasprintf(_("\"%s\": %s members, from %s\nFields: %s"),
 	    sg->name, ui_text_count(sg->members, count, sizeof count),
 	    sg->file, fields);
-	ui_draw_wrap((struct ui_rect){ r.x + 1, r.y, r.w - 2,
+	ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3,
 	    SEG_DETAIL_ROWS - 1 }, UI_A_DIM, text);
 	free(text);
 	free(fields);

@@ -62,6 +62,7 @@ unlock_done(struct ui *ui, void *arg)
 	u->failures++;
 	ui_field_clear(&u->pass);
 	u->pass.changed = 0;
+	j->cause = app_sentence(j->cause);
 	ui_field_error(&u->pass, j->cause);
 	ui_form_focus(&u->form, 1);
 	free(j->cause);

@@ -495,7 +495,7 @@ ui_modal_draw(struct ui *ui)
 		if (rows + 4 < h)
 			h = rows + 4;
 	} else
-		h = rows + 6;
+		h = rows + 5;
 	r = ui_layout_center(ui->lay.body, w, h);
 	ui_draw_box(r, UI_A_BOX, m->title);
 	lines = xcalloc(n + 1, sizeof *lines);
