@@ -409,10 +409,8 @@ cw_save(struct cw *w)
 		connection_free(&c);
 		return;
 	}
-	ui_message(w->app->ui, UI_MSG_OK, c->contributors ?
-	    _("Saved the connection \"%s\" (%s), usable by administrators and "
-	    "contributors.") : _("Saved the connection \"%s\" (%s), usable "
-	    "by administrators only."), c->name, _(w->d->label));
+	ui_message(w->app->ui, UI_MSG_OK, _("Saved the connection \"%s\" "
+	    "(%s)."), c->name, _(w->d->label));
 	connection_free(&c);
 	ui_pop(w->app->ui);
 }

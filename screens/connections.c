@@ -263,9 +263,8 @@ conns_remove_answer(struct ui *ui, void *arg, int yes)
 		ui_message(ui, UI_MSG_ERROR, "%s", cause);
 		free(cause);
 	} else
-		ui_message(ui, UI_MSG_OK, _("Removed the connection \"%s\" and "
-		    "its encrypted credentials: nothing more is sent through "
-		    "it."), name);
+		ui_message(ui, UI_MSG_OK, _("Removed \"%s\" and its "
+		    "credentials: nothing more is sent through it."), name);
 	free(name);
 	xfree(&cs->remove_id);
 	conns_refresh(cs, 1);

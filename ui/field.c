@@ -387,6 +387,9 @@ ui_field_draw_suggest(struct ui_field *f, int y, const struct ui_form_geom *g,
 	for (i = 0; (int)i < rows; i++) {
 		ui_draw_fill(y + 1 + (int)i, g->field_x, w,
 		    (int)(first + i) == f->sug_sel ? UI_A_SEL : UI_A_BOX);
+		if ((int)(first + i) == f->sug_sel)
+			ui_draw_text(y + 1 + (int)i, g->field_x, 1, UI_A_SEL,
+			    ui_glyph(UI_G_MARK));
 		ui_draw_text(y + 1 + (int)i, g->field_x + 1, w - 2,
 		    (int)(first + i) == f->sug_sel ? UI_A_SEL : UI_A_BOX,
 		    m[first + i]);
