@@ -514,8 +514,9 @@ xw_check_name(struct xw *w, int show_empty)
 	const char	*name = ui_field_text(&w->name);
 	char		*cause = NULL;
 
-	if (ui_field_len(&w->name) == 0 && !show_empty) {
-		ui_field_error(&w->name, NULL);
+	if (ui_field_len(&w->name) == 0) {
+		ui_field_error(&w->name, show_empty ? _("Give the export a name "
+		    "first.") : NULL);
 		return 0;
 	}
 	if (connection_name_valid(name, &cause) == -1) {
