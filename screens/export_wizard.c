@@ -226,6 +226,8 @@ xw_fill_fields(struct xw *w)
 			if (segments_sample(sg->file, sg->fields[j],
 			    XW_SAMPLES, &vals, &nv, &t) == 0) {
 				for (k = 0; k < nv; k++) {
+					if (vals[k][0] == '\0')
+						continue;
 					t = xasprintf("%s%s%s", s != NULL ? s :
 					    "", s != NULL ? ", " : "", vals[k]);
 					free(s);

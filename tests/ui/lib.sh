@@ -46,7 +46,7 @@ ui_norm() {
 	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]/YYYY-MM-DD hh:mm/g' \
 	    -e 's/127\.0\.0\.1:[0-9]\{4,5\}/127.0.0.1:PORT/g' \
 	    -e "s/\\b$t_user\\b/USER/g" \
-	    -e '1s/  *USER (/ USER (/' "$1"
+	    -e '1s/  *\([^ ]* ([a-z]*)\)$/ \1/' "$1"
 }
 
 # golden NAME DESCRIPTION: the dump NAME looks like tests/ui/golden/NAME.
