@@ -135,6 +135,21 @@ app_conn_exports(const struct app *app, const char *id, char **names)
 	return n;
 }
 
+int
+app_job_keys(struct app *app, struct workspace **ws, struct identity **id)
+{
+	char	*cause = NULL;
+
+	*id = NULL;
+	if (workspace_open(workspace_dir(app->ws), ws, &cause) == -1) {
+		ui_message(app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	*id = identity_dup(app->id);
+	return 0;
+}
+
 const char *
 app_date(const char *t)
 {

@@ -86,6 +86,16 @@ char			*app_sentence(char *s);
  */
 char			*app_kv(const char *const *kv, size_t n, int width);
 
+/*
+ * For a background job on a saved connection: a workspace handle of its
+ * own and a copy of the unlocked identity (both the job's), so that a
+ * keeper can save what the destination renews (connops_test) without
+ * sharing the screens' handle with the worker thread. 0, or -1 with the
+ * reason on the message line.
+ */
+int			 app_job_keys(struct app *, struct workspace **,
+			     struct identity **);
+
 /* A short date for lists: "2026-11-22 18:19" from RFC 3339 (static). */
 const char		*app_date(const char *rfc3339);
 

@@ -19,6 +19,7 @@
 
 #include "connops.h"
 #include "http.h"
+#include "oauth.h"
 #include "i18n.h"
 #include "screens/app.h"
 #include "secret.h"
@@ -36,6 +37,7 @@ enum cw_step {
 	CW_NAME,
 	CW_WHO,
 	CW_CREDS,
+	CW_AUTHORIZE,		/* OAuth drivers: part of the credentials */
 	CW_PRIVACY,
 	CW_CONNECT,
 	CW_EXPORT_USER,
@@ -43,19 +45,13 @@ enum cw_step {
 	CW_NSTEPS
 };
 
-static const enum cw_step cw_new_steps[] = {
-	CW_DEST, CW_NAME, CW_WHO, CW_CREDS, CW_PRIVACY, CW_CONNECT,
-	CW_EXPORT_USER, CW_SAVE
-};
-static const enum cw_step cw_edit_steps[] = {
-	CW_NAME, CW_WHO, CW_CREDS, CW_CONNECT, CW_EXPORT_USER, CW_SAVE
-};
 
 static const char *const cw_step_names[CW_NSTEPS] = {
 	N_("Destination"),
 	N_("Name"),
 	N_("Who can use it"),
 	N_("Credentials"),
+	N_("Credentials: authorization"),
 	N_("Data privacy"),
 	N_("Connect"),
 	N_("Export user"),
@@ -72,7 +68,7 @@ struct cw {
 	struct ui_screen		 base;
 	struct app			*app;
 	struct connection		*edit;	/* a copy of the saved one */
-	const enum cw_step		*steps;
+	enum cw_step			 steps[CW_NSTEPS];
 	size_t				 nsteps;
 	size_t				 at;	/* index into steps */
 	const struct dest_driver	*d;
@@ -99,6 +95,13 @@ struct cw {
 	enum cw_test			 test;
 	enum dest_outcome		 outcome;
 	char				*outcome_msg;
+
+	/* OAuth (the driver's oauth_url): the address, what came back. */
+	char				*oauth_state;
+	char				*oauth_url;
+	char				*oauth_text;
+	struct ui_field			 code;
+	struct secret			*refresh;	/* from the exchange */
 };
 
 struct cw_job {
@@ -106,11 +109,50 @@ struct cw_job {
 	const struct dest_driver	*d;
 	struct connection		*c;
 	struct record			*rec;
+	struct workspace		*ws;	/* a keeper's, or NULL */
+	struct identity			*id;
 	enum dest_outcome		 o;
 	char				*message;
+
+	/* The OAuth exchange. */
+	struct secret			*client_secret;
+	struct secret			*code;
+	struct oauth_tokens		 tok;
+	enum oauth_status		 st;
 };
 
 static void	cw_build(struct cw *);
+
+/* The steps for this driver: new or changed, with OAuth or not. */
+static void
+cw_set_steps(struct cw *w)
+{
+	w->nsteps = 0;
+	if (w->edit == NULL)
+		w->steps[w->nsteps++] = CW_DEST;
+	w->steps[w->nsteps++] = CW_NAME;
+	w->steps[w->nsteps++] = CW_WHO;
+	w->steps[w->nsteps++] = CW_CREDS;
+	if (w->d->oauth_url != NULL)
+		w->steps[w->nsteps++] = CW_AUTHORIZE;
+	if (w->edit == NULL)
+		w->steps[w->nsteps++] = CW_PRIVACY;
+	w->steps[w->nsteps++] = CW_CONNECT;
+	w->steps[w->nsteps++] = CW_EXPORT_USER;
+	w->steps[w->nsteps++] = CW_SAVE;
+}
+
+/* Forget the authorization: the client's fields changed. */
+static void
+cw_forget_auth(struct cw *w)
+{
+	secret_free(&w->refresh);
+	xfree(&w->oauth_state);
+	xfree(&w->oauth_url);
+	ui_field_clear(&w->code);
+	w->code.changed = 0;
+	ui_field_error(&w->code, NULL);
+}
 
 static enum cw_step
 cw_step(const struct cw *w)
@@ -299,13 +341,29 @@ cw_free_values(struct secret **values)
 		secret_free(&values[i]);
 }
 
+/* Free a job and what it owns. */
+static void
+cw_job_free(struct cw_job *j)
+{
+	record_free(&j->rec);
+	connection_free(&j->c);
+	identity_free(&j->id);
+	workspace_free(&j->ws);
+	secret_free(&j->client_secret);
+	secret_free(&j->code);
+	oauth_tokens_clear(&j->tok);
+	free(j->message);
+	free(j);
+}
+
 /* The test, in the worker thread. */
 static void
 cw_test_work(void *arg)
 {
 	struct cw_job	*j = arg;
 
-	j->o = connops_test(j->d, j->c, j->rec, &j->message);
+	j->o = connops_test(j->ws, j->id, j->d, j->c, j->rec, &j->message);
+	j->id = NULL;			/* the keeper freed it */
 }
 
 static void
@@ -318,12 +376,39 @@ cw_test_done(struct ui *ui, void *arg)
 	w->outcome = j->o;
 	free(w->outcome_msg);
 	w->outcome_msg = j->message;
+	j->message = NULL;
 	w->test = j->o == DEST_OK || j->o == DEST_WARNING ? CW_PASSED :
 	    CW_FAILED;
-	record_free(&j->rec);
-	connection_free(&j->c);
-	free(j);
+	cw_job_free(j);
 	cw_build(w);
+}
+
+/*
+ * The record the steps describe: built from what was typed for a new
+ * connection, or the saved one with what was typed over it.
+ */
+static enum sec_status
+cw_record(struct cw *w, const struct connection *c, struct secret **values,
+    struct record **recp, char **cause)
+{
+	const struct dest_field	*f;
+	size_t			 i;
+	enum sec_status		 sst;
+
+	if (w->edit == NULL)
+		return connops_record_build(w->app->ws, c, w->d, values,
+		    w->refresh, recp, cause);
+	sst = connops_record_open(w->app->ws, w->edit, w->app->id, recp,
+	    cause);
+	for (f = w->d->conn_fields, i = 0; sst == SEC_OK && i < w->ncreds;
+	    f++, i++)
+		if (values[i] != NULL)
+			sst = record_set(*recp, f->key, values[i], cause);
+	if (sst == SEC_OK && w->refresh != NULL)
+		sst = record_set(*recp, OAUTH_REFRESH_FIELD, w->refresh, cause);
+	if (sst != SEC_OK)
+		record_free(recp);
+	return sst;
 }
 
 /* Start the live test of what the steps say. */
@@ -334,34 +419,19 @@ cw_test(struct cw *w)
 	struct connection	*c;
 	struct record		*rec = NULL;
 	struct cw_job		*j;
-	const struct dest_field	*f;
 	char			*cause = NULL, *text;
-	size_t			 i;
-	enum sec_status		 sst = SEC_OK;
+	enum sec_status		 sst;
 
 	if (w->d->test == NULL)
 		return;
 	c = cw_draft(w, values);
-	if (w->edit == NULL)
-		sst = connops_record_build(w->app->ws, c, w->d, values, &rec,
-		    &cause);
-	else {
-		/* The saved secrets, with what was typed over them. */
-		sst = connops_record_open(w->app->ws, w->edit, w->app->id,
-		    &rec, &cause);
-		for (f = w->d->conn_fields, i = 0; sst == SEC_OK &&
-		    i < w->ncreds; f++, i++)
-			if (values[i] != NULL)
-				sst = record_set(rec, f->key, values[i],
-				    &cause);
-	}
+	sst = cw_record(w, c, values, &rec, &cause);
 	cw_free_values(values);
 	if (sst != SEC_OK) {
 		w->test = CW_FAILED;
 		w->outcome = DEST_OTHER;
 		free(w->outcome_msg);
-		w->outcome_msg = cause;
-		record_free(&rec);
+		w->outcome_msg = app_sentence(cause);
 		connection_free(&c);
 		cw_build(w);
 		return;
@@ -371,16 +441,175 @@ cw_test(struct cw *w)
 	j->d = w->d;
 	j->c = c;
 	j->rec = rec;
+	/* A saved connection: what the destination renews is kept. */
+	if (w->edit != NULL && app_job_keys(w->app, &j->ws, &j->id) == -1) {
+		cw_job_free(j);
+		return;
+	}
 	text = xasprintf(_("Testing the credentials at %s..."), _(w->d->label));
 	if (ui_job_start(w->app->ui, text, cw_test_work, cw_test_done, j,
 	    &cause) == -1) {
 		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
 		free(cause);
-		record_free(&j->rec);
-		connection_free(&j->c);
-		free(j);
+		cw_job_free(j);
 	}
 	free(text);
+}
+
+/* The OAuth client secret: typed, else the saved one (editing). */
+static struct secret *
+cw_client_secret(struct cw *w)
+{
+	const struct dest_field	*f;
+	struct record		*rec = NULL;
+	struct secret		*s = NULL;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (f = w->d->conn_fields, i = 0; i < w->ncreds; f++, i++)
+		if (strcmp(f->key, "client_secret") == 0)
+			s = ui_field_secret(&w->creds[i]);
+	if (s != NULL || w->edit == NULL)
+		return s;
+	if (connops_record_open(w->app->ws, w->edit, w->app->id, &rec,
+	    &cause) != SEC_OK) {
+		ui_field_error(&w->code, cause);
+		free(cause);
+		return NULL;
+	}
+	if (record_get(rec, "client_secret") != NULL)
+		s = secret_dup(record_get(rec, "client_secret"));
+	record_free(&rec);
+	return s;
+}
+
+/* The address to open, for the client's fields as typed. */
+static void
+cw_make_auth_url(struct cw *w)
+{
+	struct secret		*values[CW_FIELDS] = { NULL };
+	struct connection	*c;
+	struct oauth_app	 app;
+
+	if (w->oauth_url != NULL)
+		return;
+	c = cw_draft(w, values);
+	cw_free_values(values);
+	connops_oauth_app(w->d, c, NULL, &app);
+	w->oauth_state = oauth_state_new();
+	w->oauth_url = oauth_authorize_url(&app, w->oauth_state);
+	free(w->oauth_text);
+	w->oauth_text = xasprintf(_("The browser is then sent to %s (the page "
+	    "may fail to load: that is expected). Paste here the whole "
+	    "address from the browser's address bar, or only the value after "
+	    "code=. F3 shows the address alone, to copy it in one piece."),
+	    app.redirect_uri);
+	connection_free(&c);
+}
+
+/* The exchange of the code for tokens, in the worker thread. */
+static void
+cw_auth_work(void *arg)
+{
+	struct cw_job		*j = arg;
+	struct oauth_app	 app;
+	struct http_engine	*e;
+
+	connops_oauth_app(j->d, j->c, j->client_secret, &app);
+	e = connops_check_engine(&j->message);
+	if (e == NULL) {
+		j->st = OAUTH_OTHER;
+		return;
+	}
+	j->st = oauth_exchange(e, &app, j->code, &j->tok, &j->message);
+	http_free(&e);
+}
+
+static void
+cw_auth_done(struct ui *ui, void *arg)
+{
+	struct cw_job	*j = arg;
+	struct cw	*w = j->w;
+
+	if (j->st != OAUTH_OK || j->tok.refresh == NULL) {
+		if (j->message == NULL)
+			j->message = xasprintf(_("%s gave no refresh token: "
+			    "authorize again."), _(w->d->label));
+		j->message = app_sentence(j->message);
+		ui_field_error(&w->code, j->message);
+		/* A code is good once: the next try needs a new one. */
+		xfree(&w->oauth_url);
+		xfree(&w->oauth_state);
+		cw_make_auth_url(w);
+		cw_job_free(j);
+		cw_build(w);
+		return;
+	}
+	secret_free(&w->refresh);
+	w->refresh = j->tok.refresh;
+	j->tok.refresh = NULL;
+	w->test = CW_UNTESTED;
+	ui_message(ui, UI_MSG_OK, _("%s authorized segsync: its refresh "
+	    "token will be stored encrypted."), _(w->d->label));
+	cw_job_free(j);
+	w->at++;
+	cw_build(w);
+	if (cw_step(w) == CW_CONNECT && w->test == CW_UNTESTED)
+		cw_test(w);
+}
+
+/* Take the pasted code or address back and exchange it. */
+static int
+cw_authorize(struct cw *w)
+{
+	struct secret		*values[CW_FIELDS] = { NULL };
+	struct secret		*reply;
+	struct cw_job		*j;
+	char			*cause = NULL, *note = NULL, *text;
+
+	reply = ui_field_secret(&w->code);
+	if (reply == NULL) {
+		if (w->edit != NULL || w->refresh != NULL)
+			return 0;	/* keep the authorization there is */
+		ui_field_error(&w->code, _("Paste the code, or the address the "
+		    "browser was sent to, first."));
+		return -1;
+	}
+	j = xcalloc(1, sizeof *j);
+	if (oauth_parse_reply((const char *)secret_peek(reply),
+	    secret_len(reply), w->oauth_state, &j->code, &note,
+	    &cause) != 0) {
+		secret_free(&reply);
+		ui_field_error(&w->code, cause);
+		free(cause);
+		cw_job_free(j);
+		return -1;
+	}
+	secret_free(&reply);
+	if (note != NULL)
+		ui_message(w->app->ui, UI_MSG_WARN, "%s", note);
+	free(note);
+	j->w = w;
+	j->d = w->d;
+	j->c = cw_draft(w, values);
+	cw_free_values(values);
+	j->client_secret = cw_client_secret(w);
+	if (j->client_secret == NULL) {
+		cw_job_free(j);
+		return -1;
+	}
+	ui_field_clear(&w->code);
+	w->code.changed = 0;
+	text = xasprintf(_("Exchanging the code for tokens at %s..."),
+	    _(w->d->label));
+	if (ui_job_start(w->app->ui, text, cw_auth_work, cw_auth_done, j,
+	    &cause) == -1) {
+		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		cw_job_free(j);
+	}
+	free(text);
+	return 1;
 }
 
 static void
@@ -389,20 +618,34 @@ cw_save(struct cw *w)
 	struct secret		*values[CW_FIELDS] = { NULL };
 	struct connection	*c;
 	char			*cause = NULL;
+	size_t			 i;
 	enum exit_status	 rc;
 
 	c = cw_draft(w, values);
+	if (w->refresh != NULL) {
+		for (i = 0; i < c->nsecrets; i++)
+			if (strcmp(c->secrets[i], OAUTH_REFRESH_FIELD) == 0)
+				break;
+		if (i == c->nsecrets) {
+			c->secrets = xreallocarray(c->secrets, c->nsecrets + 1,
+			    sizeof *c->secrets);
+			c->secrets[c->nsecrets++] = xstrdup(
+			    OAUTH_REFRESH_FIELD);
+		}
+	}
 	if (w->test == CW_PASSED)
 		connection_set_last_test(c, dest_outcome_name(w->outcome),
 		    w->outcome_msg);
 	if (w->edit == NULL)
-		rc = connops_add(w->app->ws, c, w->d, values, &cause);
+		rc = connops_add(w->app->ws, c, w->d, values, w->refresh,
+		    &cause);
 	else
 		rc = connops_update(w->app->ws, w->app->id, c, w->d, values,
-		    &cause);
+		    w->refresh, &cause);
 	cw_free_values(values);
 	app_reload(w->app);
 	if (rc != EXIT_OK) {
+		cause = app_sentence(cause);
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
 		    cause);
 		free(cause);
@@ -447,6 +690,9 @@ cw_summary(struct cw *w, int width)
 		} else if (ui_field_len(&w->creds[i]) > 0)
 			KV(_(f->label), ui_field_text(&w->creds[i]));
 	}
+	if (w->d->oauth_url != NULL)
+		KV(_("Authorization"), w->refresh != NULL ? _("given; the "
+		    "refresh token is stored encrypted") : _("unchanged"));
 	KV(_("Test"), w->test == CW_PASSED ? w->outcome_msg :
 	    w->d->test == NULL ? _("not available yet for this destination") :
 	    _("not tested"));
@@ -512,6 +758,22 @@ cw_build(struct cw *w)
 		ui_form_text(&w->form, UI_A_NORMAL, w->text);
 		for (i = 0; i < w->ncreds; i++)
 			ui_form_field(&w->form, &w->creds[i]);
+		break;
+	case CW_AUTHORIZE:
+		cw_make_auth_url(w);
+		w->text = xasprintf(_("Open this address in a web browser, on "
+		    "any computer, sign in to %s as a user who manages the ad "
+		    "account's audiences, and allow access:"), _(w->d->label));
+		ui_form_text(&w->form, UI_A_NORMAL, w->text);
+		ui_form_text(&w->form, UI_A_HEADING, w->oauth_url);
+		ui_form_text(&w->form, UI_A_NORMAL, w->oauth_text);
+		focus = ui_form_field(&w->form, &w->code);
+		if (w->refresh != NULL) {
+			w->text2 = xasprintf(_("%s %s authorized segsync. Paste "
+			    "a new code only to authorize again."),
+			    ui_glyph(UI_G_OK), _(w->d->label));
+			ui_form_text(&w->form, UI_A_OK, w->text2);
+		}
 		break;
 	case CW_PRIVACY:
 		w->text = xasprintf(_("Exporting sends personal data (emails, "
@@ -630,6 +892,8 @@ cw_next(struct cw *w)
 		if (w->d != ui_list_selected(&w->dests)) {
 			w->d = ui_list_selected(&w->dests);
 			cw_make_creds(w);
+			cw_set_steps(w);
+			cw_forget_auth(w);
 			w->test = CW_UNTESTED;
 		}
 		break;
@@ -647,6 +911,10 @@ cw_next(struct cw *w)
 			    "message under the field."));
 			return;
 		}
+		break;
+	case CW_AUTHORIZE:
+		if (cw_authorize(w) != 0)
+			return;		/* an error, or the exchange started */
 		break;
 	case CW_PRIVACY:
 		if (!w->agree) {
@@ -697,8 +965,13 @@ cw_key(struct ui_screen *s, struct ui *ui, int key)
 			if (it->field == &w->creds[i]) {
 				ui_field_error(&w->creds[i], NULL);
 				w->test = CW_UNTESTED;
+				/* Another client: authorize again. */
+				if (w->d->oauth_url != NULL)
+					cw_forget_auth(w);
 			}
 		}
+		if (it->field == &w->code)
+			ui_field_error(&w->code, NULL);
 		if (it->list == &w->who)
 			w->test = CW_UNTESTED;
 		if (it->check == &w->agree)
@@ -730,7 +1003,11 @@ cw_key(struct ui_screen *s, struct ui *ui, int key)
 		cw_back(w);
 		return 1;
 	}
-	(void)ui;
+	if (key == UI_KEY_F(3) && cw_step(w) == CW_AUTHORIZE &&
+	    w->oauth_url != NULL) {
+		ui_show_plain(ui, w->oauth_url);
+		return 1;
+	}
 	return 0;
 }
 
@@ -759,7 +1036,10 @@ cw_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 	struct cw	*w = (struct cw *)s;
 	size_t		 n;
 
-	n = ui_form_hints(&w->form, h, max);
+	n = 0;
+	if (cw_step(w) == CW_AUTHORIZE && max > 1)
+		h[n++] = (struct ui_hint){ "F3", _("address alone") };
+	n += ui_form_hints(&w->form, h + n, max - n);
 	if (n < max)
 		h[n++] = (struct ui_hint){ "Esc", w->at > 0 ? _("back") :
 		    _("cancel") };
@@ -783,6 +1063,14 @@ cw_help(struct ui_screen *s)
 		    "REST endpoint) lists them with Down. The optional base "
 		    "URL is only for sandboxes and tests, such as the fake "
 		    "destinations of script/demo.");
+	case CW_AUTHORIZE:
+		return _("segsync runs over SSH, so it cannot open a browser for "
+		    "you: open the address shown in a browser on any computer "
+		    "(F3 shows it alone, to copy it in one piece), sign in and "
+		    "allow access. The browser then goes to the redirect "
+		    "address, which may fail to load: copy that address, or the "
+		    "code in it, and paste it here. The code works once and "
+		    "soon expires.");
 	case CW_CONNECT:
 		return _("The test asks the destination whether it accepts the "
 		    "credentials, and shows the answer in words. When it "
@@ -821,6 +1109,11 @@ cw_free(struct ui_screen *s)
 	free(w->agree_label);
 	free(w->export_label);
 	free(w->outcome_msg);
+	ui_field_free(&w->code);
+	secret_free(&w->refresh);
+	free(w->oauth_state);
+	free(w->oauth_url);
+	free(w->oauth_text);
 	free(w);
 }
 
@@ -866,6 +1159,9 @@ conn_wizard_new(struct app *app, struct connection *edit)
 	ui_list_add(&w->who, cells, NULL);
 	cells[0] = _("Administrators and contributors");
 	ui_list_add(&w->who, cells, NULL);
+	ui_field_init(&w->code, _("Code or address"), 1, OAUTH_REPLY_MAX);
+	w->code.note = _("What the browser was sent to, or the code in it; "
+	    "masked, F2 shows it.");
 	ui_field_init(&w->name, _("Display name"), 0, CONNECTION_NAME_MAX);
 	w->name.note = _("Up to 64 bytes; letters, digits, spaces and "
 	    "punctuation.");
@@ -873,8 +1169,6 @@ conn_wizard_new(struct app *app, struct connection *edit)
 	if (edit != NULL) {
 		w->edit = connection_dup(edit);
 		w->d = app_driver(edit);
-		w->steps = cw_edit_steps;
-		w->nsteps = sizeof cw_edit_steps / sizeof cw_edit_steps[0];
 		w->title = xasprintf(_("Connections%sChange \"%s\" (%s)"),
 		    ui_glyph(UI_G_SEP), edit->name, app_type_label(edit->type));
 		ui_field_set(&w->name, edit->name);
@@ -893,13 +1187,12 @@ conn_wizard_new(struct app *app, struct connection *edit)
 			    edit->last_test_message : "");
 		}
 	} else {
-		w->steps = cw_new_steps;
-		w->nsteps = sizeof cw_new_steps / sizeof cw_new_steps[0];
 		w->title = xasprintf(_("Connections%sNew connection"),
 		    ui_glyph(UI_G_SEP));
 		w->d = dest_all()[0];
 		cw_make_creds(w);
 	}
+	cw_set_steps(w);
 	cw_build(w);
 	return &w->base;
 }

@@ -30,6 +30,8 @@ struct conns {
 /* A test in the worker thread: everything it reads is its own. */
 struct conn_test {
 	struct conns			*cs;
+	struct workspace		*ws;	/* the job's own handle */
+	struct identity			*id;	/* for the keeper */
 	const struct dest_driver	*d;
 	struct connection		*c;
 	struct record			*rec;
@@ -177,7 +179,8 @@ conn_test_work(void *arg)
 {
 	struct conn_test	*t = arg;
 
-	t->o = connops_test(t->d, t->c, t->rec, &t->message);
+	t->o = connops_test(t->ws, t->id, t->d, t->c, t->rec, &t->message);
+	t->id = NULL;		/* the keeper freed it */
 }
 
 static void
@@ -187,8 +190,9 @@ conn_test_done(struct ui *ui, void *arg)
 	struct conns		*cs = t->cs;
 	char			*cause = NULL;
 
+	workspace_free(&t->ws);
 	if (connops_remember_test(cs->app->ws, t->c->id, t->o, t->message,
-	    &cause) == -1) {
+	    NULL, &cause) == -1) {
 		ui_message(ui, UI_MSG_WARN, "%s", cause);
 		free(cause);
 	}
@@ -229,6 +233,11 @@ conns_test(struct conns *cs, struct connection *c)
 		return;
 	}
 	t = xcalloc(1, sizeof *t);
+	if (app_job_keys(cs->app, &t->ws, &t->id) == -1) {
+		record_free(&rec);
+		free(t);
+		return;
+	}
 	t->cs = cs;
 	t->d = d;
 	t->c = connection_dup(c);
@@ -241,6 +250,8 @@ conns_test(struct conns *cs, struct connection *c)
 		free(cause);
 		record_free(&t->rec);
 		connection_free(&t->c);
+		identity_free(&t->id);
+		workspace_free(&t->ws);
 		free(t);
 	}
 	free(text);

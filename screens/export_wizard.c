@@ -104,6 +104,8 @@ struct xw {
 
 struct xw_job {
 	struct xw			*w;
+	struct workspace		*ws;	/* the keeper's own handle */
+	struct identity			*id;
 	const struct dest_driver	*d;
 	struct connection		*c;
 	struct record			*rec;
@@ -569,8 +571,9 @@ xw_verify_work(void *arg)
 {
 	struct xw_job	*j = arg;
 
-	j->o = connops_verify_target(j->d, j->c, j->rec, j->target, &j->found,
-	    &j->message);
+	j->o = connops_verify_target(j->ws, j->id, j->d, j->c, j->rec,
+	    j->target, &j->found, &j->message);
+	j->id = NULL;			/* the keeper freed it */
 }
 
 static void
@@ -589,6 +592,7 @@ xw_verify_done(struct ui *ui, void *arg)
 	w->found = j->found;
 	if (w->vo != DEST_OK && w->vo != DEST_WARNING)
 		ui_field_error(&w->target, w->vmsg);
+	workspace_free(&j->ws);
 	record_free(&j->rec);
 	connection_free(&j->c);
 	free(j);
@@ -614,6 +618,11 @@ xw_verify(struct xw *w)
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
+	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
+		record_free(&rec);
+		free(j);
+		return;
+	}
 	j->w = w;
 	j->d = w->d;
 	j->c = connection_dup(c);
@@ -627,6 +636,8 @@ xw_verify(struct xw *w)
 		free(cause);
 		record_free(&j->rec);
 		connection_free(&j->c);
+		identity_free(&j->id);
+		workspace_free(&j->ws);
 		free(j->target);
 		free(j);
 	}

@@ -20,7 +20,6 @@
 #include "workspace.h"
 #include "xmalloc.h"
 
-static enum exit_status	cmd_unavailable(struct cli_ctx *);
 static enum exit_status	cmd_help(struct cli_ctx *);
 
 static const struct cli_opt global_opts[] = {
@@ -226,8 +225,12 @@ const struct cli_cmd cli_commands[] = {
 	  cmd_connection_add },
 	{ "connection", "authorize", "NAME", 1, 1, 0,
 	  connection_authorize_opts,
-	  N_("Snapchat: finish or redo the OAuth authorization"), NULL,
-	  cmd_unavailable },
+	  N_("Snapchat: finish or redo the OAuth authorization"),
+	  N_("Prints the authorization address to open in any browser, then "
+	     "reads the code, or the whole address the browser was sent to, "
+	     "from --auth-code-file or the terminal; the connection is tested "
+	     "with the new tokens before its refresh token is saved."),
+	  cmd_connection_authorize },
 	{ "connection", "list", NULL, 0, 0, CMD_JSON, no_opts,
 	  N_("list connections (never any secret)"), NULL,
 	  cmd_connection_list },
@@ -258,18 +261,32 @@ const struct cli_cmd cli_commands[] = {
 	{ NULL, "run", "EXPORT", 0, 1, 0, run_opts,
 	  N_("run an export now; without --detach, show progress until the "
 	     "end"),
-	  N_("The run goes on in the background when the terminal closes. "
-	     "'segsync run --resume RUN_ID' resumes an interrupted run."),
-	  cmd_unavailable },
+	  N_("The run goes on in the background when the terminal closes or "
+	     "the SSH session drops; Ctrl-C stops watching, not the run. "
+	     "'segsync run --resume RUN_ID' resumes an interrupted, failed "
+	     "or cancelled run without sending again what the destination "
+	     "already answered."),
+	  cmd_run },
 	{ NULL, "refresh", NULL, 0, 0, 0, no_opts,
-	  N_("run every scheduled export (for cron and systemd timers)"), NULL,
-	  cmd_unavailable },
+	  N_("run every scheduled export (for cron and systemd timers)"),
+	  N_("Unlocks with the key file (--key-file or SEGSYNC_KEY_FILE), "
+	     "runs each export marked --scheduled in turn, skipping one that "
+	     "is already running, prints a line per export and exits "
+	     "non-zero if any failed."),
+	  cmd_refresh },
 	{ "runs", "list", NULL, 0, 0, CMD_JSON, runs_opts,
-	  N_("past and current runs, newest first"), NULL, cmd_unavailable },
+	  N_("past and current runs, newest first"), NULL, cmd_runs_list },
 	{ "runs", "show", "RUN_ID", 1, 1, CMD_JSON, no_opts,
-	  N_("one run in detail"), NULL, cmd_unavailable },
+	  N_("one run in detail"), NULL, cmd_runs_show },
+	{ "runs", "watch", "RUN_ID", 1, 1, 0, no_opts,
+	  N_("follow a running run's progress until it ends"), NULL,
+	  cmd_runs_watch },
 	{ "runs", "cancel", "RUN_ID", 1, 1, 0, no_opts,
-	  N_("cancel a running run"), NULL, cmd_unavailable },
+	  N_("cancel a running run"),
+	  N_("The run stops taking new batches, lets its requests in "
+	     "flight finish, and is recorded as cancelled; 'segsync run "
+	     "--resume RUN_ID' sends the rest later."),
+	  cmd_runs_cancel },
 	{ NULL, "help", "[COMMAND]", 0, 2, CMD_NO_MEMBER, no_opts,
 	  N_("show help for a command"), NULL, cmd_help },
 	{ NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL }
@@ -648,18 +665,6 @@ choice_ok(const char *choices, const char *value)
 			return 0;
 		p = bar + 1;
 	}
-}
-
-static enum exit_status
-cmd_unavailable(struct cli_ctx *ctx)
-{
-	char	*name;
-
-	name = cmd_full_name(ctx->cmd);
-	cli_error(_("'segsync %s' is not available yet in this version "
-	    "(%s); nothing was done"), name, PACKAGE_VERSION);
-	free(name);
-	return EXIT_FAIL;
 }
 
 static enum exit_status

@@ -110,9 +110,16 @@ enum exit_status cmd_connection_list(struct cli_ctx *);
 enum exit_status cmd_connection_show(struct cli_ctx *);
 enum exit_status cmd_connection_remove(struct cli_ctx *);
 enum exit_status cmd_connection_test(struct cli_ctx *);
+enum exit_status cmd_connection_authorize(struct cli_ctx *);
 enum exit_status cmd_export_add(struct cli_ctx *);
 enum exit_status cmd_export_list(struct cli_ctx *);
 enum exit_status cmd_export_show(struct cli_ctx *);
 enum exit_status cmd_export_remove(struct cli_ctx *);
+enum exit_status cmd_run(struct cli_ctx *);
+enum exit_status cmd_refresh(struct cli_ctx *);
+enum exit_status cmd_runs_list(struct cli_ctx *);
+enum exit_status cmd_runs_show(struct cli_ctx *);
+enum exit_status cmd_runs_watch(struct cli_ctx *);
+enum exit_status cmd_runs_cancel(struct cli_ctx *);
 
 #endif

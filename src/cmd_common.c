@@ -6,6 +6,8 @@
 
 #include "cmd_common.h"
 #include "connops.h"
+#include "connkeep.h"
+#include "export.h"
 #include "http.h"
 #include "i18n.h"
 #include "keyring.h"
@@ -42,9 +44,9 @@ cmd_conn_find(const struct connection_list *l, const struct ws_member *me,
 }
 
 enum exit_status
-cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
+cmd_conn_unlock(struct cli_ctx *ctx, const struct workspace *ws,
     const struct ws_member *me, const struct connection *c,
-    struct record **recp)
+    struct record **recp, struct identity **idp)
 {
 	struct identity	*id = NULL;
 	unsigned char	 store[RECORD_STOREBYTES];
@@ -52,6 +54,8 @@ cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
 	enum sec_status	 sst;
 
 	*recp = NULL;
+	if (idp != NULL)
+		*idp = NULL;
 	record_store_from_hex(workspace_id(ws), store);
 	path = connection_secrets_path(ws, c->id);
 	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, &id,
@@ -68,6 +72,10 @@ cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
 		    _("you are not allowed to use the connection \"%s\": it "
 		    "is open to administrators only"), c->name);
 	}
+	if (sst == SEC_OK && idp != NULL) {
+		*idp = id;
+		id = NULL;
+	}
 	identity_free(&id);
 	free(path);
 	if (sst != SEC_OK) {
@@ -75,6 +83,58 @@ cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
 		free(cause);
 		return (enum exit_status)secstatus_exit(sst);
 	}
+	return EXIT_OK;
+}
+
+enum exit_status
+cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct record **recp)
+{
+	return cmd_conn_unlock(ctx, ws, me, c, recp, NULL);
+}
+
+enum exit_status
+cmd_conn_open_keep(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct record **recp, struct connkeep **kp)
+{
+	struct identity		*id = NULL;
+	enum exit_status	 rc;
+
+	*kp = NULL;
+	rc = cmd_conn_unlock(ctx, ws, me, c, recp, &id);
+	if (rc == EXIT_OK)
+		*kp = connkeep_new(ws, id, c->id);
+	return rc;
+}
+
+enum exit_status
+cmd_conn_session(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const struct dest_driver *d,
+    const struct connection *c, struct dest_session **sp,
+    struct connkeep **kp)
+{
+	struct record		*rec = NULL;
+	struct identity		*id = NULL;
+	char			*cause = NULL;
+	enum exit_status	 rc;
+
+	*sp = NULL;
+	*kp = NULL;
+	rc = cmd_conn_unlock(ctx, ws, me, c, &rec, &id);
+	if (rc != EXIT_OK)
+		return rc;
+	if (dest_session_new(d, c, rec, sp, &cause) == -1) {
+		record_free(&rec);
+		identity_free(&id);
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_CONFIG;
+	}
+	record_free(&rec);
+	*kp = connkeep_new(ws, id, c->id);
+	dest_session_keeper(*sp, connkeep_keeper(*kp));
 	return EXIT_OK;
 }
 
@@ -123,4 +183,45 @@ cmd_clause(char *message)
 	if (len > 0 && message[len - 1] == '.')
 		message[len - 1] = '\0';
 	return message;
+}
+
+/* The connection an export goes through, by id, or NULL. */
+const struct connection *
+cmd_conn_by_id(const struct connection_list *l, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return l->items[i];
+	return NULL;
+}
+
+/* Load the workspace's connections and exports; prints on failure. */
+enum exit_status
+cmd_load_all(const struct workspace *ws, struct connection_list *cl,
+    struct export_list *xl)
+{
+	char	*cause = NULL;
+
+	memset(cl, 0, sizeof *cl);
+	memset(xl, 0, sizeof *xl);
+	if (connection_list_load(ws, cl, &cause) == -1 ||
+	    export_list_load(ws, xl, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		connection_list_free(cl);
+		return EXIT_CONFIG;
+	}
+	return EXIT_OK;
+}
+
+/* A member sees the exports of the connections they may use. */
+int
+cmd_export_visible(const struct ws_member *me, const struct connection_list *cl,
+    const struct export *x)
+{
+	const struct connection	*c = cmd_conn_by_id(cl, x->connection);
+
+	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }

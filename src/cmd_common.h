@@ -11,6 +11,8 @@
 #include "dest/dest.h"
 #include "record.h"
 
+struct connkeep;
+struct identity;
 struct http_engine;
 
 /* Contributors see only the connections open to them. */
@@ -32,6 +34,36 @@ enum exit_status cmd_conn_open_record(struct cli_ctx *,
 		    const struct connection *, struct record **);
 
 /*
+ * cmd_conn_open_record(), handing the unlocked identity over too when idp
+ * is not NULL (the caller frees it: identity_free).
+ */
+enum exit_status cmd_conn_unlock(struct cli_ctx *,
+		    const struct workspace *, const struct ws_member *,
+		    const struct connection *, struct record **,
+		    struct identity **idp);
+
+/*
+ * cmd_conn_open_record(), and a keeper (connkeep.h) on the same unlocked
+ * identity, for the session that will use the record (a run's:
+ * run_job_keeper). Free it with connkeep_free() after the session.
+ */
+enum exit_status cmd_conn_open_keep(struct cli_ctx *, struct workspace *,
+		    const struct ws_member *, const struct connection *,
+		    struct record **, struct connkeep **kp);
+
+/*
+ * cmd_conn_open_record(), then a session of driver d on it with a keeper
+ * (connkeep.h) that saves the credentials the destination renews under
+ * the workspace lock (Snapchat's rotated refresh token). Free with
+ * dest_session_free(sp), then connkeep_free(kp). Prints the reason and
+ * returns the exit status on failure.
+ */
+enum exit_status cmd_conn_session(struct cli_ctx *, struct workspace *,
+		    const struct ws_member *, const struct dest_driver *d,
+		    const struct connection *, struct dest_session **sp,
+		    struct connkeep **kp);
+
+/*
  * An engine for the interactive checks: few attempts and short waits, so
  * that a wrong host is reported in seconds, not minutes.
  */
@@ -42,6 +74,20 @@ struct http_engine *cmd_check_engine(void);
  * embedded in another ("...: <message>; nothing was saved").
  */
 char		*cmd_clause(char *message);
+
+/* The connection an export goes through, by id, or NULL. */
+const struct connection *cmd_conn_by_id(const struct connection_list *,
+		    const char *id);
+
+struct export;
+struct export_list;
+/* Load the workspace's connections and exports; prints on failure. */
+enum exit_status cmd_load_all(const struct workspace *,
+		    struct connection_list *, struct export_list *);
+
+/* A member sees the exports of the connections they may use. */
+int		 cmd_export_visible(const struct ws_member *,
+		    const struct connection_list *, const struct export *);
 
 /* 0 for ok and warning, 3 for credentials, 4 for settings, else 1. */
 enum exit_status cmd_outcome_exit(enum dest_outcome);

@@ -10,15 +10,20 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "cli.h"
 #include "cmd_common.h"
 #include "connection.h"
 #include "connops.h"
+#include "connkeep.h"
 #include "http.h"
 #include "fileio.h"
 #include "i18n.h"
+#include "identity.h"
 #include "keyring.h"
+#include "oauth.h"
+#include "passphrase.h"
 #include "record.h"
 #include "secret.h"
 #include "util.h"
@@ -51,6 +56,24 @@ type_label(const char *id)
 	const struct dest_driver	*d = dest_find(id);
 
 	return d != NULL ? _(d->label) : id;
+}
+
+/* The driver's credentials test on a session; *message in words. */
+static enum dest_outcome
+session_test(struct dest_session *s, char **message)
+{
+	struct http_engine	*e;
+	enum dest_outcome	 o;
+
+	*message = NULL;
+	e = cmd_check_engine();
+	if (e == NULL) {
+		*message = xstrdup(_("the HTTP engine could not start"));
+		return DEST_OTHER;
+	}
+	o = s->driver->test(s, e, message);
+	http_free(&e);
+	return o;
 }
 
 /*
@@ -99,6 +122,111 @@ read_secret_file(const char *path, const char *option, struct secret **out,
 	return 0;
 }
 
+/*
+ * What the administrator pastes back: from FILE (read once the address
+ * is shown, so that it may be a FIFO written meanwhile), else a line from
+ * the terminal with echo off, else a line of standard input.
+ */
+static int
+read_auth_reply(const char *file, struct secret **out, char **cause)
+{
+	struct secret	*s = NULL;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 n;
+
+	*out = NULL;
+	if (file != NULL)
+		return read_secret_file(file, "auth-code-file", out, cause);
+	if (isatty(STDIN_FILENO)) {
+		if (passphrase_read_tty(-1, _("Code or redirect address "
+		    "(hidden): "), &s, cause) != SEC_OK)
+			return -1;
+		*out = s;
+		return 0;
+	}
+	fprintf(stderr, _("Code or redirect address: "));
+	n = getline(&line, &size, stdin);
+	if (n <= 0) {
+		free(line);
+		*cause = xstrdup(_("no code came on standard input; paste the "
+		    "code or the redirect address, or give --auth-code-file"));
+		return -1;
+	}
+	*out = secret_from_bytes(line, (size_t)n);
+	sodium_memzero(line, size);
+	free(line);
+	return 0;
+}
+
+/*
+ * The OAuth authorization of connection c (driver d, whose client secret
+ * is given): show the address, take the code back, exchange it for
+ * tokens (*tok). Says what goes wrong in words; returns the exit status.
+ */
+static enum exit_status
+authorize_flow(const struct dest_driver *d, const struct connection *c,
+    const struct secret *client_secret, const char *code_file,
+    struct oauth_tokens *tok)
+{
+	struct oauth_app	 app;
+	struct http_engine	*e = NULL;
+	struct secret		*reply = NULL, *code = NULL;
+	char			*state, *url, *note = NULL, *cause = NULL;
+	enum oauth_status	 st;
+	enum exit_status	 rc = EXIT_OK;
+
+	memset(tok, 0, sizeof *tok);
+	connops_oauth_app(d, c, client_secret, &app);
+
+	state = oauth_state_new();
+	url = oauth_authorize_url(&app, state);
+	printf(_("Open this address in a web browser, on any computer, sign "
+	    "in to %1$s as a user with the Data Manager role on the ad "
+	    "account, and allow access:\n\n  %2$s\n\n"), _(d->label), url);
+	printf(_("The browser is then sent to %s (the page may fail to "
+	    "load: that is expected). Paste the whole address from the "
+	    "address bar, or only the value after code=.\n"),
+	    app.redirect_uri);
+	fflush(stdout);
+	free(url);
+
+	if (read_auth_reply(code_file, &reply, &cause) != 0) {
+		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = code_file != NULL ? EXIT_CONFIG : EXIT_USAGE;
+		goto out;
+	}
+	if (oauth_parse_reply((const char *)secret_peek(reply),
+	    secret_len(reply), state, &code, &note, &cause) != 0) {
+		cli_error(_("%s Nothing was saved."), cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (note != NULL)
+		cli_warn("%s", note);
+	if ((e = cmd_check_engine()) == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	st = oauth_exchange(e, &app, code, tok, &cause);
+	if (st != OAUTH_OK) {
+		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = st == OAUTH_REFUSED || st == OAUTH_CLIENT ? EXIT_AUTH :
+		    st == OAUTH_UNREACHABLE ? EXIT_CONFIG : EXIT_FAIL;
+		oauth_tokens_clear(tok);
+	}
+out:
+	http_free(&e);
+	secret_free(&reply);
+	secret_free(&code);
+	free(note);
+	free(state);
+	return rc;
+}
+
 static const char privacy_notice[] = N_(
     "Exporting sends personal data (emails, names, phone numbers) outside "
     "this system's compliance boundary, to the destination's servers. You "
@@ -118,10 +246,11 @@ cmd_connection_add(struct cli_ctx *ctx)
 	struct connection_list	 list = { NULL, 0 };
 	struct record		*rec = NULL;
 	struct secret		*values[8] = { NULL };
+	struct oauth_tokens	 tok = { NULL, NULL, 0, 0 };
 	char			*message = NULL;
 	enum dest_outcome	 outcome = DEST_OK;
 	char			 now[UTIL_RFC3339_LEN];
-	char			*cause = NULL, *who = NULL;
+	char			*cause = NULL, *path = NULL, *who = NULL;
 	const char		*name = cli_opt(ctx, "name");
 	size_t			 i, nstdin = 0;
 	enum sec_status		 sst;
@@ -150,10 +279,17 @@ cmd_connection_add(struct cli_ctx *ctx)
 		cli_error(_("only one secret can come from standard input"));
 		return EXIT_USAGE;
 	}
-	if (cli_opt(ctx, "auth-code-file") != NULL) {
-		cli_error(_("--auth-code-file: the Snapchat authorization comes "
-		    "in a later version; nothing was saved"));
-		return EXIT_FAIL;
+	if (cli_opt(ctx, "auth-code-file") != NULL && type->oauth_url == NULL) {
+		cli_error(_("--auth-code-file does not apply to %s "
+		    "connections"), _(type->label));
+		return EXIT_USAGE;
+	}
+	if (type->oauth_url != NULL && nstdin > 0 &&
+	    cli_opt(ctx, "auth-code-file") == NULL) {
+		cli_error(_("the client secret comes from standard input, so "
+		    "the authorization code must come from a file: give "
+		    "--auth-code-file"));
+		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof url_options / sizeof url_options[0]; i++) {
 		if (cli_opt(ctx, url_options[i]) != NULL &&
@@ -218,7 +354,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	c->privacy_agreed_by = xstrdup(who);
 	c->privacy_agreed_at = xstrdup(now);
 	c->settings = cJSON_CreateObject();
-	c->secrets = xcalloc(sizeof values / sizeof values[0],
+	c->secrets = xcalloc(sizeof values / sizeof values[0] + 1,
 	    sizeof *c->secrets);
 	for (in = type->conn_fields; in->key != NULL; in++) {
 		if (in->secret && cli_opt(ctx, in->option) != NULL)
@@ -228,20 +364,33 @@ cmd_connection_add(struct cli_ctx *ctx)
 			    cli_opt(ctx, in->option));
 	}
 
+	/* OAuth: the administrator authorizes in a browser, here and now. */
+	if (type->oauth_url != NULL) {
+		for (i = 0, in = type->conn_fields; in->key != NULL; in++, i++)
+			if (strcmp(in->key, "client_secret") == 0)
+				break;
+		rc = authorize_flow(type, c, values[i],
+		    cli_opt(ctx, "auth-code-file"), &tok);
+		if (rc != EXIT_OK)
+			goto out;
+		c->secrets[c->nsecrets++] = xstrdup(OAUTH_REFRESH_FIELD);
+	}
+
 	/*
 	 * Test before saving (a connection that does not work is no use),
 	 * and before taking the lock: the destination may take seconds to
 	 * answer, and nobody else should wait for it.
 	 */
 	if (type->test != NULL) {
-		sst = connops_record_build(ws, c, type, values, &rec, &cause);
+		sst = connops_record_build(ws, c, type, values, tok.refresh,
+		    &rec, &cause);
 		if (sst != SEC_OK) {
 			cli_error("%s", cause);
 			free(cause);
 			rc = (enum exit_status)secstatus_exit(sst);
 			goto out;
 		}
-		outcome = connops_test(type, c, rec, &message);
+		outcome = connops_test(NULL, NULL, type, c, rec, &message);
 		record_free(&rec);
 		rc = cmd_outcome_exit(outcome);
 		if (rc != EXIT_OK) {
@@ -254,7 +403,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	}
 
 	/* Under the lock: the name, the role and the members as they are. */
-	rc = connops_add(ws, c, type, values, &cause);
+	rc = connops_add(ws, c, type, values, tok.refresh, &cause);
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
@@ -267,17 +416,15 @@ cmd_connection_add(struct cli_ctx *ctx)
 	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"), c->name,
 	    _(type->label), c->contributors ? _("administrators and "
 	    "contributors") : _("administrators only"));
-	if (type->test == NULL)
-		printf(_("Its credentials are stored encrypted; testing %s "
-		    "credentials comes in a later version.\n"),
-		    _(type->label));
 out:
 	for (i = 0; i < sizeof values / sizeof values[0]; i++)
 		secret_free(&values[i]);
+	oauth_tokens_clear(&tok);
 	record_free(&rec);
 	connection_list_free(&list);
 	connection_free(&c);
 	free(message);
+	free(path);
 	free(who);
 	workspace_free(&ws);
 	return rc;
@@ -510,6 +657,19 @@ out:
 	return rc;
 }
 
+/* Remember a test's outcome (best effort); see connops_remember_test. */
+static void
+remember_test(struct workspace *ws, const char *id, enum dest_outcome o,
+    const char *message, const char *secret)
+{
+	char	*cause = NULL;
+
+	if (connops_remember_test(ws, id, o, message, secret, &cause) == -1) {
+		cli_warn("%s", cause);
+		free(cause);
+	}
+}
+
 enum exit_status
 cmd_connection_test(struct cli_ctx *ctx)
 {
@@ -518,7 +678,8 @@ cmd_connection_test(struct cli_ctx *ctx)
 	const struct dest_driver	*d;
 	struct connection_list		 l = { NULL, 0 };
 	struct connection		*c;
-	struct record			*rec = NULL;
+	struct dest_session		*s = NULL;
+	struct connkeep			*k = NULL;
 	char				*cause = NULL, *message = NULL;
 	enum dest_outcome		 o;
 	enum exit_status		 rc;
@@ -536,16 +697,19 @@ cmd_connection_test(struct cli_ctx *ctx)
 	if (c == NULL)
 		goto out;
 	d = dest_find(c->type);
-	if (d == NULL || d->test == NULL) {
-		cli_error(_("testing %s credentials is not available yet in "
-		    "this version"), type_label(c->type));
-		rc = EXIT_FAIL;
+	if (d == NULL) {
+		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
+		    c->name, c->type);
+		rc = EXIT_CONFIG;
 		goto out;
 	}
-	rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+	/* With a keeper: a renewed OAuth token is saved as it happens. */
+	rc = cmd_conn_session(ctx, ws, me, d, c, &s, &k);
 	if (rc != EXIT_OK)
 		goto out;
-	o = connops_test(d, c, rec, &message);
+	o = session_test(s, &message);
+	dest_session_free(&s);
+	connkeep_free(&k);
 	rc = cmd_outcome_exit(o);
 	if (rc == EXIT_OK)
 		printf(o == DEST_WARNING ? _("Works, with a warning: %s\n") :
@@ -553,13 +717,100 @@ cmd_connection_test(struct cli_ctx *ctx)
 	else
 		cli_error(_("the connection \"%s\" does not work: %s"),
 		    c->name, cmd_clause(message));
-	/* Remember the outcome (best effort). */
-	if (connops_remember_test(ws, c->id, o, message, &cause) == -1) {
-		cli_warn("%s", cause);
-		free(cause);
-	}
+	remember_test(ws, c->id, o, message, NULL);
 out:
 	free(message);
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_connection_authorize(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	const struct dest_driver	*d;
+	struct connection_list		 l = { NULL, 0 };
+	struct connection		*c;
+	struct record			*rec = NULL;
+	struct identity			*id = NULL;
+	struct connkeep			*k = NULL;
+	struct oauth_tokens		 tok = { NULL, NULL, 0, 0 };
+	char				*cause = NULL, *message = NULL;
+	enum sec_status			 sst;
+	enum dest_outcome		 o;
+	enum exit_status		 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can authorize connections; "
+		    "you (%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
+	if (c == NULL)
+		goto out;
+	d = dest_find(c->type);
+	if (d == NULL || d->oauth_url == NULL) {
+		cli_error(_("the connection \"%s\" is a %s connection, which "
+		    "has an API key and no OAuth authorization: to change the "
+		    "key, remove the connection and add it again"), c->name,
+		    type_label(c->type));
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	rc = cmd_conn_unlock(ctx, ws, me, c, &rec, &id);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = authorize_flow(d, c, record_get(rec, "client_secret"),
+	    cli_opt(ctx, "auth-code-file"), &tok);
+	if (rc != EXIT_OK)
+		goto out;
+
+	/* Test with the new tokens before anything is saved. */
+	sst = record_set(rec, OAUTH_REFRESH_FIELD, tok.refresh, &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
+	}
+	o = connops_test(NULL, NULL, d, c, rec, &message);
+	rc = cmd_outcome_exit(o);
+	if (rc != EXIT_OK) {
+		cli_error(_("the connection test failed: %s; nothing was "
+		    "saved"), cmd_clause(message));
+		goto out;
+	}
+	/* Saved under the lock, over whatever a run may have rotated. */
+	k = connkeep_new(ws, id, c->id);
+	id = NULL;
+	if (connkeep_store(k, OAUTH_REFRESH_FIELD, tok.refresh, &cause) !=
+	    0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	remember_test(ws, c->id, o, message, OAUTH_REFRESH_FIELD);
+	printf("%s\n", message);
+	printf(_("Authorized the connection \"%s\": its new refresh token is "
+	    "stored encrypted.\n"), c->name);
+out:
+	oauth_tokens_clear(&tok);
+	free(message);
+	connkeep_free(&k);
+	identity_free(&id);
 	record_free(&rec);
 	connection_list_free(&l);
 	workspace_free(&ws);

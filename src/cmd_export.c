@@ -12,6 +12,7 @@
 #include "cmd_common.h"
 #include "connection.h"
 #include "connops.h"
+#include "connkeep.h"
 #include "export.h"
 #include "fileio.h"
 #include "http.h"
@@ -21,54 +22,15 @@
 #include "workspace.h"
 #include "xmalloc.h"
 
-/* The connection an export goes through, by id, or NULL. */
-static const struct connection *
-conn_by_id(const struct connection_list *l, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
-			return l->items[i];
-	return NULL;
-}
-
-/* Load the workspace's connections and exports; prints on failure. */
-static enum exit_status
-load_all(const struct workspace *ws, struct connection_list *cl,
-    struct export_list *xl)
-{
-	char	*cause = NULL;
-
-	memset(cl, 0, sizeof *cl);
-	memset(xl, 0, sizeof *xl);
-	if (connection_list_load(ws, cl, &cause) == -1 ||
-	    export_list_load(ws, xl, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		connection_list_free(cl);
-		return EXIT_CONFIG;
-	}
-	return EXIT_OK;
-}
-
-/* A member sees the exports of the connections they may use. */
-static int
-export_visible(const struct ws_member *me, const struct connection_list *cl,
-    const struct export *x)
-{
-	const struct connection	*c = conn_by_id(cl, x->connection);
-
-	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
-}
-
 /* Ask the destination whether the target exists; prints the outcome. */
 static enum exit_status
-verify_target(struct cli_ctx *ctx, const struct workspace *ws,
+verify_target(struct cli_ctx *ctx, struct workspace *ws,
     const struct ws_member *me, const struct dest_driver *d,
     const struct connection *c, struct export *x)
 {
-	struct record		*rec = NULL;
+	struct dest_session	*s = NULL;
+	struct connkeep		*k = NULL;
+	struct http_engine	*e = NULL;
 	char			*found = NULL, *message = NULL, *cause = NULL;
 	enum dest_outcome	 o;
 	enum exit_status	 rc;
@@ -79,26 +41,34 @@ verify_target(struct cli_ctx *ctx, const struct workspace *ws,
 		free(cause);
 		return EXIT_CONFIG;
 	}
-	if (d->verify_target != NULL) {
-		rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
-		if (rc != EXIT_OK)
-			return rc;
-	}
-	o = connops_verify_target(d, c, rec, x->target, &found, &message);
-	rc = cmd_outcome_exit(o);
+	rc = cmd_conn_session(ctx, ws, me, d, c, &s, &k);
 	if (rc != EXIT_OK)
+		goto out;
+	e = cmd_check_engine();
+	if (e == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	o = d->verify_target(s, e, x->target, &found, &message);
+	rc = cmd_outcome_exit(o);
+	if (rc != EXIT_OK) {
 		cli_error(_("the %s \"%s\" could not be verified: %s; nothing "
 		    "was saved"), _(d->target.label), x->target,
 		    cmd_clause(message));
-	else if (d->verify_target == NULL)
-		printf("%s\n", message);
-	else if (o == DEST_WARNING)
+		goto out;
+	}
+	if (o == DEST_WARNING)
 		cli_warn("%s", message);
 	else
 		printf("%s\n", message);
 	x->target_name = found;
+	found = NULL;
+out:
+	free(found);
 	free(message);
-	record_free(&rec);
+	http_free(&e);
+	dest_session_free(&s);
+	connkeep_free(&k);
 	return rc;
 }
 
@@ -135,7 +105,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
@@ -250,7 +220,7 @@ cmd_export_list(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
@@ -263,9 +233,9 @@ cmd_export_list(struct cli_ctx *ctx)
 		    _("SEGMENTS"));
 	for (i = 0; i < xl.n; i++) {
 		x = xl.items[i];
-		if (!export_visible(me, &cl, x))
+		if (!cmd_export_visible(me, &cl, x))
 			continue;
-		c = conn_by_id(&cl, x->connection);
+		c = cmd_conn_by_id(&cl, x->connection);
 		if (ctx->json) {
 			cJSON_AddItemToArray(arr, export_to_json(x,
 			    c != NULL ? c->name : x->connection));
@@ -295,7 +265,7 @@ find_export(const struct export_list *xl, const struct connection_list *cl,
 	struct export	*x;
 
 	x = export_list_find(xl, name);
-	if (x == NULL || !export_visible(me, cl, x)) {
+	if (x == NULL || !cmd_export_visible(me, cl, x)) {
 		cli_error(_("there is no export named \"%s\" (see 'segsync "
 		    "export list')"), name);
 		*rc = EXIT_CONFIG;
@@ -321,7 +291,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;
@@ -329,7 +299,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
 	if (x == NULL)
 		goto out;
-	c = conn_by_id(&cl, x->connection);
+	c = cmd_conn_by_id(&cl, x->connection);
 	d = c != NULL ? dest_find(c->type) : NULL;
 	if (ctx->json) {
 		o = export_to_json(x, c != NULL ? c->name : x->connection);
@@ -379,7 +349,7 @@ cmd_export_remove(struct cli_ctx *ctx)
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = load_all(ws, &cl, &xl);
+	rc = cmd_load_all(ws, &cl, &xl);
 	if (rc != EXIT_OK) {
 		workspace_free(&ws);
 		return rc;

@@ -5,18 +5,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "connkeep.h"
 #include "connops.h"
 #include "export.h"
 #include "http.h"
 #include "i18n.h"
 #include "keyring.h"
+#include "oauth.h"
 #include "workspace.h"
 #include "xmalloc.h"
 
 enum sec_status
 connops_record_build(const struct workspace *ws, const struct connection *c,
     const struct dest_driver *d, struct secret *const *values,
-    struct record **recp, char **cause)
+    const struct secret *refresh, struct record **recp, char **cause)
 {
 	const struct dest_field	*in;
 	struct keyring_set	 set = { NULL, NULL, 0 };
@@ -35,10 +39,31 @@ connops_record_build(const struct workspace *ws, const struct connection *c,
 	    in++, i++)
 		if (values[i] != NULL)
 			sst = record_set(*recp, in->key, values[i], cause);
+	if (sst == SEC_OK && refresh != NULL)
+		sst = record_set(*recp, OAUTH_REFRESH_FIELD, refresh, cause);
 	keyring_set_free(&set);
 	if (sst != SEC_OK)
 		record_free(recp);
 	return sst;
+}
+
+void
+connops_oauth_app(const struct dest_driver *d, const struct connection *c,
+    const struct secret *client_secret, struct oauth_app *app)
+{
+	const cJSON	*v;
+
+	memset(app, 0, sizeof *app);
+	v = cJSON_GetObjectItemCaseSensitive(c->settings, "auth_url");
+	app->auth_url = cJSON_IsString(v) && v->valuestring[0] != '\0' ?
+	    v->valuestring : d->oauth_url;
+	v = cJSON_GetObjectItemCaseSensitive(c->settings, "client_id");
+	app->client_id = cJSON_IsString(v) ? v->valuestring : "";
+	v = cJSON_GetObjectItemCaseSensitive(c->settings, "redirect_uri");
+	app->redirect_uri = cJSON_IsString(v) ? v->valuestring : "";
+	app->client_secret = client_secret;
+	app->scope = d->oauth_scope;
+	app->label = _(d->label);
 }
 
 enum sec_status
@@ -81,74 +106,104 @@ connops_check_engine(char **cause)
 	return http_new(&cfg, cause);
 }
 
+/*
+ * A session on c's record for driver d, with a keeper on ws when given
+ * (the identity is then taken over by it, else freed).
+ */
+static int
+open_session(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct record *rec, struct dest_session **sp, struct connkeep **kp,
+    char **cause)
+{
+	*kp = NULL;
+	if (dest_session_new(d, c, rec, sp, cause) == -1) {
+		identity_free(&id);
+		return -1;
+	}
+	if (ws != NULL && id != NULL) {
+		*kp = connkeep_new(ws, id, c->id);
+		dest_session_keeper(*sp, connkeep_keeper(*kp));
+	} else
+		identity_free(&id);
+	return 0;
+}
+
 enum dest_outcome
-connops_test(const struct dest_driver *d, const struct connection *c,
+connops_test(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
     const struct record *rec, char **message)
 {
 	struct http_engine	*e;
 	struct dest_session	*s = NULL;
+	struct connkeep		*k = NULL;
 	char			*cause = NULL;
 	enum dest_outcome	 o;
 
 	*message = NULL;
 	if (d->test == NULL) {
+		identity_free(&id);
 		*message = xasprintf(_("Testing %s credentials comes in a "
 		    "later version."), _(d->label));
 		return DEST_OTHER;
 	}
-	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
+	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
 		*message = cause;
 		return DEST_CONFIG;
 	}
 	e = connops_check_engine(&cause);
 	if (e == NULL) {
-		dest_session_free(&s);
 		*message = cause;
-		return DEST_OTHER;
-	}
-	o = d->test(s, e, message);
+		o = DEST_OTHER;
+	} else
+		o = d->test(s, e, message);
 	http_free(&e);
 	dest_session_free(&s);
+	connkeep_free(&k);
 	return o;
 }
 
 enum dest_outcome
-connops_verify_target(const struct dest_driver *d,
-    const struct connection *c, const struct record *rec,
-    const char *target, char **found, char **message)
+connops_verify_target(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct record *rec, const char *target, char **found,
+    char **message)
 {
 	struct http_engine	*e;
 	struct dest_session	*s = NULL;
+	struct connkeep		*k = NULL;
 	char			*cause = NULL;
 	enum dest_outcome	 o;
 
 	*found = NULL;
 	*message = NULL;
 	if (d->target_check != NULL && d->target_check(target, &cause) == -1) {
+		identity_free(&id);
 		*message = cause;
 		return DEST_CONFIG;
 	}
 	if (d->verify_target == NULL) {
+		identity_free(&id);
 		*message = xasprintf(_("Verifying a %s at the destination "
 		    "comes in a later version; the export is saved "
 		    "unverified."), _(d->target.label));
 		return DEST_WARNING;
 	}
-	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
+	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
 		*message = cause;
 		return DEST_CONFIG;
 	}
 	e = connops_check_engine(&cause);
 	if (e == NULL) {
-		dest_session_free(&s);
 		*message = cause;
-		return DEST_OTHER;
-	}
-	o = d->verify_target(s, e, target, found, message);
+		o = DEST_OTHER;
+	} else
+		o = d->verify_target(s, e, target, found, message);
 	if (o != DEST_OK)
 		xfree(found);
 	http_free(&e);
 	dest_session_free(&s);
+	connkeep_free(&k);
 	return o;
 }
 
@@ -187,7 +242,8 @@ find_id(const struct connection_list *l, const char *id)
 
 enum exit_status
 connops_add(struct workspace *ws, const struct connection *c,
-    const struct dest_driver *d, struct secret *const *values, char **cause)
+    const struct dest_driver *d, struct secret *const *values,
+    const struct secret *refresh, char **cause)
 {
 	struct connection_list	 l;
 	struct record		*rec = NULL;
@@ -206,7 +262,7 @@ connops_add(struct workspace *ws, const struct connection *c,
 		goto out;
 	}
 	path = connection_secrets_path(ws, c->id);
-	sst = connops_record_build(ws, c, d, values, &rec, cause);
+	sst = connops_record_build(ws, c, d, values, refresh, &rec, cause);
 	if (sst == SEC_OK)
 		sst = record_save(rec, path, workspace_file_mode(ws),
 		    workspace_gid(ws), cause);
@@ -229,7 +285,8 @@ out:
 enum exit_status
 connops_update(struct workspace *ws, const struct identity *id,
     const struct connection *c, const struct dest_driver *d,
-    struct secret *const *values, char **cause)
+    struct secret *const *values, const struct secret *refresh,
+    char **cause)
 {
 	struct connection_list	 l;
 	struct connection	*old, *same;
@@ -264,6 +321,8 @@ connops_update(struct workspace *ws, const struct identity *id,
 	    in++, i++)
 		if (values[i] != NULL)
 			sst = record_set(rec, in->key, values[i], cause);
+	if (sst == SEC_OK && refresh != NULL)
+		sst = record_set(rec, OAUTH_REFRESH_FIELD, refresh, cause);
 	if (sst == SEC_OK && (record_policy(rec) != keyring_policy(c) ||
 	    record_export(rec) != keyring_export(c))) {
 		record_set_policy(rec, keyring_policy(c), keyring_export(c));
@@ -312,13 +371,14 @@ connops_remove(struct workspace *ws, const char *id, char **cause)
 
 int
 connops_remember_test(struct workspace *ws, const char *id,
-    enum dest_outcome o, const char *message, char **cause)
+    enum dest_outcome o, const char *message, const char *secret,
+    char **cause)
 {
 	struct connection_list	 l = { NULL, 0 };
 	struct connection	*c;
+	size_t			 j;
 	int			 rc = -1;
 
-	/* The connection as it is now: it may have changed meanwhile. */
 	if (workspace_lock(ws, cause) == 0 &&
 	    connection_list_load(ws, &l, cause) == 0) {
 		rc = 0;
@@ -326,6 +386,14 @@ connops_remember_test(struct workspace *ws, const char *id,
 		if (c != NULL) {
 			connection_set_last_test(c, dest_outcome_name(o),
 			    message);
+			for (j = 0; secret != NULL && j < c->nsecrets; j++)
+				if (strcmp(c->secrets[j], secret) == 0)
+					break;
+			if (secret != NULL && j == c->nsecrets) {
+				c->secrets = xreallocarray(c->secrets,
+				    c->nsecrets + 1, sizeof *c->secrets);
+				c->secrets[c->nsecrets++] = xstrdup(secret);
+			}
 			rc = connection_save(ws, c, cause);
 		}
 	}

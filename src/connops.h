@@ -30,13 +30,27 @@
 #include "secstatus.h"
 
 struct export;
+struct oauth_app;
 struct workspace;
 
-/* A record holding c's secrets, sealed to the recipients of its policy. */
+/*
+ * A record holding c's secrets, sealed to the recipients of its policy;
+ * refresh (may be NULL) is an OAuth refresh token, stored as
+ * OAUTH_REFRESH_FIELD.
+ */
 enum sec_status	connops_record_build(const struct workspace *,
 		    const struct connection *, const struct dest_driver *,
-		    struct secret *const *values, struct record **,
+		    struct secret *const *values,
+		    const struct secret *refresh, struct record **,
 		    char **cause);
+
+/*
+ * The OAuth app of connection c of an OAuth driver (d->oauth_url set):
+ * its settings and the client secret given (borrowed, as app's strings).
+ */
+void		connops_oauth_app(const struct dest_driver *,
+		    const struct connection *,
+		    const struct secret *client_secret, struct oauth_app *);
 
 /*
  * Decrypt c's record with an unlocked identity, naming the connection in
@@ -56,26 +70,35 @@ struct http_engine *connops_check_engine(char **cause);
  * The driver's credentials test with a short-lived engine for interactive
  * checks. *message (always set, malloc'd) says in words which account
  * answered or why it failed.
+ *
+ * For a saved connection, give ws and an unlocked identity (taken over,
+ * freed here): a keeper (connkeep.h) then saves what the destination
+ * renews meanwhile (Snapchat's rotated refresh token). ws must not be
+ * locked by the caller, nor used by another thread, meanwhile. Without
+ * them (a connection not saved yet) nothing is kept.
  */
-enum dest_outcome connops_test(const struct dest_driver *,
-		    const struct connection *, const struct record *,
-		    char **message);
+enum dest_outcome connops_test(struct workspace *, struct identity *,
+		    const struct dest_driver *, const struct connection *,
+		    const struct record *, char **message);
 
 /*
- * Look an export's target up at the destination. DEST_OK sets *found
- * (malloc'd) to its name there; *message is always set.
+ * Look an export's target up at the destination (ws and the identity as
+ * for connops_test). DEST_OK sets *found (malloc'd) to its name there;
+ * *message is always set.
  */
-enum dest_outcome connops_verify_target(const struct dest_driver *,
+enum dest_outcome connops_verify_target(struct workspace *,
+		    struct identity *, const struct dest_driver *,
 		    const struct connection *, const struct record *,
 		    const char *target, char **found, char **message);
 
 /*
  * Save a new connection (both files): under the lock, the current member
- * must still be an administrator and the name still free.
+ * must still be an administrator and the name still free. refresh as in
+ * connops_record_build().
  */
 enum exit_status connops_add(struct workspace *, const struct connection *,
 		    const struct dest_driver *, struct secret *const *values,
-		    char **cause);
+		    const struct secret *refresh, char **cause);
 
 /*
  * Change a saved connection (found by c->id) to c: name, who may use it,
@@ -87,15 +110,21 @@ enum exit_status connops_add(struct workspace *, const struct connection *,
  */
 enum exit_status connops_update(struct workspace *, const struct identity *,
 		    const struct connection *, const struct dest_driver *,
-		    struct secret *const *values, char **cause);
+		    struct secret *const *values,
+		    const struct secret *refresh, char **cause);
 
 /* Remove a connection's two files (administrators only). */
 enum exit_status connops_remove(struct workspace *, const char *id,
 		    char **cause);
 
-/* Remember a test's outcome on the saved connection (best effort). */
+/*
+ * Remember a test's outcome on the saved connection, as it is now (it may
+ * have changed or gone meanwhile). secret, when not NULL, is a field the
+ * connection now lists among its secrets (a new authorization's).
+ */
 int		connops_remember_test(struct workspace *, const char *id,
-		    enum dest_outcome, const char *message, char **cause);
+		    enum dest_outcome, const char *message,
+		    const char *secret, char **cause);
 
 /* Save a new export under the lock, its name still free. */
 enum exit_status connops_export_add(struct workspace *,

@@ -21,7 +21,7 @@
 /*
  * The key map: slots of 1 + W 64-bit words (W = segment words); word 0 is
  * the hash with bit 0 meaning "sent" (0: empty slot), the others the
- * segment bits.
+ * segment bits. With one segment W is 0: every key is in it.
  */
 struct keymap {
 	uint64_t	*v;
@@ -53,6 +53,8 @@ struct batch {
 	char			*arena;
 	size_t			 alen, asize;
 	unsigned		 resubmits;
+	unsigned		 auth_gen;	/* session's, when encoded */
+	int			 reauthed;	/* reauth() ran for it */
 	/* Filled just before encoding. */
 	struct dest_profile	*p;
 	struct dest_attr	*pattrs;
@@ -71,6 +73,9 @@ struct deliver {
 	struct batch			*queue, **queue_tail;
 	char				*fatal;
 	int				 planned;	/* plan pass ran */
+	uint64_t			 dry_requests;
+	uint64_t			 resubmitted;	/* RETRY verdicts */
+	unsigned			 rows;		/* since the last tick */
 };
 
 /*
@@ -98,11 +103,18 @@ keymap_alloc(size_t n, size_t stride)
 	return p;
 }
 
+/*
+ * Room for about expected keys from the start, so that a large run never
+ * holds the old and the new table at once while doubling.
+ */
 static int
-keymap_init(struct keymap *m, size_t nsegments)
+keymap_init(struct keymap *m, size_t nsegments, uint64_t expected)
 {
-	m->words = (nsegments + 63) / 64;
+	m->words = nsegments > 1 ? (nsegments + 63) / 64 : 0;
 	m->nslots = 1024;
+	while (m->nslots < ((size_t)1 << 40) &&
+	    (uint64_t)m->nslots * 3 < expected * 4 + 4)
+		m->nslots *= 2;
 	m->used = 0;
 	m->v = keymap_alloc(m->nslots, 1 + m->words);
 	randombytes_buf(m->key, sizeof m->key);
@@ -247,6 +259,8 @@ row_key(struct deliver *d, const struct csv_row *row,
 	return keymap_hash(&d->map, email, *emaillen, 1);
 }
 
+static void	deliver_tick(struct deliver *);
+
 /* Plan pass: every valid row's key and the segments it is in. */
 static int
 deliver_plan(struct deliver *d, char **cause)
@@ -275,6 +289,11 @@ deliver_plan(struct deliver *d, char **cause)
 				free(c.attr);
 				csv_close(&r);
 				return -1;
+			}
+			if (++d->rows == 4096) {
+				deliver_tick(d);
+				if (cfg->cancel != NULL && *cfg->cancel)
+					break;
 			}
 			if (st == CSV_ROW_ERROR) {
 				xfree(&rc);
@@ -367,6 +386,7 @@ batch_pick(struct batch *b, const unsigned char *pick)
 	nb->alen = b->alen;
 	nb->asize = b->asize;
 	nb->resubmits = b->resubmits;
+	nb->reauthed = b->reauthed;
 	for (i = 0; i < b->n; i++) {
 		if (!pick[i])
 			continue;
@@ -455,6 +475,25 @@ deliver_stop(struct deliver *d, char *message)
 	http_cancel(d->cfg->engine);
 }
 
+/* A dry run's "answer": every profile would have been sent. */
+static void
+deliver_dry(struct deliver *d, struct batch *b)
+{
+	struct deliver_counts	*sc;
+	size_t			 i;
+
+	d->dry_requests++;
+	for (i = 0; i < b->n; i++) {
+		sc = &d->stats->segments[b->items[i].seg];
+		sc->sent++;
+		d->stats->total.sent++;
+		if (b->items[i].phone_warn || b->warned[i]) {
+			sc->warnings++;
+			d->stats->total.warnings++;
+		}
+	}
+}
+
 /* Encode and submit b, or split it when it is too large. */
 static void
 deliver_submit(struct deliver *d, struct batch *b)
@@ -472,10 +511,22 @@ deliver_submit(struct deliver *d, struct batch *b)
 		return;
 	}
 	if (r != 0) {
+		/* An OAuth renewal refused before sending: as a 401. */
+		if (d->cfg->session->auth_refused &&
+		    d->stats->fatal_status == 0)
+			d->stats->fatal_status = 401;
 		deliver_stop(d, cause);
 		batch_free(b);
 		return;
 	}
+	if (d->cfg->dry_run) {
+		deliver_dry(d, b);
+		http_request_free(&req);
+		batch_free(b);
+		return;
+	}
+	/* After encode(), which may have renewed the credentials. */
+	b->auth_gen = d->cfg->session->auth_gen;
 	http_request_callback(req, deliver_done, b);
 	if (http_submit(d->cfg->engine, req, &cause) != 0) {
 		deliver_stop(d, cause);
@@ -483,6 +534,34 @@ deliver_submit(struct deliver *d, struct batch *b)
 		return;
 	}
 	d->in_flight++;
+	d->stats->in_flight = d->in_flight;
+}
+
+/* Count one profile's verdict, now or from an earlier attempt. */
+static int
+deliver_count(struct deliver *d, size_t seg, unsigned long long line,
+    unsigned flags, const char *ident, size_t identlen, const char *reason,
+    char **cause)
+{
+	struct deliver_counts	*sc = &d->stats->segments[seg];
+
+	sc->sent++;
+	d->stats->total.sent++;
+	if (flags & DELIVER_WARNED) {
+		sc->warnings++;
+		d->stats->total.warnings++;
+	}
+	if (!(flags & DELIVER_REJECTED)) {
+		sc->accepted++;
+		d->stats->total.accepted++;
+		return 0;
+	}
+	sc->rejected++;
+	d->stats->total.rejected++;
+	if (d->cfg->rejects == NULL)
+		return 0;
+	return rejects_add(d->cfg->rejects, d->cfg->segments[seg].name, line,
+	    ident, identlen, reason != NULL ? reason : _("rejected"), cause);
 }
 
 /* Count and record the final verdict of each profile of a batch. */
@@ -490,16 +569,16 @@ static void
 deliver_results(struct deliver *d, struct batch *b,
     const struct dest_result *res)
 {
-	struct deliver_counts	*sc;
 	struct batch		*again = NULL;
 	unsigned char		*resend = NULL;
-	uint64_t		*refs;
+	struct deliver_ack	*acks;
 	struct item		*it;
-	size_t			 i, nrefs = 0, nresend = 0;
+	size_t			 i, nacks = 0, nresend = 0;
 	char			*cause = NULL;
 	const char		*ident;
+	unsigned		 flags;
 
-	refs = xcalloc(b->n + 1, sizeof *refs);
+	acks = xcalloc(b->n + 1, sizeof *acks);
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		if (res[i].resend) {
@@ -509,31 +588,24 @@ deliver_results(struct deliver *d, struct batch *b,
 			nresend++;
 			continue;
 		}
-		sc = &d->stats->segments[it->seg];
-		sc->sent++;
-		d->stats->total.sent++;
-		if (it->phone_warn || b->warned[i]) {
-			sc->warnings++;
-			d->stats->total.warnings++;
-		}
-		refs[nrefs++] = b->p[i].ref;
-		if (!res[i].rejected) {
-			sc->accepted++;
-			d->stats->total.accepted++;
-			continue;
-		}
-		sc->rejected++;
-		d->stats->total.rejected++;
+		flags = 0;
+		if (it->phone_warn || b->warned[i])
+			flags |= DELIVER_WARNED;
+		if (res[i].rejected)
+			flags |= DELIVER_REJECTED;
+		acks[nacks].ref = b->p[i].ref;
+		acks[nacks].flags = flags;
+		acks[nacks].reason = res[i].rejected ? (res[i].reason != NULL ?
+		    res[i].reason : _("rejected")) : NULL;
+		nacks++;
 		ident = AT(b, it->ident);
-		if (d->cfg->rejects != NULL && rejects_add(d->cfg->rejects,
-		    d->cfg->segments[it->seg].name, it->line, ident,
-		    strlen(ident), res[i].reason != NULL ? res[i].reason :
-		    "rejected", &cause) != 0)
+		if (deliver_count(d, it->seg, it->line, flags, ident,
+		    strlen(ident), acks[nacks - 1].reason, &cause) != 0)
 			deliver_stop(d, cause);
 	}
-	if (nrefs > 0 && d->cfg->on_ack != NULL)
-		d->cfg->on_ack(refs, nrefs, d->cfg->arg);
-	free(refs);
+	if (nacks > 0 && d->cfg->on_ack != NULL)
+		d->cfg->on_ack(acks, nacks, d->cfg->arg);
+	free(acks);
 	if (nresend > 0) {
 		again = batch_pick(b, resend);
 		again->resubmits++;
@@ -558,6 +630,7 @@ deliver_done(const struct http_response *resp, void *arg)
 	char			*msg = NULL;
 
 	d->in_flight--;
+	d->stats->in_flight = d->in_flight;
 	if (resp->outcome == HTTP_CANCELLED || d->fatal != NULL) {
 		batch_free(b);
 		return;
@@ -574,9 +647,28 @@ deliver_done(const struct http_response *resp, void *arg)
 		free(msg);
 		deliver_split(d, b);
 		break;
+	case DEST_BATCH_REAUTH:
+		/*
+		 * The credentials expired under way (an OAuth access token):
+		 * renew them once for this batch and send it again; a second
+		 * refusal is final.
+		 */
+		if (d->driver->reauth != NULL && !b->reauthed) {
+			b->reauthed = 1;
+			free(msg);
+			msg = NULL;
+			if (d->driver->reauth(d->cfg->session, b->auth_gen,
+			    &msg) == 0) {
+				d->resubmitted++;
+				deliver_enqueue(d, b);
+				b = NULL;
+				break;
+			}
+		}
+		goto fatal;
 	case DEST_BATCH_RETRY:
 		if (++b->resubmits <= d->cfg->max_resubmits) {
-			d->stats->retries++;
+			d->resubmitted++;
 			free(msg);
 			deliver_enqueue(d, b);
 			b = NULL;
@@ -584,6 +676,9 @@ deliver_done(const struct http_response *resp, void *arg)
 		}
 		/* FALLTHROUGH */
 	case DEST_BATCH_FATAL:
+	fatal:
+		if (d->stats->fatal_status == 0)
+			d->stats->fatal_status = resp->status;
 		deliver_stop(d, xasprintf(_("%1$s The delivery stopped after "
 		    "%2$llu profiles had been accepted; the others were not "
 		    "sent."), msg != NULL ? msg : "",
@@ -594,6 +689,24 @@ deliver_done(const struct http_response *resp, void *arg)
 	dest_results_clear(res, b != NULL ? b->n : 0);
 	free(res);
 	batch_free(b);
+}
+
+static void
+deliver_tick(struct deliver *d)
+{
+	struct http_counters	hc;
+
+	d->rows = 0;
+	if (d->cfg->on_tick == NULL)
+		return;
+	if (!d->cfg->dry_run) {
+		http_counters(d->cfg->engine, &hc);
+		d->stats->requests = hc.sent;
+		d->stats->retries = d->resubmitted + hc.retries;
+		d->stats->throttled = hc.throttled;
+		d->stats->rate_waits = hc.rate_waits;
+	}
+	d->cfg->on_tick(d->stats, d->cfg->arg);
 }
 
 /*
@@ -625,9 +738,12 @@ deliver_pump(struct deliver *d, int until_done, char **cause)
 		if (!until_done && d->in_flight < d->max_in_flight &&
 		    d->fatal == NULL)
 			return 0;
-		pending = http_step(d->cfg->engine, NULL, 0, 1000, cause);
+		/* A tick a few times a second while waiting. */
+		pending = http_step(d->cfg->engine, NULL, 0,
+		    d->cfg->on_tick != NULL ? 100 : 1000, cause);
 		if (pending == -1)
 			return -1;
+		deliver_tick(d);
 	}
 }
 
@@ -689,7 +805,8 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	/* Segment names by code point, from the plan's bits. */
 	for (i = 0; i < nseg; i++) {
 		k = d->order[i];
-		if (slot[1 + k / 64] & ((uint64_t)1 << (k % 64)))
+		if (d->map.words == 0 ||
+		    (slot[1 + k / 64] & ((uint64_t)1 << (k % 64))))
 			b->segnames[b->n * nseg + it->nsegs++] =
 			    d->cfg->segments[k].name;
 	}
@@ -710,10 +827,11 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 	enum normalize_result		 er;
 	char				 email[NORMALIZE_EMAIL_SIZE];
 	char				*rc = NULL, *wc = NULL;
-	const char			*ident, *reason;
+	const char			*ident, *reason, *preason;
 	size_t				 elen, identlen;
 	uint64_t			 h, *slot;
 	long				 ci, ei;
+	unsigned			 pflags;
 	int				 rv = -1;
 
 	if (csv_open(cfg->segments[seg].path, &r, cause) != 0)
@@ -729,6 +847,8 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			*cause = rc;
 			goto out;
 		}
+		if (++d->rows == 4096)
+			deliver_tick(d);
 		sc->read++;
 		d->stats->total.read++;
 		/* The identifier as read: customer ID, else email. */
@@ -768,8 +888,6 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 		 * every profile's membership is that segment.
 		 */
 		slot = keymap_slot(&d->map, h, !d->planned);
-		if (!d->planned && slot != NULL)
-			slot[1] |= 1;
 		if (slot == NULL || (slot[0] & KEY_SENT)) {
 			/* slot NULL: a file changed since the plan. */
 			sc->duplicates++;
@@ -777,6 +895,13 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			continue;
 		}
 		slot[0] |= KEY_SENT;
+		if (cfg->prior != NULL && cfg->prior(DELIVER_REF(seg,
+		    row.line), &pflags, &preason, cfg->arg)) {
+			if (deliver_count(d, seg, row.line, pflags, ident,
+			    identlen, preason, cause) != 0)
+				goto out;
+			continue;
+		}
 		deliver_row(d, *bp, &row, &c, seg, email, elen, slot, ident,
 		    identlen);
 		if ((*bp)->n == (*bp)->cap) {
@@ -909,9 +1034,10 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 		d.order[seg] = seg;
 	sort_segments = cfg.segments;
 	qsort(d.order, cfg.nsegments, sizeof *d.order, order_cmp);
-	keymap_init(&d.map, cfg.nsegments);
+	keymap_init(&d.map, cfg.nsegments, cfg.expected_rows);
 
 	/* One segment: every profile's membership is known, read it once. */
+	stats->phase = DELIVER_PHASE_PLAN;
 	if (cfg.nsegments > 1) {
 		if (deliver_plan(&d, cause) != 0)
 			goto out;
@@ -919,6 +1045,8 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 	}
 	stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
 
+	stats->phase = DELIVER_PHASE_SEND;
+	deliver_tick(&d);
 	b = batch_new(&d);
 	for (seg = 0; seg < cfg.nsegments && d.fatal == NULL; seg++) {
 		if (deliver_segment(&d, seg, &b, cause) != 0) {
@@ -947,10 +1075,12 @@ out:
 		stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
 	}
 	http_counters(cfg.engine, &hc);
-	stats->requests = hc.sent;
-	stats->retries += hc.retries;
+	stats->requests = cfg.dry_run ? d.dry_requests : hc.sent;
+	stats->retries = d.resubmitted + hc.retries;
 	stats->throttled = hc.throttled;
 	stats->rate_waits = hc.rate_waits;
+	stats->phase = DELIVER_PHASE_DONE;
+	stats->in_flight = 0;
 	while ((q = d.queue) != NULL) {
 		d.queue = q->next;
 		batch_free(q);

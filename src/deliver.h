@@ -11,9 +11,11 @@
  *			flight), decode, count and record rejects
  *
  * The key map is the only structure that grows: one slot of 8 bytes of
- * keyed hash plus 8 bytes of segment bits per 64 selected segments, in an
- * open-addressing table that doubles at 3/4 full (16 bytes a slot for up
- * to 64 segments: 21 to 43 bytes per profile, 32 MiB for 1 million).
+ * keyed hash, plus 8 bytes of segment bits per 64 selected segments when
+ * there are several, in an open-addressing table sized from expected_rows
+ * (the segments' row counts) and doubled at 3/4 full (one segment: 8
+ * bytes a slot, 16 MiB for 1 million profiles; up to 64: 16 bytes, 32
+ * MiB).
  * Everything else is bounded by the batch size and the batches in flight.
  *
  * The key is the customer ID when one is mapped and non-empty, otherwise
@@ -25,9 +27,16 @@
  * second is counted as a duplicate and the first lists the segments of
  * both.
  *
- * The journal, detaching and resuming belong to the run engine that will
- * wrap this; it gets what it needs through on_ack (the refs of every batch
- * the destination answered) and cancel.
+ * The journal, detaching and resuming belong to the run engine (run.c)
+ * that wraps this: on_ack hands it what the destination said of every
+ * profile, prior lets a resumed run skip what was answered before (the
+ * rows are still read, so that counts, de-duplication and validation
+ * rejects come out as in one go), on_tick lets it write progress, and
+ * cancel stops the delivery.
+ *
+ * A dry run (dry_run) reads, validates and encodes every batch exactly as
+ * a real one, but sends nothing: requests counts the requests it would
+ * have made, sent the profiles it would have sent, accepted stays 0.
  *
  * Errors: deliver_run() returns 0 when every row was handled (rejects
  * included), and -1 with *cause (malloc'd sentence) when the run stopped:
@@ -73,7 +82,17 @@ struct deliver_counts {
 	uint64_t	warnings;
 };
 
+/* Where a delivery is: what a progress screen names. */
+enum deliver_phase {
+	DELIVER_PHASE_PLAN,	/* reading every segment once for membership */
+	DELIVER_PHASE_SEND,	/* reading, sending, answers coming back */
+	DELIVER_PHASE_CONFIRM,	/* waiting on the destination's own jobs */
+	DELIVER_PHASE_DONE
+};
+
 struct deliver_stats {
+	enum deliver_phase	 phase;
+	unsigned		 in_flight;	/* batches awaiting an answer */
 	struct deliver_counts	 total;
 	struct deliver_counts	*segments;	/* one per segment, owned */
 	size_t			 nsegments;
@@ -84,13 +103,41 @@ struct deliver_stats {
 	uint64_t		 throttled;	/* 429 answers */
 	uint64_t		 rate_waits;	/* held by the rate limiter */
 	size_t			 map_bytes;	/* the key map */
+	long			 fatal_status;	/* HTTP status that stopped it */
 };
 
 /*
- * refs of profiles the destination answered for (accepted or rejected),
- * once each, in one batch: ref = segment index << 40 | line.
+ * What the destination said of one profile: ref = segment index << 40 |
+ * line, flags DELIVER_REJECTED (reason says why, borrowed until the
+ * callback returns) and DELIVER_WARNED (sent with something left out).
  */
-typedef void deliver_ack_cb(const uint64_t *refs, size_t n, void *arg);
+struct deliver_ack {
+	uint64_t	 ref;
+	unsigned	 flags;
+	const char	*reason;
+};
+
+#define DELIVER_REJECTED	0x1u
+#define DELIVER_WARNED		0x2u
+
+/* The profiles of one answered batch, each once. */
+typedef void deliver_ack_cb(const struct deliver_ack *acks, size_t n,
+    void *arg);
+
+/*
+ * Resuming: whether an earlier attempt of the run already had ref
+ * answered. 1 with *flags and *reason (borrowed, may be NULL) as the ack
+ * gave them: the profile is counted as then and not sent again; 0: send.
+ */
+typedef int deliver_prior_cb(uint64_t ref, unsigned *flags,
+    const char **reason, void *arg);
+
+/*
+ * Called often (every loop turn, every few thousand rows) so that the
+ * caller can write progress or notice a cancel request; it decides how
+ * often to act. stats are the live counts.
+ */
+typedef void deliver_tick_cb(const struct deliver_stats *stats, void *arg);
 
 #define DELIVER_REF(seg, line)	(((uint64_t)(seg) << 40) | (uint64_t)(line))
 #define DELIVER_REF_SEGMENT(r)	((size_t)((r) >> 40))
@@ -106,8 +153,12 @@ struct deliver_config {
 	struct rejects			*rejects;	/* borrowed */
 	unsigned			 max_in_flight;	/* 0: the driver's */
 	unsigned			 max_resubmits;	/* 0: 3 */
+	uint64_t			 expected_rows;	/* hint; 0: unknown */
+	int				 dry_run;	/* encode only */
 	deliver_ack_cb			*on_ack;	/* may be NULL */
-	void				*arg;
+	deliver_prior_cb		*prior;		/* may be NULL */
+	deliver_tick_cb			*on_tick;	/* may be NULL */
+	void				*arg;		/* of the three */
 	volatile sig_atomic_t		*cancel;	/* may be NULL */
 };
 

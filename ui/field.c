@@ -12,7 +12,8 @@
 #include "xmalloc.h"
 
 #define UI_SUGGEST_ROWS		6
-#define UI_NOTE_ROWS		3
+#define UI_NOTE_ROWS		3	/* help beneath a field */
+#define UI_ERROR_ROWS		5	/* what is wrong, in words */
 
 /* The bytes being edited: ordinary memory or secret memory. */
 static char *
@@ -264,12 +265,13 @@ ui_field_rows(const struct ui_field *f, const struct ui_form_geom *g)
 {
 	enum ui_role	 role;
 	const char	*note = field_note(f, &role);
-	int		 rows;
+	int		 rows, max;
 
 	if (note == NULL)
 		return 1 + g->stacked;
 	rows = ui_wrap_rows(note, g->field_w);
-	return 1 + g->stacked + (rows > UI_NOTE_ROWS ? UI_NOTE_ROWS : rows);
+	max = role == UI_A_ERROR ? UI_ERROR_ROWS : UI_NOTE_ROWS;
+	return 1 + g->stacked + (rows > max ? max : rows);
 }
 
 /* Columns of the first n bytes as shown (bullets when masked). */
@@ -354,7 +356,7 @@ ui_field_draw(struct ui_field *f, int y, const struct ui_form_geom *g,
 	note = field_note(f, &role);
 	if (note != NULL) {
 		r = (struct ui_rect){ g->field_x, y + 1, g->field_w,
-		    UI_NOTE_ROWS };
+		    role == UI_A_ERROR ? UI_ERROR_ROWS : UI_NOTE_ROWS };
 		ui_draw_wrap(r, role, note);
 	}
 }

@@ -56,6 +56,7 @@ struct ui {
 	char			*status;
 	int			 quit;
 	int			 exit_status;
+	int			 suspended;	/* ui_show_plain */
 	void			*data;
 
 	int			 wake[2];
@@ -403,6 +404,41 @@ ui_show_help(struct ui *ui)
 		text = xstrdup(_(ui_general_help));
 	ui_modal_open(ui, UI_MODAL_HELP, title, text);
 	free(text);
+}
+
+void
+ui_show_plain(struct ui *ui, const char *text)
+{
+	if (ui->script != NULL) {
+		ui_notice(ui, _("The address alone"), text, NULL, NULL);
+		return;
+	}
+	ui_term_suspend(text, _("Select it to copy it, then press Enter to go "
+	    "back to segsync."));
+	ui->suspended = 1;
+}
+
+/* Back from ui_show_plain once a line (Enter) was typed. */
+static void
+ui_suspended_input(struct ui *ui)
+{
+	char	buf[256];
+	ssize_t	n;
+	int	back = 0;
+
+	while ((n = read(ui_term_fd(), buf, sizeof buf)) > 0)
+		if (memchr(buf, '\n', (size_t)n) != NULL ||
+		    memchr(buf, '\r', (size_t)n) != NULL) {
+			back = 1;
+			break;
+		}
+	if (n == 0)
+		back = 1;
+	if (back) {
+		ui->suspended = 0;
+		ui_term_resume();
+		ui_relayout(ui);
+	}
 }
 
 /* A key for the open modal box. */
@@ -837,7 +873,9 @@ ui_run(struct ui *ui)
 	int			 key, n;
 
 	while (!ui->quit) {
-		if (ui->script == NULL)
+		if (ui->suspended)
+			ui_suspended_input(ui);
+		else if (ui->script == NULL)
 			while (!ui->quit && (key = ui_term_key()) != -1)
 				ui_key(ui, key);
 		ui_wakeup(ui);
@@ -847,7 +885,8 @@ ui_run(struct ui *ui)
 			ui_quit(ui, ui->exit_status);
 		if (ui->quit)
 			break;
-		ui_render(ui);
+		if (!ui->suspended)
+			ui_render(ui);
 		if (ui->script != NULL && !ui->job_running) {
 			/* Headless: the next step, once the job is over. */
 			st = ui_script_next(ui->script);

@@ -364,6 +364,23 @@ ui_term_update(void)
 	doupdate();
 }
 
+void
+ui_term_suspend(const char *text, const char *prompt)
+{
+	def_prog_mode();
+	endwin();
+	/* One write the terminal wraps itself: selections copy one line. */
+	printf("\n%s\n\n%s", text, prompt);
+	fflush(stdout);
+}
+
+void
+ui_term_resume(void)
+{
+	reset_prog_mode();
+	clearok(curscr, TRUE);
+}
+
 int
 ui_term_dump(const char *path, char **cause)
 {

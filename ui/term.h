@@ -31,6 +31,10 @@ void	ui_term_repaint(void);
 /* Push the frame drawn since the last call to the terminal. */
 void	ui_term_update(void);
 
+/* Leave curses for plain text (ui_show_plain), and come back. */
+void	ui_term_suspend(const char *text, const char *prompt);
+void	ui_term_resume(void);
+
 /* Write what the terminal shows to path as UTF-8 text lines. */
 int	ui_term_dump(const char *path, char **cause);
 

@@ -193,6 +193,12 @@ void		 ui_confirm(struct ui *, const char *title, const char *text,
 /* A box with text and OK (done may be NULL). */
 void		 ui_notice(struct ui *, const char *title, const char *text,
 		     ui_answer_fn *done, void *arg);
+/*
+ * Show text alone on the terminal, outside curses, so that the
+ * terminal's own selection copies it whole even where it wraps (an
+ * address to open elsewhere); Enter comes back. Headless: a box.
+ */
+void		 ui_show_plain(struct ui *, const char *text);
 /* The help box of the top screen (F1, ?). */
 void		 ui_show_help(struct ui *);
 

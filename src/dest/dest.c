@@ -119,6 +119,12 @@ dest_session_new(const struct dest_driver *d, const struct connection *conn,
 	return 0;
 }
 
+void
+dest_session_keeper(struct dest_session *s, const struct dest_keeper *k)
+{
+	s->keeper = k;
+}
+
 int
 dest_session_set_batch(struct dest_session *s, unsigned n, char **cause)
 {
@@ -192,6 +198,11 @@ dest_get(struct dest_session *s, struct http_engine *e, const char *path,
 	char			*url;
 
 	memset(r, 0, sizeof *r);
+	if (s->auth == NULL) {
+		*cause = xasprintf(_("The %s session has no credentials to "
+		    "send."), _(s->driver->label));
+		return -1;
+	}
 	url = xasprintf("%s%s", s->base_url, path);
 	req = http_request_new("GET", url);
 	free(url);

@@ -25,7 +25,15 @@
  *	    http_request_callback(req, ...); http_submit(engine, req, ...);
  *	    in the callback: verdict = d->decode(s, resp, profiles, n,
  *		results, &message); ... dest_results_clear(results, n);
+ *	    on DEST_BATCH_REAUTH: d->reauth(s, gen, &cause) once, where gen
+ *		is s->auth_gen when the batch was encoded; then encode and
+ *		submit the batch again
  *	dest_session_free(&s);
+ *
+ * OAuth drivers (Snapchat) renew their access token by themselves, and
+ * save a refresh token the destination rotated through the session's
+ * keeper (dest_session_keeper(), before the first test, verify_target or
+ * encode): without one they cannot renew a token and say so.
  *
  * Strings in the tables are static; labels and help texts are marked with
  * N_() and must be shown through _(). Every function returning a message
@@ -176,7 +184,35 @@ enum dest_verdict {
 	DEST_BATCH_DONE,	/* answered: results[] hold each profile */
 	DEST_BATCH_SPLIT,	/* too large: send each half on its own */
 	DEST_BATCH_RETRY,	/* not now (transient): send it again later */
-	DEST_BATCH_FATAL	/* stop the delivery: *message says why */
+	DEST_BATCH_FATAL,	/* stop the delivery: *message says why */
+	DEST_BATCH_REAUTH	/* the credentials expired: call reauth()
+				   once, then send it again (drivers with
+				   reauth only; without, it is fatal) */
+};
+
+/*
+ * What a keeper's update() calls under the lock: cur is the field's value
+ * in the record as saved now (NULL when absent); set *newval (owned by
+ * the keeper from then on) to have it saved, or leave it NULL. 0, or -1
+ * with *cause (nothing is saved then).
+ */
+typedef int dest_keep_fn(const struct secret *cur, struct secret **newval,
+	    void *arg, char **cause);
+
+/*
+ * Where a session saves a credential that changes while it lives (an
+ * OAuth refresh token the destination rotates), given by whoever opened
+ * the connection's record (connkeep.h makes one on a workspace). update()
+ * takes the lock that serialises changes to the record, re-reads the
+ * record, calls fn with the current value of field and, when fn gives a
+ * new value, saves the record atomically before releasing the lock, so
+ * that two processes never use or overwrite each other's rotated token.
+ * 0, or -1 with *cause (fn's, or why the record could not be saved).
+ */
+struct dest_keeper {
+	int	(*update)(void *arg, const char *field, dest_keep_fn *fn,
+		    void *fnarg, char **cause);
+	void	*arg;
 };
 
 /*
@@ -190,6 +226,12 @@ struct dest_session {
 	struct secret		*auth;		/* header line, NUL-terminated */
 	struct ratelimit	*limiter;	/* owned; every request's */
 	unsigned		 batch_size;
+	unsigned		 auth_gen;	/* +1 each time auth changes */
+	int			 auth_refused;	/* the credentials were refused
+						   for good (re-authorize): a
+						   failure of encode() is then
+						   a credentials failure */
+	const struct dest_keeper *keeper;	/* borrowed; may be NULL */
 	void			*priv;
 };
 
@@ -202,6 +244,16 @@ struct dest_driver {
 	const struct dest_slot	*slots;		/* ends with key NULL */
 	int			 attrs;		/* accepts attr:NAME mappings */
 	struct dest_limits	 limits;
+
+	/*
+	 * OAuth 2 drivers (oauth.h): the authorization server unless the
+	 * connection's auth_url setting says otherwise, and the scope to
+	 * ask for. NULL for drivers with API keys. The connection's
+	 * record then holds OAUTH_REFRESH_FIELD, and its settings
+	 * client_id and redirect_uri.
+	 */
+	const char		*oauth_url;
+	const char		*oauth_scope;
 
 	/*
 	 * Fill s->base_url, s->account, s->auth and s->priv from the
@@ -263,6 +315,16 @@ struct dest_driver {
 		    const struct http_response *resp,
 		    const struct dest_profile *profiles, size_t n,
 		    struct dest_result *results, char **message);
+
+	/*
+	 * Optional (OAuth drivers): renew the credentials after decode()
+	 * said DEST_BATCH_REAUTH for a batch encoded when s->auth_gen was
+	 * gen. Nothing is asked when they were renewed since (another
+	 * batch's answer came first). Synchronous, on the driver's own
+	 * engine, so it may run inside a completion callback. 0, or -1
+	 * with *cause (in words: what the administrator must do).
+	 */
+	int	(*reauth)(struct dest_session *s, unsigned gen, char **cause);
 };
 
 /* The driver of a connection type ("braze", ...), or NULL. */
@@ -294,6 +356,13 @@ const char		*dest_outcome_name(enum dest_outcome);
 int	dest_session_new(const struct dest_driver *d,
 	    const struct connection *conn, const struct record *rec,
 	    struct dest_session **sp, char **cause);
+
+/*
+ * Give the session a keeper (borrowed: it must outlive the session), or
+ * NULL for none.
+ */
+void	dest_session_keeper(struct dest_session *,
+	    const struct dest_keeper *);
 
 /* Change the batch size (1 to the driver's batch_max). 0, or -1. */
 int	dest_session_set_batch(struct dest_session *, unsigned n,

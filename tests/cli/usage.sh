@@ -95,12 +95,12 @@ run "$S" -w "$TMPD/empty" member list
 is "$rc" 4 "a folder without a workspace gives status 4"
 like "$err" "segsync init" "and points to segsync init"
 
-# Commands of later versions say so and fail (1), after usage checks.
+# Unknown names are configuration errors (4), after usage checks.
 run ws_init "$TMPD/ws"
 is "$rc" 0 "init"
-run "$S" -w "$TMPD/ws" runs
-is "$rc" 1 "a command not available yet exits 1"
-like "$err" "not available yet" "and says so"
+run "$S" -w "$TMPD/ws" connection authorize x
+is "$rc" 4 "authorize on a connection that does not exist exits 4"
+like "$err" "no connection named \"x\"" "and says so"
 run "$S" -w "$TMPD/ws" connection add --name x
 is "$rc" 2 "usage errors still come first"
 

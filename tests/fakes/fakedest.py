@@ -1219,7 +1219,7 @@ class Snapchat(Dest):
                                "revoked": False}
         self.counts = {"tokens_issued": 0, "refreshes": 0,
                        "families_revoked": 0, "identifiers_added": 0,
-                       "identifiers_removed": 0}
+                       "identifiers_removed": 0, "bodies_with_at": 0}
 
     def add_segment(self, s):
         sid = str(s["id"])
@@ -1340,15 +1340,13 @@ class Snapchat(Dest):
         ra = c.get("revoke_all_after")
         rac = c.get("revoke_access_after")
         if ra is not None and self.api_requests == int(ra) + 1:
-            for a in self.access.values():
-                a["revoked"] = True
-            for fam, f in self.families.items():
-                if not f["revoked"]:
-                    f["revoked"] = True
-                    self.counts["families_revoked"] += 1
+            self.revoke_tokens("all")
         if rac is not None and self.api_requests == int(rac) + 1:
-            for a in self.access.values():
-                a["revoked"] = True
+            self.revoke_tokens("access")
+        # Hashed identifiers never hold an '@': one in a body is an email
+        # sent in clear.
+        if req.body and b"@" in req.body:
+            self.counts["bodies_with_at"] += 1
         auth = req.headers.get("Authorization") or ""
         m = re.match(r"^Bearer +(\S+)\s*$", auth)
         if not m:
@@ -1364,6 +1362,18 @@ class Snapchat(Dest):
         if a["expires"] is not None and now() >= a["expires"]:
             return None, self.unauth(req, "expired access token")
         return tok, None
+
+    def revoke_tokens(self, what):
+        """Revoke every access token now ("access"), and every refresh
+        token family too ("all"); tokens issued afterwards work."""
+        for a in self.access.values():
+            a["revoked"] = True
+        if what != "all":
+            return
+        for f in self.families.values():
+            if not f["revoked"]:
+                f["revoked"] = True
+                self.counts["families_revoked"] += 1
 
     def unauth(self, req, why):
         r = self.error(401, "Unauthorized", why, req=req)
@@ -2070,6 +2080,14 @@ def control(srv, method, path, headers, body):
             revoke = upd.pop("revoke_keys", None)
             if revoke:
                 srv.revoked_keys.update(revoke)
+            rt = upd.pop("revoke_tokens", None)
+            if rt is not None:
+                if srv.dest_name != "snapchat" or rt not in ("access",
+                                                             "all"):
+                    return Reply(400, {"error": "revoke_tokens is "
+                                       "\"access\" or \"all\", Snapchat "
+                                       "only"})
+                srv.dest.revoke_tokens(rt)
             b = upd.get("faults", {}).get("burst_429")
             if isinstance(b, dict) and "start" not in b:
                 b["start"] = srv.seq + 1

@@ -607,7 +607,8 @@ def test_snapchat():
 def test_snapchat_more():
     cfg = {"snapchat": {"access_tokens": ["static-at"],
                         "refresh_tokens": ["rt0"], "codes": [],
-                        "revoke_access_after": 2}}
+                        "revoke_access_after": 2,
+                        "segments": [{"id": "111", "name": "Sams"}]}}
     f = Fake("snapchat", config=cfg)
     S = {"Authorization": "Bearer static-at"}
     sts = [f.request("GET", "/v1/me", headers=S)[0] for _ in range(3)]
@@ -643,6 +644,46 @@ def test_snapchat_more():
                          {"Content-Type":
                           "application/x-www-form-urlencoded"})
     is_(st, 200, "snap: the authorize code exchanges for tokens")
+    fresh = b
+    A = {"Authorization": "Bearer " + fresh["access_token"]}
+    f.ctl("/__fake/config", {"revoke_tokens": "access"})
+    is_(f.request("GET", "/v1/me", headers=A)[0], 401,
+        "snap: revoke_tokens access -> the access token is dead")
+    form = {"grant_type": "refresh_token",
+            "refresh_token": fresh["refresh_token"],
+            "client_id": "snap-client", "client_secret": "snap-secret"}
+    st, h, b = f.request("POST", "/login/oauth2/access_token",
+                         urllib.parse.urlencode(form),
+                         {"Content-Type":
+                          "application/x-www-form-urlencoded"})
+    ok(st == 200 and b["refresh_token"] != fresh["refresh_token"],
+       "snap: ... and its refresh token still renews it, rotated", b)
+    f.ctl("/__fake/config", {"revoke_tokens": "all"})
+    form["refresh_token"] = b["refresh_token"]
+    st, h, b = f.request("POST", "/login/oauth2/access_token",
+                         urllib.parse.urlencode(form),
+                         {"Content-Type":
+                          "application/x-www-form-urlencoded"})
+    ok(st == 400 and b.get("error") == "invalid_grant",
+       "snap: revoke_tokens all -> the refresh token is refused", b)
+    st, h, b = f.request("POST", "/__fake/config", {"revoke_tokens": "x"})
+    is_(st, 400, "snap: revoke_tokens takes access or all only")
+    f.ctl("/__fake/config", {"snapchat": {"access_tokens": ["clear-at"]}})
+    f.ctl("/__fake/reset", {})
+    S = {"Authorization": "Bearer clear-at"}
+    good = {"users": [{"schema": ["EMAIL_SHA256"],
+                       "data": [["a" * 64]]}]}
+    bad = {"users": [{"schema": ["EMAIL_SHA256"],
+                      "data": [["ann@example.com"]]}]}
+    st, h, b = f.request("POST", "/v1/segments/111/users", good, S)
+    ok(st == 200 and
+       f.ctl("/__fake/state")["counts"]["bodies_with_at"] == 0,
+       "snap: a body of hashes is taken, and counts no '@'", st)
+    st, h, b = f.request("POST", "/v1/segments/111/users", bad, S)
+    n = f.ctl("/__fake/state")["counts"]["bodies_with_at"]
+    ok(st == 400 and n == 1,
+       "snap: a clear-text email is refused and counted in bodies_with_at",
+       (st, n))
     f.stop()
 
 

@@ -15,6 +15,10 @@ fake_start brevo brevo '{"brevo": {"keys": {"xkeysib-good-5678": {}},
     "account": {"email": "owner@example.com", "companyName": "Example Ltd"}}}' ||
     skip_all "the fake Brevo did not start"
 BREVO=$fake_url
+fake_start snap snapchat '{"snapchat": {"client_secret": "snap-secret-42",
+    "codes": ["code-1", "code-2"]}}' ||
+    skip_all "the fake Snapchat did not start"
+SNAP=$fake_url
 
 ui_keys braze <<EOT
 keys ca
@@ -83,17 +87,45 @@ keys a<Down><Down><Enter>Snap<Enter><Enter>
 dump cw-snapchat-credentials
 keys <Enter>
 dump cw-snapchat-missing
-keys snap-client-id<Tab>snap-secret<Tab>https://example.com/callback<Enter>
+keys snap-client<Tab>snap-secret-42<Tab>http://127.0.0.1/callback<Tab>
+keys $SNAP/v1<Tab>$SNAP<Enter>
+dump cw-snapchat-authorize
+keys <Enter>
+dump cw-snapchat-no-code
+keys code-9<Enter>
+dump cw-snapchat-wrong-code
+keys <F3>
+dump cw-snapchat-address-alone
+keys <Enter>code-1<Enter>
+dump cw-snapchat-privacy
 keys <Space><Enter>
 dump cw-snapchat-connect
-keys <Enter><Enter><Enter>q
+keys <Enter><Enter>
+dump cw-snapchat-save
+keys <Enter>q
 EOT
 ui_run brevo --passphrase-file "$PP"
 is "$rc" 0 "Sendinblue and Snapchat connections through the wizard"
 for d in cw-brevo-privacy cw-brevo-connect cw-brevo-saved \
-    cw-snapchat-credentials cw-snapchat-missing cw-snapchat-connect; do
+    cw-snapchat-credentials cw-snapchat-missing cw-snapchat-no-code \
+    cw-snapchat-privacy cw-snapchat-connect cw-snapchat-save; do
 	golden "$d" "connection wizard: $d"
 done
+# The address carries a random state: checked by its parts.
+dump_has cw-snapchat-authorize "Step 5 of 9: Credentials: authorization" \
+    "Snapchat: the authorization step comes after the credentials"
+dump_has cw-snapchat-authorize \
+    "/login/oauth2/authorize?response_type=code&client_id=" \
+    "the authorization address is shown in full"
+dump_has cw-snapchat-wrong-code "refused the authorization code" \
+    "a wrong code is refused in words"
+dump_has cw-snapchat-address-alone "scope=snapchat-marketing-api&state=" \
+    "F3 shows the address alone"
+grep -rl -e snap-secret-42 -e code-1 "$DUMPS" >"$TMPD/leaks"
+is "$(cat "$TMPD/leaks")" "" "neither the client secret nor a code shows"
+run "$SEGSYNC" -w ws connection show Snap
+like "$out" "oauth_refresh_token stored encrypted" \
+    "the refresh token is stored encrypted"
 run "$SEGSYNC" -w ws connection list
 like "$out" "Brevo " "the Sendinblue connection is saved"
 like "$out" "Snap " "the Snapchat one too"

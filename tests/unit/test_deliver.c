@@ -65,19 +65,56 @@ engine(void)
 	return e;
 }
 
+/* What the acks said, for a resumed run to skip (test_resume). */
+struct seen {
+	uint64_t	 ref;
+	unsigned	 flags;
+	char		*reason;
+};
+static struct seen	*seen;
+static size_t		 nseen;
+static int		 record_acks;
+
 static void
-on_ack(const uint64_t *refs, size_t n, void *arg)
+on_ack(const struct deliver_ack *a, size_t n, void *arg)
 {
-	(void)refs;
+	size_t	i;
+
 	(void)arg;
 	acks += (int)n;
+	if (!record_acks)
+		return;
+	seen = xreallocarray(seen, nseen + n, sizeof *seen);
+	for (i = 0; i < n; i++) {
+		seen[nseen].ref = a[i].ref;
+		seen[nseen].flags = a[i].flags;
+		seen[nseen].reason = a[i].reason != NULL ?
+		    xstrdup(a[i].reason) : NULL;
+		nseen++;
+	}
 }
 
-/* Deliver segs to the fake at base; returns deliver_run's result. */
+static void
+seen_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nseen; i++)
+		free(seen[i].reason);
+	free(seen);
+	seen = NULL;
+	nseen = 0;
+}
+
+/*
+ * Deliver segs to the fake at base; returns deliver_run's result. extra
+ * (may be NULL) gives dry_run and the prior and tick callbacks.
+ */
 static int
-run(const char *base, const struct deliver_segment *segs, size_t n,
+run_with(const char *base, const struct deliver_segment *segs, size_t n,
     const struct deliver_mapping *mp, const char *rejpath,
-    struct deliver_stats *st, char **cause)
+    const struct deliver_config *extra, struct deliver_stats *st,
+    char **cause)
 {
 	struct dest_session	*s;
 	struct http_engine	*e = engine();
@@ -101,6 +138,12 @@ run(const char *base, const struct deliver_segment *segs, size_t n,
 	cfg.mapping = mp;
 	cfg.rejects = rj;
 	cfg.on_ack = on_ack;
+	if (extra != NULL) {
+		cfg.dry_run = extra->dry_run;
+		cfg.prior = extra->prior;
+		cfg.on_tick = extra->on_tick;
+		cfg.arg = extra->arg;
+	}
 	acks = 0;
 	rv = deliver_run(&cfg, st, cause);
 	if (rejects_close(&rj, &c) != 0) {
@@ -110,6 +153,14 @@ run(const char *base, const struct deliver_segment *segs, size_t n,
 	dest_session_free(&s);
 	http_free(&e);
 	return rv;
+}
+
+static int
+run(const char *base, const struct deliver_segment *segs, size_t n,
+    const struct deliver_mapping *mp, const char *rejpath,
+    struct deliver_stats *st, char **cause)
+{
+	return run_with(base, segs, n, mp, rejpath, NULL, st, cause);
 }
 
 static cJSON *
@@ -363,6 +414,150 @@ test_faults(const char *base)
 	free(rej);
 }
 
+/* Every other answered profile of the first attempt counts as done. */
+static int
+prior_half(uint64_t ref, unsigned *flags, const char **reason, void *arg)
+{
+	size_t	i;
+
+	(void)arg;
+	for (i = 0; i < nseen; i += 2) {
+		if (seen[i].ref == ref) {
+			*flags = seen[i].flags;
+			*reason = seen[i].reason;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int		 ticks;
+static enum deliver_phase last_phase;
+
+static void
+on_tick(const struct deliver_stats *st, void *arg)
+{
+	(void)arg;
+	ticks++;
+	last_phase = st->phase;
+}
+
+/*
+ * A resumed run skips what the first attempt had answered, sends the
+ * rest, and ends with the counts and the rejects of one uninterrupted
+ * run; a dry run sends nothing and counts the requests it would make.
+ */
+static void
+test_resume(const char *base)
+{
+	static const char *attr_names[] = { "city" };
+	static const char *attr_fields[] = { "city" };
+	struct deliver_segment	 segs[2];
+	struct deliver_mapping	 mp;
+	struct deliver_config	 extra;
+	struct deliver_stats	 st, st2;
+	char			*cause = NULL, *rej, *rej2, *text, *t1, *t2;
+	char			 longcity[300];
+	size_t			 size = 200000, len, i, skipped;
+	int			 ok1;
+
+	memset(longcity, 'y', 299);
+	longcity[299] = '\0';
+	text = xmalloc(size);
+	len = (size_t)snprintf(text, size, "email,id,city\n");
+	for (i = 0; i < 600; i++)
+		len += (size_t)snprintf(text + len, size - len,
+		    "r%zu%s,%s%zu,%s\n", i, i % 97 == 5 ? "-at-example" :
+		    "@example.com", i % 3 ? "" : "R", i, i % 101 == 7 ?
+		    longcity : "Nantes");
+	segs[0].name = "first";
+	segs[0].path = write_file("r1.csv", text);
+	free(text);
+	segs[1].name = "second";
+	segs[1].path = write_file("r2.csv", "email,id,city\n"
+	    "r1@example.com,,Brest\n"			/* duplicate */
+	    "s1@example.com,S1,Brest\n"
+	    "s2@example.com,S2,Brest\n");
+	memset(&mp, 0, sizeof mp);
+	mp.fields[DEST_SLOT_EMAIL] = "email";
+	mp.fields[DEST_SLOT_CUSTOMER_ID] = "id";
+	mp.attr_names = attr_names;
+	mp.attr_fields = attr_fields;
+	mp.nattrs = 1;
+	rej = xasprintf("%s/rejects-r1.csv", tap_tmpdir());
+	rej2 = xasprintf("%s/rejects-r2.csv", tap_tmpdir());
+
+	cJSON_Delete(fake_json("braze", "reset"));
+	fake_config("braze", "{\"braze\": {\"keys\": {\"braze-key\": "
+	    "{\"permissions\": [\"users.track\"], \"revoke_after\": "
+	    "null}}}}");
+	record_acks = 1;
+	ok1 = run(base, segs, 2, &mp, rej, &st, &cause) == 0;
+	record_acks = 0;
+	ok(ok1, "first attempt delivered");
+	if (cause != NULL)
+		diag("%s", cause);
+	xfree(&cause);
+	ok(st.total.rejected >= 12 && st.total.accepted > 580,
+	    "the data set has validation and destination rejects");
+	for (i = 0, skipped = 0; i < nseen; i += 2)
+		skipped++;
+
+	cJSON_Delete(fake_json("braze", "reset"));
+	memset(&extra, 0, sizeof extra);
+	extra.prior = prior_half;
+	extra.on_tick = on_tick;
+	ticks = 0;
+	ok(run_with(base, segs, 2, &mp, rej2, &extra, &st2, &cause) == 0,
+	    "resumed attempt delivered");
+	xfree(&cause);
+	is_int(acks, (long long)(nseen - skipped), "only the profiles not "
+	    "answered before were sent again");
+	ok(fake_number("braze", "state.user_count") <=
+	    (double)(st.total.accepted - skipped / 2) &&
+	    fake_number("braze", "state.user_count") > 0,
+	    "the destination saw none of the skipped profiles");
+	ok(memcmp(&st.total, &st2.total, sizeof st.total) == 0,
+	    "the resumed run's counts equal one uninterrupted run's");
+	is_int(st2.segments[0].rejected, st.segments[0].rejected,
+	    "per segment too");
+	t1 = read_file(rej);
+	t2 = read_file(rej2);
+	is_int(strlen(t1), strlen(t2), "the rejects file has the same size");
+	like(t2, "first,110,R108,The value of 'city' is longer than 255",
+	    "a destination rejection of the first attempt is listed again");
+	like(t2, "first,7,", "validation rejects are found again");
+	free(t1);
+	free(t2);
+	ok(ticks > 0, "ticks while delivering");
+	is_int(last_phase, DELIVER_PHASE_SEND, "the phase seen by the ticks");
+	is_int(st2.phase, DELIVER_PHASE_DONE, "done at the end");
+	deliver_stats_free(&st2);
+
+	/* Dry run: nothing reaches the destination. */
+	cJSON_Delete(fake_json("braze", "reset"));
+	memset(&extra, 0, sizeof extra);
+	extra.dry_run = 1;
+	ok(run_with(base, segs, 2, &mp, rej2, &extra, &st2, &cause) == 0,
+	    "dry run");
+	xfree(&cause);
+	is_int(fake_number("braze", "stats.requests_total"), 0,
+	    "a dry run sends no request");
+	is_int(acks, 0, "and acknowledges nothing");
+	is_int(st2.total.sent, st.total.sent, "it counts what would be "
+	    "sent");
+	is_int(st2.total.accepted, 0, "nothing is accepted");
+	is_int(st2.requests, (st2.total.sent + 49) / 50,
+	    "requests: batches of 50");
+	deliver_stats_free(&st2);
+	deliver_stats_free(&st);
+	seen_free();
+	free((char *)segs[0].path);
+	free((char *)segs[1].path);
+	free(rej);
+	free(rej2);
+}
+
 int
 main(void)
 {
@@ -374,6 +569,7 @@ main(void)
 	test_exact(base);
 	test_single(base);
 	test_faults(base);
+	test_resume(base);
 	free(base);
 	return done_testing();
 }
