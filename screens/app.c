@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "connops.h"
 #include "keyring.h"
 #include "passphrase.h"
+#include "runrec.h"
 #include "screens/app.h"
 #include "ui/text.h"
 #include "ui/ui.h"
@@ -56,7 +58,7 @@ app_reload(struct app *app)
 	runs = workspace_path(app->ws, "runs");
 	if ((d = opendir(runs)) != NULL) {
 		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
+			if (run_id_valid(de->d_name))
 				app->nruns++;
 		closedir(d);
 	}
@@ -133,6 +135,42 @@ app_conn_exports(const struct app *app, const char *id, char **names)
 	else
 		free(s);
 	return n;
+}
+
+int
+app_run_export(struct app *app, const char *export_id)
+{
+	struct export		*x = NULL;
+	struct connection	*c;
+	char			*cause = NULL, *run_id = NULL;
+	size_t			 i;
+
+	app_reload(app);
+	for (i = 0; i < app->exports.n; i++)
+		if (strcmp(app->exports.items[i]->id, export_id) == 0)
+			x = app->exports.items[i];
+	c = x != NULL ? app_conn(app, x->connection) : NULL;
+	if (x == NULL || c == NULL) {
+		ui_message(app->ui, UI_MSG_ERROR, x == NULL ? _("The export "
+		    "was removed meanwhile.") : _("The export goes through a "
+		    "connection that was removed: create it again on another "
+		    "one."));
+		return -1;
+	}
+	if (app->segs == NULL || connops_run(app->ws, app->id, app->user, x,
+	    c, app->segs, &run_id, &cause) != 0) {
+		cause = app_sentence(cause != NULL ? cause :
+		    xstrdup(_("the segments folder cannot be read")));
+		ui_message(app->ui, UI_MSG_ERROR, _("The run did not start: %s"),
+		    cause);
+		free(cause);
+		return -1;
+	}
+	ui_message(app->ui, UI_MSG_OK, _("Run %s started: it goes on in the "
+	    "background, even if you quit segsync."), run_id);
+	ui_push(app->ui, runs_new(app, run_id));
+	free(run_id);
+	return 0;
 }
 
 int
@@ -241,6 +279,7 @@ app_free(struct app *app)
 	export_list_free(&app->exports);
 	segments_free(&app->segs);
 	free(app->segs_error);
+	free(app->run_offer);
 	free(app->user);
 	workspace_free(&app->ws);
 }

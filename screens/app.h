@@ -47,6 +47,7 @@ struct app {
 	struct segment_list	*segs;
 	char			*segs_error;
 	size_t			 nruns;
+	char			*run_offer;	/* export saved: run now? */
 };
 
 /* segsync without a command (cli.c calls it through cli_ui). */
@@ -96,6 +97,12 @@ char			*app_kv(const char *const *kv, size_t n, int width);
 int			 app_job_keys(struct app *, struct workspace **,
 			     struct identity **);
 
+/*
+ * Start a run of the export now (its worker goes on in the background)
+ * and open Runs on it. 0, or -1 with the reason on the message line.
+ */
+int			 app_run_export(struct app *, const char *export_id);
+
 /* A short date for lists: "2026-11-22 18:19" from RFC 3339 (static). */
 const char		*app_date(const char *rfc3339);
 
@@ -108,7 +115,8 @@ struct ui_screen	*connections_new(struct app *);
 struct ui_screen	*conn_wizard_new(struct app *, struct connection *edit);
 struct ui_screen	*exports_new(struct app *);
 struct ui_screen	*export_wizard_new(struct app *);
-struct ui_screen	*runs_new(struct app *);
+/* Runs, with the run select (may be NULL) selected. */
+struct ui_screen	*runs_new(struct app *, const char *select);
 struct ui_screen	*segments_new(struct app *);
 
 #endif

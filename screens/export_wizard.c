@@ -687,6 +687,17 @@ xw_export(struct xw *w)
 }
 
 static void
+xw_run_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	(void)ui;
+	if (yes && app->run_offer != NULL)
+		app_run_export(app, app->run_offer);
+	xfree(&app->run_offer);
+}
+
+static void
 xw_save(struct xw *w)
 {
 	struct connection	*c = xw_conn(w);
@@ -721,17 +732,19 @@ xw_save(struct xw *w)
 	}
 	text = xasprintf(x->scheduled ? _("\"%s\" sends %zu segment(s), %s "
 	    "profiles before de-duplication, through \"%s\" to %s.\n\n"
-	    "Saving did not run it. It runs on every scheduled refresh, and "
-	    "whenever a member starts it (running exports comes with the run "
-	    "engine, in a later version).") : _("\"%s\" sends %zu segment(s), "
-	    "%s profiles before de-duplication, through \"%s\" to %s.\n\n"
-	    "Saving did not run it. It runs whenever a member starts it "
-	    "(running exports comes with the run engine, in a later "
-	    "version)."), x->name, x->nsegments, ui_text_count(members,
-	    count, sizeof count), c->name, _(w->d->label));
+	    "Saving did not run it: it runs on every scheduled refresh, and "
+	    "whenever a member starts it. Run it now?") : _("\"%s\" sends "
+	    "%zu segment(s), %s profiles before de-duplication, through "
+	    "\"%s\" to %s.\n\nSaving did not run it: it runs whenever a "
+	    "member starts it. Run it now?"), x->name, x->nsegments,
+	    ui_text_count(members, count, sizeof count), c->name,
+	    _(w->d->label));
+	free(w->app->run_offer);
+	w->app->run_offer = xstrdup(x->id);
 	export_free(&x);
 	ui_pop(w->app->ui);
-	ui_notice(w->app->ui, _("Export saved"), text, NULL, NULL);
+	ui_confirm(w->app->ui, _("Export saved"), text, _("Run now"),
+	    _("Not now"), 1, xw_run_answer, w->app);
 	free(text);
 }
 

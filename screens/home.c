@@ -117,7 +117,7 @@ home_open(struct home *h, enum home_item i)
 		ui_push(app->ui, exports_new(app));
 		break;
 	case HOME_RUNS:
-		ui_push(app->ui, runs_new(app));
+		ui_push(app->ui, runs_new(app, NULL));
 		break;
 	case HOME_SEGMENTS:
 		ui_push(app->ui, segments_new(app));

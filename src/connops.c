@@ -14,6 +14,7 @@
 #include "i18n.h"
 #include "keyring.h"
 #include "oauth.h"
+#include "run.h"
 #include "workspace.h"
 #include "xmalloc.h"
 
@@ -422,5 +423,43 @@ connops_export_add(struct workspace *ws, const struct export *x,
 		rc = EXIT_FAIL;
 	workspace_unlock(ws);
 	export_list_free(&xl);
+	return rc;
+}
+
+int
+connops_run(struct workspace *ws, const struct identity *id,
+    const char *user, const struct export *x, const struct connection *c,
+    const struct segment_list *segs, char **run_id, char **cause)
+{
+	const struct dest_driver	*d = dest_find(c->type);
+	struct record			*rec = NULL;
+	struct connkeep			*keep = NULL;
+	struct run_job			*job = NULL;
+	enum run_fault			 fault;
+	int				 rc = -1;
+
+	*run_id = NULL;
+	if (d == NULL || d->encode == NULL) {
+		*cause = xasprintf(_("sending to %s is not available yet in "
+		    "this version"), d != NULL ? _(d->label) : c->type);
+		return -1;
+	}
+	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
+		return -1;
+	keep = connkeep_new(ws, identity_dup(id), c->id);
+	if (run_prepare(ws, user, x, c, segs, 0, &job, &fault, cause) != 0)
+		goto out;
+	run_job_connect(job, c, rec);
+	run_job_keeper(job, connkeep_keeper(keep));
+	*run_id = xstrdup(run_job_run(job)->id);
+	if (run_spawn(job, 1, NULL, cause) != 0) {
+		xfree(run_id);
+		goto out;
+	}
+	rc = 0;
+out:
+	run_job_free(&job);
+	record_free(&rec);
+	connkeep_free(&keep);
 	return rc;
 }

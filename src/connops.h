@@ -31,6 +31,7 @@
 
 struct export;
 struct oauth_app;
+struct segment_list;
 struct workspace;
 
 /*
@@ -125,6 +126,19 @@ enum exit_status connops_remove(struct workspace *, const char *id,
 int		connops_remember_test(struct workspace *, const char *id,
 		    enum dest_outcome, const char *message,
 		    const char *secret, char **cause);
+
+/*
+ * Start a run of export x through connection c now (the UI's "Run now";
+ * segsync run does the same and follows it): the record decrypted with
+ * id (borrowed), a keeper for renewed credentials, the run prepared and
+ * its worker detached (it outlives the caller). *run_id (malloc'd) names
+ * the run. 0, or -1 with *cause.
+ */
+int		connops_run(struct workspace *, const struct identity *,
+		    const char *user, const struct export *x,
+		    const struct connection *c,
+		    const struct segment_list *segs, char **run_id,
+		    char **cause);
 
 /* Save a new export under the lock, its name still free. */
 enum exit_status connops_export_add(struct workspace *,

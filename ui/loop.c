@@ -73,6 +73,7 @@ struct ui {
 	char			*dump_dir;
 	uint64_t		 vclock;
 	uint64_t		 next_tick;
+	int			 ticking;	/* the top screen's tick */
 };
 
 static void	ui_modal_close(struct ui *);
@@ -207,6 +208,7 @@ ui_push(struct ui *ui, struct ui_screen *s)
 	}
 	ui->stack[ui->depth++] = s;
 	ui->dirty = UI_DIRTY_ALL;
+	ui->ticking = 1;
 }
 
 void
@@ -218,6 +220,7 @@ ui_pop(struct ui *ui)
 		return;
 	ui->dead[ui->ndead++] = ui->stack[--ui->depth];
 	ui->dirty = UI_DIRTY_ALL;
+	ui->ticking = 1;
 	if (ui->depth > 0) {
 		top = ui->stack[ui->depth - 1];
 		if (top->ops->resume != NULL)
@@ -233,6 +236,8 @@ ui_pop_to(struct ui *ui, struct ui_screen *s)
 	while (ui->depth > 0 && ui->stack[ui->depth - 1] != s)
 		ui->dead[ui->ndead++] = ui->stack[--ui->depth];
 	ui->dirty = UI_DIRTY_ALL;
+	ui->ticking = 1;
+	ui->ticking = 1;
 	if (ui->depth > 0) {
 		top = ui->stack[ui->depth - 1];
 		if (top->ops->resume != NULL)
@@ -659,6 +664,7 @@ ui_key(struct ui *ui, int key)
 		return;
 	}
 	ui->dirty |= UI_DIRTY_BODY | UI_DIRTY_HELP | UI_DIRTY_TITLE;
+	ui->ticking = 1;
 	if (s != NULL && s->ops->key(s, ui, key))
 		return;
 	if (key == UI_KEY_F(1) || key == '?')
@@ -812,8 +818,8 @@ ui_timers(struct ui *ui)
 	ui->next_tick = now + UI_TICK_MS;
 	if (ui->modal.kind == UI_MODAL_BUSY)
 		ui->dirty |= UI_DIRTY_MODAL;
-	if (s != NULL && s->ops->tick != NULL)
-		s->ops->tick(s, ui, now);
+	if (s != NULL && s->ops->tick != NULL && ui->ticking)
+		ui->ticking = s->ops->tick(s, ui, now);
 }
 
 /* How long poll() may sleep: until the next tick when one matters. */
@@ -824,7 +830,7 @@ ui_timeout(struct ui *ui)
 	uint64_t		 now = ui_now(ui);
 
 	if (ui->modal.kind != UI_MODAL_BUSY && (s == NULL ||
-	    s->ops->tick == NULL))
+	    s->ops->tick == NULL || !ui->ticking))
 		return -1;
 	if (ui->next_tick <= now)
 		return 0;

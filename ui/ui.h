@@ -121,8 +121,12 @@ struct ui_screen_ops {
 	int		 (*unsaved)(struct ui_screen *);
 	/* Back on top after the screen above it went: refresh. */
 	void		 (*resume)(struct ui_screen *, struct ui *);
-	/* Called every UI_TICK_MS while on top (may be NULL). */
-	void		 (*tick)(struct ui_screen *, struct ui *,
+	/*
+	 * Called every UI_TICK_MS while on top (may be NULL); returns 0
+	 * when nothing needs it, and the loop then sleeps without a
+	 * timeout until the next key or the screen comes back on top.
+	 */
+	int		 (*tick)(struct ui_screen *, struct ui *,
 			     uint64_t now_ms);
 	void		 (*free)(struct ui_screen *);
 };

@@ -114,4 +114,34 @@ like "$out" "12 (Newsletter (été))" "the list found at Brevo"
 like "$out" "firstname            <- first_name" "first names matched by name"
 like "$out" "Scheduled:   yes" "scheduled, through an export user"
 unlike "$out" "Clients fidèles" "only the segment chosen"
+
+# Run now: asked first, started in the background, followed in Runs.
+ui_keys run <<'EOT'
+keys er
+dump xr-run-ask
+keys y
+dump xr-started
+keys q
+EOT
+ui_run run --passphrase-file "$PP"
+is "$rc" 0 "Run now from the exports list"
+golden xr-run-ask "r asks before sending, saying what goes where"
+dump_has xr-started "segsync › Runs" "then Runs opens on the new run"
+dump_has xr-started "started: it goes on in the background" \
+    "which goes on in the background"
+i=0
+while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
+    grep -q '"status": *"running"'; do
+	sleep 0.2
+	i=$((i + 1))
+done
+run "$SEGSYNC" -w ws runs
+like "$out" "succeeded" "the run finished at the fake Braze"
+ui_keys runs <<'EOT'
+keys r
+dump xr-finished
+keys q
+EOT
+ui_run runs --passphrase-file "$PP"
+golden xr-finished "Runs: the run's counts and how it ended"
 done_testing
