@@ -85,3 +85,46 @@ t_stop_fakes() {
 	done
 }
 cleanup_hooks="$cleanup_hooks t_stop_fakes"
+
+# End to end inside tmux (style.md R13): a real terminal of 80x24, keys
+# sent as a person types them, the screen read back with capture-pane.
+# tm_start runs segsync in a detached session on its own server; the
+# session's shell then prints SEGSYNC-EXIT=<status> and waits.
+TM_SOCK=segsync-ui-$$
+tm() { "${TMUX_BIN:-tmux}" -L "$TM_SOCK" -f /dev/null "$@"; }
+tm_available() {
+	command -v "${TMUX_BIN:-tmux}" >/dev/null 2>&1
+}
+t_tm_kill() { tm kill-server >/dev/null 2>&1; }
+cleanup_hooks="$cleanup_hooks t_tm_kill"
+
+# tm_start ARGS...: segsync -w ws ARGS in a new 80x24 session.
+tm_start() {
+	t_cmd="cd '$TMPD' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$SEGSYNC' -w ws $*;"
+	t_cmd="$t_cmd echo SEGSYNC-EXIT=\$?; sleep 600"
+	tm new-session -d -x 80 -y 24 -c "$TMPD" "$t_cmd" || return 1
+	tm set-option -g window-size manual >/dev/null 2>&1
+	tm resize-window -x 80 -y 24 >/dev/null 2>&1
+}
+# tm_keys KEY...: tmux key names (Enter, Tab, BTab, Down, Space, C-u...).
+tm_keys() { tm send-keys "$@"; }
+# tm_type TEXT: typed literally.
+tm_type() { tm send-keys -l "$1"; }
+tm_screen() { tm capture-pane -p; }
+# tm_wait TEXT DESCRIPTION: the screen shows TEXT within 20 seconds.
+tm_wait() {
+	t_i=0
+	while [ $t_i -lt 200 ]; do
+		case $(tm_screen) in
+		*"$1"*) ok 0 "$2"; return 0 ;;
+		esac
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+	ok 1 "$2"
+	diag "the screen never showed '$1'; it shows:"
+	diag "$(tm_screen)"
+	return 1
+}
+# tm_resize COLS ROWS: the window changes size, as a person's would.
+tm_resize() { tm resize-window -x "$1" -y "$2"; }
