@@ -8,6 +8,7 @@
 
 #include "i18n.h"
 #include "connops.h"
+#include "fileio.h"
 #include "keyring.h"
 #include "passphrase.h"
 #include "runrec.h"
@@ -271,6 +272,28 @@ app_status(struct app *app)
 	free(s);
 }
 
+/*
+ * The workspace's notes (notes.txt, a few lines an administrator leaves
+ * for everyone: which account is which, where the keys are): on the
+ * home screen and at the end of every help box.
+ */
+static void
+app_notes(struct app *app)
+{
+	char	*path, *text = NULL, *cause = NULL;
+	size_t	 len;
+
+	path = workspace_path(app->ws, APP_NOTES_FILE);
+	if (fileio_read(path, APP_NOTES_MAX, 1, &text, &len, &cause) == 0 &&
+	    len > 0)
+		app->notes = text;
+	else
+		free(text);
+	free(cause);
+	free(path);
+	ui_set_notes(app->ui, app->notes);
+}
+
 static void
 app_free(struct app *app)
 {
@@ -280,6 +303,7 @@ app_free(struct app *app)
 	segments_free(&app->segs);
 	free(app->segs_error);
 	free(app->run_offer);
+	free(app->notes);
 	free(app->user);
 	workspace_free(&app->ws);
 }
@@ -348,6 +372,7 @@ app_main(struct cli_ctx *ctx)
 	}
 	ui_set_data(app.ui, &app);
 	app_status(&app);
+	app_notes(&app);
 	if (!identity_locked(id)) {
 		app.id = id;
 		ui_push(app.ui, home_new(&app));

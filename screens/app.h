@@ -29,6 +29,9 @@
 #include "segments.h"
 #include "workspace.h"
 
+#define APP_NOTES_FILE	"notes.txt"	/* in the workspace */
+#define APP_NOTES_MAX	(16u * 1024)
+
 struct secret;
 struct ui;
 struct ui_screen;
@@ -48,6 +51,7 @@ struct app {
 	char			*segs_error;
 	size_t			 nruns;
 	char			*run_offer;	/* export saved: run now? */
+	char			*notes;		/* the workspace's notes.txt */
 };
 
 /* segsync without a command (cli.c calls it through cli_ui). */

@@ -156,8 +156,14 @@ home_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	y += ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4, 4 },
 	    UI_A_DIM, h->where) + 1;
 	if (h->app->segs_error != NULL)
+		y += ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4,
+		    r.y + r.h - y }, UI_A_ERROR, h->app->segs_error) + 1;
+	if (h->app->notes != NULL && y + 2 < r.y + r.h) {
+		ui_draw_text(y++, r.x + 2, r.w - 4, UI_A_HEADING,
+		    _("Notes for this workspace (F1 shows them in full):"));
 		ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4,
-		    r.y + r.h - y }, UI_A_ERROR, h->app->segs_error);
+		    r.y + r.h - y }, UI_A_NORMAL, h->app->notes);
+	}
 }
 
 static int

@@ -210,6 +210,11 @@ unlock_new(struct app *app, struct identity *locked)
 	ui_form_text(&u->form, UI_A_HEADING, _("Unlock your key"));
 	ui_form_text(&u->form, UI_A_NORMAL, u->intro);
 	ui_form_field(&u->form, &u->pass);
+	if (app->notes != NULL) {
+		ui_form_text(&u->form, UI_A_HEADING, _("Notes for this "
+		    "workspace:"));
+		ui_form_text(&u->form, UI_A_NORMAL, app->notes);
+	}
 	ui_form_buttons(&u->form, &u->buttons);
 	return &u->base;
 }

@@ -54,6 +54,7 @@ struct ui {
 	char			*msg;
 	enum ui_msg		 msg_kind;
 	char			*status;
+	char			*notes;
 	int			 quit;
 	int			 exit_status;
 	int			 suspended;	/* ui_show_plain */
@@ -183,6 +184,7 @@ ui_close(struct ui **uip)
 	free(ui->dump_dir);
 	free(ui->msg);
 	free(ui->status);
+	free(ui->notes);
 	free(ui);
 	*uip = NULL;
 }
@@ -305,6 +307,13 @@ ui_layout(struct ui *ui)
 }
 
 void
+ui_set_notes(struct ui *ui, const char *s)
+{
+	free(ui->notes);
+	ui->notes = s != NULL ? xstrdup(s) : NULL;
+}
+
+void
 ui_set_status(struct ui *ui, const char *s)
 {
 	free(ui->status);
@@ -403,7 +412,14 @@ ui_show_help(struct ui *ui)
 		own = s->ops->help(s);
 	if (s != NULL && s->ops->title != NULL)
 		title = s->ops->title(s);
-	if (own != NULL)
+	/* The screen's help, the workspace's notes, then the keys. */
+	if (own != NULL && ui->notes != NULL)
+		text = xasprintf(_("%s\n\nNotes for this workspace:\n%s\n%s"),
+		    own, ui->notes, _(ui_general_help));
+	else if (ui->notes != NULL)
+		text = xasprintf(_("Notes for this workspace:\n%s\n%s"),
+		    ui->notes, _(ui_general_help));
+	else if (own != NULL)
 		text = xasprintf("%s\n\n%s", own, _(ui_general_help));
 	else
 		text = xstrdup(_(ui_general_help));

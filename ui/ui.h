@@ -174,6 +174,9 @@ void		 ui_quit_ask(struct ui *);
 void		 ui_dirty(struct ui *, unsigned);
 const struct ui_layout *ui_layout(struct ui *);
 
+/* Notes shown at the end of every help box (copied; NULL for none). */
+void		 ui_set_notes(struct ui *, const char *);
+
 /* The right part of the title bar: workspace and member (copied). */
 void		 ui_set_status(struct ui *, const char *);
 
