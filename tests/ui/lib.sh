@@ -91,11 +91,25 @@ cleanup_hooks="$cleanup_hooks t_stop_fakes"
 # tm_start runs segsync in a detached session on its own server; the
 # session's shell then prints SEGSYNC-EXIT=<status> and waits.
 TM_SOCK=segsync-ui-$$
-tm() { "${TMUX_BIN:-tmux}" -L "$TM_SOCK" -f /dev/null "$@"; }
+tm_n=0
+tm() { "${TMUX_BIN:-tmux}" -L "$TM_SOCK-$tm_n" -f /dev/null "$@"; }
 tm_available() {
 	command -v "${TMUX_BIN:-tmux}" >/dev/null 2>&1
 }
-t_tm_kill() { tm kill-server >/dev/null 2>&1; }
+t_tm_kill() {
+	t_k=0
+	while [ $t_k -le $tm_n ]; do
+		"${TMUX_BIN:-tmux}" -L "$TM_SOCK-$t_k" kill-server \
+		    >/dev/null 2>&1
+		t_k=$((t_k + 1))
+	done
+}
+# tm_next: the next session gets a server of its own (a server being
+# killed may still hold its socket for a moment).
+tm_next() {
+	tm kill-server >/dev/null 2>&1
+	tm_n=$((tm_n + 1))
+}
 cleanup_hooks="$cleanup_hooks t_tm_kill"
 
 # tm_start ARGS...: segsync -w ws ARGS in a new 80x24 session.

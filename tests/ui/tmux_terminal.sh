@@ -11,7 +11,7 @@ tm_session() {
 	t_cmd="$t_cmd env LANG=C.UTF-8 LC_ALL=C.UTF-8 $* '$SEGSYNC' -w ws"
 	t_cmd="$t_cmd --passphrase-file '$TMPD/admin.pp'; echo SEGSYNC-EXIT=\$?;"
 	t_cmd="$t_cmd stty -g >'$TMPD/after'; echo STTY-SAVED; sleep 600"
-	t_tm_kill
+	tm_next
 	tm new-session -d -x 80 -y 24 -c "$TMPD" "$t_cmd"
 }
 same_tty() {
