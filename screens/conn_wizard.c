@@ -773,7 +773,9 @@ cw_build(struct cw *w)
 			    "a new code only to authorize again."),
 			    ui_glyph(UI_G_OK), _(w->d->label));
 			ui_form_text(&w->form, UI_A_OK, w->text2);
-		}
+		} else if (w->edit != NULL)
+			ui_form_text(&w->form, UI_A_DIM, _("Leave it empty to "
+			    "keep the authorization the connection has."));
 		break;
 	case CW_PRIVACY:
 		w->text = xasprintf(_("Exporting sends personal data (emails, "
