@@ -64,7 +64,7 @@ int	cli_main(int, char **);
 
 /*
  * The terminal UI (segsync without a command), set by main.c before
- * cli_main(): the core does not link curses, and the tests that link only
+ * cli_main(): the core never links the UI (libsegsyncui.a), and the tests linking only
  * the core leave it NULL.
  */
 extern enum exit_status (*cli_ui)(struct cli_ctx *);
