@@ -64,8 +64,8 @@ int	cli_main(int, char **);
 
 /*
  * The terminal UI (segsync without a command), set by main.c before
- * cli_main(): the core never links the UI (libsegsyncui.a), and the tests linking only
- * the core leave it NULL.
+ * cli_main(): the core never links the UI (libsegsyncui.a), and the
+ * tests linking only the core leave it NULL.
  */
 extern enum exit_status (*cli_ui)(struct cli_ctx *);
 
