@@ -62,6 +62,13 @@ struct cli_ctx {
 /* The whole program: parse argv, run the command, return the status. */
 int	cli_main(int, char **);
 
+/*
+ * The terminal UI (segsync without a command), set by main.c before
+ * cli_main(): the core never links the UI (libsegsyncui.a), and the
+ * tests linking only the core leave it NULL.
+ */
+extern enum exit_status (*cli_ui)(struct cli_ctx *);
+
 /* The command table, ending with a zeroed entry (for tests and help). */
 extern const struct cli_cmd cli_commands[];
 

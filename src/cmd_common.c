@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd_common.h"
+#include "connops.h"
 #include "connkeep.h"
 #include "export.h"
 #include "http.h"
@@ -140,17 +141,10 @@ cmd_conn_session(struct cli_ctx *ctx, struct workspace *ws,
 struct http_engine *
 cmd_check_engine(void)
 {
-	struct http_config	 cfg;
 	struct http_engine	*e;
 	char			*cause = NULL;
 
-	http_config_defaults(&cfg);
-	cfg.max_attempts = 2;
-	cfg.backoff_cap_ms = 2000;
-	cfg.connect_timeout_ms = 10000;
-	cfg.timeout_ms = 30000;
-	cfg.max_throttle_wait_ms = 60000;
-	e = http_new(&cfg, &cause);
+	e = connops_check_engine(&cause);
 	if (e == NULL) {
 		cli_error("%s", cause);
 		free(cause);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "connection.h"
+#include "connops.h"
 #include "connkeep.h"
 #include "http.h"
 #include "fileio.h"
@@ -75,25 +76,6 @@ session_test(struct dest_session *s, char **message)
 	return o;
 }
 
-/* The test on a session made from a record that is not saved yet. */
-static enum dest_outcome
-run_test(const struct dest_driver *d, const struct connection *c,
-    const struct record *rec, char **message)
-{
-	struct dest_session	*s = NULL;
-	char			*cause = NULL;
-	enum dest_outcome	 o;
-
-	*message = NULL;
-	if (dest_session_new(d, c, rec, &s, &cause) == -1) {
-		*message = cause;
-		return DEST_CONFIG;
-	}
-	o = session_test(s, message);
-	dest_session_free(&s);
-	return o;
-}
-
 /*
  * Read a secret from a file, or standard input for "-": the whole file,
  * one trailing newline removed. An empty secret is refused.
@@ -138,37 +120,6 @@ read_secret_file(const char *path, const char *option, struct secret **out,
 	}
 	*out = s;
 	return 0;
-}
-
-/* A record holding the connection's secrets, sealed per its policy. */
-static enum sec_status
-build_record(const struct workspace *ws, const struct connection *c,
-    const struct dest_driver *type, struct secret *const *values,
-    const struct secret *refresh, struct record **recp, char **cause)
-{
-	const struct dest_field	*in;
-	struct keyring_set	 set = { NULL, NULL, 0 };
-	unsigned char		 store[RECORD_STOREBYTES];
-	size_t			 i;
-	enum sec_status		 sst;
-
-	*recp = NULL;
-	record_store_from_hex(workspace_id(ws), store);
-	sst = keyring_recipients(ws, keyring_policy(c), keyring_export(c),
-	    &set, cause);
-	if (sst == SEC_OK)
-		sst = record_create(store, c->id, keyring_policy(c),
-		    keyring_export(c), set.r, set.n, recp, cause);
-	for (i = 0, in = type->conn_fields; sst == SEC_OK && in->key != NULL;
-	    in++, i++)
-		if (values[i] != NULL)
-			sst = record_set(*recp, in->key, values[i], cause);
-	if (sst == SEC_OK && refresh != NULL)
-		sst = record_set(*recp, OAUTH_REFRESH_FIELD, refresh, cause);
-	keyring_set_free(&set);
-	if (sst != SEC_OK)
-		record_free(recp);
-	return sst;
 }
 
 /*
@@ -221,22 +172,12 @@ authorize_flow(const struct dest_driver *d, const struct connection *c,
 	struct oauth_app	 app;
 	struct http_engine	*e = NULL;
 	struct secret		*reply = NULL, *code = NULL;
-	const cJSON		*v;
 	char			*state, *url, *note = NULL, *cause = NULL;
 	enum oauth_status	 st;
 	enum exit_status	 rc = EXIT_OK;
 
 	memset(tok, 0, sizeof *tok);
-	memset(&app, 0, sizeof app);
-	v = cJSON_GetObjectItemCaseSensitive(c->settings, "auth_url");
-	app.auth_url = cJSON_IsString(v) ? v->valuestring : d->oauth_url;
-	v = cJSON_GetObjectItemCaseSensitive(c->settings, "client_id");
-	app.client_id = cJSON_IsString(v) ? v->valuestring : "";
-	v = cJSON_GetObjectItemCaseSensitive(c->settings, "redirect_uri");
-	app.redirect_uri = cJSON_IsString(v) ? v->valuestring : "";
-	app.client_secret = client_secret;
-	app.scope = d->oauth_scope;
-	app.label = _(d->label);
+	connops_oauth_app(d, c, client_secret, &app);
 
 	state = oauth_state_new();
 	url = oauth_authorize_url(&app, state);
@@ -441,15 +382,15 @@ cmd_connection_add(struct cli_ctx *ctx)
 	 * answer, and nobody else should wait for it.
 	 */
 	if (type->test != NULL) {
-		sst = build_record(ws, c, type, values, tok.refresh, &rec,
-		    &cause);
+		sst = connops_record_build(ws, c, type, values, tok.refresh,
+		    &rec, &cause);
 		if (sst != SEC_OK) {
 			cli_error("%s", cause);
 			free(cause);
 			rc = (enum exit_status)secstatus_exit(sst);
 			goto out;
 		}
-		outcome = run_test(type, c, rec, &message);
+		outcome = connops_test(NULL, NULL, type, c, rec, &message);
 		record_free(&rec);
 		rc = cmd_outcome_exit(outcome);
 		if (rc != EXIT_OK) {
@@ -462,43 +403,10 @@ cmd_connection_add(struct cli_ctx *ctx)
 	}
 
 	/* Under the lock: the name, the role and the members as they are. */
-	connection_list_free(&list);
-	if (workspace_lock(ws, &cause) == -1 ||
-	    workspace_current_member(ws, &me, &cause) == -1 ||
-	    connection_list_load(ws, &list, &cause) == -1) {
+	rc = connops_add(ws, c, type, values, tok.refresh, &cause);
+	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	if (me->role != WS_ROLE_ADMIN) {
-		cli_error(_("only administrators can add connections; you (%s) "
-		    "are a contributor"), me->user);
-		rc = EXIT_AUTH;
-		goto out;
-	}
-	if (connection_list_find(&list, name) != NULL) {
-		cli_error(_("a connection named \"%s\" already exists; choose "
-		    "another name"), name);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	sst = build_record(ws, c, type, values, tok.refresh, &rec, &cause);
-	path = connection_secrets_path(ws, c->id);
-	if (sst == SEC_OK)
-		sst = record_save(rec, path, workspace_file_mode(ws),
-		    workspace_gid(ws), &cause);
-	if (sst != SEC_OK) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
-		goto out;
-	}
-	if (connection_save(ws, c, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		unlink(path);
-		rc = EXIT_FAIL;
 		goto out;
 	}
 	if (message != NULL && outcome == DEST_WARNING)
@@ -749,46 +657,17 @@ out:
 	return rc;
 }
 
-/*
- * Remember a test's outcome (best effort), on the connection as it is
- * now: it may have been changed or removed while the test ran. secret,
- * when set, is a field name the connection now lists among its secrets.
- */
+/* Remember a test's outcome (best effort); see connops_remember_test. */
 static void
-remember_test(struct workspace *ws, const char *id, const char *outcome,
+remember_test(struct workspace *ws, const char *id, enum dest_outcome o,
     const char *message, const char *secret)
 {
-	struct connection_list	 l = { NULL, 0 };
-	struct connection	*c;
-	char			*cause = NULL;
-	size_t			 i, j;
+	char	*cause = NULL;
 
-	if (workspace_lock(ws, &cause) == 0 &&
-	    connection_list_load(ws, &l, &cause) == 0) {
-		for (i = 0; i < l.n; i++) {
-			c = l.items[i];
-			if (strcmp(c->id, id) != 0)
-				continue;
-			connection_set_last_test(c, outcome, message);
-			for (j = 0; secret != NULL && j < c->nsecrets; j++)
-				if (strcmp(c->secrets[j], secret) == 0)
-					break;
-			if (secret != NULL && j == c->nsecrets) {
-				c->secrets = xreallocarray(c->secrets,
-				    c->nsecrets + 1, sizeof *c->secrets);
-				c->secrets[c->nsecrets++] = xstrdup(secret);
-			}
-			if (connection_save(ws, c, &cause) == -1) {
-				cli_warn("%s", cause);
-				xfree(&cause);
-			}
-		}
-	} else {
+	if (connops_remember_test(ws, id, o, message, secret, &cause) == -1) {
 		cli_warn("%s", cause);
 		free(cause);
 	}
-	workspace_unlock(ws);
-	connection_list_free(&l);
 }
 
 enum exit_status
@@ -838,7 +717,7 @@ cmd_connection_test(struct cli_ctx *ctx)
 	else
 		cli_error(_("the connection \"%s\" does not work: %s"),
 		    c->name, cmd_clause(message));
-	remember_test(ws, c->id, dest_outcome_name(o), message, NULL);
+	remember_test(ws, c->id, o, message, NULL);
 out:
 	free(message);
 	connection_list_free(&l);
@@ -906,7 +785,7 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 		rc = (enum exit_status)secstatus_exit(sst);
 		goto out;
 	}
-	o = run_test(d, c, rec, &message);
+	o = connops_test(NULL, NULL, d, c, rec, &message);
 	rc = cmd_outcome_exit(o);
 	if (rc != EXIT_OK) {
 		cli_error(_("the connection test failed: %s; nothing was "
@@ -923,8 +802,7 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	remember_test(ws, c->id, dest_outcome_name(o), message,
-	    OAUTH_REFRESH_FIELD);
+	remember_test(ws, c->id, o, message, OAUTH_REFRESH_FIELD);
 	printf("%s\n", message);
 	printf(_("Authorized the connection \"%s\": its new refresh token is "
 	    "stored encrypted.\n"), c->name);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cmd_common.h"
 #include "connection.h"
+#include "connops.h"
 #include "connkeep.h"
 #include "export.h"
 #include "fileio.h"
@@ -178,22 +179,10 @@ cmd_export_add(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 
-	if (workspace_lock(ws, &cause) == -1) {
+	rc = connops_export_add(ws, x, &cause);
+	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	/* Someone may have taken the name meanwhile. */
-	export_list_free(&xl);
-	if (export_list_load(ws, &xl, &cause) == -1 ||
-	    (export_list_find(&xl, x->name) != NULL &&
-	    (cause = xasprintf(_("an export named \"%s\" already exists; "
-	    "choose another name"), x->name)) != NULL) ||
-	    export_save(ws, x, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
 		goto out;
 	}
 	printf(_("Saved the export \"%s\": %zu segment(s), %llu profiles "

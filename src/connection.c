@@ -157,6 +157,40 @@ connection_free(struct connection **pc)
 	*pc = NULL;
 }
 
+static char *
+dupnull(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct connection *
+connection_dup(const struct connection *c)
+{
+	struct connection	*d;
+	size_t			 i;
+
+	d = xcalloc(1, sizeof *d);
+	d->id = dupnull(c->id);
+	d->name = dupnull(c->name);
+	d->type = dupnull(c->type);
+	d->contributors = c->contributors;
+	d->export_user = dupnull(c->export_user);
+	d->created_by = dupnull(c->created_by);
+	d->created_at = dupnull(c->created_at);
+	d->privacy_agreed_by = dupnull(c->privacy_agreed_by);
+	d->privacy_agreed_at = dupnull(c->privacy_agreed_at);
+	d->settings = c->settings != NULL ? cJSON_Duplicate(c->settings, 1) :
+	    cJSON_CreateObject();
+	d->secrets = xcalloc(c->nsecrets + 1, sizeof *d->secrets);
+	for (i = 0; i < c->nsecrets; i++)
+		d->secrets[i] = xstrdup(c->secrets[i]);
+	d->nsecrets = c->nsecrets;
+	d->last_test_at = dupnull(c->last_test_at);
+	d->last_test_outcome = dupnull(c->last_test_outcome);
+	d->last_test_message = dupnull(c->last_test_message);
+	return d;
+}
+
 static const char *
 jstr(const cJSON *obj, const char *key)
 {

@@ -76,6 +76,8 @@ int	connection_remove_files(const struct workspace *, const char *id,
 	    char **cause);
 
 void	connection_free(struct connection **);
+/* A deep copy (for work done away from the caller's copy). */
+struct connection *connection_dup(const struct connection *);
 
 /* Remember the outcome of a credentials test (in memory; save after). */
 void	connection_set_last_test(struct connection *, const char *outcome,

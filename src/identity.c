@@ -98,6 +98,24 @@ identity_free(struct identity **ip)
 	*ip = NULL;
 }
 
+struct identity *
+identity_dup(const struct identity *src)
+{
+	struct identity	*d;
+
+	d = xmalloc(sizeof *d);
+	*d = *src;
+	d->id = src->id != NULL ? xstrdup(src->id) : NULL;
+	d->name = src->name != NULL ? xstrdup(src->name) : NULL;
+	if (src->ad != NULL) {
+		d->ad = xmalloc(src->adlen + 1);
+		memcpy(d->ad, src->ad, src->adlen);
+		d->ad[src->adlen] = '\0';
+	}
+	d->sk = src->sk != NULL ? secret_dup(src->sk) : NULL;
+	return d;
+}
+
 enum sec_status
 identity_generate(const char *id, struct identity **out, char **cause)
 {

@@ -116,6 +116,13 @@ enum sec_status	 identity_unlock(struct identity *,
 /* Wipe and free, then NULL. NULL is fine. */
 void		 identity_free(struct identity **);
 
+/*
+ * A copy, unlocked if the original is (the secret key copied into new
+ * secret memory), for a holder that frees its own: a keeper
+ * (connkeep_new) working beside the terminal UI's session.
+ */
+struct identity	*identity_dup(const struct identity *);
+
 /* Borrowed: the member id (valid until identity_free). */
 const char	*identity_id(const struct identity *);
 

@@ -184,14 +184,12 @@ unlock_key_file(const struct workspace *ws, const char *key_file,
 }
 
 enum sec_status
-keyring_unlock(const struct workspace *ws, const struct ws_member *me,
-    const char *key_file, const char *passphrase_file,
-    struct identity **out, char **cause)
+keyring_identity_load(const struct workspace *ws, const struct ws_member *me,
+    const char *key_file, struct identity **out, char **cause)
 {
 	struct identity	*id = NULL;
-	struct secret	*pass = NULL;
 	unsigned char	 pk[IDENTITY_PKBYTES];
-	char		*path, *prompt;
+	char		*path;
 	enum sec_status	 st;
 
 	*out = NULL;
@@ -199,38 +197,57 @@ keyring_unlock(const struct workspace *ws, const struct ws_member *me,
 		return unlock_key_file(ws, key_file, out, cause);
 	path = keyring_identity_path(ws, me->user);
 	st = identity_read(path, &id, cause);
-	if (st != SEC_OK)
-		goto out;
-	if (strcmp(identity_id(id), me->user) != 0 || me->box_pk == NULL ||
-	    identity_pk_decode(me->box_pk, pk) == -1 ||
-	    sodium_memcmp(pk, identity_pk(id), sizeof pk) != 0) {
+	if (st == SEC_OK && (strcmp(identity_id(id), me->user) != 0 ||
+	    me->box_pk == NULL || identity_pk_decode(me->box_pk, pk) == -1 ||
+	    sodium_memcmp(pk, identity_pk(id), sizeof pk) != 0)) {
 		*cause = xasprintf(_("%s is not the identity the workspace "
 		    "registered for %s; an administrator can re-add you with "
 		    "'segsync member add'"), path, me->user);
 		st = SEC_EDENIED;
-		goto out;
 	}
+	if (st == SEC_OK) {
+		*out = id;
+		id = NULL;
+	}
+	identity_free(&id);
+	free(path);
+	return st;
+}
+
+enum sec_status
+keyring_unlock(const struct workspace *ws, const struct ws_member *me,
+    const char *key_file, const char *passphrase_file,
+    struct identity **out, char **cause)
+{
+	struct identity	*id = NULL;
+	struct secret	*pass = NULL;
+	char		*path, *prompt;
+	enum sec_status	 st;
+
+	*out = NULL;
+	st = keyring_identity_load(ws, me, key_file, &id, cause);
+	if (st != SEC_OK)
+		return st;
 	if (identity_locked(id)) {
 		if (passphrase_file != NULL)
 			st = passphrase_read_file(passphrase_file, &pass,
 			    cause);
 		else {
+			path = keyring_identity_path(ws, me->user);
 			prompt = xasprintf(_("Passphrase for %s: "), path);
 			st = passphrase_read_tty(-1, prompt, &pass, cause);
 			free(prompt);
+			free(path);
 		}
-		if (st != SEC_OK)
-			goto out;
-		st = identity_unlock(id, pass, cause);
+		if (st == SEC_OK)
+			st = identity_unlock(id, pass, cause);
 		secret_free(&pass);
-		if (st != SEC_OK)
-			goto out;
 	}
-	*out = id;
-	id = NULL;
-out:
+	if (st == SEC_OK) {
+		*out = id;
+		id = NULL;
+	}
 	identity_free(&id);
-	free(path);
 	return st;
 }
 

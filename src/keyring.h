@@ -51,6 +51,18 @@ char		*keyring_identity_path(const struct workspace *,
 char		*keyring_pub_path(const struct workspace *, const char *user);
 
 /*
+ * The identity of the member running this process, checked against the
+ * registry but not unlocked: the key file when one is given (it comes
+ * back unlocked and must be a registered service identity), else the
+ * member's identity file, still locked when it has a passphrase (the
+ * terminal UI derives the key with identity_unlock() away from its
+ * loop). Failures as keyring_unlock().
+ */
+enum sec_status	keyring_identity_load(const struct workspace *,
+		    const struct ws_member *me, const char *key_file,
+		    struct identity **out, char **cause);
+
+/*
  * Unlock the identity of the member running this process: the key file
  * when one is given (it must be a registered service identity), else the
  * member's identity file with the passphrase from passphrase_file

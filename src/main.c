@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include "cli.h"
+#include "screens/app.h"
 
 int
 main(int argc, char **argv)
 {
+	cli_ui = app_main;
 	return cli_main(argc, argv);
 }

@@ -36,6 +36,24 @@ static const struct dest_field braze_fields[] = {
 	{ NULL, NULL, NULL, 0, 0, NULL }
 };
 
+/*
+ * The REST endpoints of Braze's instances (api-contracts.md 1.1), offered
+ * as suggestions: the list grows, so any rest.*.braze.com|eu host goes.
+ */
+static const char *const braze_endpoints[] = {
+	"rest.iad-01.braze.com", "rest.iad-02.braze.com",
+	"rest.iad-03.braze.com", "rest.iad-04.braze.com",
+	"rest.iad-05.braze.com", "rest.iad-06.braze.com",
+	"rest.iad-07.braze.com", "rest.iad-08.braze.com",
+	"rest.iad-10.braze.com", "rest.fra-01.braze.eu",
+	"rest.fra-02.braze.eu", "rest.au-01.braze.com", NULL
+};
+
+static const struct dest_suggest braze_suggest[] = {
+	{ "endpoint", braze_endpoints },
+	{ NULL, NULL }
+};
+
 static const struct dest_slot braze_slots[] = {
 	{ DEST_SLOT_EMAIL, "email", N_("Email"), 1 },
 	{ DEST_SLOT_CUSTOMER_ID, "customer_id", N_("Braze customer ID"), 1 },
@@ -659,6 +677,7 @@ const struct dest_driver dest_braze = {
 	.id = "braze",
 	.label = "Braze",
 	.conn_fields = braze_fields,
+	.suggest = braze_suggest,
 	.target = {
 		N_("Braze segment API identifier"),
 		N_("The API identifier shown at the bottom of the segment's "

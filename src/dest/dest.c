@@ -45,6 +45,17 @@ dest_all(void)
 	return dest_drivers;
 }
 
+const char *const *
+dest_suggestions(const struct dest_driver *d, const char *key)
+{
+	const struct dest_suggest	*s;
+
+	for (s = d->suggest; s != NULL && s->key != NULL; s++)
+		if (strcmp(s->key, key) == 0)
+			return s->values;
+	return NULL;
+}
+
 const struct dest_slot *
 dest_slot_find(const struct dest_driver *d, enum dest_slot_id id)
 {

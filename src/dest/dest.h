@@ -74,6 +74,15 @@ struct dest_field {
 	const char	*help;		/* N_(), one or two sentences */
 };
 
+/*
+ * Values the connection wizard offers for a field (the Braze instances'
+ * REST endpoints): suggestions only, any value is accepted.
+ */
+struct dest_suggest {
+	const char		*key;		/* a conn_fields key */
+	const char *const	*values;	/* NULL-terminated */
+};
+
 /* The export's target: Braze segment API identifier, list ID, ... */
 struct dest_target {
 	const char	*label;		/* N_("Braze segment API identifier") */
@@ -276,6 +285,7 @@ struct dest_driver {
 	const char		*id;		/* "braze": connection type */
 	const char		*label;		/* "Braze" */
 	const struct dest_field	*conn_fields;	/* ends with key NULL */
+	const struct dest_suggest *suggest;	/* ends with key NULL; or NULL */
 	struct dest_target	 target;
 	const struct dest_slot	*slots;		/* ends with key NULL */
 	int			 attrs;		/* accepts attr:NAME mappings */
@@ -383,6 +393,10 @@ const struct dest_driver	*dest_find(const char *id);
 
 /* Every driver, in the order the wizard lists them; NULL-terminated. */
 const struct dest_driver *const	*dest_all(void);
+
+/* The suggestions for a connection field, or NULL. */
+const char *const	*dest_suggestions(const struct dest_driver *,
+			    const char *key);
 
 /* The slot entry of a driver for id, or NULL if it has none. */
 const struct dest_slot	*dest_slot_find(const struct dest_driver *,

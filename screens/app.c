@@ -1,0 +1,389 @@
+/* The terminal UI's application: startup, the model, helpers (app.h). */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "connops.h"
+#include "fileio.h"
+#include "keyring.h"
+#include "passphrase.h"
+#include "runrec.h"
+#include "screens/app.h"
+#include "ui/text.h"
+#include "ui/ui.h"
+#include "xmalloc.h"
+
+int
+app_reload(struct app *app)
+{
+	struct connection_list	 cl = { NULL, 0 };
+	struct export_list	 xl = { NULL, 0 };
+	struct segment_list	*segs = NULL;
+	struct dirent		*de;
+	DIR			*d;
+	char			*cause = NULL, *dir, *cache, *runs;
+
+	if (workspace_current_member(app->ws, &app->me, &cause) == -1)
+		goto fail;
+	app->admin = app->me->role == WS_ROLE_ADMIN;
+	if (connection_list_load(app->ws, &cl, &cause) == -1)
+		goto fail;
+	if (export_list_load(app->ws, &xl, &cause) == -1) {
+		connection_list_free(&cl);
+		goto fail;
+	}
+	connection_list_free(&app->conns);
+	export_list_free(&app->exports);
+	app->conns = cl;
+	app->exports = xl;
+
+	/* Segments: a folder that cannot be read is said, not fatal. */
+	dir = workspace_data_dir(app->ws);
+	cache = workspace_path(app->ws, "cache/segments.json");
+	xfree(&app->segs_error);
+	if (segments_list_mode(dir, cache, workspace_file_mode(app->ws),
+	    workspace_gid(app->ws), &segs, &cause) == -1)
+		app->segs_error = cause;
+	else {
+		segments_free(&app->segs);
+		app->segs = segs;
+	}
+	free(cache);
+	free(dir);
+
+	app->nruns = 0;
+	runs = workspace_path(app->ws, "runs");
+	if ((d = opendir(runs)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (run_id_valid(de->d_name))
+				app->nruns++;
+		closedir(d);
+	}
+	free(runs);
+	return 0;
+fail:
+	if (app->ui != NULL)
+		ui_message(app->ui, UI_MSG_ERROR, "%s", cause);
+	free(cause);
+	return -1;
+}
+
+struct connection *
+app_conn(struct app *app, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < app->conns.n; i++)
+		if (strcmp(app->conns.items[i]->id, id) == 0)
+			return app->conns.items[i];
+	return NULL;
+}
+
+int
+app_conn_usable(const struct app *app, const struct connection *c)
+{
+	return app->admin || c->contributors;
+}
+
+const struct dest_driver *
+app_driver(const struct connection *c)
+{
+	return dest_find(c->type);
+}
+
+const char *
+app_type_label(const char *type)
+{
+	const struct dest_driver	*d = dest_find(type);
+
+	return d != NULL ? _(d->label) : type;
+}
+
+const struct segment *
+app_segment(const struct app *app, const char *name)
+{
+	size_t	i;
+
+	if (app->segs == NULL)
+		return NULL;
+	for (i = 0; i < app->segs->n; i++)
+		if (strcmp(app->segs->v[i].name, name) == 0)
+			return &app->segs->v[i];
+	return NULL;
+}
+
+size_t
+app_conn_exports(const struct app *app, const char *id, char **names)
+{
+	char	*s = NULL, *t;
+	size_t	 i, n = 0;
+
+	for (i = 0; i < app->exports.n; i++) {
+		if (strcmp(app->exports.items[i]->connection, id) != 0)
+			continue;
+		t = xasprintf("%s%s\"%s\"", s != NULL ? s : "", s != NULL ?
+		    ", " : "", app->exports.items[i]->name);
+		free(s);
+		s = t;
+		n++;
+	}
+	if (names != NULL)
+		*names = s;
+	else
+		free(s);
+	return n;
+}
+
+int
+app_run_export(struct app *app, const char *export_id)
+{
+	struct export		*x = NULL;
+	struct connection	*c;
+	char			*cause = NULL, *run_id = NULL;
+	size_t			 i;
+
+	app_reload(app);
+	for (i = 0; i < app->exports.n; i++)
+		if (strcmp(app->exports.items[i]->id, export_id) == 0)
+			x = app->exports.items[i];
+	c = x != NULL ? app_conn(app, x->connection) : NULL;
+	if (x == NULL || c == NULL) {
+		ui_message(app->ui, UI_MSG_ERROR, x == NULL ? _("The export "
+		    "was removed meanwhile.") : _("The export goes through a "
+		    "connection that was removed: create it again on another "
+		    "one."));
+		return -1;
+	}
+	if (app->segs == NULL || connops_run(app->ws, app->id, app->user, x,
+	    c, app->segs, &run_id, &cause) != 0) {
+		cause = app_sentence(cause != NULL ? cause :
+		    xstrdup(_("the segments folder cannot be read")));
+		ui_message(app->ui, UI_MSG_ERROR, _("The run did not start: %s"),
+		    cause);
+		free(cause);
+		return -1;
+	}
+	ui_message(app->ui, UI_MSG_OK, _("Run %s started: it goes on in the "
+	    "background, even if you quit segsync."), run_id);
+	ui_push(app->ui, runs_new(app, run_id));
+	free(run_id);
+	return 0;
+}
+
+int
+app_job_keys(struct app *app, struct workspace **ws, struct identity **id)
+{
+	char	*cause = NULL;
+
+	*id = NULL;
+	if (workspace_open(workspace_dir(app->ws), ws, &cause) == -1) {
+		ui_message(app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	*id = identity_dup(app->id);
+	return 0;
+}
+
+const char *
+app_date(const char *t)
+{
+	static char	buf[32];
+
+	if (t == NULL)
+		return "-";
+	/* "2026-11-22T18:19:41Z" -> "2026-11-22 18:19" (UTC). */
+	snprintf(buf, sizeof buf, "%.10s %.5s", t, strlen(t) > 11 ? t + 11 :
+	    "");
+	return buf;
+}
+
+char *
+app_sentence(char *s)
+{
+	char	*t;
+	size_t	 len = strlen(s);
+
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] = (char)(s[0] - 'a' + 'A');
+	if (len > 0 && s[len - 1] != '.' && s[len - 1] != '?' &&
+	    s[len - 1] != '!') {
+		t = xasprintf("%s.", s);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+char *
+app_kv(const char *const *kv, size_t n, int width)
+{
+	struct ui_line	*lines;
+	char		*s = xstrdup(""), *t, *pad;
+	size_t		 i, nl, k;
+	int		 lw = 0, w;
+
+	for (i = 0; i < n; i++) {
+		w = ui_text_width(kv[2 * i]);
+		if (w > lw)
+			lw = w;
+	}
+	lw += 2;
+	if (width - lw < 20)
+		width = lw + 20;
+	pad = xmalloc((size_t)lw + 1);
+	memset(pad, ' ', (size_t)lw);
+	pad[lw] = '\0';
+	for (i = 0; i < n; i++) {
+		nl = ui_text_wrap(kv[2 * i + 1], width - lw, NULL, 0);
+		lines = xcalloc(nl + 1, sizeof *lines);
+		ui_text_wrap(kv[2 * i + 1], width - lw, lines, nl);
+		w = ui_text_width(kv[2 * i]);
+		t = xasprintf("%s%s%s%s%.*s", s, i > 0 ? "\n" : "", kv[2 * i],
+		    w > 0 ? ":" : " ", lw - w - 1, pad);
+		free(s);
+		s = t;
+		for (k = 0; k < nl; k++) {
+			t = xasprintf("%s%s%.*s", s, k > 0 ? pad : "",
+			    (int)lines[k].len, kv[2 * i + 1] + lines[k].off);
+			free(s);
+			s = k + 1 < nl ? xasprintf("%s\n", t) : xstrdup(t);
+			free(t);
+		}
+		free(lines);
+	}
+	free(pad);
+	return s;
+}
+
+/* The title bar's right part: who, and which workspace. */
+static void
+app_status(struct app *app)
+{
+	char	*s;
+
+	s = xasprintf(app->admin ? _("%s (administrator)") :
+	    _("%s (contributor)"), app->user);
+	ui_set_status(app->ui, s);
+	free(s);
+}
+
+/*
+ * The workspace's notes (notes.txt, a few lines an administrator leaves
+ * for everyone: which account is which, where the keys are): on the
+ * home screen and at the end of every help box.
+ */
+static void
+app_notes(struct app *app)
+{
+	char	*path, *text = NULL, *cause = NULL;
+	size_t	 len;
+
+	path = workspace_path(app->ws, APP_NOTES_FILE);
+	if (fileio_read(path, APP_NOTES_MAX, 1, &text, &len, &cause) == 0 &&
+	    len > 0)
+		app->notes = text;
+	else
+		free(text);
+	free(cause);
+	free(path);
+	ui_set_notes(app->ui, app->notes);
+}
+
+static void
+app_free(struct app *app)
+{
+	identity_free(&app->id);
+	connection_list_free(&app->conns);
+	export_list_free(&app->exports);
+	segments_free(&app->segs);
+	free(app->segs_error);
+	free(app->run_offer);
+	free(app->notes);
+	free(app->user);
+	workspace_free(&app->ws);
+}
+
+enum exit_status
+app_main(struct cli_ctx *ctx)
+{
+	struct app		 app;
+	struct ui_opts		 o;
+	struct identity		*id = NULL;
+	struct secret		*pass = NULL;
+	struct ui_screen	*s;
+	const char		*size;
+	char			*cause = NULL;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
+	int			 status;
+
+	memset(&app, 0, sizeof app);
+	memset(&o, 0, sizeof o);
+	o.script = getenv("SEGSYNC_UI_SCRIPT");
+	if (o.script != NULL && *o.script == '\0')
+		o.script = NULL;
+	o.dump_dir = getenv("SEGSYNC_UI_DUMP_DIR");
+	size = getenv("SEGSYNC_UI_SIZE");
+	if (size != NULL && sscanf(size, "%dx%d", &o.cols, &o.rows) != 2)
+		o.cols = o.rows = 0;
+
+	rc = cli_open_workspace(ctx, &app.ws, &app.me);
+	if (rc != EXIT_OK)
+		return rc;
+	app.user = xstrdup(app.me->user);
+	app.key_file = ctx->key_file;
+	app.passphrase_file = ctx->passphrase_file;
+
+	/*
+	 * Before the screen opens, everything that can fail in words on the
+	 * terminal: the identity file, and a passphrase file.
+	 */
+	sst = keyring_identity_load(app.ws, app.me, app.key_file, &id, &cause);
+	if (sst == SEC_OK && identity_locked(id) &&
+	    app.passphrase_file != NULL)
+		sst = passphrase_read_file(app.passphrase_file, &pass, &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		identity_free(&id);
+		app_free(&app);
+		return (enum exit_status)secstatus_exit(sst);
+	}
+	if (app_reload(&app) == -1) {
+		app_free(&app);
+		identity_free(&id);
+		secret_free(&pass);
+		return EXIT_CONFIG;
+	}
+
+	app.ui = ui_open(&o, &cause);
+	if (app.ui == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		identity_free(&id);
+		secret_free(&pass);
+		app_free(&app);
+		return o.script != NULL ? EXIT_FAIL : EXIT_USAGE;
+	}
+	ui_set_data(app.ui, &app);
+	app_status(&app);
+	app_notes(&app);
+	if (!identity_locked(id)) {
+		app.id = id;
+		ui_push(app.ui, home_new(&app));
+	} else {
+		s = unlock_new(&app, id);
+		ui_push(app.ui, s);
+		if (pass != NULL)
+			unlock_submit(s, pass);
+	}
+	status = ui_run(app.ui);
+	ui_close(&app.ui);
+	app_free(&app);
+	return (enum exit_status)status;
+}

@@ -1,0 +1,1287 @@
+/*
+ * The export wizard, the steps of shared/docs/product.md in order:
+ * connection (grouped by destination, only those the member may use),
+ * display name, destination target (checked at the destination, which
+ * names what it found), data matching (the driver's slots; the segment
+ * fields offered with sample values from their first rows), segments
+ * (with member counts), and Save with the scheduled refresh switch.
+ * Saving does not run the export, and the screen says so.
+ *
+ * Data matching comes before choosing segments, as documented, so it
+ * offers the fields of every usable segment, saying in how many each is;
+ * the segment step then marks the segments that lack a mapped field.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connops.h"
+#include "i18n.h"
+#include "screens/app.h"
+#include "ui/text.h"
+#include "ui/ui.h"
+#include "ui/widget.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define XW_MAPS		32	/* slots and custom attributes */
+#define XW_SAMPLES	3
+#define XW_TARGET_CAP	255
+#define XW_ADD_ROW	((void *)-1)	/* the "add an attribute" row */
+#define XW_NONE_ROW	((void *)-2)	/* "not sent" in the picker */
+
+enum xw_step {
+	XW_CONN,
+	XW_NAME,
+	XW_TARGET,
+	XW_MAP,
+	XW_SEGS,
+	XW_SAVE,
+	XW_NSTEPS
+};
+
+static const char *const xw_step_names[XW_NSTEPS] = {
+	N_("Connection"),
+	N_("Display name"),
+	N_("Destination target"),
+	N_("Data matching"),
+	N_("Segments"),
+	N_("Save")
+};
+
+/* One line of the mapping: a destination field and its segment field. */
+struct xw_map {
+	char			*dest;		/* "email", "attr:city" */
+	const struct dest_slot	*slot;		/* NULL for attributes */
+	char			*field;		/* NULL: not sent */
+};
+
+/* A segment field, with where it is found and what it looks like. */
+struct xw_field {
+	char	*name;
+	size_t	 nsegs;		/* usable segments that have it */
+	char	*samples;	/* "a, b, c" from the first rows */
+};
+
+struct xw {
+	struct ui_screen		 base;
+	struct app			*app;
+	enum xw_step			 step;
+	char				*title;
+	char				*heading;
+	char				*text;
+	char				*text2;
+
+	struct ui_form			 form;
+	struct ui_buttons		 buttons;
+
+	struct ui_list			 conns;		/* keys: ids */
+	char				*conn_id;	/* chosen */
+	const struct dest_driver	*d;
+
+	struct ui_field			 name;
+	struct ui_field			 target;
+	char				*verified;	/* target checked */
+	enum dest_outcome		 vo;
+	char				*vmsg;
+	char				*found;
+
+	struct xw_field			*fields;
+	size_t				 nfields;
+	struct xw_map			 maps[XW_MAPS];
+	size_t				 nmaps;
+	struct ui_list			 maplist;
+	int				 picking;	/* map row, or -1 */
+	struct ui_list			 picklist;
+
+	struct ui_list			 segs;
+	int				 scheduled;
+	int				 touched;
+};
+
+struct xw_job {
+	struct xw			*w;
+	struct workspace		*ws;	/* the keeper's own handle */
+	struct identity			*id;
+	const struct dest_driver	*d;
+	struct connection		*c;
+	struct record			*rec;
+	char				*target;
+	enum dest_outcome		 o;
+	char				*found;
+	char				*message;
+};
+
+static void	xw_build(struct xw *);
+
+static struct connection *
+xw_conn(struct xw *w)
+{
+	return w->conn_id != NULL ? app_conn(w->app, w->conn_id) : NULL;
+}
+
+/* Connections grouped by destination; empty groups are left out. */
+static void
+xw_fill_conns(struct xw *w)
+{
+	const struct dest_driver *const	*dp;
+	struct connection		*c;
+	const char			*cells[3];
+	size_t				 i, n;
+
+	ui_list_clear(&w->conns);
+	for (dp = dest_all(); *dp != NULL; dp++) {
+		for (i = 0, n = 0; i < w->app->conns.n; i++) {
+			c = w->app->conns.items[i];
+			if (strcmp(c->type, (*dp)->id) != 0 ||
+			    !app_conn_usable(w->app, c))
+				continue;
+			if (n++ == 0)
+				ui_list_add_heading(&w->conns, _((*dp)->label));
+			cells[0] = c->name;
+			cells[1] = c->export_user != NULL ? _("has an export "
+			    "user") : _("no export user");
+			cells[2] = c->last_test_outcome == NULL ? _("never "
+			    "tested") : strcmp(c->last_test_outcome, "ok") ==
+			    0 ? _("works") : strcmp(c->last_test_outcome,
+			    "warning") == 0 ? _("works, with a warning") :
+			    _("last test failed");
+			ui_list_add_key(&w->conns, cells, c->id);
+		}
+	}
+	ui_list_select_key(&w->conns, w->conn_id);
+}
+
+/* "Snapchat, Sendinblue": destinations without a usable connection. */
+static char *
+xw_missing_types(struct xw *w)
+{
+	const struct dest_driver *const	*dp;
+	char				*s = NULL, *t;
+	size_t				 i;
+	int				 found;
+
+	for (dp = dest_all(); *dp != NULL; dp++) {
+		for (i = 0, found = 0; i < w->app->conns.n; i++)
+			if (strcmp(w->app->conns.items[i]->type,
+			    (*dp)->id) == 0 && app_conn_usable(w->app,
+			    w->app->conns.items[i]))
+				found = 1;
+		if (found)
+			continue;
+		t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ? ", " :
+		    "", _((*dp)->label));
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Lower case letters and digits only: "First Name" -> "firstname". */
+static void
+squash(const char *in, char *out, size_t size)
+{
+	size_t	o = 0;
+
+	for (; *in != '\0' && o + 1 < size; in++)
+		if (isalnum((unsigned char)*in))
+			out[o++] = (char)tolower((unsigned char)*in);
+	out[o] = '\0';
+}
+
+/* The segment fields, in order of first appearance, with samples. */
+static void
+xw_fill_fields(struct xw *w)
+{
+	const struct segment	*sg;
+	char			**vals = NULL, *s, *t;
+	size_t			 i, j, k, nv = 0;
+
+	for (i = 0; i < w->nfields; i++) {
+		free(w->fields[i].name);
+		free(w->fields[i].samples);
+	}
+	free(w->fields);
+	w->fields = NULL;
+	w->nfields = 0;
+	for (i = 0; w->app->segs != NULL && i < w->app->segs->n; i++) {
+		sg = &w->app->segs->v[i];
+		if (!sg->usable)
+			continue;
+		for (j = 0; j < sg->nfields; j++) {
+			for (k = 0; k < w->nfields; k++)
+				if (strcmp(w->fields[k].name,
+				    sg->fields[j]) == 0)
+					break;
+			if (k < w->nfields) {
+				w->fields[k].nsegs++;
+				continue;
+			}
+			w->fields = xreallocarray(w->fields, w->nfields + 1,
+			    sizeof *w->fields);
+			w->fields[k].name = xstrdup(sg->fields[j]);
+			w->fields[k].nsegs = 1;
+			s = NULL;
+			if (segments_sample(sg->file, sg->fields[j],
+			    XW_SAMPLES, &vals, &nv, &t) == 0) {
+				for (k = 0; k < nv; k++) {
+					if (vals[k][0] == '\0')
+						continue;
+					t = xasprintf("%s%s%s", s != NULL ? s :
+					    "", s != NULL ? ", " : "", vals[k]);
+					free(s);
+					s = t;
+				}
+				segments_sample_free(&vals, nv);
+			} else
+				free(t);
+			w->fields[w->nfields].samples = s != NULL ? s :
+			    xstrdup("");
+			w->nfields++;
+		}
+	}
+}
+
+static const struct xw_field *
+xw_field(const struct xw *w, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && i < w->nfields; i++)
+		if (strcmp(w->fields[i].name, name) == 0)
+			return &w->fields[i];
+	return NULL;
+}
+
+static void
+xw_clear_maps(struct xw *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nmaps; i++) {
+		free(w->maps[i].dest);
+		free(w->maps[i].field);
+	}
+	w->nmaps = 0;
+}
+
+/*
+ * One line per slot of the driver, each with the segment field whose
+ * name matches it best (its key, its label, or a common spelling).
+ */
+static void
+xw_default_maps(struct xw *w)
+{
+	static const struct {
+		const char	*slot;
+		const char	*names[6];
+	} aliases[] = {
+		{ "email", { "email", "emailaddress", "mail", "courriel",
+		    NULL } },
+		{ "customer_id", { "customerid", "externalid", "id",
+		    "clientid", "userid", NULL } },
+		{ "firstname", { "firstname", "prenom", "givenname", NULL } },
+		{ "lastname", { "lastname", "nom", "surname", "familyname",
+		    NULL } },
+		{ "phone", { "phone", "mobile", "telephone", "sms", NULL } },
+	};
+	const struct dest_slot	*sl;
+	char			 a[64], b[64];
+	size_t			 i, k, j;
+
+	xw_clear_maps(w);
+	for (sl = w->d->slots; sl->key != NULL && w->nmaps < XW_MAPS; sl++) {
+		w->maps[w->nmaps].dest = xstrdup(sl->key);
+		w->maps[w->nmaps].slot = sl;
+		w->maps[w->nmaps].field = NULL;
+		squash(sl->key, a, sizeof a);
+		for (k = 0; k < sizeof aliases / sizeof aliases[0]; k++) {
+			if (strcmp(aliases[k].slot, sl->key) != 0)
+				continue;
+			for (j = 0; aliases[k].names[j] != NULL &&
+			    w->maps[w->nmaps].field == NULL; j++) {
+				for (i = 0; i < w->nfields; i++) {
+					squash(w->fields[i].name, b, sizeof b);
+					if (strcmp(b, aliases[k].names[j]) ==
+					    0) {
+						w->maps[w->nmaps].field =
+						    xstrdup(w->fields[i].name);
+						break;
+					}
+				}
+			}
+		}
+		w->nmaps++;
+	}
+}
+
+static void
+xw_fill_maplist(struct xw *w)
+{
+	const struct xw_field	*f;
+	const char		*cells[3];
+	char			*label;
+	size_t			 i;
+	int			 sel = w->maplist.sel;
+
+	ui_list_clear(&w->maplist);
+	for (i = 0; i < w->nmaps; i++) {
+		f = xw_field(w, w->maps[i].field);
+		if (w->maps[i].slot != NULL)
+			label = w->maps[i].slot->required ?
+			    xasprintf(_("%s (required)"),
+			    _(w->maps[i].slot->label)) :
+			    xstrdup(_(w->maps[i].slot->label));
+		else
+			label = xasprintf(_("Attribute \"%s\""),
+			    w->maps[i].dest + strlen("attr:"));
+		cells[0] = label;
+		cells[1] = w->maps[i].field != NULL ? w->maps[i].field :
+		    _("(not sent)");
+		cells[2] = f != NULL ? f->samples : "";
+		ui_list_add(&w->maplist, cells, &w->maps[i]);
+		free(label);
+	}
+	if (w->d->attrs) {
+		cells[0] = _("+ Add a custom attribute");
+		cells[1] = "";
+		cells[2] = "";
+		ui_list_add(&w->maplist, cells, XW_ADD_ROW);
+	}
+	if (sel >= 0 && (size_t)sel < w->maplist.n)
+		w->maplist.sel = sel;
+}
+
+/* The picker: the segment fields for map row w->picking. */
+static void
+xw_open_picker(struct xw *w, int row)
+{
+	const char	*cells[3];
+	char		 where[64];
+	size_t		 i, nusable = 0;
+
+	for (i = 0; w->app->segs != NULL && i < w->app->segs->n; i++)
+		if (w->app->segs->v[i].usable)
+			nusable++;
+	w->picking = row;
+	ui_list_clear(&w->picklist);
+	if (row < (int)w->nmaps && (w->maps[row].slot == NULL ||
+	    !w->maps[row].slot->required)) {
+		cells[0] = w->maps[row].slot == NULL ?
+		    _("(remove this attribute)") : _("(not sent)");
+		cells[1] = "";
+		cells[2] = "";
+		ui_list_add(&w->picklist, cells, XW_NONE_ROW);
+	}
+	for (i = 0; i < w->nfields; i++) {
+		snprintf(where, sizeof where, _("in %zu of %zu"),
+		    w->fields[i].nsegs, nusable);
+		cells[0] = w->fields[i].name;
+		cells[1] = where;
+		cells[2] = w->fields[i].samples;
+		ui_list_add(&w->picklist, cells, &w->fields[i]);
+		if (row < (int)w->nmaps && w->maps[row].field != NULL &&
+		    strcmp(w->maps[row].field, w->fields[i].name) == 0)
+			w->picklist.sel = (int)w->picklist.n - 1;
+	}
+	xw_build(w);
+}
+
+static void
+xw_remove_attr(struct xw *w, int row)
+{
+	struct xw_map	*m = &w->maps[row];
+
+	free(m->dest);
+	free(m->field);
+	memmove(m, m + 1, (w->nmaps - (size_t)row - 1) * sizeof *m);
+	w->nmaps--;
+	w->touched = 1;
+	xw_fill_maplist(w);
+	xw_build(w);
+}
+
+static void
+xw_pick(struct xw *w)
+{
+	void		*d = ui_list_selected(&w->picklist);
+	struct xw_field	*f = d != XW_NONE_ROW ? d : NULL;
+	struct xw_map	*m;
+	size_t		 i;
+	int		 row = w->picking;
+
+	w->picking = -1;
+	w->touched = 1;
+	if (row >= (int)w->nmaps) {
+		/* A new attribute, named after the field. */
+		if (f == NULL || w->nmaps == XW_MAPS)
+			goto out;
+		for (i = 0; i < w->nmaps; i++) {
+			if (w->maps[i].slot == NULL &&
+			    strcmp(w->maps[i].dest + strlen("attr:"),
+			    f->name) == 0) {
+				ui_message(w->app->ui, UI_MSG_WARN, _("The "
+				    "attribute \"%s\" is already sent."),
+				    f->name);
+				goto out;
+			}
+		}
+		m = &w->maps[w->nmaps++];
+		m->dest = xasprintf("attr:%s", f->name);
+		m->slot = NULL;
+		m->field = xstrdup(f->name);
+		goto out;
+	}
+	m = &w->maps[row];
+	if (m->slot == NULL && f == NULL) {
+		xw_remove_attr(w, row);
+		return;
+	}
+	free(m->field);
+	m->field = f != NULL ? xstrdup(f->name) : NULL;
+out:
+	xw_fill_maplist(w);
+	xw_build(w);
+}
+
+static int
+seg_has(const struct segment *sg, const char *field)
+{
+	size_t	i;
+
+	for (i = 0; i < sg->nfields; i++)
+		if (strcmp(sg->fields[i], field) == 0)
+			return 1;
+	return 0;
+}
+
+/* Mark the segments lacking a mapped field; keep what was ticked. */
+static void
+xw_fill_segs(struct xw *w)
+{
+	const struct segment	*sg;
+	const char		*cells[3];
+	char			 count[32], *note;
+	size_t			 i, j, k, old_n = w->segs.n;
+	int			*was;
+
+	was = xcalloc(old_n + 1, sizeof *was);
+	for (i = 0; i < old_n; i++)
+		was[i] = w->segs.rows[i].checked;
+	ui_list_clear(&w->segs);
+	for (i = 0, k = 0; w->app->segs != NULL && i < w->app->segs->n; i++) {
+		sg = &w->app->segs->v[i];
+		if (!sg->usable)
+			continue;
+		note = NULL;
+		for (j = 0; j < w->nmaps && note == NULL; j++)
+			if (w->maps[j].field != NULL &&
+			    !seg_has(sg, w->maps[j].field))
+				note = xasprintf(_("has no field \"%s\""),
+				    w->maps[j].field);
+		cells[0] = sg->name;
+		cells[1] = ui_text_count(sg->members, count, sizeof count);
+		cells[2] = note != NULL ? note : "";
+		ui_list_add_key(&w->segs, cells, sg->name);
+		if (k < old_n)
+			w->segs.rows[w->segs.n - 1].checked = was[k];
+		k++;
+		free(note);
+	}
+	free(was);
+}
+
+/* Selected segments and their members before de-duplication. */
+static size_t
+xw_chosen(const struct xw *w, unsigned long long *members)
+{
+	const struct segment	*sg;
+	size_t			 i, n = 0;
+
+	*members = 0;
+	for (i = 0; i < w->segs.n; i++) {
+		if (!w->segs.rows[i].checked)
+			continue;
+		sg = app_segment(w->app, w->segs.rows[i].key);
+		*members += sg != NULL ? sg->members : 0;
+		n++;
+	}
+	return n;
+}
+
+static int
+xw_check_name(struct xw *w, int show_empty)
+{
+	const char	*name = ui_field_text(&w->name);
+	char		*cause = NULL;
+
+	if (ui_field_len(&w->name) == 0) {
+		ui_field_error(&w->name, show_empty ? _("Give the export a name "
+		    "first.") : NULL);
+		return 0;
+	}
+	if (connection_name_valid(name, &cause) == -1) {
+		cause = app_sentence(cause);
+		ui_field_error(&w->name, cause);
+		free(cause);
+		return 0;
+	}
+	if (export_list_find(&w->app->exports, name) != NULL) {
+		cause = xasprintf(_("An export named \"%s\" already exists: "
+		    "choose another name."), name);
+		ui_field_error(&w->name, cause);
+		free(cause);
+		return 0;
+	}
+	ui_field_error(&w->name, NULL);
+	return 1;
+}
+
+/* The target's syntax, as the driver checks it before asking. */
+static int
+xw_check_target(struct xw *w, int show_empty)
+{
+	char	*cause = NULL, *msg;
+
+	if (ui_field_len(&w->target) == 0) {
+		if (show_empty) {
+			msg = xasprintf(_("Type the %s."),
+			    _(w->d->target.label));
+			ui_field_error(&w->target, msg);
+			free(msg);
+		} else
+			ui_field_error(&w->target, NULL);
+		return 0;
+	}
+	if (w->d->target_check != NULL &&
+	    w->d->target_check(ui_field_text(&w->target), &cause) == -1) {
+		ui_field_error(&w->target, cause);
+		free(cause);
+		return 0;
+	}
+	ui_field_error(&w->target, NULL);
+	return 1;
+}
+
+static void
+xw_verify_work(void *arg)
+{
+	struct xw_job	*j = arg;
+
+	j->o = connops_verify_target(j->ws, j->id, j->d, j->c, j->rec,
+	    j->target, &j->found, &j->message);
+	j->id = NULL;			/* the keeper freed it */
+}
+
+static void
+xw_verify_done(struct ui *ui, void *arg)
+{
+	struct xw_job	*j = arg;
+	struct xw	*w = j->w;
+
+	(void)ui;
+	free(w->verified);
+	free(w->vmsg);
+	free(w->found);
+	w->verified = j->target;
+	w->vo = j->o;
+	w->vmsg = j->message;
+	w->found = j->found;
+	if (w->vo != DEST_OK && w->vo != DEST_WARNING)
+		ui_field_error(&w->target, w->vmsg);
+	workspace_free(&j->ws);
+	record_free(&j->rec);
+	connection_free(&j->c);
+	free(j);
+	xw_build(w);
+}
+
+/* Ask the destination about the target, in the worker thread. */
+static void
+xw_verify(struct xw *w)
+{
+	struct connection	*c = xw_conn(w);
+	struct record		*rec = NULL;
+	struct xw_job		*j;
+	char			*cause = NULL, *text;
+
+	if (c == NULL)
+		return;
+	if (w->d->verify_target != NULL && connops_record_open(w->app->ws, c,
+	    w->app->id, &rec, &cause) != SEC_OK) {
+		cause = app_sentence(cause);
+		ui_field_error(&w->target, cause);
+		free(cause);
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
+		record_free(&rec);
+		free(j);
+		return;
+	}
+	j->w = w;
+	j->d = w->d;
+	j->c = connection_dup(c);
+	j->rec = rec;
+	j->target = xstrdup(ui_field_text(&w->target));
+	text = xasprintf(_("Looking up the %s \"%s\" at %s..."),
+	    _(w->d->target.label), j->target, _(w->d->label));
+	if (ui_job_start(w->app->ui, text, xw_verify_work, xw_verify_done, j,
+	    &cause) == -1) {
+		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		record_free(&j->rec);
+		connection_free(&j->c);
+		identity_free(&j->id);
+		workspace_free(&j->ws);
+		free(j->target);
+		free(j);
+	}
+	free(text);
+}
+
+static int
+xw_verified(const struct xw *w)
+{
+	return w->verified != NULL && strcmp(w->verified,
+	    ui_field_text(&w->target)) == 0 && (w->vo == DEST_OK ||
+	    w->vo == DEST_WARNING);
+}
+
+/* The export the steps describe (malloc'd). */
+static struct export *
+xw_export(struct xw *w)
+{
+	struct export	*x;
+	char		 now[UTIL_RFC3339_LEN];
+	size_t		 i;
+
+	util_rfc3339(time(NULL), now);
+	x = xcalloc(1, sizeof *x);
+	x->id = connection_new_id();
+	x->name = xstrdup(ui_field_text(&w->name));
+	x->connection = xstrdup(w->conn_id);
+	x->target = xstrdup(ui_field_text(&w->target));
+	x->target_name = w->found != NULL ? xstrdup(w->found) : NULL;
+	x->map = xcalloc(w->nmaps + 1, sizeof *x->map);
+	for (i = 0; i < w->nmaps; i++) {
+		if (w->maps[i].field == NULL)
+			continue;
+		x->map[x->nmap].dest = xstrdup(w->maps[i].dest);
+		x->map[x->nmap].field = xstrdup(w->maps[i].field);
+		x->nmap++;
+	}
+	x->segments = xcalloc(w->segs.n + 1, sizeof *x->segments);
+	for (i = 0; i < w->segs.n; i++)
+		if (w->segs.rows[i].checked)
+			x->segments[x->nsegments++] = xstrdup(
+			    w->segs.rows[i].key);
+	x->scheduled = w->scheduled;
+	x->created_by = xstrdup(w->app->user);
+	x->created_at = xstrdup(now);
+	return x;
+}
+
+static void
+xw_run_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	(void)ui;
+	if (yes && app->run_offer != NULL)
+		app_run_export(app, app->run_offer);
+	xfree(&app->run_offer);
+}
+
+static void
+xw_save(struct xw *w)
+{
+	struct connection	*c = xw_conn(w);
+	struct export		*x;
+	unsigned long long	 members;
+	char			*cause = NULL, count[32], *text;
+	enum exit_status	 rc;
+
+	if (c == NULL) {
+		ui_message(w->app->ui, UI_MSG_ERROR, _("The connection was "
+		    "removed meanwhile: nothing was saved."));
+		return;
+	}
+	x = xw_export(w);
+	xw_chosen(w, &members);
+	if (export_validate(x, w->d, w->app->segs, &cause) == -1) {
+		cause = app_sentence(cause);
+		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
+		    cause);
+		free(cause);
+		export_free(&x);
+		return;
+	}
+	rc = connops_export_add(w->app->ws, x, &cause);
+	if (rc != EXIT_OK) {
+		cause = app_sentence(cause);
+		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
+		    cause);
+		free(cause);
+		export_free(&x);
+		return;
+	}
+	text = xasprintf(x->scheduled ? _("\"%s\" sends %zu segment(s), %s "
+	    "profiles before de-duplication, through \"%s\" to %s.\n\n"
+	    "Saving did not run it: it runs on every scheduled refresh, and "
+	    "whenever a member starts it. Run it now?") : _("\"%s\" sends "
+	    "%zu segment(s), %s profiles before de-duplication, through "
+	    "\"%s\" to %s.\n\nSaving did not run it: it runs whenever a "
+	    "member starts it. Run it now?"), x->name, x->nsegments,
+	    ui_text_count(members, count, sizeof count), c->name,
+	    _(w->d->label));
+	free(w->app->run_offer);
+	w->app->run_offer = xstrdup(x->id);
+	export_free(&x);
+	ui_pop(w->app->ui);
+	ui_confirm(w->app->ui, _("Export saved"), text, _("Run now"),
+	    _("Not now"), 1, xw_run_answer, w->app);
+	free(text);
+}
+
+static char *
+xw_summary(struct xw *w, int width)
+{
+	struct connection	*c = xw_conn(w);
+	const char		*kv[2 * (XW_MAPS + 8)];
+	char			*own[XW_MAPS + 4], *s, count[32];
+	size_t			 i, n = 0, nown = 0, nsegs;
+	unsigned long long	 members;
+
+#define KV(k, val) do { kv[2 * n] = (k); kv[2 * n + 1] = (val); n++; } \
+	while (0)
+	KV(_("Connection"), c != NULL ? c->name : "?");
+	KV(_("Name"), ui_field_text(&w->name));
+	own[nown] = w->found != NULL ? xasprintf("%s (%s)",
+	    ui_field_text(&w->target), w->found) :
+	    xstrdup(ui_field_text(&w->target));
+	KV(_(w->d->target.label), own[nown]);
+	nown++;
+	for (i = 0; i < w->nmaps; i++) {
+		if (w->maps[i].field == NULL)
+			continue;
+		if (w->maps[i].slot != NULL)
+			own[nown] = xasprintf("%s %s %s",
+			    _(w->maps[i].slot->label), ui_glyph(UI_G_ARROW),
+			    w->maps[i].field);
+		else
+			own[nown] = xasprintf(_("attribute \"%s\" %s %s"),
+			    w->maps[i].dest + strlen("attr:"),
+			    ui_glyph(UI_G_ARROW), w->maps[i].field);
+		KV(n == 3 ? _("Sends") : "", own[nown]);
+		nown++;
+	}
+	nsegs = xw_chosen(w, &members);
+	own[nown] = xasprintf(_("%zu, %s profiles before de-duplication"),
+	    nsegs, ui_text_count(members, count, sizeof count));
+	KV(_("Segments"), own[nown]);
+	nown++;
+#undef KV
+	s = app_kv(kv, n, width);
+	for (i = 0; i < nown; i++)
+		free(own[i]);
+	return s;
+}
+
+static void
+xw_build(struct xw *w)
+{
+	struct connection	*c;
+	unsigned long long	 members;
+	char			*missing, count[32];
+	size_t			 n;
+	int			 focus = -1;
+
+	ui_form_reset(&w->form);
+	free(w->heading);
+	free(w->text);
+	free(w->text2);
+	w->text = w->text2 = NULL;
+	w->heading = xasprintf(_("Step %d of %d: %s"), (int)w->step + 1,
+	    XW_NSTEPS, _(xw_step_names[w->step]));
+	ui_form_text(&w->form, UI_A_HEADING, w->heading);
+	ui_buttons_init(&w->buttons, w->step == XW_CONN ? _("Cancel") :
+	    _("Back"), w->step == XW_SAVE ? _("Save") : _("Next"), NULL);
+	switch (w->step) {
+	case XW_CONN:
+		missing = xw_missing_types(w);
+		if (w->conns.n == 0) {
+			ui_form_text(&w->form, UI_A_WARN, w->app->admin ?
+			    _("There is no connection yet. An export sends "
+			    "segments through a connection to a destination "
+			    "account: create one first.") :
+			    _("No connection is open to contributors, so you "
+			    "cannot create an export yet. An administrator can "
+			    "add a connection, or open one to contributors."));
+			if (w->app->admin)
+				ui_buttons_init(&w->buttons, _("Back"),
+				    _("Create a connection"), NULL);
+			else
+				ui_buttons_init(&w->buttons, _("Back"), NULL,
+				    NULL);
+			free(missing);
+			break;
+		}
+		ui_form_text(&w->form, UI_A_NORMAL, _("Which connection will "
+		    "the export send through? Only the connections you may use "
+		    "are listed, by destination."));
+		n = w->conns.n > 12 ? 12 : w->conns.n;
+		ui_form_list(&w->form, &w->conns, (int)n);
+		if (missing != NULL) {
+			w->text = xasprintf(w->app->admin ? _("Not listed: %s "
+			    "(no connection yet; add one in Connections).") :
+			    _("Not listed: %s (no connection open to "
+			    "contributors)."), missing);
+			ui_form_text(&w->form, UI_A_DIM, w->text);
+		}
+		free(missing);
+		break;
+	case XW_NAME:
+		ui_form_text(&w->form, UI_A_NORMAL, _("Give the export a name, "
+		    "unique in this workspace, such as \"VIP customers to "
+		    "Braze\"."));
+		ui_form_field(&w->form, &w->name);
+		break;
+	case XW_TARGET:
+		w->text = xasprintf(_("Where in %s do the profiles go? segsync "
+		    "looks it up there and shows the name it finds."),
+		    _(w->d->label));
+		ui_form_text(&w->form, UI_A_NORMAL, w->text);
+		w->target.label = _(w->d->target.label);
+		w->target.note = _(w->d->target.help);
+		ui_form_field(&w->form, &w->target);
+		if (xw_verified(w)) {
+			w->text2 = xasprintf("%s %s", ui_glyph(w->vo ==
+			    DEST_OK ? UI_G_OK : UI_G_WARN), w->vmsg);
+			ui_form_text(&w->form, w->vo == DEST_OK ? UI_A_OK :
+			    UI_A_WARN, w->text2);
+		} else
+			ui_buttons_init(&w->buttons, _("Back"),
+			    _("Look it up"), NULL);
+		break;
+	case XW_MAP:
+		if (w->picking >= 0) {
+			if (w->picking < (int)w->nmaps)
+				w->text = xasprintf(_("Which segment field "
+				    "fills \"%s\"? The examples come from the "
+				    "first rows."), w->maps[w->picking].slot !=
+				    NULL ? _(w->maps[w->picking].slot->label) :
+				    w->maps[w->picking].dest);
+			else
+				w->text = xstrdup(_("Which segment field becomes "
+				    "a custom attribute? It is sent under the "
+				    "field's name."));
+			ui_form_text(&w->form, UI_A_NORMAL, w->text);
+			ui_form_list(&w->form, &w->picklist, 0);
+			ui_buttons_init(&w->buttons, _("Cancel"), _("Choose"),
+			    NULL);
+			break;
+		}
+		w->text = xasprintf(_("Which segment field fills each %s field? "
+		    "Enter on a line to change it."), _(w->d->label));
+		ui_form_text(&w->form, UI_A_NORMAL, w->text);
+		ui_form_list(&w->form, &w->maplist, (int)w->maplist.n);
+		break;
+	case XW_SEGS:
+		ui_form_text(&w->form, UI_A_NORMAL, _("Which segments does the "
+		    "export send? Space ticks one. A profile in several of "
+		    "them is sent once."));
+		xw_chosen(w, &members);
+		ui_form_list(&w->form, &w->segs, 0);
+		w->text = xasprintf(_("%zu selected: %s profiles before "
+		    "de-duplication."), ui_list_checked(&w->segs),
+		    ui_text_count(members, count, sizeof count));
+		ui_form_text(&w->form, UI_A_HEADING, w->text);
+		break;
+	case XW_SAVE:
+		w->text = xw_summary(w, ui_layout(w->app->ui)->body.w - 3);
+		ui_form_text(&w->form, UI_A_NORMAL, w->text);
+		c = xw_conn(w);
+		if (c != NULL && c->export_user != NULL)
+			focus = ui_form_check(&w->form, _("Run it on every "
+			    "scheduled refresh (in the name of the export "
+			    "user)"), &w->scheduled);
+		else {
+			w->scheduled = 0;
+			ui_form_text(&w->form, UI_A_DIM, _("Scheduled refresh "
+			    "needs a connection with an export user; this "
+			    "export runs when a member starts it."));
+		}
+		ui_form_text(&w->form, UI_A_NORMAL, _("Saving does not run the "
+		    "export."));
+		break;
+	case XW_NSTEPS:
+		break;
+	}
+	ui_form_buttons(&w->form, &w->buttons);
+	if (focus != -1)
+		ui_form_focus(&w->form, focus);
+	ui_dirty(w->app->ui, UI_DIRTY_ALL);
+}
+
+static void
+xw_leave_answer(struct ui *ui, void *arg, int yes)
+{
+	(void)arg;
+	if (yes)
+		ui_pop(ui);
+}
+
+static void
+xw_back(struct xw *w)
+{
+	if (w->step == XW_MAP && w->picking >= 0) {
+		w->picking = -1;
+		xw_build(w);
+		return;
+	}
+	if (w->step > XW_CONN) {
+		w->step--;
+		xw_build(w);
+		return;
+	}
+	if (w->touched)
+		ui_confirm(w->app->ui, _("Leave the wizard?"), _("What you "
+		    "chose has not been saved and will be lost."), _("Leave"),
+		    _("Stay"), 1, xw_leave_answer, w);
+	else
+		ui_pop(w->app->ui);
+}
+
+static void
+xw_next(struct xw *w)
+{
+	const char		*id;
+	struct connection	*c;
+	size_t			 i, j;
+	int			 ok;
+
+	switch (w->step) {
+	case XW_CONN:
+		if (w->conns.n == 0) {
+			if (w->app->admin)
+				ui_push(w->app->ui, conn_wizard_new(w->app,
+				    NULL));
+			return;
+		}
+		id = ui_list_selected_key(&w->conns);
+		c = id != NULL ? app_conn(w->app, id) : NULL;
+		if (c == NULL || app_driver(c) == NULL)
+			return;
+		if (w->conn_id == NULL || strcmp(w->conn_id, id) != 0 ||
+		    w->d != app_driver(c)) {
+			free(w->conn_id);
+			w->conn_id = xstrdup(id);
+			if (w->d != app_driver(c)) {
+				w->d = app_driver(c);
+				xw_default_maps(w);
+				xw_fill_maplist(w);
+			}
+			xfree(&w->verified);
+		}
+		break;
+	case XW_NAME:
+		if (!xw_check_name(w, 1))
+			return;
+		break;
+	case XW_TARGET:
+		if (!xw_check_target(w, 1))
+			return;
+		if (!xw_verified(w)) {
+			xw_verify(w);
+			return;
+		}
+		break;
+	case XW_MAP:
+		if (w->picking >= 0) {
+			xw_pick(w);
+			return;
+		}
+		for (i = 0; i < w->nmaps; i++) {
+			if (w->maps[i].slot != NULL &&
+			    w->maps[i].slot->required &&
+			    w->maps[i].field == NULL) {
+				ui_message(w->app->ui, UI_MSG_ERROR, _("%s "
+				    "needs a segment field: Enter on its line "
+				    "to choose one."),
+				    _(w->maps[i].slot->label));
+				w->maplist.sel = (int)i;
+				return;
+			}
+		}
+		xw_fill_segs(w);
+		break;
+	case XW_SEGS:
+		if (ui_list_checked(&w->segs) == 0) {
+			ui_message(w->app->ui, UI_MSG_ERROR, _("Choose at least "
+			    "one segment: Space ticks the one under the "
+			    "cursor."));
+			return;
+		}
+		for (i = 0, ok = 1; i < w->segs.n && ok; i++) {
+			if (!w->segs.rows[i].checked ||
+			    w->segs.rows[i].cells[2][0] == '\0')
+				continue;
+			ui_message(w->app->ui, UI_MSG_ERROR, _("\"%s\" %s, "
+			    "which the mapping sends: untick it, or change the "
+			    "mapping."), w->segs.rows[i].key,
+			    w->segs.rows[i].cells[2]);
+			w->segs.sel = (int)i;
+			ok = 0;
+		}
+		if (!ok)
+			return;
+		break;
+	case XW_SAVE:
+		xw_save(w);
+		return;
+	case XW_NSTEPS:
+		return;
+	}
+	j = (size_t)w->step + 1;
+	w->step = (enum xw_step)j;
+	xw_build(w);
+}
+
+static int
+xw_key(struct ui_screen *s, struct ui *ui, int key)
+{
+	struct xw	*w = (struct xw *)s;
+	struct ui_item	*it;
+	void		*row;
+	int		 which;
+
+	(void)ui;
+	switch (ui_form_key(&w->form, key, &which)) {
+	case UI_FORM_CHANGED:
+		w->touched = 1;
+		it = &w->form.items[which];
+		if (it->field == &w->name)
+			xw_check_name(w, 0);
+		else if (it->field == &w->target) {
+			xw_check_target(w, 0);
+			xw_build(w);
+			ui_form_focus(&w->form, which);
+		} else if (it->list == &w->segs) {
+			xw_build(w);
+			ui_form_focus(&w->form, which);
+		}
+		return 1;
+	case UI_FORM_SUBMIT:
+		it = ui_form_focused(&w->form);
+		if (w->step == XW_MAP && w->picking < 0 && it != NULL &&
+		    it->list == &w->maplist) {
+			row = ui_list_selected(&w->maplist);
+			xw_open_picker(w, row == XW_ADD_ROW ? (int)w->nmaps :
+			    w->maplist.sel);
+			return 1;
+		}
+		if (w->step == XW_SEGS && it != NULL && it->list == &w->segs) {
+			/* Enter in the checklist goes on, like elsewhere. */
+			xw_next(w);
+			return 1;
+		}
+		xw_next(w);
+		return 1;
+	case UI_FORM_BUTTON:
+		if (which == 0)
+			xw_back(w);
+		else
+			xw_next(w);
+		return 1;
+	case UI_FORM_HANDLED:
+		return 1;
+	case UI_FORM_IGNORED:
+		break;
+	}
+	if (key == UI_KEY_ESC) {
+		xw_back(w);
+		return 1;
+	}
+	if (w->step == XW_MAP && w->picking < 0 && (key == UI_KEY_DELETE ||
+	    key == 'd')) {
+		row = ui_list_selected(&w->maplist);
+		if (row != NULL && row != XW_ADD_ROW &&
+		    ((struct xw_map *)row)->slot == NULL)
+			xw_remove_attr(w, w->maplist.sel);
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+xw_title(struct ui_screen *s)
+{
+	return ((struct xw *)s)->title;
+}
+
+static void
+xw_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
+{
+	struct xw	*w = (struct xw *)s;
+
+	(void)ui;
+	ui_form_draw(&w->form, r);
+}
+
+static size_t
+xw_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
+{
+	struct xw	*w = (struct xw *)s;
+	size_t		 n = 0;
+
+	if (w->step == XW_MAP && w->picking < 0 && max > 4) {
+		h[n++] = (struct ui_hint){ "Up/Down", _("move") };
+		h[n++] = (struct ui_hint){ "Enter", _("change") };
+		h[n++] = (struct ui_hint){ "Tab", _("buttons") };
+	} else
+		n = ui_form_hints(&w->form, h, max);
+	if (n < max)
+		h[n++] = (struct ui_hint){ "Esc", w->step > XW_CONN ||
+		    w->picking >= 0 ? _("back") : _("cancel") };
+	return n;
+}
+
+static const char *
+xw_help(struct ui_screen *s)
+{
+	struct xw	*w = (struct xw *)s;
+
+	switch (w->step) {
+	case XW_TARGET:
+		return _("The destination target is where the profiles go: a "
+		    "Braze segment API identifier (Braze then tags profiles "
+		    "with an attribute of that name), a Sendinblue list ID, or "
+		    "a Snapchat audience ID. \"Look it up\" asks the "
+		    "destination and shows the name it has there.");
+	case XW_MAP:
+		return _("Each line is a field of the destination; required "
+		    "ones must be filled. Enter opens the list of segment "
+		    "fields, with examples from the first rows and in how many "
+		    "segments each field is. Where the destination takes "
+		    "custom attributes, \"+ Add a custom attribute\" sends "
+		    "another field under its own name; d removes one.");
+	case XW_SEGS:
+		return _("Space ticks a segment; each shows its member count. "
+		    "A segment lacking a field the mapping sends cannot be "
+		    "exported with this mapping.");
+	default:
+		return _("The export wizard walks through the documented "
+		    "steps in order: connection, display name, destination "
+		    "target, data matching, segments, and Save. Enter goes on, "
+		    "Esc goes back a step; nothing is saved before the last "
+		    "step, and saving does not run the export.");
+	}
+}
+
+static int
+xw_unsaved(struct ui_screen *s)
+{
+	return ((struct xw *)s)->touched;
+}
+
+static void
+xw_resume(struct ui_screen *s, struct ui *ui)
+{
+	struct xw	*w = (struct xw *)s;
+
+	(void)ui;
+	/*
+	 * Back from creating a connection, which read the workspace again:
+	 * list the connections and the segments' fields again.
+	 */
+	xw_fill_conns(w);
+	xw_fill_fields(w);
+	if (w->d != NULL)
+		xw_fill_maplist(w);
+	xw_fill_segs(w);
+	xw_build(w);
+}
+
+static void
+xw_free(struct ui_screen *s)
+{
+	struct xw	*w = (struct xw *)s;
+	size_t		 i;
+
+	xw_clear_maps(w);
+	for (i = 0; i < w->nfields; i++) {
+		free(w->fields[i].name);
+		free(w->fields[i].samples);
+	}
+	free(w->fields);
+	ui_list_free(&w->conns);
+	ui_list_free(&w->maplist);
+	ui_list_free(&w->picklist);
+	ui_list_free(&w->segs);
+	ui_field_free(&w->name);
+	ui_field_free(&w->target);
+	free(w->conn_id);
+	free(w->verified);
+	free(w->vmsg);
+	free(w->found);
+	free(w->title);
+	free(w->heading);
+	free(w->text);
+	free(w->text2);
+	free(w);
+}
+
+static const struct ui_screen_ops xw_ops = {
+	.name = "export-wizard",
+	.title = xw_title,
+	.draw = xw_draw,
+	.key = xw_key,
+	.hints = xw_hints,
+	.help = xw_help,
+	.unsaved = xw_unsaved,
+	.resume = xw_resume,
+	.free = xw_free,
+};
+
+struct ui_screen *
+export_wizard_new(struct app *app)
+{
+	struct xw	*w;
+
+	w = xcalloc(1, sizeof *w);
+	w->base.ops = &xw_ops;
+	w->app = app;
+	w->picking = -1;
+	w->title = xasprintf(_("Exports%sNew export"), ui_glyph(UI_G_SEP));
+	ui_list_init(&w->conns, UI_LIST_RADIO, 3);
+	ui_list_column(&w->conns, 0, NULL, 16, 2);
+	ui_list_column(&w->conns, 1, NULL, 18, 1);
+	ui_list_column(&w->conns, 2, NULL, 16, 1);
+	ui_list_init(&w->maplist, UI_LIST_TABLE, 3);
+	ui_list_column(&w->maplist, 0, _("DESTINATION FIELD"), 24, 1);
+	ui_list_column(&w->maplist, 1, _("SEGMENT FIELD"), 14, 1);
+	ui_list_column(&w->maplist, 2, _("EXAMPLES"), 14, 2);
+	ui_list_init(&w->picklist, UI_LIST_TABLE, 3);
+	ui_list_column(&w->picklist, 0, _("SEGMENT FIELD"), 16, 1);
+	ui_list_column(&w->picklist, 1, _("FOUND"), 10, 0);
+	ui_list_column(&w->picklist, 2, _("EXAMPLES"), 16, 3);
+	ui_list_init(&w->segs, UI_LIST_CHECK, 3);
+	ui_list_column(&w->segs, 0, _("SEGMENT"), 16, 2);
+	ui_list_column(&w->segs, 1, _("MEMBERS"), 9, 0);
+	ui_list_column(&w->segs, 2, "", 10, 1);
+	w->segs.empty = _("There is no usable segment: put CSV files in the "
+	    "segments folder (see Segments).");
+	ui_field_init(&w->name, _("Display name"), 0, CONNECTION_NAME_MAX);
+	w->name.note = _("Up to 64 bytes; letters, digits, spaces and "
+	    "punctuation.");
+	ui_field_init(&w->target, "", 0, XW_TARGET_CAP);
+	xw_fill_conns(w);
+	xw_fill_fields(w);
+	xw_build(w);
+	return &w->base;
+}

@@ -1,0 +1,336 @@
+/*
+ * The exports the member may see (those of the connections they may use):
+ * connection, target, segments, scheduled refresh, and the selected one's
+ * mapping; add (the export wizard) and remove.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "connops.h"
+#include "i18n.h"
+#include "screens/app.h"
+#include "ui/text.h"
+#include "ui/ui.h"
+#include "ui/widget.h"
+#include "xmalloc.h"
+
+#define EXP_DETAIL_ROWS	7
+
+struct exps {
+	struct ui_screen	 base;
+	struct app		*app;
+	struct ui_list		 list;
+	char			*remove_id;
+	char			*run_id;	/* the export to run */
+};
+
+static int
+visible(struct app *app, const struct export *x)
+{
+	struct connection	*c = app_conn(app, x->connection);
+
+	return app->admin || (c != NULL && c->contributors);
+}
+
+/* As conns_refresh (connections.c): rows hold export ids. */
+static void
+exps_refresh(struct exps *e, int reload)
+{
+	struct export		*x;
+	struct connection	*c;
+	const char		*cells[5];
+	char			*sel_id, count[16], *target;
+	size_t			 i;
+
+	sel_id = ui_list_selected_key(&e->list) != NULL ?
+	    xstrdup(ui_list_selected_key(&e->list)) : NULL;
+	if (reload)
+		app_reload(e->app);
+	ui_list_clear(&e->list);
+	for (i = 0; i < e->app->exports.n; i++) {
+		x = e->app->exports.items[i];
+		if (!visible(e->app, x))
+			continue;
+		c = app_conn(e->app, x->connection);
+		target = x->target_name != NULL ? xasprintf("%s (%s)",
+		    x->target_name, x->target) : xstrdup(x->target);
+		snprintf(count, sizeof count, "%zu", x->nsegments);
+		cells[0] = x->name;
+		cells[1] = c != NULL ? c->name : _("(removed)");
+		cells[2] = target;
+		cells[3] = count;
+		cells[4] = x->scheduled ? _("yes") : _("no");
+		ui_list_add_key(&e->list, cells, x->id);
+		free(target);
+	}
+	ui_list_select_key(&e->list, sel_id);
+	free(sel_id);
+}
+
+/* The selected export, as loaded now, or NULL. */
+static struct export *
+exps_selected(struct exps *e)
+{
+	const char	*id = ui_list_selected_key(&e->list);
+	size_t		 i;
+
+	for (i = 0; id != NULL && i < e->app->exports.n; i++)
+		if (strcmp(e->app->exports.items[i]->id, id) == 0)
+			return e->app->exports.items[i];
+	return NULL;
+}
+
+static const char *
+exps_title(struct ui_screen *s)
+{
+	(void)s;
+	return _("Exports");
+}
+
+static char *
+details(struct exps *e, const struct export *x)
+{
+	struct connection		*c = app_conn(e->app, x->connection);
+	const struct dest_driver	*d = c != NULL ? app_driver(c) : NULL;
+	const struct dest_slot		*sl;
+	char				*s, *t;
+	size_t				 i;
+
+	s = xasprintf(_("Through \"%s\" (%s) to the %s \"%s\"%s. Created %s "
+	    "by %s."), c != NULL ? c->name : _("(removed)"), d != NULL ?
+	    _(d->label) : "-", d != NULL ? _(d->target.label) : _("target"),
+	    x->target, x->scheduled ? _(", on every scheduled refresh") : "",
+	    app_date(x->created_at), x->created_by);
+	t = xasprintf(_("%s\nSends:"), s);
+	free(s);
+	s = t;
+	for (i = 0; i < x->nmap; i++) {
+		sl = d != NULL ? dest_slot_by_key(d, x->map[i].dest) : NULL;
+		t = xasprintf("%s%s %s %s %s", s, i > 0 ? "," : "",
+		    sl != NULL ? _(sl->label) : x->map[i].dest,
+		    ui_glyph(UI_G_ARROW), x->map[i].field);
+		free(s);
+		s = t;
+	}
+	t = xasprintf(_("%s\nSegments:"), s);
+	free(s);
+	s = t;
+	for (i = 0; i < x->nsegments; i++) {
+		t = xasprintf("%s%s \"%s\"", s, i > 0 ? "," : "",
+		    x->segments[i]);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static void
+exps_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
+{
+	struct exps	*e = (struct exps *)s;
+	struct export	*x;
+	char		*text;
+
+	(void)ui;
+	ui_list_draw(&e->list, (struct ui_rect){ r.x, r.y, r.w,
+	    r.h - EXP_DETAIL_ROWS }, 1);
+	x = exps_selected(e);
+	if (x == NULL)
+		return;
+	text = details(e, x);
+	ui_draw_wrap((struct ui_rect){ r.x + 2, r.y + r.h - EXP_DETAIL_ROWS +
+	    1, r.w - 3, EXP_DETAIL_ROWS - 1 }, UI_A_DIM, text);
+	free(text);
+}
+
+static void
+exps_remove_answer(struct ui *ui, void *arg, int yes)
+{
+	struct exps	*e = arg;
+	char		*cause = NULL;
+
+	if (yes && e->remove_id != NULL) {
+		if (workspace_lock(e->app->ws, &cause) == -1 ||
+		    export_remove_file(e->app->ws, e->remove_id, &cause) == -1) {
+			ui_message(ui, UI_MSG_ERROR, "%s", cause);
+			free(cause);
+		} else
+			ui_message(ui, UI_MSG_OK, _("Removed the export: it no "
+			    "longer runs, on demand or on schedule. What was "
+			    "already sent stays at the destination."));
+		workspace_unlock(e->app->ws);
+		exps_refresh(e, 1);
+	}
+	xfree(&e->remove_id);
+}
+
+static void
+exps_run_answer(struct ui *ui, void *arg, int yes)
+{
+	struct exps	*e = arg;
+
+	(void)ui;
+	if (yes && e->run_id != NULL)
+		app_run_export(e->app, e->run_id);
+	xfree(&e->run_id);
+}
+
+/* "Run now": ask first, since it sends personal data. */
+static void
+exps_run(struct exps *e, const struct export *x)
+{
+	struct connection	*c = app_conn(e->app, x->connection);
+	char			*text;
+
+	if (c == NULL) {
+		ui_message(e->app->ui, UI_MSG_ERROR, _("The export goes through "
+		    "a connection that was removed: create it again on another "
+		    "one."));
+		return;
+	}
+	free(e->run_id);
+	e->run_id = xstrdup(x->id);
+	text = xasprintf(_("Run \"%s\" now? It sends its %zu segment(s) "
+	    "through \"%s\" to %s \"%s\". The run goes on in the background, "
+	    "even if you quit segsync; Runs follows it."), x->name,
+	    x->nsegments, c->name, app_type_label(c->type), x->target);
+	ui_confirm(e->app->ui, _("Run the export now?"), text, _("Run now"),
+	    _("Not now"), 1, exps_run_answer, e);
+	free(text);
+}
+
+static int
+exps_key(struct ui_screen *s, struct ui *ui, int key)
+{
+	struct exps	*e = (struct exps *)s;
+	struct export	*x = exps_selected(e);
+	char		*text;
+
+	if (e->list.searching)
+		return ui_list_key(&e->list, key) != UI_W_IGNORED;
+	switch (key) {
+	case 'a':
+	case '+':
+		ui_push(ui, export_wizard_new(e->app));
+		return 1;
+	case 'r':
+		if (x != NULL)
+			exps_run(e, x);
+		return 1;
+	case 'd':
+	case UI_KEY_DELETE:
+		if (x == NULL)
+			return 1;
+		if (!e->app->admin && strcmp(x->created_by, e->app->user) != 0) {
+			ui_message(ui, UI_MSG_WARN, _("Only administrators and "
+			    "the member who created it (%s) can remove this "
+			    "export."), x->created_by);
+			return 1;
+		}
+		free(e->remove_id);
+		e->remove_id = xstrdup(x->id);
+		text = xasprintf(_("Remove the export \"%s\"? It will no longer "
+		    "run, on demand or on schedule. What was already sent stays "
+		    "at the destination."), x->name);
+		ui_confirm(ui, _("Remove the export?"), text, _("Remove"),
+		    _("Keep"), 1, exps_remove_answer, e);
+		free(text);
+		return 1;
+	case UI_KEY_TAB:
+		key = UI_KEY_DOWN;
+		break;
+	case UI_KEY_BTAB:
+		key = UI_KEY_UP;
+		break;
+	}
+	return ui_list_key(&e->list, key) != UI_W_IGNORED || key ==
+	    UI_KEY_UP || key == UI_KEY_DOWN || key == UI_KEY_ENTER;
+}
+
+static size_t
+exps_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
+{
+	struct exps	*e = (struct exps *)s;
+	size_t		 n = 0;
+
+	if (max < 6)
+		return 0;
+	if (e->list.searching) {
+		h[n++] = (struct ui_hint){ "Down", _("next match") };
+		h[n++] = (struct ui_hint){ "Enter", _("done") };
+		return n;
+	}
+	h[n++] = (struct ui_hint){ "a", _("add") };
+	if (e->list.n > 0) {
+		h[n++] = (struct ui_hint){ "r", _("run now") };
+		h[n++] = (struct ui_hint){ "d", _("remove") };
+		h[n++] = (struct ui_hint){ "/", _("search") };
+	}
+	h[n++] = (struct ui_hint){ "Esc", _("back") };
+	return n;
+}
+
+static const char *
+exps_help(struct ui_screen *s)
+{
+	(void)s;
+	return _("An export is a saved job: a connection, the destination's "
+	    "list, segment or audience, which segment fields fill which "
+	    "destination fields, the segments to send, and whether scheduled "
+	    "refreshes run it. a adds one with a wizard; r runs the selected "
+	    "one now (it goes on in the background; Runs follows it); d "
+	    "removes it. Saving an export does not run it.");
+}
+
+static void
+exps_resume(struct ui_screen *s, struct ui *ui)
+{
+	struct exps	*e = (struct exps *)s;
+
+	(void)ui;
+	exps_refresh(e, 1);
+}
+
+static void
+exps_free(struct ui_screen *s)
+{
+	struct exps	*e = (struct exps *)s;
+
+	ui_list_free(&e->list);
+	free(e->remove_id);
+	free(e->run_id);
+	free(e);
+}
+
+static const struct ui_screen_ops exps_ops = {
+	.name = "exports",
+	.title = exps_title,
+	.draw = exps_draw,
+	.key = exps_key,
+	.hints = exps_hints,
+	.help = exps_help,
+	.resume = exps_resume,
+	.free = exps_free,
+};
+
+struct ui_screen *
+exports_new(struct app *app)
+{
+	struct exps	*e;
+
+	e = xcalloc(1, sizeof *e);
+	e->base.ops = &exps_ops;
+	e->app = app;
+	ui_list_init(&e->list, UI_LIST_TABLE, 5);
+	ui_list_column(&e->list, 0, _("NAME"), 10, 2);
+	ui_list_column(&e->list, 1, _("CONNECTION"), 10, 1);
+	ui_list_column(&e->list, 2, _("TARGET"), 10, 2);
+	ui_list_column(&e->list, 3, _("SEGMENTS"), 8, 0);
+	ui_list_column(&e->list, 4, _("SCHEDULED"), 9, 0);
+	e->list.empty = _("No export yet. Press a to create one: it sends "
+	    "segments through a connection to a list, segment or audience.");
+	exps_refresh(e, 0);
+	return &e->base;
+}

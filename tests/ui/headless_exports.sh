@@ -1,0 +1,147 @@
+# The export wizard headless against the fake Braze and Brevo: every
+# documented step in order (connection by destination, name, target
+# looked up, data matching with samples, segments with counts, Save),
+# the mistakes (no name, a target that does not exist, no segment
+# chosen), a resize in the middle, and what an empty workspace says.
+. "$top_srcdir/tests/ui/lib.sh"
+ui_workspace
+PP=$TMPD/admin.pp
+
+# No connection yet: the wizard says why and offers to create one.
+ui_keys none <<'EOT'
+keys ea
+dump xw-no-connection
+keys <Enter>
+dump xw-no-connection-create
+keys <Esc><Esc>q
+EOT
+ui_run none --passphrase-file "$PP"
+golden xw-no-connection "no usable connection: the screen says why"
+golden xw-no-connection-create "and opens the connection wizard"
+
+fake_start braze braze '{"braze": {"keys": {"braze-key-1234":
+    {"permissions": ["users.track", "segments.list"]}},
+    "segments": [{"id": "seg-vip", "name": "VIP (Braze)"}]}}' ||
+    skip_all "the fake Braze did not start"
+BRAZE=$fake_url
+fake_start brevo brevo '{"brevo": {"keys": {"xkeysib-5678": {}},
+    "lists": [{"id": 12, "name": "Newsletter (été)", "size": 41}]}}' ||
+    skip_all "the fake Brevo did not start"
+BREVO=$fake_url
+printf 'braze-key-1234\n' >"$TMPD/braze.key"
+printf 'xkeysib-5678\n' >"$TMPD/brevo.key"
+"$SEGSYNC" -w ws connection add --type braze --name "Braze EU" \
+    --agree-privacy --api-key-file "$TMPD/braze.key" \
+    --endpoint rest.iad-01.braze.com --base-url "$BRAZE" \
+    --passphrase-file "$PP" >/dev/null || exit 99
+"$SEGSYNC" -w ws connection add --type sendinblue --name Brevo \
+    --agree-privacy --api-key-file "$TMPD/brevo.key" --export-user \
+    --base-url "$BREVO" --passphrase-file "$PP" >/dev/null || exit 99
+
+ui_keys braze <<'EOT'
+keys ea
+dump xw-1-connection
+keys <Enter>
+dump xw-2-name
+keys <Enter>
+dump xw-2-name-empty
+keys VIP to Braze<Enter>
+dump xw-3-target
+keys seg-nope<Enter>
+dump xw-3-target-not-found
+keys <C-u>seg-vip<Enter>
+dump xw-3-target-found
+keys <Enter>
+dump xw-4-matching
+resize 100x30
+dump xw-4-resized
+resize 80x24
+keys <Down><Down><Enter>
+dump xw-4-picker
+keys <End><Enter>
+dump xw-4-attribute
+keys <Tab><Enter>
+dump xw-5-segments
+keys <Enter>
+dump xw-5-no-segment
+keys <Space><Down><Space>
+dump xw-5-chosen
+keys <Enter>
+dump xw-6-save
+keys <Enter>
+dump xw-saved
+keys <Enter>
+dump xw-exports
+keys q
+EOT
+ui_run braze --passphrase-file "$PP"
+is "$rc" 0 "the export wizard runs to the end"
+for d in xw-1-connection xw-2-name xw-2-name-empty xw-3-target \
+    xw-3-target-not-found xw-3-target-found xw-4-matching xw-4-resized \
+    xw-4-picker xw-4-attribute xw-5-segments xw-5-no-segment xw-5-chosen \
+    xw-6-save xw-saved xw-exports; do
+	golden "$d" "export wizard, Braze: $d"
+done
+run "$SEGSYNC" -w ws export show "VIP to Braze"
+is "$rc" 0 "the export is saved"
+like "$out" "seg-vip (VIP (Braze))" "with the target's name found at Braze"
+like "$out" "attr:city            <- city" "the attribute added"
+like "$out" "email                <- email" "the email matched by name"
+like "$out" "customer_id          <- customer_id" "and the customer ID"
+like "$out" "Scheduled:   no" "not scheduled: the connection has no export user"
+is "$($FAKECTL get "$TMPD/fake-braze" stats.over_limit)" 0 \
+    "the fake Braze saw nothing over its limits"
+
+ui_keys brevo <<'EOT'
+keys ea<Down><Enter>Newsletter<Enter>abc
+dump xw-brevo-target-invalid
+keys <C-u>12<Enter>
+dump xw-brevo-target-found
+keys <Enter>
+dump xw-brevo-matching
+keys <Tab><Enter><Down><Space><Enter>
+dump xw-brevo-save
+keys <Space><Tab><Enter><Enter>q
+EOT
+ui_run brevo --passphrase-file "$PP"
+is "$rc" 0 "an export to a Sendinblue list"
+for d in xw-brevo-target-invalid xw-brevo-target-found xw-brevo-matching \
+    xw-brevo-save; do
+	golden "$d" "export wizard, Sendinblue: $d"
+done
+run "$SEGSYNC" -w ws export show Newsletter
+like "$out" "12 (Newsletter (été))" "the list found at Brevo"
+like "$out" "firstname            <- first_name" "first names matched by name"
+like "$out" "Scheduled:   yes" "scheduled, through an export user"
+unlike "$out" "Clients fidèles" "only the segment chosen"
+
+# Run now: asked first, started in the background, followed in Runs.
+ui_keys run <<'EOT'
+keys er
+dump xr-run-ask
+keys y
+dump xr-started
+keys q
+EOT
+ui_run run --passphrase-file "$PP"
+is "$rc" 0 "Run now from the exports list"
+golden xr-run-ask "r asks before sending, saying what goes where"
+dump_has xr-started "segsync › Runs" "then Runs opens on the new run"
+dump_has xr-started "started: it goes on in the background" \
+    "which goes on in the background"
+i=0
+while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
+    grep -q '"status": *"running"'; do
+	sleep 0.2
+	i=$((i + 1))
+done
+run "$SEGSYNC" -w ws runs
+like "$out" "succeeded" "the run finished at the fake Braze"
+ui_keys runs <<'EOT'
+keys r
+dump xr-finished
+keys q
+EOT
+ui_run runs --passphrase-file "$PP"
+golden xr-finished "Runs: the run's counts and how it ended"
+done_testing

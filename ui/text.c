@@ -1,0 +1,282 @@
+/* UTF-8 text in terminal columns (see text.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "text.h"
+#include "xmalloc.h"
+
+static int	ui_utf8 = 1;
+
+/*
+ * Latin-1 letters U+00C0 to U+00FF without their accents, for terminals
+ * that cannot show them ('?' where there is no plain letter).
+ */
+static const char ui_latin1[] =
+    "AAAAAAACEEEEIIII"		/* U+00C0 */
+    "DNOOOOO?OUUUUYTs"		/* U+00D0 */
+    "aaaaaaaceeeeiiii"		/* U+00E0 */
+    "dnooooo?ouuuuyty";		/* U+00F0 */
+
+void
+ui_text_init(int utf8)
+{
+	ui_utf8 = utf8;
+}
+
+int
+ui_text_utf8(void)
+{
+	return ui_utf8;
+}
+
+size_t
+ui_text_decode(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 c = p[0];
+	size_t			 n, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, c &= 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, c &= 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, c &= 0x07;
+	else
+		goto bad;
+	if (n > len)
+		goto bad;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			goto bad;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		goto bad;
+	*cp = c;
+	return n;
+bad:
+	*cp = UI_TEXT_BAD;
+	return 1;
+}
+
+size_t
+ui_text_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+size_t
+ui_text_prev(const char *s, size_t pos)
+{
+	uint32_t	cp;
+	size_t		i, n;
+
+	if (pos == 0)
+		return 0;
+	/* Step back over continuation bytes, then check the sequence. */
+	i = pos - 1;
+	while (i > 0 && pos - i < 4 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;
+	n = ui_text_decode(s + i, pos - i, &cp);
+	if (i + n == pos)
+		return i;
+	return pos - 1;
+}
+
+/* Combining marks: shown on the previous character, in no column. */
+static int
+is_combining(uint32_t cp)
+{
+	return (cp >= 0x300 && cp <= 0x36f) || (cp >= 0x1ab0 &&
+	    cp <= 0x1aff) || (cp >= 0x1dc0 && cp <= 0x1dff) ||
+	    (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
+int
+ui_text_cpwidth(uint32_t cp)
+{
+	int	w;
+
+	if (cp < 0x20 || cp == 0x7f || cp == UI_TEXT_BAD)
+		return 1;			/* shown as '?' */
+	if (cp < 0x7f)
+		return 1;
+	if (!ui_utf8)
+		return is_combining(cp) ? 0 : 1;
+	if (cp >= 0x80 && cp < 0xa0)
+		return 1;			/* C1 controls: '?' */
+	w = wcwidth((wchar_t)cp);
+	if (w < 0)
+		return 1;			/* unprintable: '?' */
+	return w > 2 ? 2 : w;
+}
+
+int
+ui_text_nwidth(const char *s, size_t len)
+{
+	uint32_t	cp;
+	size_t		i = 0;
+	int		w = 0;
+
+	while (i < len) {
+		i += ui_text_decode(s + i, len - i, &cp);
+		w += ui_text_cpwidth(cp);
+	}
+	return w;
+}
+
+int
+ui_text_width(const char *s)
+{
+	return ui_text_nwidth(s, strlen(s));
+}
+
+size_t
+ui_text_fit(const char *s, size_t len, int cols, int *used)
+{
+	uint32_t	cp;
+	size_t		i = 0, n;
+	int		w = 0, cw;
+
+	while (i < len) {
+		n = ui_text_decode(s + i, len - i, &cp);
+		cw = ui_text_cpwidth(cp);
+		if (w + cw > cols)
+			break;
+		w += cw;
+		i += n;
+	}
+	if (used != NULL)
+		*used = w;
+	return i;
+}
+
+char *
+ui_text_display(const char *s, size_t len)
+{
+	char		*out, *o;
+	uint32_t	 cp;
+	size_t		 i = 0, n;
+
+	/* Never longer than the input: '?' replaces at least one byte. */
+	o = out = xmalloc(len + 1);
+	while (i < len) {
+		n = ui_text_decode(s + i, len - i, &cp);
+		if (cp < 0x20 || cp == 0x7f || cp == UI_TEXT_BAD ||
+		    (cp >= 0x80 && cp < 0xa0))
+			*o++ = '?';
+		else if (cp < 0x80 || (ui_utf8 && wcwidth((wchar_t)cp) >= 0)) {
+			memcpy(o, s + i, n);
+			o += n;
+		} else if (ui_utf8)
+			*o++ = '?';
+		else if (is_combining(cp))
+			;			/* ASCII: drop the mark */
+		else if (cp >= 0xc0 && cp <= 0xff)
+			*o++ = ui_latin1[cp - 0xc0];
+		else
+			*o++ = '?';
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+size_t
+ui_text_wrap(const char *s, int width, struct ui_line *lines, size_t max)
+{
+	size_t	len = strlen(s), start = 0, i, brk, end, n = 0, fit;
+	int	used;
+
+	if (width < 1)
+		width = 1;
+	while (start <= len) {
+		/* The next hard line. */
+		end = start;
+		while (end < len && s[end] != '\n')
+			end++;
+		if (start == end) {
+			if (n < max) {
+				lines[n].off = start;
+				lines[n].len = 0;
+			}
+			n++;
+		}
+		i = start;
+		while (i < end) {
+			fit = ui_text_fit(s + i, end - i, width, &used);
+			if (i + fit == end)
+				brk = end;
+			else {
+				/* Back to the last space that fits. */
+				for (brk = i + fit; brk > i && s[brk] != ' ';
+				    brk--)
+					;
+				if (brk == i)
+					brk = i + (fit > 0 ? fit :
+					    ui_text_decode(s + i, end - i,
+					    &(uint32_t){ 0 }));
+			}
+			if (n < max) {
+				lines[n].off = i;
+				lines[n].len = brk - i;
+				while (lines[n].len > 0 &&
+				    s[i + lines[n].len - 1] == ' ')
+					lines[n].len--;
+			}
+			n++;
+			i = brk;
+			while (i < end && s[i] == ' ')
+				i++;
+		}
+		if (end == len)
+			break;
+		start = end + 1;
+	}
+	return n;
+}
+
+char *
+ui_text_count(unsigned long long n, char *buf, size_t size)
+{
+	char	digits[32];
+	size_t	len, i, o = 0;
+
+	len = (size_t)snprintf(digits, sizeof digits, "%llu", n);
+	for (i = 0; i < len && o + 1 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0 && o + 2 < size)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
