@@ -28,6 +28,9 @@ fake_start brevo brevo '{"brevo": {"keys": {"xkeysib-5678": {}},
     "lists": [{"id": 12, "name": "Newsletter (été)", "size": 41}]}}' ||
     skip_all "the fake Brevo did not start"
 BREVO=$fake_url
+# Runs to Brevo wait for their import processes: poll them at once here
+# (test-only; a real run waits 30 s first, then longer each time).
+export SEGSYNC_TEST_CONFIRM_MS=100
 printf 'braze-key-1234\n' >"$TMPD/braze.key"
 printf 'xkeysib-5678\n' >"$TMPD/brevo.key"
 "$SEGSYNC" -w ws connection add --type braze --name "Braze EU" \
@@ -131,7 +134,7 @@ dump_has xr-started "started: it goes on in the background" \
     "which goes on in the background"
 i=0
 while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
-    grep -q '"status": *"running"'; do
+    grep -q '"status":[[:space:]]*"running"'; do
 	sleep 0.2
 	i=$((i + 1))
 done
