@@ -537,6 +537,25 @@ run_load(const struct workspace *ws, const char *id, struct run **rp,
 	return rv;
 }
 
+struct run *
+run_damaged(const char *id, const char *why)
+{
+	struct run	*r = xcalloc(1, sizeof *r);
+
+	r->id = xstrdup(id);
+	r->export_name = xstrdup("?");
+	r->export_id = xstrdup("");
+	r->connection_name = xstrdup("?");
+	r->connection_id = xstrdup("");
+	r->destination = xstrdup("?");
+	r->target = xstrdup("");
+	r->started_by = xstrdup("?");
+	r->started_at = xstrdup("?");
+	r->status = RUN_FAILED;
+	run_error(r, why);
+	return r;
+}
+
 static int
 run_cmp(const void *a, const void *b)
 {
@@ -579,18 +598,7 @@ run_list(const struct workspace *ws, const char *export_id,
 				xfree(&err);
 				continue;
 			}
-			r = xcalloc(1, sizeof *r);
-			r->id = xstrdup(de->d_name);
-			r->export_name = xstrdup("?");
-			r->export_id = xstrdup("");
-			r->connection_name = xstrdup("?");
-			r->connection_id = xstrdup("");
-			r->destination = xstrdup("?");
-			r->target = xstrdup("");
-			r->started_by = xstrdup("?");
-			r->started_at = xstrdup("?");
-			r->status = RUN_FAILED;
-			run_error(r, err);
+			r = run_damaged(de->d_name, err);
 			xfree(&err);
 		}
 		if (export_id != NULL && strcmp(r->export_id, export_id) != 0) {

@@ -156,6 +156,12 @@ int		 run_list(const struct workspace *, const char *export_id,
 		    struct run ***runsp, size_t *np, char **cause);
 void		 run_list_free(struct run ***runsp, size_t n);
 
+/*
+ * What a record that cannot be read is listed as: a failed run of export
+ * "?" whose error is why (copied).
+ */
+struct run	*run_damaged(const char *id, const char *why);
+
 /* Whether the worker of run id is alive (its lock is held). */
 int		 run_alive(const struct workspace *, const char *id);
 
