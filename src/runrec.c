@@ -502,6 +502,33 @@ run_alive(const struct workspace *ws, const char *id)
 }
 
 int
+run_export_running(const struct workspace *ws, const char *export_id,
+    char id[RUN_ID_LEN])
+{
+	char	*path = run_export_lock_path(ws, export_id), buf[RUN_ID_LEN + 1];
+	ssize_t	 n;
+	int	 fd, held;
+
+	id[0] = '\0';
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	n = held ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (!run_id_valid(buf))
+		return 0;
+	memcpy(id, buf, RUN_ID_LEN);
+	return 1;
+}
+
+int
 run_load(const struct workspace *ws, const char *id, struct run **rp,
     char **cause)
 {

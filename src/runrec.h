@@ -165,6 +165,13 @@ struct run	*run_damaged(const char *id, const char *why);
 /* Whether the worker of run id is alive (its lock is held). */
 int		 run_alive(const struct workspace *, const char *id);
 
+/*
+ * Whether export_id has a run whose worker lives (its export lock is
+ * held): 1 with that run's ID in id, else 0.
+ */
+int		 run_export_running(const struct workspace *,
+		    const char *export_id, char id[RUN_ID_LEN]);
+
 /* Add to the timeline or the errors (the oldest go past the caps). */
 void		 run_event(struct run *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -88,6 +88,7 @@ runview_rate_seed(struct runview_rate *fr, uint64_t done, long elapsed,
     int64_t now_ms)
 {
 	fr->rate = elapsed > 0 ? (double)done / (double)elapsed : 0;
+	fr->sampled = 1;
 	fr->last_done = done;
 	fr->last_ms = now_ms;
 }
@@ -97,7 +98,8 @@ runview_rate_update(struct runview_rate *fr, uint64_t done, int64_t now_ms)
 {
 	double	inst;
 
-	if (fr->last_ms == 0) {
+	if (!fr->sampled) {
+		fr->sampled = 1;
 		fr->last_done = done;
 		fr->last_ms = now_ms;
 		return;
@@ -152,7 +154,7 @@ static void
 runview_take(struct runview *v, struct run *r, int64_t now_ms)
 {
 	uint64_t	done = runview_done(r);
-	int		first = v->run == NULL || v->rate.last_ms == 0;
+	int		first = v->run == NULL || !v->rate.sampled;
 	long		e;
 
 	/*

@@ -62,8 +62,9 @@ double		 runview_fraction(const struct run *);
 
 /* Throughput in profiles per second, smoothed over samples. */
 struct runview_rate {
+	int		sampled;	/* last_done and last_ms are set */
 	uint64_t	last_done;
-	int64_t		last_ms;	/* 0: no sample yet */
+	int64_t		last_ms;
 	double		rate;
 };
 
