@@ -107,10 +107,10 @@ runs_columns(struct runs *rs)
 	ui_list_init(&rs->list, UI_LIST_TABLE, n);
 	ui_list_column(&rs->list, c++, _("STARTED"), rs->wide ? 16 : 11, 0);
 	ui_list_column(&rs->list, c++, _("EXPORT"), 10, 2);
-	ui_list_column(&rs->list, c++, _("TO"), rs->wide ? 12 : 8,
+	ui_list_column(&rs->list, c++, _("TO"), rs->wide ? 12 : 10,
 	    rs->wide ? 1 : 0);
 	ui_list_column(&rs->list, c++, _("STATUS"), 11, 0);
-	ui_list_column(&rs->list, c++, _("BY"), 7, rs->wide ? 1 : 0);
+	ui_list_column(&rs->list, c++, _("BY"), 6, rs->wide ? 1 : 0);
 	ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") : _("TIME"),
 	    rs->wide ? 8 : 7, 0);
 	ui_list_column(&rs->list, c++, _("ACCEPTED"), rs->wide ? 10 : 9, 0);
@@ -146,7 +146,7 @@ runs_fill(struct runs *rs, const char *select)
 		c = 0;
 		cells[c++] = rs->wide || strlen(when) < 5 ? when : when + 5;
 		cells[c++] = r->export_name;
-		cells[c++] = runshow_dest(r);
+		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
 		cells[c++] = run_status_label(r->status);
 		cells[c++] = r->started_by;
 		cells[c++] = dur;
@@ -213,6 +213,8 @@ runs_draw_filters(struct runs *rs, int y, int x, int w)
 	char	*t;
 	int	 used;
 
+	if (rs->nvisible == 0)
+		return;
 	t = xasprintf(_("Export: %s   Status: %s"), rs->f_export != NULL ?
 	    rs->f_export : _("all"), rs->f_status == RUNS_STATUS_ALL ?
 	    _("all") : run_status_label((enum run_status)rs->f_status));

@@ -48,6 +48,19 @@ runshow_dest(const struct run *r)
 	return d != NULL ? _(d->label) : r->destination;
 }
 
+const char *
+runshow_dest_short(const struct run *r)
+{
+	static char	 buf[64];
+	const char	*l = runshow_dest(r), *p = strstr(l, " (");
+
+	/* "Sendinblue (Brevo)": the name before its other name. */
+	if (p == NULL || (size_t)(p - l) >= sizeof buf)
+		return l;
+	snprintf(buf, sizeof buf, "%.*s", (int)(p - l), l);
+	return buf;
+}
+
 char *
 runshow_where(const struct run *r)
 {
@@ -237,15 +250,17 @@ app_run_describe(struct app *app, const struct export *x, char **problem)
 			return NULL;
 		}
 		total += sg->members;
-		t = xasprintf("%s%s\"%s\" (%s)", list, i > 0 ? ", " : "",
+		t = xasprintf("%s%s\"%s\": %s", list, i > 0 ? ", " : "",
 		    sg->name, ui_text_count(sg->members, n, sizeof n));
 		free(list);
 		list = t;
 	}
 	target = x->target_name != NULL ? xasprintf("\"%s\" (%s)", x->target,
 	    x->target_name) : xasprintf("\"%s\"", x->target);
-	t = xasprintf(_("It sends %s profiles before de-duplication, from %s, "
-	    "through the connection \"%s\" to the %s %s %s."),
+	/* TRANSLATORS: profiles, the segments with theirs, connection,
+	 * destination, target label, target. */
+	t = xasprintf(_("It sends %s profiles before de-duplication (%s) "
+	    "through the connection \"%s\" (%s) to the %s %s."),
 	    ui_text_count(total, n, sizeof n), list, c->name, _(d->label),
 	    _(d->target.label), target);
 	free(target);
@@ -359,8 +374,8 @@ app_run_export(struct app *app, const char *export_id)
 	}
 	app->nruns++;
 	ui_push(app->ui, progress_new(app, run_id, 0));
-	ui_message(app->ui, UI_MSG_OK, _("Run %s started: it goes on in the "
-	    "background, even if you quit segsync."), run_id);
+	ui_message(app->ui, UI_MSG_OK, _("Run %s started; it goes on in the "
+	    "background."), run_id);
 	free(run_id);
 	return 0;
 }

@@ -22,6 +22,8 @@ enum ui_role	 runshow_status_role(enum run_status);
 
 /* The destination's name ("Braze") of a run, translated. */
 const char	*runshow_dest(const struct run *);
+/* The same without its other name: "Sendinblue" (static). */
+const char	*runshow_dest_short(const struct run *);
 
 /*
  * Where the run sends, malloc'd: "VIP" to the Braze segment API
