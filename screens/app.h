@@ -59,6 +59,7 @@ struct app {
 	char			*run_offer;	/* the export to run now? */
 	char			*run_watch;	/* the run to watch? */
 	char			*run_resume;	/* the run to resume? */
+	int			 run_resume_open; /* then watch it */
 	char			*run_cancel;	/* the run to stop? */
 	char			*notes;		/* the workspace's notes.txt */
 };
@@ -128,9 +129,14 @@ int			 app_run_export(struct app *, const char *export_id);
 int			 app_run_visible(const struct app *, const struct run *);
 /* Interrupted, failed or cancelled: resuming sends the rest. */
 int			 app_run_resumable(const struct run *);
-/* Ask, then resume (its worker detached again) or cancel. */
-void			 app_run_resume_ask(struct app *, const struct run *);
-int			 app_run_resume(struct app *, const char *run_id);
+/*
+ * Ask, then resume (its worker detached again; open: then show its
+ * progress screen) or cancel.
+ */
+void			 app_run_resume_ask(struct app *, const struct run *,
+			    int open);
+int			 app_run_resume(struct app *, const char *run_id,
+			    int open);
 void			 app_run_cancel_ask(struct app *, const struct run *);
 
 /* A short date for lists: "2026-11-22 18:19" from RFC 3339 (static). */

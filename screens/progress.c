@@ -120,6 +120,30 @@ prog_errors(const struct run *r, int y, int x, int w, int h)
 	return used;
 }
 
+/*
+ * The latest events of the timeline (phases, retries, waits, resumes),
+ * newest last, in what room is left: a taller terminal shows more.
+ */
+static void
+prog_events(const struct run *r, int y, int x, int w, int h)
+{
+	char	*line;
+	size_t	 i, n;
+
+	if (h < 3 || r->nevents == 0)
+		return;
+	ui_draw_text(y++, x, w, UI_A_HEADING, _("Latest events"));
+	n = (size_t)h - 1;
+	if (n > r->nevents)
+		n = r->nevents;
+	for (i = r->nevents - n; i < r->nevents; i++) {
+		line = xasprintf("%.8s  %s", strlen(r->events[i].at) >= 19 ?
+		    r->events[i].at + 11 : "", r->events[i].what);
+		ui_draw_text(y++, x, w, UI_A_DIM, line);
+		free(line);
+	}
+}
+
 static void
 prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 {
@@ -146,7 +170,7 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	    2 : 1;
 	free(t);
 	t = runshow_state(r, elapsed);
-	ui_draw_text(y++, x, w, role, t);
+	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, role, t) > 1 ? 2 : 1;
 	free(t);
 	snprintf(a, sizeof a, "%s", app_date(r->started_at));
 	t = xasprintf(r->attempts > 1 ? _("Run %s, started %s by %s%s; "
@@ -219,7 +243,8 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	if (segh < 2)
 		segh = 2;
 	y += runshow_segments(r, y, x, w, segh) + 1;
-	prog_errors(r, y, x, w, body.y + body.h - y);
+	y += prog_errors(r, y, x, w, body.y + body.h - y) + 1;
+	prog_events(r, y, x, w, body.y + body.h - y);
 }
 
 static int
@@ -235,7 +260,7 @@ prog_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case 's':
 		if (r != NULL)
-			app_run_resume_ask(p->app, r);
+			app_run_resume_ask(p->app, r, 0);
 		return 1;
 	case 'r':
 		ui_push(ui, rejected_new(p->app, p->rv->id));

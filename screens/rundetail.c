@@ -259,7 +259,7 @@ detail_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case 's':
 		if (r != NULL)
-			app_run_resume_ask(d->app, r);
+			app_run_resume_ask(d->app, r, 1);
 		return 1;
 	case 'c':
 		if (r != NULL)

@@ -107,8 +107,7 @@ runs_columns(struct runs *rs)
 	ui_list_init(&rs->list, UI_LIST_TABLE, n);
 	ui_list_column(&rs->list, c++, _("STARTED"), rs->wide ? 16 : 11, 0);
 	ui_list_column(&rs->list, c++, _("EXPORT"), 10, 2);
-	ui_list_column(&rs->list, c++, _("TO"), rs->wide ? 12 : 10,
-	    rs->wide ? 1 : 0);
+	ui_list_column(&rs->list, c++, _("TO"), rs->wide ? 18 : 10, 0);
 	ui_list_column(&rs->list, c++, _("STATUS"), 11, 0);
 	ui_list_column(&rs->list, c++, _("BY"), 6, rs->wide ? 1 : 0);
 	ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") : _("TIME"),
@@ -386,7 +385,7 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case 's':
 		if (r != NULL)
-			app_run_resume_ask(rs->app, r);
+			app_run_resume_ask(rs->app, r, 1);
 		return 1;
 	case 'r':
 		if (r != NULL)
@@ -395,6 +394,10 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 	case 'd':
 		if (r != NULL)
 			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+		return 1;
+	case 'w':
+		if (r != NULL)
+			ui_push(ui, progress_new(rs->app, r->id, 0));
 		return 1;
 	case UI_KEY_ENTER:
 		if (r == NULL)
@@ -489,7 +492,8 @@ runs_help(struct ui_screen *s)
 	    "with 'segsync run', from another session or by a scheduled "
 	    "refresh; running ones move live.\n\nEnter watches a running "
 	    "run, or opens a finished one's record (summary, timeline, "
-	    "errors); d opens the record of either, r its rejected records. "
+	    "errors); w shows the progress screen of either, d the record, r "
+	    "the rejected records. "
 	    "c stops a running run; s resumes an interrupted, failed or "
 	    "cancelled one. e shows one export's runs after another, f one "
 	    "status after another, and / searches as you type (Enter keeps "

@@ -381,7 +381,7 @@ app_run_export(struct app *app, const char *export_id)
 }
 
 int
-app_run_resume(struct app *app, const char *run_id)
+app_run_resume(struct app *app, const char *run_id, int open)
 {
 	struct run		*r = NULL;
 	struct connection	*c;
@@ -411,8 +411,10 @@ app_run_resume(struct app *app, const char *run_id)
 		free(cause);
 		return -1;
 	}
-	ui_message(app->ui, UI_MSG_OK, _("Run %s resumed: what the "
-	    "destination already answered is not sent again."), run_id);
+	if (open)
+		ui_push(app->ui, progress_new(app, run_id, 0));
+	ui_message(app->ui, UI_MSG_OK, _("Run %s resumed; what was answered "
+	    "before is not sent again."), run_id);
 	return 0;
 }
 
@@ -423,7 +425,7 @@ app_resume_answer(struct ui *ui, void *arg, int yes)
 
 	(void)ui;
 	if (yes && app->run_resume != NULL)
-		app_run_resume(app, app->run_resume);
+		app_run_resume(app, app->run_resume, app->run_resume_open);
 	xfree(&app->run_resume);
 }
 
@@ -435,7 +437,7 @@ app_run_resumable(const struct run *r)
 }
 
 void
-app_run_resume_ask(struct app *app, const struct run *r)
+app_run_resume_ask(struct app *app, const struct run *r, int open)
 {
 	char	*text;
 
@@ -448,6 +450,7 @@ app_run_resume_ask(struct app *app, const struct run *r)
 	}
 	free(app->run_resume);
 	app->run_resume = xstrdup(r->id);
+	app->run_resume_open = open;
 	text = xasprintf(_("Resume the run of \"%s\"? It sends what the "
 	    "destination has not answered yet (%s of %s profiles were "
 	    "answered), from the same segment files, which must not have "
