@@ -42,7 +42,7 @@ struct rejected {
 	uint64_t		 top;
 	uint64_t		 sel;
 	int			 at_end;	/* End: follow the last row */
-	int			 rows;		/* table rows at the last draw */
+	int			 rows;		/* table rows, last drawn */
 	struct rejread_row	 page[REJ_PAGE_MAX];
 	size_t			 npage;
 	uint64_t		 page_first;
@@ -193,7 +193,8 @@ rej_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 		    row->line, row->identifier[0] != '\0' ? row->identifier :
 		    _("no identifier"), row->reason);
 		ui_draw_wrap((struct ui_rect){ x, body.y + body.h -
-		    REJ_DETAIL_ROWS + 1, tw, REJ_DETAIL_ROWS - 1 }, UI_A_DIM, t);
+		    REJ_DETAIL_ROWS + 1, tw, REJ_DETAIL_ROWS - 1 }, UI_A_DIM,
+		    t);
 		free(t);
 	}
 }

@@ -241,12 +241,13 @@ app_run_describe(struct app *app, const struct export *x, char **problem)
 		sg = app_segment(app, x->segments[i]);
 		if (sg == NULL || !sg->usable) {
 			free(list);
-			*problem = sg == NULL ? xasprintf(_("The segment \"%s\" "
-			    "of the export is not in the data folder any more: "
-			    "put its file back, or create the export again "
-			    "without it."), x->segments[i]) : xasprintf(_("The "
-			    "segment \"%s\" cannot be used: %s"), sg->name,
-			    sg->error != NULL ? sg->error : "?");
+			*problem = sg == NULL ? xasprintf(_("The segment "
+			    "\"%s\" of the export is not in the data folder "
+			    "any more: put its file back, or create the export "
+			    "again without it."), x->segments[i]) :
+			    xasprintf(_("The segment \"%s\" cannot be used: "
+			    "%s"), sg->name, sg->error != NULL ? sg->error :
+			    "?");
 			return NULL;
 		}
 		total += sg->members;
@@ -367,8 +368,8 @@ app_run_export(struct app *app, const char *export_id)
 	    c, app->segs, &run_id, &cause) != 0) {
 		cause = app_sentence(cause != NULL ? cause :
 		    xstrdup(_("the segments folder cannot be read")));
-		ui_message(app->ui, UI_MSG_ERROR, _("The run did not start: %s"),
-		    cause);
+		ui_message(app->ui, UI_MSG_ERROR,
+		    _("The run did not start: %s"), cause);
 		free(cause);
 		return -1;
 	}
@@ -406,8 +407,8 @@ app_run_resume(struct app *app, const char *run_id, int open)
 	if (connops_resume(app->ws, app->id, app->user, run_id, c,
 	    &cause) != 0) {
 		cause = app_sentence(cause);
-		ui_message(app->ui, UI_MSG_ERROR, _("The run did not resume: %s"),
-		    cause);
+		ui_message(app->ui, UI_MSG_ERROR,
+		    _("The run did not resume: %s"), cause);
 		free(cause);
 		return -1;
 	}

@@ -505,11 +505,12 @@ int
 run_export_running(const struct workspace *ws, const char *export_id,
     char id[RUN_ID_LEN])
 {
-	char	*path = run_export_lock_path(ws, export_id), buf[RUN_ID_LEN + 1];
+	char	*path, buf[RUN_ID_LEN + 1];
 	ssize_t	 n;
 	int	 fd, held;
 
 	id[0] = '\0';
+	path = run_export_lock_path(ws, export_id);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	free(path);
 	if (fd == -1)

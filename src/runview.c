@@ -165,8 +165,8 @@ runview_take(struct runview *v, struct run *r, int64_t now_ms)
 	if (r->finished_at != NULL)
 		e = runview_seconds_between(r->started_at, r->finished_at);
 	else
-		e = runview_seconds_between(r->started_at, r->updated_at != NULL ?
-		    r->updated_at : r->started_at);
+		e = runview_seconds_between(r->started_at,
+		    r->updated_at != NULL ? r->updated_at : r->started_at);
 	v->elapsed_read = e < 0 ? 0 : e;
 	v->read_ms = now_ms;
 	if (first || (v->run != NULL && v->run->attempts != r->attempts))

@@ -85,7 +85,8 @@ test_values(const char *path)
 	is_int(rows[0].line, 2, "line");
 	is_str(rows[0].identifier, "a@example.com", "identifier");
 	is_str(rows[0].reason, "The email has no domain.", "reason");
-	is_str(rows[1].segment, "Clients, fidèles", "a comma in a quoted field");
+	is_str(rows[1].segment, "Clients, fidèles",
+	    "a comma in a quoted field");
 	is_str(rows[1].identifier, "b\"q\"@example.com", "doubled quotes");
 	is_str(rows[1].reason, "Two lines:\nthe second one",
 	    "a line break in a quoted field");
