@@ -55,12 +55,17 @@ app_reload(struct app *app)
 	free(cache);
 	free(dir);
 
-	app->nruns = 0;
+	app->nruns = app->nrunning = 0;
 	runs = workspace_path(app->ws, "runs");
 	if ((d = opendir(runs)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (run_id_valid(de->d_name))
-				app->nruns++;
+		while ((de = readdir(d)) != NULL) {
+			if (!run_id_valid(de->d_name))
+				continue;
+			app->nruns++;
+			/* Wherever they were started: Home says so. */
+			if (run_alive(app->ws, de->d_name))
+				app->nrunning++;
+		}
 		closedir(d);
 	}
 	free(runs);

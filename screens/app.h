@@ -56,6 +56,7 @@ struct app {
 	struct segment_list	*segs;
 	char			*segs_error;
 	size_t			 nruns;
+	size_t			 nrunning;	/* workers alive */
 	char			*run_offer;	/* the export to run now? */
 	char			*run_watch;	/* the run to watch? */
 	char			*run_resume;	/* the run to resume? */

@@ -111,6 +111,7 @@ hold $SEND
 hold $CONF
 
 ui_keys states <<'EOT'
+dump rh-home
 keys r
 dump rb-all
 keys <Enter>
@@ -148,6 +149,7 @@ keys <Esc><Esc><Esc>q
 EOT
 ui_run states --passphrase-file "$TMPD/admin.pp"
 is "$rc" 0 "the runs screens run headless"
+dump_has rh-home "3 running now" "home says how many runs run now"
 golden rb-all "the history: every run, newest first, running ones too"
 golden pr-planning "progress: planning"
 golden pr-sending \
