@@ -89,6 +89,22 @@ prog_retries(const struct run *r)
 	return s;
 }
 
+/* Rows every error would take, the heading included. */
+static int
+prog_errors_rows(const struct run *r, int w)
+{
+	size_t	i;
+	int	n = 1;
+	char	*line;
+
+	for (i = 0; i < r->nerrors; i++) {
+		line = xasprintf("%s %s", ui_glyph(UI_G_FAIL), r->errors[i]);
+		n += ui_wrap_rows(line, w);
+		free(line);
+	}
+	return n;
+}
+
 /* The latest errors, newest first, from row y in h rows; rows used. */
 static int
 prog_errors(const struct run *r, int y, int x, int w, int h)
@@ -110,6 +126,11 @@ prog_errors(const struct run *r, int y, int x, int w, int h)
 		line = xasprintf("%s %s", ui_glyph(UI_G_FAIL),
 		    r->errors[i - 1]);
 		k = ui_wrap_rows(line, w);
+		if (k > h - used && used > 1) {
+			/* Whole sentences only, but always the newest. */
+			free(line);
+			break;
+		}
 		if (k > h - used)
 			k = h - used;
 		ui_draw_wrap((struct ui_rect){ x, y + used, w, k }, UI_A_ERROR,
@@ -236,7 +257,9 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	 */
 	left = body.y + body.h - y;
 	need = (int)r->nsegments + 1;
-	errh = r->nerrors == 0 ? 1 : left / 2 < 3 ? 3 : left / 2;
+	errh = r->nerrors == 0 ? 1 : prog_errors_rows(r, w);
+	if (errh > left / 2)
+		errh = left / 2 < 3 ? 3 : left / 2;
 	segh = left - errh - 1;
 	if (segh > need)
 		segh = need;

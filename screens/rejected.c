@@ -23,8 +23,9 @@
 #include "ui/ui.h"
 #include "xmalloc.h"
 
-#define REJ_BUDGET		(1024u * 1024)	/* bytes indexed per tick */
+#define REJ_BUDGET		(4u * 1024 * 1024)	/* indexed per tick */
 #define REJ_FIRST_BUDGET	(4u * 1024 * 1024)
+#define REJ_END_BUDGET		(64u * 1024 * 1024)	/* for End */
 #define REJ_RESCAN_MS		1000
 #define REJ_PAGE_MAX		256
 #define REJ_DETAIL_ROWS		4
@@ -231,6 +232,9 @@ rej_key(struct ui_screen *s, struct ui *ui, int key)
 		j->at_end = 0;
 		return 1;
 	case UI_KEY_END:
+		/* The last record: count on to it now, within reason. */
+		if (!j->complete)
+			rej_scan(j, REJ_END_BUDGET);
 		j->at_end = 1;
 		return 1;
 	}
