@@ -70,8 +70,9 @@ wait_over() {
 	done
 }
 
-# Run now, from the exports list.
-latency 100
+# Run now, from the exports list (slow enough to be watched from two
+# sessions in turn).
+latency 150
 tm_start --passphrase-file "$PP" || skip_all "tmux cannot start a session"
 tm_wait "Welcome," "the UI opens"
 tm_keys e
