@@ -330,7 +330,12 @@ rejected_new(struct app *app, const char *run_id)
 	if (rejread_open(path, &j->rr, &cause) != 0) {
 		if (errno == ENOENT)
 			free(cause);
-		else
+		else if (errno == EACCES) {
+			j->error = xasprintf(_("%s: you may not read it; only "
+			    "the member who started the run can (the file "
+			    "holds personal data)."), path);
+			free(cause);
+		} else
 			j->error = app_sentence(cause);
 	} else
 		rej_scan(j, REJ_FIRST_BUDGET);

@@ -237,6 +237,12 @@ app_run_describe(struct app *app, const struct export *x, char **problem)
 		    "that was removed: create it again on another one."));
 		return NULL;
 	}
+	if (app->segs == NULL) {
+		free(list);
+		*problem = app_sentence(xstrdup(app->segs_error != NULL ?
+		    app->segs_error : _("the segments folder cannot be read")));
+		return NULL;
+	}
 	for (i = 0; i < x->nsegments; i++) {
 		sg = app_segment(app, x->segments[i]);
 		if (sg == NULL || !sg->usable) {

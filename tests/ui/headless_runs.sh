@@ -294,4 +294,50 @@ is "$(($(jnum counts.accepted) + $(jnum counts.rejected) + \
 is "$(jnum counts.read)" 20000 "and every row was read"
 is "$($FAKECTL get "$TMPD/fake-braze" state.user_count)" "$acc" \
     "the fake Braze holds each accepted profile once"
+
+# Run now on an export that runs already offers to watch that run.
+xid=$("${PYTHON3:-python3}" -c '
+import glob, json
+for f in glob.glob("ws/exports/*.json"):
+    d = json.load(open(f))
+    if d["name"] == "Big to Braze":
+        print(d["id"])')
+printf '%s' "$SEND" >"ws/runs/$xid.lock"
+"${PYTHON3:-python3}" -c '
+import fcntl, sys, time
+f = open(sys.argv[1], "r")
+fcntl.flock(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(600)' "ws/runs/$xid.lock" >"$TMPD/hold-export" &
+xhold=$!
+t_holders="$t_holders $xhold"
+t_i=0
+while [ "$t_i" -lt 100 ] && ! grep -q held "$TMPD/hold-export"; do
+	sleep 0.05
+	t_i=$((t_i + 1))
+done
+ui_keys busy <<'EOT'
+keys er
+dump xr-busy
+keys y
+dump xr-busy-watch
+keys q
+EOT
+ui_run busy --passphrase-file "$TMPD/admin.pp"
+dump_has xr-busy "\"Big to Braze\" is running now (run $SEND)" \
+    "Run now on a running export says which run runs it"
+dump_has xr-busy-watch "Run $SEND, started" "and watches that run"
+
+# An export whose segment file is gone cannot run: the UI says why.
+kill "$xhold"
+wait "$xhold" 2>/dev/null
+mv ws/data/Big.csv "$TMPD/Big.csv"
+ui_keys gone <<'EOT'
+keys er
+dump xr-gone
+keys <Enter>q
+EOT
+ui_run gone --passphrase-file "$TMPD/admin.pp"
+dump_has xr-gone "The segment \"Big\" of the export is not in the data" \
+    "a segment gone: Run now says why instead"
 done_testing
