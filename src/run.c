@@ -445,6 +445,37 @@ detach_stdio(void)
 	}
 }
 
+/*
+ * In the worker: close every descriptor but stdio and the job's two locks.
+ * A worker forked from the UI would otherwise keep its wake-up pipe, its
+ * terminal and its connections open for as long as the run lasts.
+ */
+static void
+close_inherited(const struct run_job *job)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, *fds = NULL;
+	size_t		 n = 0, i;
+
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd <= STDERR_FILENO ||
+		    fd == dirfd(d) || fd == job->export_fd ||
+		    fd == job->run_fd)
+			continue;
+		fds = xreallocarray(fds, n + 1, sizeof *fds);
+		fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		(void)close(fds[i]);
+	free(fds);
+}
+
 int
 run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 {
@@ -459,8 +490,10 @@ run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 			    strerror(errno));
 			return -1;
 		}
-		if (pid == 0)
+		if (pid == 0) {
+			close_inherited(job);
 			_exit(run_execute(job) == RUN_SUCCEEDED ? 0 : 1);
+		}
 		*pidp = pid;
 		return 0;
 	}
@@ -482,6 +515,7 @@ run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 		if (pid != 0)
 			_exit(pid == -1 ? 1 : 0);
 		detach_stdio();
+		close_inherited(job);
 		_exit(run_execute(job) == RUN_SUCCEEDED ? 0 : 1);
 	}
 	while (waitpid(mid, &status, 0) == -1 && errno == EINTR)
