@@ -55,12 +55,17 @@ app_reload(struct app *app)
 	free(cache);
 	free(dir);
 
-	app->nruns = 0;
+	app->nruns = app->nrunning = 0;
 	runs = workspace_path(app->ws, "runs");
 	if ((d = opendir(runs)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (run_id_valid(de->d_name))
-				app->nruns++;
+		while ((de = readdir(d)) != NULL) {
+			if (!run_id_valid(de->d_name))
+				continue;
+			app->nruns++;
+			/* Wherever they were started: Home says so. */
+			if (run_alive(app->ws, de->d_name))
+				app->nrunning++;
+		}
 		closedir(d);
 	}
 	free(runs);
@@ -136,42 +141,6 @@ app_conn_exports(const struct app *app, const char *id, char **names)
 	else
 		free(s);
 	return n;
-}
-
-int
-app_run_export(struct app *app, const char *export_id)
-{
-	struct export		*x = NULL;
-	struct connection	*c;
-	char			*cause = NULL, *run_id = NULL;
-	size_t			 i;
-
-	app_reload(app);
-	for (i = 0; i < app->exports.n; i++)
-		if (strcmp(app->exports.items[i]->id, export_id) == 0)
-			x = app->exports.items[i];
-	c = x != NULL ? app_conn(app, x->connection) : NULL;
-	if (x == NULL || c == NULL) {
-		ui_message(app->ui, UI_MSG_ERROR, x == NULL ? _("The export "
-		    "was removed meanwhile.") : _("The export goes through a "
-		    "connection that was removed: create it again on another "
-		    "one."));
-		return -1;
-	}
-	if (app->segs == NULL || connops_run(app->ws, app->id, app->user, x,
-	    c, app->segs, &run_id, &cause) != 0) {
-		cause = app_sentence(cause != NULL ? cause :
-		    xstrdup(_("the segments folder cannot be read")));
-		ui_message(app->ui, UI_MSG_ERROR, _("The run did not start: %s"),
-		    cause);
-		free(cause);
-		return -1;
-	}
-	ui_message(app->ui, UI_MSG_OK, _("Run %s started: it goes on in the "
-	    "background, even if you quit segsync."), run_id);
-	ui_push(app->ui, runs_new(app, run_id));
-	free(run_id);
-	return 0;
 }
 
 int
@@ -303,6 +272,9 @@ app_free(struct app *app)
 	segments_free(&app->segs);
 	free(app->segs_error);
 	free(app->run_offer);
+	free(app->run_watch);
+	free(app->run_resume);
+	free(app->run_cancel);
 	free(app->notes);
 	free(app->user);
 	workspace_free(&app->ws);

@@ -702,8 +702,7 @@ xw_save(struct xw *w)
 {
 	struct connection	*c = xw_conn(w);
 	struct export		*x;
-	unsigned long long	 members;
-	char			*cause = NULL, count[32], *text;
+	char			*cause = NULL, *text, *what, *problem = NULL;
 	enum exit_status	 rc;
 
 	if (c == NULL) {
@@ -712,7 +711,6 @@ xw_save(struct xw *w)
 		return;
 	}
 	x = xw_export(w);
-	xw_chosen(w, &members);
 	if (export_validate(x, w->d, w->app->segs, &cause) == -1) {
 		cause = app_sentence(cause);
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
@@ -730,15 +728,25 @@ xw_save(struct xw *w)
 		export_free(&x);
 		return;
 	}
-	text = xasprintf(x->scheduled ? _("\"%s\" sends %zu segment(s), %s "
-	    "profiles before de-duplication, through \"%s\" to %s.\n\n"
-	    "Saving did not run it: it runs on every scheduled refresh, and "
-	    "whenever a member starts it. Run it now?") : _("\"%s\" sends "
-	    "%zu segment(s), %s profiles before de-duplication, through "
-	    "\"%s\" to %s.\n\nSaving did not run it: it runs whenever a "
-	    "member starts it. Run it now?"), x->name, x->nsegments,
-	    ui_text_count(members, count, sizeof count), c->name,
-	    _(w->d->label));
+	what = app_run_describe(w->app, x, &problem);
+	if (what == NULL) {
+		/* Saved, but it cannot run as it is: say why, offer nothing. */
+		text = xasprintf(_("Saved \"%s\". %s"), x->name, problem);
+		export_free(&x);
+		free(problem);
+		ui_pop(w->app->ui);
+		ui_notice(w->app->ui, _("Export saved"), text, NULL, NULL);
+		free(text);
+		return;
+	}
+	text = xasprintf(x->scheduled ? _("Saved \"%s\". %s\n\nSaving did "
+	    "not run it: it runs on every scheduled refresh, and whenever a "
+	    "member starts it. Run it now? The run goes on in the background, "
+	    "and its progress shows live.") : _("Saved \"%s\". %s\n\nSaving "
+	    "did not run it: it runs whenever a member starts it. Run it now? "
+	    "The run goes on in the background, and its progress shows "
+	    "live."), x->name, what);
+	free(what);
 	free(w->app->run_offer);
 	w->app->run_offer = xstrdup(x->id);
 	export_free(&x);

@@ -23,7 +23,6 @@ struct exps {
 	struct app		*app;
 	struct ui_list		 list;
 	char			*remove_id;
-	char			*run_id;	/* the export to run */
 };
 
 static int
@@ -166,41 +165,6 @@ exps_remove_answer(struct ui *ui, void *arg, int yes)
 	xfree(&e->remove_id);
 }
 
-static void
-exps_run_answer(struct ui *ui, void *arg, int yes)
-{
-	struct exps	*e = arg;
-
-	(void)ui;
-	if (yes && e->run_id != NULL)
-		app_run_export(e->app, e->run_id);
-	xfree(&e->run_id);
-}
-
-/* "Run now": ask first, since it sends personal data. */
-static void
-exps_run(struct exps *e, const struct export *x)
-{
-	struct connection	*c = app_conn(e->app, x->connection);
-	char			*text;
-
-	if (c == NULL) {
-		ui_message(e->app->ui, UI_MSG_ERROR, _("The export goes through "
-		    "a connection that was removed: create it again on another "
-		    "one."));
-		return;
-	}
-	free(e->run_id);
-	e->run_id = xstrdup(x->id);
-	text = xasprintf(_("Run \"%s\" now? It sends its %zu segment(s) "
-	    "through \"%s\" to %s \"%s\". The run goes on in the background, "
-	    "even if you quit segsync; Runs follows it."), x->name,
-	    x->nsegments, c->name, app_type_label(c->type), x->target);
-	ui_confirm(e->app->ui, _("Run the export now?"), text, _("Run now"),
-	    _("Not now"), 1, exps_run_answer, e);
-	free(text);
-}
-
 static int
 exps_key(struct ui_screen *s, struct ui *ui, int key)
 {
@@ -217,7 +181,7 @@ exps_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case 'r':
 		if (x != NULL)
-			exps_run(e, x);
+			app_run_ask(e->app, x->id);
 		return 1;
 	case 'd':
 	case UI_KEY_DELETE:
@@ -280,7 +244,8 @@ exps_help(struct ui_screen *s)
 	    "list, segment or audience, which segment fields fill which "
 	    "destination fields, the segments to send, and whether scheduled "
 	    "refreshes run it. a adds one with a wizard; r runs the selected "
-	    "one now (it goes on in the background; Runs follows it); d "
+	    "one now, after saying what it sends where (it goes on in the "
+	    "background, and its progress shows live); d "
 	    "removes it. Saving an export does not run it.");
 }
 
@@ -300,7 +265,6 @@ exps_free(struct ui_screen *s)
 
 	ui_list_free(&e->list);
 	free(e->remove_id);
-	free(e->run_id);
 	free(e);
 }
 

@@ -72,7 +72,7 @@ home_fill(struct home *h)
 {
 	struct app	*app = h->app;
 	const char	*cells[3];
-	char		 count[32];
+	char		 count[32], *running = NULL;
 	size_t		 i, n[HOME_COUNT];
 	int		 sel = h->list.sel;
 
@@ -85,8 +85,14 @@ home_fill(struct home *h)
 		cells[0] = _(home_items[i].label);
 		cells[1] = ui_text_count(n[i], count, sizeof count);
 		cells[2] = _(home_items[i].what);
+		if (i == HOME_RUNS && app->nrunning > 0) {
+			running = xasprintf(_("%zu running now; what happened "
+			    "each time an export ran"), app->nrunning);
+			cells[2] = running;
+		}
 		ui_list_add(&h->list, cells, (void *)(uintptr_t)i);
 	}
+	free(running);
 	if (sel >= 0)
 		h->list.sel = sel;
 	free(h->tip);

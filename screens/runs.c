@@ -1,95 +1,189 @@
 /*
- * Runs: the history of export runs (runs/<id>/run.json, runrec.h), newest
- * first, and the selected one's progress, counts and latest errors,
- * followed live while a run's worker writes its record: the screen reads
- * the records again a few times a second, and only then. c cancels a
- * running run. The worker is another process: leaving this screen, or
- * segsync, does not stop it.
+ * Runs: every run of the exports the member may see, newest first, with
+ * its export, destination, status, who started it, when, how long it
+ * took and its counts; filters by export (e) and by status (f), and a
+ * search typed after '/' that narrows the table as it is typed. Beneath
+ * the table, the selected run's progress and latest error.
+ *
+ * The table follows the runs folder through a runview_list: a run started
+ * anywhere (segsync run --detach, cron, another session) appears within a
+ * second, running ones move, and a record is parsed again only when its
+ * file changed. Enter opens a running run's progress screen (the same as
+ * for a run started here) and a finished run's record; c cancels.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dest/dest.h"
 #include "i18n.h"
-#include "run.h"
 #include "runrec.h"
+#include "runview.h"
 #include "screens/app.h"
+#include "screens/runshow.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
 #include "xmalloc.h"
 
-#define RUNS_DETAIL_ROWS	9
-#define RUNS_POLL_MS		500
+#define RUNS_DETAIL_ROWS	6
+#define RUNS_POLL_MS		500	/* while a run runs */
+#define RUNS_IDLE_POLL_MS	1000	/* for runs started elsewhere */
+#define RUNS_WIDE		110	/* columns for the wide table */
+#define RUNS_STATUS_ALL		(-1)
 
 struct runs {
 	struct ui_screen	 base;
 	struct app		*app;
+	struct runview_list	 hist;
 	struct ui_list		 list;		/* keys: run ids */
-	struct run		**runs;
-	size_t			 n;
+	size_t			 nvisible;	/* before the filters */
 	char			*error;
 	uint64_t		 next_poll;
-	char			*cancel_id;
+	int			 wide;
+	char			*f_export;	/* NULL: every export */
+	int			 f_status;
+	int			 searching;
+	char			 search[UI_SEARCH_MAX];
 };
 
 static const struct run *
 runs_selected(const struct runs *rs)
 {
-	const char	*id = ui_list_selected_key(&rs->list);
-	size_t		 i;
+	struct runview	*v;
 
-	for (i = 0; id != NULL && i < rs->n; i++)
-		if (strcmp(rs->runs[i]->id, id) == 0)
-			return rs->runs[i];
-	return NULL;
+	v = runview_list_find(&rs->hist, ui_list_selected_key(&rs->list));
+	return v != NULL ? v->run : NULL;
 }
 
-/* "1,234 of 5,800" (read of rows), or the accepted count once done. */
-static void
-progress_cell(const struct run *r, char *buf, size_t size)
+/* Case-insensitive (ASCII) substring. */
+static int
+contains(const char *hay, const char *needle)
 {
-	char	a[32], b[32];
+	size_t	n = strlen(needle), i, j;
 
-	if (r->status == RUN_RUNNING)
-		snprintf(buf, size, _("%s of %s read"), ui_text_count(
-		    r->counts.read, a, sizeof a), ui_text_count(r->total_rows,
-		    b, sizeof b));
-	else
-		snprintf(buf, size, _("%s accepted"), ui_text_count(
-		    r->counts.accepted, a, sizeof a));
+	if (hay == NULL)
+		return 0;
+	for (i = 0; hay[i] != '\0'; i++) {
+		for (j = 0; j < n && hay[i + j] != '\0' &&
+		    tolower((unsigned char)hay[i + j]) ==
+		    tolower((unsigned char)needle[j]); j++)
+			;
+		if (j == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+static int
+runs_match(const struct runs *rs, const struct run *r)
+{
+	if (rs->f_export != NULL && strcmp(r->export_name, rs->f_export) != 0)
+		return 0;
+	if (rs->f_status != RUNS_STATUS_ALL && (int)r->status != rs->f_status)
+		return 0;
+	if (rs->search[0] == '\0')
+		return 1;
+	return contains(r->export_name, rs->search) ||
+	    contains(r->id, rs->search) ||
+	    contains(runshow_dest(r), rs->search) ||
+	    contains(run_status_label(r->status), rs->search) ||
+	    contains(r->started_by, rs->search) ||
+	    contains(r->connection_name, rs->search) ||
+	    contains(r->target, rs->search) ||
+	    contains(app_date(r->started_at), rs->search);
+}
+
+/* The table's columns, for this width. */
+static void
+runs_columns(struct runs *rs)
+{
+	int	n = rs->wide ? 8 : 7, c = 0;
+
+	ui_list_free(&rs->list);
+	ui_list_init(&rs->list, UI_LIST_TABLE, n);
+	ui_list_column(&rs->list, c++, _("STARTED"), rs->wide ? 16 : 11, 0);
+	ui_list_column(&rs->list, c++, _("EXPORT"), 10, 2);
+	ui_list_column(&rs->list, c++, _("TO"), rs->wide ? 18 : 10, 0);
+	ui_list_column(&rs->list, c++, _("STATUS"), 11, 0);
+	ui_list_column(&rs->list, c++, _("BY"), 6, rs->wide ? 1 : 0);
+	ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") : _("TIME"),
+	    rs->wide ? 8 : 7, 0);
+	ui_list_column(&rs->list, c++, _("ACCEPTED"), rs->wide ? 10 : 9, 0);
+	if (rs->wide)
+		ui_list_column(&rs->list, c++, _("REJECTED"), 9, 0);
 }
 
 static void
 runs_fill(struct runs *rs, const char *select)
 {
-	const char	*cells[4];
-	char		*keep, progress[80], *cause = NULL;
-	size_t		 i;
+	const struct run	*r;
+	const char		*cells[UI_LIST_COLS];
+	char			*keep, when[32], dur[16], acc[32], rej[32];
+	size_t			 i;
+	int			 c;
 
 	keep = select != NULL ? xstrdup(select) :
 	    ui_list_selected_key(&rs->list) != NULL ?
 	    xstrdup(ui_list_selected_key(&rs->list)) : NULL;
-	run_list_free(&rs->runs, rs->n);
-	rs->n = 0;
-	xfree(&rs->error);
-	if (run_list(rs->app->ws, NULL, &rs->runs, &rs->n, &cause) != 0)
-		rs->error = cause;
 	ui_list_clear(&rs->list);
-	for (i = 0; i < rs->n; i++) {
-		progress_cell(rs->runs[i], progress, sizeof progress);
-		cells[0] = app_date(rs->runs[i]->started_at);
-		cells[1] = rs->runs[i]->export_name != NULL ?
-		    rs->runs[i]->export_name : "?";
-		cells[2] = run_status_label(rs->runs[i]->status);
-		cells[3] = progress;
-		ui_list_add_key(&rs->list, cells, rs->runs[i]->id);
+	rs->nvisible = 0;
+	for (i = 0; i < rs->hist.n; i++) {
+		r = rs->hist.v[i]->run;
+		if (r == NULL || !app_run_visible(rs->app, r))
+			continue;
+		rs->nvisible++;
+		if (!runs_match(rs, r))
+			continue;
+		/* "2026-11-22 18:19", or "11-22 18:19" when narrow. */
+		snprintf(when, sizeof when, "%s", app_date(r->started_at));
+		runview_duration(runview_elapsed(rs->hist.v[i],
+		    (int64_t)ui_now(rs->app->ui)), dur, sizeof dur);
+		c = 0;
+		cells[c++] = rs->wide || strlen(when) < 5 ? when : when + 5;
+		cells[c++] = r->export_name;
+		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
+		cells[c++] = run_status_label(r->status);
+		cells[c++] = r->started_by;
+		cells[c++] = dur;
+		cells[c++] = ui_text_count(r->counts.accepted, acc, sizeof acc);
+		if (rs->wide)
+			cells[c++] = ui_text_count(r->counts.rejected, rej,
+			    sizeof rej);
+		ui_list_add_key(&rs->list, cells, r->id);
 	}
-	ui_list_select_key(&rs->list, keep);
+	if (ui_list_select_key(&rs->list, keep) != 0 && rs->list.n > 0)
+		rs->list.sel = 0;
 	free(keep);
+	rs->list.empty = rs->nvisible == 0 ? _("No export has run yet. Start "
+	    "one from Exports (r runs the selected export now); runs started "
+	    "with 'segsync run' or by scheduled refreshes from cron or a "
+	    "systemd timer show here too, live.") : _("No run matches: e and "
+	    "f change the filters, / the search.");
+}
+
+/* Read the folder of runs again; 1 when the table changed. */
+static int
+runs_poll(struct runs *rs, uint64_t now)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	rc = runview_list_poll(&rs->hist, rs->app->ws, (int64_t)now, &cause);
+	if (rc == -1) {
+		free(rs->error);
+		rs->error = app_sentence(cause);
+		return 1;
+	}
+	if (rc == 1) {
+		xfree(&rs->error);
+		rs->app->nruns = rs->hist.n;
+		runs_fill(rs, NULL);
+	}
+	return rc;
 }
 
 static int
@@ -97,8 +191,9 @@ any_running(const struct runs *rs)
 {
 	size_t	i;
 
-	for (i = 0; i < rs->n; i++)
-		if (rs->runs[i]->status == RUN_RUNNING)
+	for (i = 0; i < rs->hist.n; i++)
+		if (rs->hist.v[i]->run != NULL &&
+		    rs->hist.v[i]->run->status == RUN_RUNNING)
 			return 1;
 	return 0;
 }
@@ -110,49 +205,73 @@ runs_title(struct ui_screen *s)
 	return _("Runs");
 }
 
-/* The selected run in words, malloc'd. */
-static char *
-details(const struct run *r)
+/* The filters' line: what the table shows. */
+static void
+runs_draw_filters(struct runs *rs, int y, int x, int w)
 {
-	const struct dest_driver	*d;
-	char				 a[32], b[32], c[32], e[32], f[32], g[32];
-	char				*s, *t;
-	size_t				 i;
+	char	*t;
+	int	 used;
 
-	d = dest_find(r->destination != NULL ? r->destination : "");
-	s = xasprintf(r->scheduled ? _("Started %s by %s, by scheduled "
-	    "refresh: %s.") : _("Started %s by %s: %s."),
-	    app_date(r->started_at), r->started_by != NULL ? r->started_by :
-	    "?", run_status_label(r->status));
-	t = xasprintf(_("%s\n\"%s\" through \"%s\" to the %s \"%s\"."), s,
-	    r->export_name != NULL ? r->export_name : "?",
-	    r->connection_name != NULL ? r->connection_name : "?",
-	    d != NULL ? _(d->target.label) : _("target"),
-	    r->target != NULL ? r->target : "?");
-	free(s);
-	s = t;
-	t = xasprintf(_("%s\nRead %s of %s, sent %s, accepted %s, rejected %s, "
-	    "duplicates %s."), s, ui_text_count(r->counts.read, a, sizeof a),
-	    ui_text_count(r->total_rows, b, sizeof b),
-	    ui_text_count(r->counts.sent, c, sizeof c),
-	    ui_text_count(r->counts.accepted, e, sizeof e),
-	    ui_text_count(r->counts.rejected, f, sizeof f),
-	    ui_text_count(r->counts.duplicates, g, sizeof g));
-	free(s);
-	s = t;
-	t = xasprintf(_("%s\nRequests %llu, retries %llu, rate-limit waits "
-	    "%llu, in flight %u."), s, (unsigned long long)r->requests,
-	    (unsigned long long)r->retries, (unsigned long long)r->rate_waits,
-	    r->in_flight);
-	free(s);
-	s = t;
-	for (i = r->nerrors > 2 ? r->nerrors - 2 : 0; i < r->nerrors; i++) {
-		t = xasprintf("%s\n%s %s", s, ui_glyph(UI_G_FAIL),
-		    r->errors[i]);
-		free(s);
-		s = t;
+	if (rs->nvisible == 0)
+		return;
+	t = xasprintf(_("Export: %s   Status: %s"), rs->f_export != NULL ?
+	    rs->f_export : _("all"), rs->f_status == RUNS_STATUS_ALL ?
+	    _("all") : run_status_label((enum run_status)rs->f_status));
+	used = ui_draw_text(y, x, w, UI_A_NORMAL, t);
+	free(t);
+	if (rs->searching || rs->search[0] != '\0') {
+		used += 3;
+		used += ui_draw_text(y, x + used, w - used, rs->searching ?
+		    UI_A_WARN : UI_A_NORMAL, _("Search:"));
+		used++;
+		used += ui_draw_text(y, x + used, w - used, rs->searching ?
+		    UI_A_FIELD_FOCUS : UI_A_NORMAL, rs->search);
+		if (rs->searching)
+			ui_cursor(y, x + used);
 	}
-	return s;
+	t = xasprintf(_("%zu of %zu"), rs->list.n, rs->nvisible);
+	runshow_right(y, x, w, UI_A_DIM, t);
+	free(t);
+}
+
+/* The selected run beneath the table. */
+static void
+runs_draw_detail(struct runs *rs, const struct run *r, struct ui_rect d)
+{
+	struct runview	*v = runview_list_find(&rs->hist, r->id);
+	char		*t, a[32];
+	int		 x = d.x + 2, w = d.w - 3, y = d.y;
+	long		 elapsed = v != NULL ? runview_elapsed(v,
+			    (int64_t)ui_now(rs->app->ui)) : 0;
+
+	snprintf(a, sizeof a, _("%s of %s done"), runshow_count(
+	    runview_done(r)), runshow_count(r->total_rows));
+	runshow_bar(y, x, w - ui_text_width(a) - 2, runview_fraction(r),
+	    r->status == RUN_RUNNING ? UI_A_OK :
+	    runshow_status_role(r->status));
+	runshow_right(y++, x, w, UI_A_NORMAL, a);
+	t = runshow_where(r);
+	ui_draw_text(y++, x, w, UI_A_NORMAL, t);
+	free(t);
+	t = runshow_state(r, elapsed);
+	ui_draw_text(y++, x, w, runshow_status_role(r->status), t);
+	free(t);
+	t = xasprintf(_("Read %s, sent %s, accepted %s, rejected %s, "
+	    "duplicates %s; %s retries, %s waits for the rate limit."),
+	    runshow_count(r->counts.read), runshow_count(r->counts.sent),
+	    runshow_count(r->counts.accepted),
+	    runshow_count(r->counts.rejected), ui_text_count(
+	    r->counts.duplicates, a, sizeof a), runshow_count(r->retries),
+	    runshow_count(r->rate_waits));
+	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, UI_A_DIM, t) > 1 ?
+	    2 : 1;
+	free(t);
+	if (r->nerrors > 0 && y < d.y + d.h) {
+		t = xasprintf("%s %s", ui_glyph(UI_G_FAIL),
+		    r->errors[r->nerrors - 1]);
+		ui_draw_text(y, x, w, UI_A_ERROR, t);
+		free(t);
+	}
 }
 
 static void
@@ -160,61 +279,80 @@ runs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 {
 	struct runs		*rs = (struct runs *)s;
 	const struct run	*run;
-	char			*text, bar[128];
-	int			 h, w, filled, i, n = 0;
-	double			 frac;
+	int			 h = 0, wide = r.w >= RUNS_WIDE;
 
 	(void)ui;
-	if (rs->error != NULL)
-		h = ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3, 3 },
-		    UI_A_ERROR, rs->error) + 1;
-	else
-		h = 0;
-	ui_list_draw(&rs->list, (struct ui_rect){ r.x, r.y + h, r.w,
-	    r.h - h - RUNS_DETAIL_ROWS }, 1);
-	run = runs_selected(rs);
-	if (run == NULL)
-		return;
-	r.y += r.h - RUNS_DETAIL_ROWS + 1;
-	/* The progress bar: rows read of the rows counted at the start. */
-	w = r.w - 12;
-	frac = run->total_rows > 0 ? (double)run->counts.read /
-	    (double)run->total_rows : run->status == RUN_SUCCEEDED;
-	if (frac > 1)
-		frac = 1;
-	filled = (int)(frac * w);
-	bar[n++] = '[';
-	for (i = 0; i < w && n < (int)sizeof bar - 8; i++)
-		bar[n++] = i < filled ? '#' : '.';
-	n += snprintf(bar + n, sizeof bar - (size_t)n, "] %3d%%",
-	    (int)(frac * 100));
-	ui_draw_text(r.y, r.x + 2, r.w - 3, run->status == RUN_FAILED ?
-	    UI_A_ERROR : run->status == RUN_SUCCEEDED ? UI_A_OK : UI_A_HEADING,
-	    bar);
-	text = details(run);
-	ui_draw_wrap((struct ui_rect){ r.x + 2, r.y + 1, r.w - 3,
-	    RUNS_DETAIL_ROWS - 2 }, UI_A_DIM, text);
-	free(text);
-}
-
-static void
-runs_cancel_answer(struct ui *ui, void *arg, int yes)
-{
-	struct runs	*rs = arg;
-	char		*cause = NULL;
-
-	if (yes && rs->cancel_id != NULL) {
-		if (run_cancel(rs->app->ws, rs->cancel_id, rs->app->user,
-		    &cause) != 0) {
-			cause = app_sentence(cause);
-			ui_message(ui, UI_MSG_ERROR, "%s", cause);
-			free(cause);
-		} else
-			ui_message(ui, UI_MSG_OK, _("Asked the run to stop: it "
-			    "stops after the requests in flight are answered."));
+	if (wide != rs->wide) {
+		rs->wide = wide;
+		runs_columns(rs);
 		runs_fill(rs, NULL);
 	}
-	xfree(&rs->cancel_id);
+	if (rs->error != NULL)
+		h = ui_draw_wrap((struct ui_rect){ r.x + 2, r.y, r.w - 3, 2 },
+		    UI_A_ERROR, rs->error);
+	runs_draw_filters(rs, r.y + h, r.x + 2, r.w - 3);
+	h++;
+	run = runs_selected(rs);
+	ui_list_draw(&rs->list, (struct ui_rect){ r.x, r.y + h, r.w,
+	    r.h - h - (run != NULL ? RUNS_DETAIL_ROWS : 0) }, !rs->searching);
+	if (run != NULL)
+		runs_draw_detail(rs, run, (struct ui_rect){ r.x, r.y + r.h -
+		    RUNS_DETAIL_ROWS + 1, r.w, RUNS_DETAIL_ROWS - 1 });
+	if (rs->searching)
+		runs_draw_filters(rs, r.y + h - 1, r.x + 2, r.w - 3);
+}
+
+/* The next export name of the history after the filter's, or NULL. */
+static char *
+next_export(const struct runs *rs)
+{
+	const char	*best = NULL, *name;
+	size_t		 i;
+
+	for (i = 0; i < rs->hist.n; i++) {
+		if (rs->hist.v[i]->run == NULL ||
+		    !app_run_visible(rs->app, rs->hist.v[i]->run))
+			continue;
+		name = rs->hist.v[i]->run->export_name;
+		if (rs->f_export != NULL && strcmp(name, rs->f_export) <= 0)
+			continue;
+		if (best == NULL || strcmp(name, best) < 0)
+			best = name;
+	}
+	return best != NULL ? xstrdup(best) : NULL;
+}
+
+static int
+runs_search_key(struct runs *rs, int key)
+{
+	char	enc[4];
+	size_t	len = strlen(rs->search), n;
+
+	if (key == UI_KEY_ENTER) {
+		rs->searching = 0;
+		return 1;
+	}
+	if (key == UI_KEY_ESC) {
+		rs->searching = 0;
+		rs->search[0] = '\0';
+	} else if (key == UI_KEY_BACKSPACE) {
+		if (len == 0)
+			rs->searching = 0;
+		else
+			rs->search[ui_text_prev(rs->search, len)] = '\0';
+	} else if (key == UI_KEY_UP || key == UI_KEY_DOWN) {
+		ui_list_key(&rs->list, key);
+		return 1;
+	} else if (UI_KEY_PRINTABLE(key)) {
+		n = ui_text_encode((uint32_t)key, enc);
+		if (len + n < sizeof rs->search) {
+			memcpy(rs->search + len, enc, n);
+			rs->search[len + n] = '\0';
+		}
+	} else
+		return 1;
+	runs_fill(rs, NULL);
+	return 1;
 }
 
 static int
@@ -222,50 +360,94 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 {
 	struct runs		*rs = (struct runs *)s;
 	const struct run	*r = runs_selected(rs);
-	char			*text;
+	char			*e;
 
-	if (rs->list.searching)
-		return ui_list_key(&rs->list, key) != UI_W_IGNORED;
-	if (key == 'c' && r != NULL) {
-		if (r->status != RUN_RUNNING) {
-			ui_message(ui, UI_MSG_WARN, _("This run is over: there "
-			    "is nothing to cancel."));
+	if (rs->searching)
+		return runs_search_key(rs, key);
+	switch (key) {
+	case '/':
+		rs->searching = 1;
+		return 1;
+	case 'e':
+		e = next_export(rs);
+		free(rs->f_export);
+		rs->f_export = e;
+		runs_fill(rs, NULL);
+		return 1;
+	case 'f':
+		rs->f_status = rs->f_status == RUN_INTERRUPTED ?
+		    RUNS_STATUS_ALL : rs->f_status + 1;
+		runs_fill(rs, NULL);
+		return 1;
+	case 'c':
+		if (r != NULL)
+			app_run_cancel_ask(rs->app, r);
+		return 1;
+	case 's':
+		if (r != NULL)
+			app_run_resume_ask(rs->app, r, 1);
+		return 1;
+	case 'r':
+		if (r != NULL)
+			ui_push(ui, rejected_new(rs->app, r->id));
+		return 1;
+	case 'd':
+		if (r != NULL)
+			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+		return 1;
+	case 'w':
+		if (r != NULL)
+			ui_push(ui, progress_new(rs->app, r->id, 0));
+		return 1;
+	case UI_KEY_ENTER:
+		if (r == NULL)
+			return 1;
+		if (r->status == RUN_RUNNING)
+			ui_push(ui, progress_new(rs->app, r->id, 0));
+		else
+			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+		return 1;
+	case UI_KEY_ESC:
+		if (rs->search[0] != '\0' || rs->f_export != NULL ||
+		    rs->f_status != RUNS_STATUS_ALL) {
+			/* Esc clears the filters first, then goes back. */
+			rs->search[0] = '\0';
+			xfree(&rs->f_export);
+			rs->f_status = RUNS_STATUS_ALL;
+			runs_fill(rs, NULL);
 			return 1;
 		}
-		free(rs->cancel_id);
-		rs->cancel_id = xstrdup(r->id);
-		text = xasprintf(_("Stop the run of \"%s\"? What was sent stays "
-		    "at the destination; 'segsync run --resume %s' can go on "
-		    "later without sending it twice."), r->export_name != NULL ?
-		    r->export_name : "?", r->id);
-		ui_confirm(ui, _("Cancel the run?"), text, _("Stop it"),
-		    _("Let it run"), 1, runs_cancel_answer, rs);
-		free(text);
-		return 1;
-	}
-	if (key == UI_KEY_ESC)
 		return 0;
-	if (key == UI_KEY_TAB)
+	case UI_KEY_TAB:
 		key = UI_KEY_DOWN;
-	else if (key == UI_KEY_BTAB)
+		break;
+	case UI_KEY_BTAB:
 		key = UI_KEY_UP;
+		break;
+	}
 	return ui_list_key(&rs->list, key) != UI_W_IGNORED ||
-	    key == UI_KEY_UP || key == UI_KEY_DOWN || key == UI_KEY_ENTER;
+	    key == UI_KEY_UP || key == UI_KEY_DOWN;
 }
 
-/* Follow running runs: read their records again, a few times a second. */
+/*
+ * Follow the folder of runs: twice a second while one runs, every second
+ * otherwise (for runs started elsewhere); redraw only when the table
+ * changed, or once a second for the clocks of running runs.
+ */
 static int
 runs_tick(struct ui_screen *s, struct ui *ui, uint64_t now)
 {
 	struct runs	*rs = (struct runs *)s;
+	int		 running = any_running(rs);
 
-	if (!any_running(rs))
-		return 0;
 	if (now < rs->next_poll)
 		return 1;
-	rs->next_poll = now + RUNS_POLL_MS;
-	runs_fill(rs, NULL);
-	ui_dirty(ui, UI_DIRTY_BODY | UI_DIRTY_HELP);
+	rs->next_poll = now + (running ? RUNS_POLL_MS : RUNS_IDLE_POLL_MS);
+	if (runs_poll(rs, now) != 0 || running) {
+		if (running)
+			runs_fill(rs, NULL);
+		ui_dirty(ui, UI_DIRTY_BODY | UI_DIRTY_HELP);
+	}
 	return 1;
 }
 
@@ -276,14 +458,25 @@ runs_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 	const struct run	*r = runs_selected(rs);
 	size_t			 n = 0;
 
-	if (max < 4)
+	if (max < 7)
 		return 0;
-	if (rs->list.n > 0)
-		h[n++] = (struct ui_hint){ "Up/Down", _("move") };
+	if (rs->searching) {
+		h[n++] = (struct ui_hint){ "Enter", _("keep the search") };
+		h[n++] = (struct ui_hint){ "Esc", _("clear it") };
+		return n;
+	}
+	if (r != NULL)
+		h[n++] = (struct ui_hint){ "Enter", r->status == RUN_RUNNING ?
+		    _("watch") : _("open") };
 	if (r != NULL && r->status == RUN_RUNNING)
-		h[n++] = (struct ui_hint){ "c", _("cancel the run") };
-	if (rs->list.n > 0)
+		h[n++] = (struct ui_hint){ "c", _("cancel") };
+	if (r != NULL && app_run_resumable(r))
+		h[n++] = (struct ui_hint){ "s", _("resume") };
+	if (rs->nvisible > 0) {
+		h[n++] = (struct ui_hint){ "e", _("export") };
+		h[n++] = (struct ui_hint){ "f", _("status") };
 		h[n++] = (struct ui_hint){ "/", _("search") };
+	}
 	h[n++] = (struct ui_hint){ "Esc", _("back") };
 	return n;
 }
@@ -292,20 +485,29 @@ static const char *
 runs_help(struct ui_screen *s)
 {
 	(void)s;
-	return _("Every run of an export, newest first: when, which export, "
-	    "how it ended, and for the selected one what was read, sent, "
-	    "accepted and rejected, with the latest errors. A running run is "
-	    "followed live; it goes on in the background when you leave this "
-	    "screen or segsync, and c asks it to stop. The rejected records of "
-	    "a run, with their reasons, are in its folder (runs/ID/"
-	    "rejects.csv); 'segsync runs show ID' tells everything.");
+	return _("Every run of the exports you may use, newest first: when it "
+	    "started and who started it, the export, the destination, how it "
+	    "ended (or that it runs), how long it took and what was "
+	    "accepted. Runs started anywhere show here: from this screen, "
+	    "with 'segsync run', from another session or by a scheduled "
+	    "refresh; running ones move live.\n\nEnter watches a running "
+	    "run, or opens a finished one's record (summary, timeline, "
+	    "errors); w shows the progress screen of either, d the record, r "
+	    "the rejected records. "
+	    "c stops a running run; s resumes an interrupted, failed or "
+	    "cancelled one. e shows one export's runs after another, f one "
+	    "status after another, and / searches as you type (Enter keeps "
+	    "the search, Esc clears it; Esc clears the filters, then goes "
+	    "back).");
 }
 
 static void
 runs_resume(struct ui_screen *s, struct ui *ui)
 {
-	(void)ui;
-	runs_fill((struct runs *)s, NULL);
+	struct runs	*rs = (struct runs *)s;
+
+	runs_poll(rs, ui_now(ui));
+	rs->next_poll = 0;
 }
 
 static void
@@ -314,9 +516,9 @@ runs_free(struct ui_screen *s)
 	struct runs	*rs = (struct runs *)s;
 
 	ui_list_free(&rs->list);
-	run_list_free(&rs->runs, rs->n);
+	runview_list_free(&rs->hist);
 	free(rs->error);
-	free(rs->cancel_id);
+	free(rs->f_export);
 	free(rs);
 }
 
@@ -336,18 +538,16 @@ struct ui_screen *
 runs_new(struct app *app, const char *select)
 {
 	struct runs	*rs;
+	uint64_t	 now = ui_now(app->ui);
 
 	rs = xcalloc(1, sizeof *rs);
 	rs->base.ops = &runs_ops;
 	rs->app = app;
-	ui_list_init(&rs->list, UI_LIST_TABLE, 4);
-	ui_list_column(&rs->list, 0, _("STARTED"), 16, 0);
-	ui_list_column(&rs->list, 1, _("EXPORT"), 12, 2);
-	ui_list_column(&rs->list, 2, _("STATUS"), 11, 0);
-	ui_list_column(&rs->list, 3, _("PROGRESS"), 16, 1);
-	rs->list.empty = _("No export has run yet. Start one from Exports "
-	    "(r runs the selected export now); scheduled refreshes run from "
-	    "cron or a systemd timer with 'segsync refresh'.");
+	rs->f_status = RUNS_STATUS_ALL;
+	rs->wide = ui_layout(app->ui)->cols >= RUNS_WIDE;
+	runs_columns(rs);
+	runs_poll(rs, now);
 	runs_fill(rs, select);
+	rs->next_poll = now + RUNS_IDLE_POLL_MS;
 	return &rs->base;
 }

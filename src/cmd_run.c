@@ -29,6 +29,7 @@
 #include "rejects.h"
 #include "run.h"
 #include "runrec.h"
+#include "runview.h"
 #include "secstatus.h"
 #include "segments.h"
 #include "util.h"
@@ -78,52 +79,11 @@ fault_exit(enum run_fault f)
 	}
 }
 
-/* "1:02:03" or "2:03". */
-static void
-fmt_duration(long s, char *buf, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	if (s >= 3600)
-		snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
-		    s % 60);
-	else
-		snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
-}
-
-/* Seconds between two RFC 3339 times (UTC), or -1. */
-static long
-seconds_between(const char *a, const char *b)
-{
-	struct tm	ta, tb;
-
-	if (a == NULL || b == NULL)
-		return -1;
-	memset(&ta, 0, sizeof ta);
-	memset(&tb, 0, sizeof tb);
-	if (strptime(a, "%Y-%m-%dT%H:%M:%SZ", &ta) == NULL ||
-	    strptime(b, "%Y-%m-%dT%H:%M:%SZ", &tb) == NULL)
-		return -1;
-	return (long)difftime(timegm(&tb), timegm(&ta));
-}
-
+/* The seconds a run took, or has taken so far. */
 static long
 run_elapsed(const struct run *r)
 {
-	char	now[UTIL_RFC3339_LEN];
-
-	if (r->finished_at != NULL)
-		return seconds_between(r->started_at, r->finished_at);
-	util_rfc3339(time(NULL), now);
-	return seconds_between(r->started_at, now);
-}
-
-/* Profiles handled so far: answered, rejected before sending, or dup. */
-static uint64_t
-run_done(const struct run *r)
-{
-	return r->counts.accepted + r->counts.rejected +
-	    r->counts.duplicates;
+	return runview_record_elapsed(r, time(NULL));
 }
 
 /* The one-line summary printed when a run ends. */
@@ -133,7 +93,7 @@ print_outcome(const struct workspace *ws, const struct run *r)
 	char	dur[32], *rej;
 	size_t	i;
 
-	fmt_duration(run_elapsed(r), dur, sizeof dur);
+	runview_duration(run_elapsed(r), dur, sizeof dur);
 	switch (r->status) {
 	case RUN_SUCCEEDED:
 		printf(_("Run %s succeeded in %s.\n"), r->id, dur);
@@ -184,13 +144,6 @@ term_width(void)
 	return 80;
 }
 
-/* Smoothed throughput, for the rate and the ETA. */
-struct follow_rate {
-	uint64_t	last_done;
-	int64_t		last_ms;
-	double		rate;		/* profiles per second */
-};
-
 static int64_t
 now_ms(void)
 {
@@ -200,49 +153,28 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-rate_update(struct follow_rate *fr, uint64_t done)
-{
-	int64_t	t = now_ms();
-	double	inst;
-
-	if (fr->last_ms != 0 && t - fr->last_ms >= 500) {
-		inst = (double)(done - fr->last_done) * 1000.0 /
-		    (double)(t - fr->last_ms);
-		fr->rate = fr->rate == 0 ? inst : 0.7 * fr->rate + 0.3 * inst;
-	}
-	if (fr->last_ms == 0 || t - fr->last_ms >= 500) {
-		fr->last_ms = t;
-		fr->last_done = done;
-	}
-}
-
 /* The live line on a terminal: phase, bar, counts, rate, ETA. */
 static void
-print_bar(const struct run *r, const struct follow_rate *fr)
+print_bar(const struct run *r, double rate)
 {
 	char		 line[512], bar[64], eta[32];
-	uint64_t	 done = run_done(r);
-	double		 frac;
+	double		 frac = runview_fraction(r);
+	long		 left = runview_remaining(r, rate);
 	int		 width = term_width(), barw, i, n;
 
-	frac = r->total_rows > 0 ? (double)done / (double)r->total_rows : 0;
-	if (frac > 1)
-		frac = 1;
 	barw = width >= 100 ? 30 : 16;
 	n = (int)(frac * barw);
 	for (i = 0; i < barw; i++)
 		bar[i] = i < n ? '#' : '.';
 	bar[barw] = '\0';
-	if (fr->rate > 0 && r->total_rows > done)
-		fmt_duration((long)((double)(r->total_rows - done) / fr->rate),
-		    eta, sizeof eta);
+	if (left >= 0)
+		runview_duration(left, eta, sizeof eta);
 	else
 		snprintf(eta, sizeof eta, "-");
 	snprintf(line, sizeof line, _("%-10s [%s] %3d%%  %'llu accepted  "
 	    "%'llu rejected  %'.0f/s  ETA %s"), run_phase_name(r->phase), bar,
 	    (int)(frac * 100), (unsigned long long)r->counts.accepted,
-	    (unsigned long long)r->counts.rejected, fr->rate, eta);
+	    (unsigned long long)r->counts.rejected, rate, eta);
 	if ((int)strlen(line) >= width)
 		line[width - 1] = '\0';
 	printf("\r\033[K%s", line);
@@ -250,18 +182,18 @@ print_bar(const struct run *r, const struct follow_rate *fr)
 }
 
 static void
-print_plain(const struct run *r, const struct follow_rate *fr)
+print_plain(const struct run *r, double rate)
 {
 	char	dur[32];
 
-	fmt_duration(run_elapsed(r), dur, sizeof dur);
+	runview_duration(run_elapsed(r), dur, sizeof dur);
 	printf(_("[%s] %s: %'llu of %'llu read, %'llu accepted, %'llu "
 	    "rejected, %'llu duplicates, %'.0f profiles/s\n"), dur,
 	    run_phase_name(r->phase), (unsigned long long)r->counts.read,
 	    (unsigned long long)r->total_rows,
 	    (unsigned long long)r->counts.accepted,
 	    (unsigned long long)r->counts.rejected,
-	    (unsigned long long)r->counts.duplicates, fr->rate);
+	    (unsigned long long)r->counts.duplicates, rate);
 	fflush(stdout);
 }
 
@@ -273,15 +205,13 @@ static enum exit_status
 follow(const struct workspace *ws, const char *id)
 {
 	struct sigaction	 sa, old_int, old_term;
-	struct follow_rate	 fr;
-	struct run		*r = NULL;
+	struct runview		*rv = runview_new(id);
+	const struct run	*r;
 	struct timespec		 nap = { 0, FOLLOW_POLL_MS * 1000000L };
-	char			*cause = NULL;
 	int			 tty = isatty(STDOUT_FILENO), shown = 0, i;
 	time_t			 last_plain = 0;
 	enum exit_status	 rc = EXIT_FAIL;
 
-	memset(&fr, 0, sizeof fr);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_follow_signal;
 	sigemptyset(&sa.sa_mask);
@@ -289,15 +219,13 @@ follow(const struct workspace *ws, const char *id)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	for (;;) {
-		run_free(&r);
-		if (run_load(ws, id, &r, &cause) != 0) {
+		if (runview_poll(rv, ws, now_ms()) == -1) {
 			if (tty && shown)
 				putchar('\n');
-			cli_error("%s", cause);
-			free(cause);
+			cli_error("%s", rv->error);
 			break;
 		}
-		rate_update(&fr, run_done(r));
+		r = rv->run;
 		if (r->status != RUN_RUNNING) {
 			/*
 			 * The record is final; let the worker finish exiting
@@ -322,16 +250,16 @@ follow(const struct workspace *ws, const char *id)
 			break;
 		}
 		if (tty) {
-			print_bar(r, &fr);
+			print_bar(r, rv->rate.rate);
 			shown = 1;
 		} else if (time(NULL) - last_plain >= FOLLOW_PLAIN_EVERY) {
 			if (last_plain != 0)
-				print_plain(r, &fr);
+				print_plain(r, rv->rate.rate);
 			last_plain = time(NULL);
 		}
 		nanosleep(&nap, NULL);
 	}
-	run_free(&r);
+	runview_free(&rv);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	return rc;
@@ -1026,7 +954,7 @@ cmd_runs_list(struct cli_ctx *ctx)
 			cJSON_AddItemToArray(arr, run_to_json(ws, runs[i], 0));
 			continue;
 		}
-		fmt_duration(run_elapsed(runs[i]), dur, sizeof dur);
+		runview_duration(run_elapsed(runs[i]), dur, sizeof dur);
 		printf("%-21s ", runs[i]->id);
 		util_print_padded(runs[i]->export_name, 18);
 		printf(" %-10s ", runs[i]->destination);
@@ -1100,7 +1028,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 		cli_print_json(run_to_json(ws, r, 1));
 		goto out;
 	}
-	fmt_duration(run_elapsed(r), dur, sizeof dur);
+	runview_duration(run_elapsed(r), dur, sizeof dur);
 	printf(_("Run:          %s\n"), r->id);
 	printf(_("Export:       %s\n"), r->export_name);
 	printf(_("Destination:  %s, connection \"%s\", target %s\n"),

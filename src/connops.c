@@ -463,3 +463,37 @@ out:
 	connkeep_free(&keep);
 	return rc;
 }
+
+int
+connops_resume(struct workspace *ws, const struct identity *id,
+    const char *user, const char *run_id, const struct connection *c,
+    char **cause)
+{
+	const struct dest_driver	*d = dest_find(c->type);
+	struct record			*rec = NULL;
+	struct connkeep			*keep = NULL;
+	struct run_job			*job = NULL;
+	enum run_fault			 fault;
+	int				 rc = -1;
+
+	if (d == NULL || d->encode == NULL) {
+		*cause = xasprintf(_("sending to %s is not available yet in "
+		    "this version"), d != NULL ? _(d->label) : c->type);
+		return -1;
+	}
+	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
+		return -1;
+	keep = connkeep_new(ws, identity_dup(id), c->id);
+	if (run_resume_prepare(ws, user, run_id, &job, &fault, cause) != 0)
+		goto out;
+	run_job_connect(job, c, rec);
+	run_job_keeper(job, connkeep_keeper(keep));
+	if (run_spawn(job, 1, NULL, cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	run_job_free(&job);
+	record_free(&rec);
+	connkeep_free(&keep);
+	return rc;
+}

@@ -140,6 +140,16 @@ int		connops_run(struct workspace *, const struct identity *,
 		    const struct segment_list *segs, char **run_id,
 		    char **cause);
 
+/*
+ * Resume run run_id (interrupted, failed or cancelled) through c, the
+ * connection it went through, as user: its journal says what not to send
+ * again, and its worker starts detached as for connops_run(). 0, or -1
+ * with *cause.
+ */
+int		connops_resume(struct workspace *, const struct identity *,
+		    const char *user, const char *run_id,
+		    const struct connection *c, char **cause);
+
 /* Save a new export under the lock, its name still free. */
 enum exit_status connops_export_add(struct workspace *,
 		    const struct export *, char **cause);

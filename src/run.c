@@ -49,9 +49,17 @@ struct run_job {
 	char				*journal_error;
 	char				*cancel_path;
 	int64_t				 last_save;
+	/* Retries and waits as the timeline last told them. */
+	uint64_t			 noted_retries;
+	uint64_t			 noted_waits;
+	int64_t				 noted_retries_ms;
+	int64_t				 noted_waits_ms;
 	/* What earlier attempts of a resumed run used (added on). */
 	struct run			 base;
 };
+
+/* How often the timeline tells of retries, and of waits. */
+#define RUN_NOTE_MS	30000
 
 static volatile sig_atomic_t	run_cancelled;
 
@@ -362,6 +370,8 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 	job->base.retries = r->retries;
 	job->base.throttled = r->throttled;
 	job->base.rate_waits = r->rate_waits;
+	job->noted_retries = r->retries;
+	job->noted_waits = r->rate_waits;
 	job->base.cpu_seconds = r->cpu_seconds;
 	job->base.peak_rss_kb = r->peak_rss_kb;
 	r->status = RUN_RUNNING;
@@ -435,6 +445,37 @@ detach_stdio(void)
 	}
 }
 
+/*
+ * In the worker: close every descriptor but stdio and the job's two locks.
+ * A worker forked from the UI would otherwise keep its wake-up pipe, its
+ * terminal and its connections open for as long as the run lasts.
+ */
+static void
+close_inherited(const struct run_job *job)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd, *fds = NULL;
+	size_t		 n = 0, i;
+
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd <= STDERR_FILENO ||
+		    fd == dirfd(d) || fd == job->export_fd ||
+		    fd == job->run_fd)
+			continue;
+		fds = xreallocarray(fds, n + 1, sizeof *fds);
+		fds[n++] = fd;
+	}
+	closedir(d);
+	for (i = 0; i < n; i++)
+		(void)close(fds[i]);
+	free(fds);
+}
+
 int
 run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 {
@@ -449,8 +490,10 @@ run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 			    strerror(errno));
 			return -1;
 		}
-		if (pid == 0)
+		if (pid == 0) {
+			close_inherited(job);
 			_exit(run_execute(job) == RUN_SUCCEEDED ? 0 : 1);
+		}
 		*pidp = pid;
 		return 0;
 	}
@@ -472,6 +515,7 @@ run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 		if (pid != 0)
 			_exit(pid == -1 ? 1 : 0);
 		detach_stdio();
+		close_inherited(job);
 		_exit(run_execute(job) == RUN_SUCCEEDED ? 0 : 1);
 	}
 	while (waitpid(mid, &status, 0) == -1 && errno == EINTR)
@@ -562,12 +606,45 @@ job_take_stats(struct run_job *job, const struct deliver_stats *st)
 		r->peak_rss_kb = job->base.peak_rss_kb;
 }
 
+/*
+ * Retries and waits for the rate limit go in the timeline as they come,
+ * in words and not as errors, at most once per RUN_NOTE_MS each, so that
+ * a long run held by the limit does not fill it (runrec.h keeps its first
+ * and last events).
+ */
+static void
+run_note_retries(struct run_job *job)
+{
+	struct run	*r = job->run;
+	int64_t		 now = mono_ms();
+
+	if (r->retries > job->noted_retries &&
+	    (job->noted_retries_ms == 0 ||
+	    now - job->noted_retries_ms >= RUN_NOTE_MS)) {
+		run_event(r, _("Retries so far: %llu (%llu answered 429 Too "
+		    "Many Requests); the requests were sent again."),
+		    (unsigned long long)r->retries,
+		    (unsigned long long)r->throttled);
+		job->noted_retries = r->retries;
+		job->noted_retries_ms = now;
+	}
+	if (r->rate_waits > job->noted_waits &&
+	    (job->noted_waits_ms == 0 ||
+	    now - job->noted_waits_ms >= RUN_NOTE_MS)) {
+		run_event(r, _("Waits for the destination's rate limit so far: "
+		    "%llu."), (unsigned long long)r->rate_waits);
+		job->noted_waits = r->rate_waits;
+		job->noted_waits_ms = now;
+	}
+}
+
 static void
 run_save_progress(struct run_job *job, const struct deliver_stats *st)
 {
 	char	*cause = NULL;
 
 	job_take_stats(job, st);
+	run_note_retries(job);
 	if (run_save(job->ws, job->run, &cause) != 0) {
 		/* Progress is best effort; the final save reports. */
 		free(cause);
@@ -718,6 +795,9 @@ out:
 		}
 	}
 	job_take_stats(job, &st);
+	/* The last tally of retries and waits, whenever the last was. */
+	job->noted_retries_ms = job->noted_waits_ms = 0;
+	run_note_retries(job);
 	if (job->journal_error != NULL) {
 		run_error(r, job->journal_error);
 		rv = -1;

@@ -502,6 +502,34 @@ run_alive(const struct workspace *ws, const char *id)
 }
 
 int
+run_export_running(const struct workspace *ws, const char *export_id,
+    char id[RUN_ID_LEN])
+{
+	char	*path, buf[RUN_ID_LEN + 1];
+	ssize_t	 n;
+	int	 fd, held;
+
+	id[0] = '\0';
+	path = run_export_lock_path(ws, export_id);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	n = held ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (!run_id_valid(buf))
+		return 0;
+	memcpy(id, buf, RUN_ID_LEN);
+	return 1;
+}
+
+int
 run_load(const struct workspace *ws, const char *id, struct run **rp,
     char **cause)
 {
@@ -535,6 +563,25 @@ run_load(const struct workspace *ws, const char *id, struct run **rp,
 	if (rv != 0)
 		errno = EINVAL;
 	return rv;
+}
+
+struct run *
+run_damaged(const char *id, const char *why)
+{
+	struct run	*r = xcalloc(1, sizeof *r);
+
+	r->id = xstrdup(id);
+	r->export_name = xstrdup("?");
+	r->export_id = xstrdup("");
+	r->connection_name = xstrdup("?");
+	r->connection_id = xstrdup("");
+	r->destination = xstrdup("?");
+	r->target = xstrdup("");
+	r->started_by = xstrdup("?");
+	r->started_at = xstrdup("?");
+	r->status = RUN_FAILED;
+	run_error(r, why);
+	return r;
 }
 
 static int
@@ -579,18 +626,7 @@ run_list(const struct workspace *ws, const char *export_id,
 				xfree(&err);
 				continue;
 			}
-			r = xcalloc(1, sizeof *r);
-			r->id = xstrdup(de->d_name);
-			r->export_name = xstrdup("?");
-			r->export_id = xstrdup("");
-			r->connection_name = xstrdup("?");
-			r->connection_id = xstrdup("");
-			r->destination = xstrdup("?");
-			r->target = xstrdup("");
-			r->started_by = xstrdup("?");
-			r->started_at = xstrdup("?");
-			r->status = RUN_FAILED;
-			run_error(r, err);
+			r = run_damaged(de->d_name, err);
 			xfree(&err);
 		}
 		if (export_id != NULL && strcmp(r->export_id, export_id) != 0) {

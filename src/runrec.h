@@ -156,8 +156,21 @@ int		 run_list(const struct workspace *, const char *export_id,
 		    struct run ***runsp, size_t *np, char **cause);
 void		 run_list_free(struct run ***runsp, size_t n);
 
+/*
+ * What a record that cannot be read is listed as: a failed run of export
+ * "?" whose error is why (copied).
+ */
+struct run	*run_damaged(const char *id, const char *why);
+
 /* Whether the worker of run id is alive (its lock is held). */
 int		 run_alive(const struct workspace *, const char *id);
+
+/*
+ * Whether export_id has a run whose worker lives (its export lock is
+ * held): 1 with that run's ID in id, else 0.
+ */
+int		 run_export_running(const struct workspace *,
+		    const char *export_id, char id[RUN_ID_LEN]);
 
 /* Add to the timeline or the errors (the oldest go past the caps). */
 void		 run_event(struct run *, const char *fmt, ...)

@@ -24,7 +24,8 @@ static const char *const ui_glyphs_utf8[UI_G_COUNT] = {
 	"[x]", "[ ]",
 	">", "←",
 	"✓", "✗", "!",
-	" › "
+	" › ",
+	"█", "░"
 };
 
 static const char *const ui_glyphs_ascii[UI_G_COUNT] = {
@@ -34,7 +35,8 @@ static const char *const ui_glyphs_ascii[UI_G_COUNT] = {
 	"[x]", "[ ]",
 	">", "<-",
 	"+", "x", "!",
-	" > "
+	" > ",
+	"#", "."
 };
 
 /* Colour pairs of the theme. */

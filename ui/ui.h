@@ -77,6 +77,8 @@ enum ui_glyph {
 	UI_G_ARROW,		/* "from" in mappings */
 	UI_G_OK, UI_G_FAIL, UI_G_WARN,
 	UI_G_SEP,		/* between parts of the title */
+	UI_G_BAR_FULL,		/* a progress bar's done part */
+	UI_G_BAR_EMPTY,		/* and the rest */
 	UI_G_COUNT
 };
 

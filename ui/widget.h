@@ -101,7 +101,7 @@ struct ui_list_row {
 	char		 *key;		/* the caller's id, copied, or NULL */
 };
 
-#define UI_LIST_COLS	6
+#define UI_LIST_COLS	8
 #define UI_SEARCH_MAX	64
 
 struct ui_list {

@@ -44,6 +44,8 @@ ui_run() {
 ui_norm() {
 	t_user=$(id -un)
 	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]/YYYY-MM-DD hh:mm/g' \
+	    -e 's/YYYY-MM-DD hh:mm:[0-9][0-9]/YYYY-MM-DD hh:mm:ss/g' \
+	    -e 's/\b[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]\b/MM-DD hh:mm/g' \
 	    -e 's/127\.0\.0\.1:[0-9]\{4,5\}/127.0.0.1:PORT/g' \
 	    -e 's/state=[0-9a-f]\{32\}/state=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/g' \
 	    -e 's/[0-9]\{8\}T[0-9]\{6\}Z-[0-9a-f]\{4\}/YYYYMMDDThhmmssZ-NNNN/g' \

@@ -19,12 +19,17 @@ same_tty() {
 	cmp -s "$TMPD/before" "$TMPD/after"
 	ok $? "$1: the terminal settings are as they were"
 }
-# The UI's process: its command line names the binary and "ws".
+# The UI's process: its command line names the binary and "ws", and it
+# works in this test's directory (other tests run the same command line
+# at the same time, and run workers are forks of a UI).
 segsync_pid() {
 	for t_p in /proc/[0-9]*; do
 		t_c=$(tr '\0' ' ' <"$t_p/cmdline" 2>/dev/null) || continue
 		case $t_c in
-		"$SEGSYNC -w ws --passphrase-file"*) echo "${t_p#/proc/}"
+		"$SEGSYNC -w ws --passphrase-file"*)
+			[ "$(readlink "$t_p/cwd")" = "$(cd "$TMPD" && pwd -P)" ] ||
+			    continue
+			echo "${t_p#/proc/}"
 			return ;;
 		esac
 	done

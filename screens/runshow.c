@@ -1,0 +1,508 @@
+/*
+ * Runs as the screens show them (runshow.h), and what the screens do to
+ * runs through the core (app.h): start an export now after saying what
+ * goes where, resume, cancel. Starting and resuming decrypt the
+ * connection's record in the loop (quick, the identity is unlocked) and
+ * fork the detached worker through src/connops.c; the worker is no child
+ * of ours and outlives segsync.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connops.h"
+#include "dest/dest.h"
+#include "i18n.h"
+#include "runrec.h"
+#include "runview.h"
+#include "screens/app.h"
+#include "screens/runshow.h"
+#include "ui/text.h"
+#include "ui/ui.h"
+#include "xmalloc.h"
+
+enum ui_role
+runshow_status_role(enum run_status s)
+{
+	switch (s) {
+	case RUN_RUNNING:
+		return UI_A_HEADING;
+	case RUN_SUCCEEDED:
+		return UI_A_OK;
+	case RUN_FAILED:
+		return UI_A_ERROR;
+	case RUN_CANCELLED:
+	case RUN_INTERRUPTED:
+		return UI_A_WARN;
+	}
+	return UI_A_NORMAL;
+}
+
+const char *
+runshow_dest(const struct run *r)
+{
+	const struct dest_driver	*d = dest_find(r->destination);
+
+	return d != NULL ? _(d->label) : r->destination;
+}
+
+const char *
+runshow_dest_short(const struct run *r)
+{
+	static char	 buf[64];
+	const char	*l = runshow_dest(r), *p = strstr(l, " (");
+
+	/* "Sendinblue (Brevo)": the name before its other name. */
+	if (p == NULL || (size_t)(p - l) >= sizeof buf)
+		return l;
+	snprintf(buf, sizeof buf, "%.*s", (int)(p - l), l);
+	return buf;
+}
+
+char *
+runshow_where(const struct run *r)
+{
+	const struct dest_driver	*d = dest_find(r->destination);
+
+	if (d == NULL)
+		return xasprintf(_("\"%s\" to %s \"%s\" through \"%s\""),
+		    r->export_name, r->destination, r->target,
+		    r->connection_name);
+	/* TRANSLATORS: export, target label ("Braze segment API
+	 * identifier"), target, connection. */
+	return xasprintf(_("\"%s\" to the %s \"%s\" through \"%s\""),
+	    r->export_name, _(d->target.label), r->target,
+	    r->connection_name);
+}
+
+char *
+runshow_state(const struct run *r, long elapsed)
+{
+	char	dur[32];
+
+	runview_duration(elapsed, dur, sizeof dur);
+	switch (r->status) {
+	case RUN_RUNNING:
+		switch (r->phase) {
+		case DELIVER_PHASE_PLAN:
+			return xstrdup(_("Planning: reading the segments once "
+			    "to see which profiles are in which."));
+		case DELIVER_PHASE_SEND:
+			return xstrdup(_("Sending: profiles go out in batches "
+			    "and the answers come back."));
+		case DELIVER_PHASE_CONFIRM:
+			return xasprintf(_("Confirming: %s is processing the "
+			    "imports it accepted; the run waits for their "
+			    "outcome."), runshow_dest(r));
+		case DELIVER_PHASE_DONE:
+			return xstrdup(_("Finishing: writing the outcome."));
+		}
+		break;
+	case RUN_SUCCEEDED:
+		return xasprintf(_("Succeeded in %s."), dur);
+	case RUN_FAILED:
+		return xasprintf(_("Failed after %s."), dur);
+	case RUN_CANCELLED:
+		return xasprintf(_("Cancelled after %s."), dur);
+	case RUN_INTERRUPTED:
+		return xasprintf(_("Interrupted after %s: its worker stopped "
+		    "(killed, or the machine restarted)."), dur);
+	}
+	return xstrdup("?");
+}
+
+void
+runshow_bar(int y, int x, int w, double frac, enum ui_role role)
+{
+	char	pct[16];
+	int	bw, n, i;
+
+	snprintf(pct, sizeof pct, " %3d%%", (int)(frac * 100));
+	bw = w - (int)strlen(pct);
+	if (bw < 4)
+		return;
+	n = (int)(frac * bw + 1e-9);
+	for (i = 0; i < bw; i++)
+		ui_draw_text(y, x + i, 1, i < n ? role : UI_A_DIM,
+		    ui_glyph(i < n ? UI_G_BAR_FULL : UI_G_BAR_EMPTY));
+	ui_draw_text(y, x + bw, (int)strlen(pct), role, pct);
+}
+
+const char *
+runshow_count(uint64_t n)
+{
+	static char	buf[RUNSHOW_COUNT_BUFS][32];
+	static int	k;
+
+	k = (k + 1) % RUNSHOW_COUNT_BUFS;
+	return ui_text_count((unsigned long long)n, buf[k], sizeof buf[k]);
+}
+
+void
+runshow_right(int y, int x, int w, enum ui_role role, const char *s)
+{
+	int	tw = ui_text_width(s);
+
+	if (tw > w)
+		tw = w;
+	ui_draw_text(y, x + w - tw, tw, role, s);
+}
+
+void
+runshow_pair(int y, int x, int lw, int w, const char *label,
+    const char *value, enum ui_role role)
+{
+	ui_draw_text(y, x, lw, UI_A_DIM, label);
+	runshow_right(y, x + lw, w - lw, role, value);
+}
+
+int
+runshow_segments(const struct run *r, int y, int x, int w, int h)
+{
+	static const int	 cw = 11;
+	const char		*heads[5];
+	const struct deliver_counts *c;
+	char			 more[96];
+	int			 nw, rows, i, k, nshow;
+
+	if (h < 2 || r->nsegments == 0)
+		return 0;
+	heads[0] = _("ROWS");
+	heads[1] = _("READ");
+	heads[2] = _("ACCEPTED");
+	heads[3] = _("REJECTED");
+	heads[4] = _("DUPLICATES");
+	nw = w - 5 * cw;
+	if (nw < 8)
+		nw = 8;
+	ui_draw_text(y, x, nw, UI_A_HEADING, _("SEGMENT"));
+	for (k = 0; k < 5; k++)
+		runshow_right(y, x + nw + k * cw, cw, UI_A_HEADING, heads[k]);
+	rows = 1;
+	nshow = (int)r->nsegments;
+	if (nshow > h - 1)
+		nshow = h - 2;
+	for (i = 0; i < nshow; i++, rows++) {
+		c = &r->segments[i].counts;
+		ui_draw_text(y + rows, x, nw - 1, UI_A_NORMAL,
+		    r->segments[i].name);
+		runshow_right(y + rows, x + nw, cw, UI_A_NORMAL,
+		    runshow_count(r->segments[i].rows));
+		runshow_right(y + rows, x + nw + cw, cw, UI_A_NORMAL,
+		    runshow_count(c->read));
+		runshow_right(y + rows, x + nw + 2 * cw, cw, UI_A_NORMAL,
+		    runshow_count(c->accepted));
+		runshow_right(y + rows, x + nw + 3 * cw, cw, c->rejected > 0 ?
+		    UI_A_WARN : UI_A_NORMAL, runshow_count(c->rejected));
+		runshow_right(y + rows, x + nw + 4 * cw, cw, UI_A_NORMAL,
+		    runshow_count(c->duplicates));
+	}
+	if ((size_t)nshow < r->nsegments) {
+		snprintf(more, sizeof more, _("and %zu more segments (d shows "
+		    "them all)"), r->nsegments - (size_t)nshow);
+		ui_draw_text(y + rows++, x, w, UI_A_DIM, more);
+	}
+	return rows;
+}
+
+/* Runs: what the screens do to them. */
+
+int
+app_run_visible(const struct app *app, const struct run *r)
+{
+	struct connection	*c;
+
+	if (app->admin)
+		return 1;
+	c = app_conn((struct app *)app, r->connection_id);
+	return c != NULL && c->contributors;
+}
+
+char *
+app_run_describe(struct app *app, const struct export *x, char **problem)
+{
+	struct connection		*c = app_conn(app, x->connection);
+	const struct dest_driver	*d = c != NULL ? app_driver(c) : NULL;
+	const struct segment		*sg;
+	unsigned long long		 total = 0;
+	char				*list = xstrdup(""), *t, *target, n[32];
+	size_t				 i;
+
+	*problem = NULL;
+	if (c == NULL || d == NULL) {
+		free(list);
+		*problem = xstrdup(_("The export goes through a connection "
+		    "that was removed: create it again on another one."));
+		return NULL;
+	}
+	if (app->segs == NULL) {
+		free(list);
+		*problem = app_sentence(xstrdup(app->segs_error != NULL ?
+		    app->segs_error : _("the segments folder cannot be read")));
+		return NULL;
+	}
+	for (i = 0; i < x->nsegments; i++) {
+		sg = app_segment(app, x->segments[i]);
+		if (sg == NULL || !sg->usable) {
+			free(list);
+			*problem = sg == NULL ? xasprintf(_("The segment "
+			    "\"%s\" of the export is not in the data folder "
+			    "any more: put its file back, or create the export "
+			    "again without it."), x->segments[i]) :
+			    xasprintf(_("The segment \"%s\" cannot be used: "
+			    "%s"), sg->name, sg->error != NULL ? sg->error :
+			    "?");
+			return NULL;
+		}
+		total += sg->members;
+		t = xasprintf("%s%s\"%s\": %s", list, i > 0 ? ", " : "",
+		    sg->name, ui_text_count(sg->members, n, sizeof n));
+		free(list);
+		list = t;
+	}
+	target = x->target_name != NULL ? xasprintf("\"%s\" (%s)", x->target,
+	    x->target_name) : xasprintf("\"%s\"", x->target);
+	/* TRANSLATORS: profiles, the segments with theirs, connection,
+	 * destination, target label, target. */
+	t = xasprintf(_("It sends %s profiles before de-duplication (%s) "
+	    "through the connection \"%s\" (%s) to the %s %s."),
+	    ui_text_count(total, n, sizeof n), list, c->name, _(d->label),
+	    _(d->target.label), target);
+	free(target);
+	free(list);
+	return t;
+}
+
+static void
+app_watch_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	if (yes && app->run_watch != NULL)
+		ui_push(ui, progress_new(app, app->run_watch, 0));
+	xfree(&app->run_watch);
+}
+
+/* The export already runs: offer to watch that run. 1 when it does. */
+static int
+app_run_busy(struct app *app, const struct export *x)
+{
+	char	id[RUN_ID_LEN], *text;
+
+	if (!run_export_running(app->ws, x->id, id))
+		return 0;
+	free(app->run_watch);
+	app->run_watch = xstrdup(id);
+	text = xasprintf(_("\"%s\" is running now (run %s): an export runs "
+	    "once at a time. Watch that run?"), x->name, id);
+	ui_confirm(app->ui, _("Already running"), text, _("Watch it"),
+	    _("Not now"), 0, app_watch_answer, app);
+	free(text);
+	return 1;
+}
+
+static void
+app_run_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	(void)ui;
+	if (yes && app->run_offer != NULL)
+		app_run_export(app, app->run_offer);
+	xfree(&app->run_offer);
+}
+
+void
+app_run_ask(struct app *app, const char *export_id)
+{
+	struct export	*x = NULL;
+	char		*what, *problem = NULL, *text;
+	size_t		 i;
+
+	for (i = 0; i < app->exports.n; i++)
+		if (strcmp(app->exports.items[i]->id, export_id) == 0)
+			x = app->exports.items[i];
+	if (x == NULL) {
+		ui_message(app->ui, UI_MSG_ERROR, _("The export was removed "
+		    "meanwhile."));
+		return;
+	}
+	if (app_run_busy(app, x))
+		return;
+	if ((what = app_run_describe(app, x, &problem)) == NULL) {
+		ui_notice(app->ui, _("The export cannot run"), problem, NULL,
+		    NULL);
+		free(problem);
+		return;
+	}
+	free(app->run_offer);
+	app->run_offer = xstrdup(x->id);
+	text = xasprintf(_("Run \"%s\" now?\n\n%s\n\nThe run goes on in the "
+	    "background, even if you quit segsync; its progress shows "
+	    "live."), x->name, what);
+	ui_confirm(app->ui, _("Run the export now?"), text, _("Run now"),
+	    _("Not now"), 1, app_run_answer, app);
+	free(text);
+	free(what);
+}
+
+int
+app_run_export(struct app *app, const char *export_id)
+{
+	struct export		*x = NULL;
+	struct connection	*c;
+	char			*cause = NULL, *run_id = NULL;
+	size_t			 i;
+
+	app_reload(app);
+	for (i = 0; i < app->exports.n; i++)
+		if (strcmp(app->exports.items[i]->id, export_id) == 0)
+			x = app->exports.items[i];
+	c = x != NULL ? app_conn(app, x->connection) : NULL;
+	if (x == NULL || c == NULL) {
+		ui_message(app->ui, UI_MSG_ERROR, x == NULL ? _("The export "
+		    "was removed meanwhile.") : _("The export goes through a "
+		    "connection that was removed: create it again on another "
+		    "one."));
+		return -1;
+	}
+	if (app_run_busy(app, x))
+		return -1;
+	if (app->segs == NULL || connops_run(app->ws, app->id, app->user, x,
+	    c, app->segs, &run_id, &cause) != 0) {
+		cause = app_sentence(cause != NULL ? cause :
+		    xstrdup(_("the segments folder cannot be read")));
+		ui_message(app->ui, UI_MSG_ERROR,
+		    _("The run did not start: %s"), cause);
+		free(cause);
+		return -1;
+	}
+	app->nruns++;
+	ui_push(app->ui, progress_new(app, run_id, 0));
+	ui_message(app->ui, UI_MSG_OK, _("Run %s started; it goes on in the "
+	    "background."), run_id);
+	free(run_id);
+	return 0;
+}
+
+int
+app_run_resume(struct app *app, const char *run_id, int open)
+{
+	struct run		*r = NULL;
+	struct connection	*c;
+	char			*cause = NULL;
+
+	app_reload(app);
+	if (run_load(app->ws, run_id, &r, &cause) != 0) {
+		cause = app_sentence(cause);
+		ui_message(app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		return -1;
+	}
+	c = app_conn(app, r->connection_id);
+	if (c == NULL || !app_run_visible(app, r)) {
+		ui_message(app->ui, UI_MSG_ERROR, _("Run %s went through the "
+		    "connection \"%s\", which was removed: it cannot be "
+		    "resumed."), run_id, r->connection_name);
+		run_free(&r);
+		return -1;
+	}
+	run_free(&r);
+	if (connops_resume(app->ws, app->id, app->user, run_id, c,
+	    &cause) != 0) {
+		cause = app_sentence(cause);
+		ui_message(app->ui, UI_MSG_ERROR,
+		    _("The run did not resume: %s"), cause);
+		free(cause);
+		return -1;
+	}
+	if (open)
+		ui_push(app->ui, progress_new(app, run_id, 0));
+	ui_message(app->ui, UI_MSG_OK, _("Run %s resumed; what was answered "
+	    "before is not sent again."), run_id);
+	return 0;
+}
+
+static void
+app_resume_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	(void)ui;
+	if (yes && app->run_resume != NULL)
+		app_run_resume(app, app->run_resume, app->run_resume_open);
+	xfree(&app->run_resume);
+}
+
+int
+app_run_resumable(const struct run *r)
+{
+	return r->status == RUN_INTERRUPTED || r->status == RUN_FAILED ||
+	    r->status == RUN_CANCELLED;
+}
+
+void
+app_run_resume_ask(struct app *app, const struct run *r, int open)
+{
+	char	*text;
+
+	if (!app_run_resumable(r)) {
+		ui_message(app->ui, UI_MSG_WARN, r->status == RUN_RUNNING ?
+		    _("This run is still running.") : _("This run succeeded: "
+		    "there is nothing to resume. Start a new run from "
+		    "Exports."));
+		return;
+	}
+	free(app->run_resume);
+	app->run_resume = xstrdup(r->id);
+	app->run_resume_open = open;
+	text = xasprintf(_("Resume the run of \"%s\"? It sends what the "
+	    "destination has not answered yet (%s of %s profiles were "
+	    "answered), from the same segment files, which must not have "
+	    "changed."), r->export_name, runshow_count(r->counts.accepted +
+	    r->counts.rejected), runshow_count(r->total_rows));
+	ui_confirm(app->ui, _("Resume the run?"), text, _("Resume"),
+	    _("Not now"), 1, app_resume_answer, app);
+	free(text);
+}
+
+static void
+app_cancel_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+	char		*cause = NULL;
+
+	if (yes && app->run_cancel != NULL) {
+		if (run_cancel(app->ws, app->run_cancel, app->user,
+		    &cause) != 0) {
+			cause = app_sentence(cause);
+			ui_message(ui, UI_MSG_ERROR, "%s", cause);
+			free(cause);
+		} else
+			ui_message(ui, UI_MSG_OK, _("Asked the run to stop: it "
+			    "stops once the requests in flight are answered."));
+	}
+	xfree(&app->run_cancel);
+}
+
+void
+app_run_cancel_ask(struct app *app, const struct run *r)
+{
+	char	*text;
+
+	if (r->status != RUN_RUNNING) {
+		ui_message(app->ui, UI_MSG_WARN, _("This run is over: there is "
+		    "nothing to cancel."));
+		return;
+	}
+	free(app->run_cancel);
+	app->run_cancel = xstrdup(r->id);
+	text = xasprintf(_("Stop the run of \"%s\"? What was sent stays at the "
+	    "destination, and resuming it later sends only the rest."),
+	    r->export_name);
+	ui_confirm(app->ui, _("Cancel the run?"), text, _("Stop it"),
+	    _("Let it run"), 1, app_cancel_answer, app);
+	free(text);
+}

@@ -1,0 +1,70 @@
+/*
+ * What the screens about runs share (progress.c, rundetail.c, runs.c,
+ * rejected.c): a run's words (where it sends, its state, its phase) and
+ * pictures (the progress bar, the counts), drawn the same way on each.
+ * The numbers come from src/runview.h, as for `segsync run`.
+ */
+#ifndef SEGSYNC_SCREENS_RUNSHOW_H
+#define SEGSYNC_SCREENS_RUNSHOW_H
+
+#include <stdint.h>
+
+#include "run.h"
+#include "runrec.h"
+#include "runview.h"
+#include "ui/ui.h"
+
+/* How often a screen looks at a running run's record. */
+#define RUNSHOW_POLL_MS		RUN_TICK_MS
+
+/* The role a run's status is drawn in (never an error for a retry). */
+enum ui_role	 runshow_status_role(enum run_status);
+
+/* The destination's name ("Braze") of a run, translated. */
+const char	*runshow_dest(const struct run *);
+/* The same without its other name: "Sendinblue" (static). */
+const char	*runshow_dest_short(const struct run *);
+
+/*
+ * Where the run sends, malloc'd: "VIP" to the Braze segment API
+ * identifier "seg-vip" through "Braze EU".
+ */
+char		*runshow_where(const struct run *);
+
+/*
+ * The run's state in a sentence, malloc'd: the phase while it runs
+ * ("Sending: ..."), else how it ended and how long it took.
+ */
+char		*runshow_state(const struct run *, long elapsed);
+
+/* A progress bar of w columns at (y, x) with the percentage after it. */
+void		 runshow_bar(int y, int x, int w, double frac, enum ui_role);
+
+/*
+ * The count as text with thousands separated, in one of
+ * RUNSHOW_COUNT_BUFS static buffers used in turn (so that one call of
+ * printf may take that many).
+ */
+#define RUNSHOW_COUNT_BUFS	8
+const char	*runshow_count(uint64_t);
+
+/* Right-aligned text in w columns at (y, x). */
+void		 runshow_right(int y, int x, int w, enum ui_role,
+		    const char *);
+
+/*
+ * "Label   value" with the value right-aligned in w columns, the label
+ * taking lw of them.
+ */
+void		 runshow_pair(int y, int x, int lw, int w, const char *label,
+		    const char *value, enum ui_role);
+
+/*
+ * The segments' counts as a table from row y, at most h rows (the
+ * heading included); returns the rows used. When they do not all fit the
+ * last row says how many more there are.
+ */
+int		 runshow_segments(const struct run *, int y, int x, int w,
+		    int h);
+
+#endif
