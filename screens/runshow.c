@@ -93,6 +93,13 @@ runshow_state(const struct run *r, long elapsed)
 			return xstrdup(_("Sending: profiles go out in batches "
 			    "and the answers come back."));
 		case DELIVER_PHASE_CONFIRM:
+			if (r->jobs > 0)
+				return xasprintf(_("Confirming: %llu of %llu "
+				    "import processes still pending at %s; "
+				    "the run waits for their outcome."),
+				    (unsigned long long)r->jobs_pending,
+				    (unsigned long long)r->jobs,
+				    runshow_dest(r));
 			return xasprintf(_("Confirming: %s is processing the "
 			    "imports it accepted; the run waits for their "
 			    "outcome."), runshow_dest(r));

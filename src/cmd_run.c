@@ -187,6 +187,16 @@ print_plain(const struct run *r, double rate)
 	char	dur[32];
 
 	runview_duration(run_elapsed(r), dur, sizeof dur);
+	if (r->phase == DELIVER_PHASE_CONFIRM && r->jobs > 0) {
+		printf(_("[%s] confirming: %'llu of %'llu import processes "
+		    "pending, %'llu accepted, %'llu rejected\n"), dur,
+		    (unsigned long long)r->jobs_pending,
+		    (unsigned long long)r->jobs,
+		    (unsigned long long)r->counts.accepted,
+		    (unsigned long long)r->counts.rejected);
+		fflush(stdout);
+		return;
+	}
 	printf(_("[%s] %s: %'llu of %'llu read, %'llu accepted, %'llu "
 	    "rejected, %'llu duplicates, %'.0f profiles/s\n"), dur,
 	    run_phase_name(r->phase), (unsigned long long)r->counts.read,
@@ -1059,6 +1069,15 @@ cmd_runs_show(struct cli_ctx *ctx)
 	    (unsigned long long)r->rate_waits);
 	printf(_("Resources:    %.2f CPU seconds, %ld KiB peak memory\n"),
 	    r->cpu_seconds, r->peak_rss_kb);
+	if (r->jobs > 0)
+		printf(_("Confirmation: %'llu import processes, %'llu pending, "
+		    "%'llu failed; %'llu profiles rejected by them%s%s\n"),
+		    (unsigned long long)r->jobs,
+		    (unsigned long long)r->jobs_pending,
+		    (unsigned long long)r->jobs_failed,
+		    (unsigned long long)r->confirm_rejected,
+		    r->confirm_note != NULL ? "; " : "",
+		    r->confirm_note != NULL ? r->confirm_note : "");
 	printf(_("Segments:\n"));
 	for (i = 0; i < r->nsegments; i++) {
 		printf("  ");

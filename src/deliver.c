@@ -679,6 +679,7 @@ deliver_results(struct deliver *d, struct batch *b,
 		acks[nacks].flags = flags;
 		acks[nacks].reason = res[i].rejected ? (res[i].reason != NULL ?
 		    res[i].reason : _("rejected")) : NULL;
+		acks[nacks].job = res[i].rejected ? 0 : res[i].job;
 		nacks++;
 		/* Queued: the confirmation phase decides it. */
 		if (!res[i].rejected && res[i].job != 0)
@@ -924,6 +925,7 @@ deliver_settle(struct deliver *d, size_t seg, struct batch **bp,
 	uint64_t			*slot;
 	const char			*preason, *ident;
 	unsigned			 pflags;
+	uint64_t			 pjob;
 	int				 rv;
 
 	pd->set = 0;
@@ -935,8 +937,11 @@ deliver_settle(struct deliver *d, size_t seg, struct batch **bp,
 		return 0;
 	}
 	slot[0] |= KEY_SENT;
+	pjob = 0;
 	if (cfg->prior != NULL && cfg->prior(DELIVER_REF(seg, pd->line),
-	    &pflags, &preason, cfg->arg)) {
+	    &pflags, &preason, &pjob, cfg->arg)) {
+		if (pjob != 0 && !(pflags & DELIVER_REJECTED))
+			deliver_job(d, pjob, DELIVER_REF(seg, pd->line));
 		ident = AT(b, b->items[pd->n].ident);
 		rv = deliver_count(d, seg, pd->line, pflags, ident,
 		    strlen(ident), preason, cause);
@@ -971,6 +976,7 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 	uint64_t			 h, *slot;
 	long				 ci, ei;
 	unsigned			 pflags;
+	uint64_t			 pjob;
 	struct pending			 pd;
 	int				 rv = -1;
 
@@ -1056,8 +1062,12 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			continue;
 		}
 		slot[0] |= KEY_SENT;
+		pjob = 0;
 		if (cfg->prior != NULL && cfg->prior(DELIVER_REF(seg,
-		    row.line), &pflags, &preason, cfg->arg)) {
+		    row.line), &pflags, &preason, &pjob, cfg->arg)) {
+			if (pjob != 0 && !(pflags & DELIVER_REJECTED))
+				deliver_job(d, pjob, DELIVER_REF(seg,
+				    row.line));
 			if (deliver_count(d, seg, row.line, pflags, ident,
 			    identlen, preason, cause) != 0)
 				goto out;

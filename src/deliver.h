@@ -141,6 +141,7 @@ struct deliver_ack {
 	uint64_t	 ref;
 	unsigned	 flags;
 	const char	*reason;
+	uint64_t	 job;		/* queued in this job (accepted) */
 };
 
 #define DELIVER_REJECTED	0x1u
@@ -152,11 +153,13 @@ typedef void deliver_ack_cb(const struct deliver_ack *acks, size_t n,
 
 /*
  * Resuming: whether an earlier attempt of the run already had ref
- * answered. 1 with *flags and *reason (borrowed, may be NULL) as the ack
- * gave them: the profile is counted as then and not sent again; 0: send.
+ * answered. 1 with *flags, *reason (borrowed, may be NULL) and *job as
+ * the ack gave them: the profile is counted as then and not sent again
+ * (and when it was queued in a job, the confirmation phase asks about
+ * that job again); 0: send.
  */
 typedef int deliver_prior_cb(uint64_t ref, unsigned *flags,
-    const char **reason, void *arg);
+    const char **reason, uint64_t *job, void *arg);
 
 /*
  * Called often (every loop turn, every few thousand rows) so that the

@@ -30,9 +30,10 @@ struct journal {
 	size_t	 len, size;
 };
 
-/* One ref: 16 bytes, ref 0 marks an empty slot (no line is 0). */
+/* One ref: 24 bytes, ref 0 marks an empty slot (no line is 0). */
 struct jentry {
 	uint64_t	ref;
+	uint64_t	job;		/* queued in this job, or 0 */
 	uint32_t	reason;		/* 1 + index into reasons, or 0 */
 	uint32_t	flags;
 };
@@ -137,13 +138,16 @@ journal_line(struct journal *j, const struct deliver_ack *a)
 		if (rlen > JOURNAL_LINE_MAX - 32)
 			rlen = JOURNAL_LINE_MAX - 32;
 	}
-	need = 2 + 16 + 1 + rlen + 1 + 1;
+	need = 2 + 16 + 1 + 16 + rlen + 1 + 1;
 	if (j->len + need > j->size) {
 		j->size = (j->len + need) * 2;
 		j->buf = xrealloc(j->buf, j->size);
 	}
 	j->len += (size_t)snprintf(j->buf + j->len, j->size - j->len,
 	    "%c %" PRIx64, code, a->ref);
+	if (r == NULL && a->job != 0)
+		j->len += (size_t)snprintf(j->buf + j->len, j->size - j->len,
+		    " %" PRIx64, a->job);
 	if (r != NULL) {
 		j->buf[j->len++] = ' ';
 		/* One line per profile: a reason's own newlines become spaces. */
@@ -245,7 +249,7 @@ jgrow(struct journal_index *ix)
 
 /* Record one parsed line; a later line for a ref replaces the earlier. */
 static void
-jput(struct journal_index *ix, uint64_t ref, unsigned flags,
+jput(struct journal_index *ix, uint64_t ref, unsigned flags, uint64_t job,
     const char *reason, size_t rlen)
 {
 	struct jentry	*e;
@@ -258,6 +262,7 @@ jput(struct journal_index *ix, uint64_t ref, unsigned flags,
 		ix->used++;
 	}
 	e->flags = flags;
+	e->job = job;
 	e->reason = 0;
 	if (reason != NULL) {
 		ix->reasons = xreallocarray(ix->reasons, ix->nreasons + 1,
@@ -267,14 +272,35 @@ jput(struct journal_index *ix, uint64_t ref, unsigned flags,
 	}
 }
 
+/* A hex number at s[*i] up to a space or len; 0 when malformed. */
+static uint64_t
+jhex(const char *s, size_t len, size_t *i)
+{
+	uint64_t	v = 0;
+	int		digits = 0, c;
+
+	for (; *i < len && s[*i] != ' '; (*i)++) {
+		c = s[*i];
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if (c >= 'a' && c <= 'f')
+			c = c - 'a' + 10;
+		else
+			return 0;
+		if (++digits > 16)
+			return 0;
+		v = v << 4 | (uint64_t)c;
+	}
+	return v;
+}
+
 /* Parse one line (without its newline). 0, or -1 when malformed. */
 static int
 jparse(struct journal_index *ix, const char *s, size_t len)
 {
 	unsigned	 flags;
-	uint64_t	 ref = 0;
+	uint64_t	 ref, job = 0;
 	size_t		 i;
-	int		 digits = 0, c;
 
 	if (len < 3 || s[1] != ' ')
 		return -1;
@@ -294,30 +320,23 @@ jparse(struct journal_index *ix, const char *s, size_t len)
 	default:
 		return -1;
 	}
-	for (i = 2; i < len && s[i] != ' '; i++) {
-		c = s[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if (c >= 'a' && c <= 'f')
-			c = c - 'a' + 10;
-		else
-			return -1;
-		if (++digits > 16)
-			return -1;
-		ref = ref << 4 | (uint64_t)c;
-	}
-	if (digits == 0 || ref == 0)
+	i = 2;
+	if ((ref = jhex(s, len, &i)) == 0)
 		return -1;
 	if (flags & DELIVER_REJECTED) {
 		if (i >= len)
-			jput(ix, ref, flags, "", 0);
+			jput(ix, ref, flags, 0, "", 0);
 		else
-			jput(ix, ref, flags, s + i + 1, len - i - 1);
-	} else {
-		if (i != len)
-			return -1;
-		jput(ix, ref, flags, NULL, 0);
+			jput(ix, ref, flags, 0, s + i + 1, len - i - 1);
+		return 0;
 	}
+	/* Accepted, maybe queued in a job: "a REF JOB". */
+	if (i < len) {
+		i++;
+		if ((job = jhex(s, len, &i)) == 0 || i != len)
+			return -1;
+	}
+	jput(ix, ref, flags, job, NULL, 0);
 	return 0;
 }
 
@@ -374,8 +393,8 @@ fail:
 }
 
 int
-journal_lookup(uint64_t ref, unsigned *flags, const char **reason,
-    void *arg)
+journal_lookup_job(uint64_t ref, unsigned *flags, const char **reason,
+    uint64_t *job, void *arg)
 {
 	struct journal_index	*ix = arg;
 	struct jentry		*e;
@@ -387,7 +406,17 @@ journal_lookup(uint64_t ref, unsigned *flags, const char **reason,
 		return 0;
 	*flags = e->flags;
 	*reason = e->reason != 0 ? ix->reasons[e->reason - 1] : NULL;
+	*job = e->job;
 	return 1;
+}
+
+int
+journal_lookup(uint64_t ref, unsigned *flags, const char **reason,
+    void *arg)
+{
+	uint64_t	job;
+
+	return journal_lookup_job(ref, flags, reason, &job, arg);
 }
 
 size_t

@@ -7,6 +7,8 @@
  *
  *	segsync-journal 1
  *	a 20000000002			accepted (ref in hex)
+ *	a 20000000003 1f4		accepted, queued in job 0x1f4 (a
+ *					Brevo import process to confirm)
  *	w 20000000005			accepted, sent with a warning
  *	r 20000000007 reason		rejected, with the reason in words
  *	s 2000000000c reason		rejected, sent with a warning
@@ -65,10 +67,13 @@ int	journal_load(const char *path, struct journal_index **ip,
 /*
  * What the journal says of ref: 1 with *flags (DELIVER_REJECTED,
  * DELIVER_WARNED) and *reason (NULL when accepted; owned by the index), or
- * 0 when it has nothing. Fits deliver_prior_cb with the index as arg.
+ * 0 when it has nothing.
  */
 int	journal_lookup(uint64_t ref, unsigned *flags, const char **reason,
 	    void *index);
+/* The same with the job it was queued in (0: none): deliver_prior_cb. */
+int	journal_lookup_job(uint64_t ref, unsigned *flags, const char **reason,
+	    uint64_t *job, void *index);
 
 /* Distinct refs in the index. */
 size_t	journal_index_count(const struct journal_index *);

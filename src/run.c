@@ -583,11 +583,37 @@ run_on_ack(const struct deliver_ack *acks, size_t n, void *arg)
 }
 
 static int
-run_prior(uint64_t ref, unsigned *flags, const char **reason, void *arg)
+run_prior(uint64_t ref, unsigned *flags, const char **reason,
+    uint64_t *jobid, void *arg)
 {
 	struct run_job	*job = arg;
 
-	return journal_lookup(ref, flags, reason, job->prior);
+	return journal_lookup_job(ref, flags, reason, jobid, job->prior);
+}
+
+/* The confirmation turned accepted profiles into rejected ones: journal
+ * it, so that a resumed run keeps them rejected. */
+static void
+run_on_confirm_reject(const uint64_t *refs, size_t n, uint64_t jobid,
+    const char *reason, void *arg)
+{
+	struct run_job		*job = arg;
+	struct deliver_ack	*acks;
+	char			*cause = NULL;
+	size_t			 i;
+
+	(void)jobid;
+	if (job->journal_error != NULL || n == 0)
+		return;
+	acks = xcalloc(n, sizeof *acks);
+	for (i = 0; i < n; i++) {
+		acks[i].ref = refs[i];
+		acks[i].flags = DELIVER_REJECTED;
+		acks[i].reason = reason;
+	}
+	if (journal_append(job->journal, acks, n, &cause) != 0)
+		job->journal_error = cause;
+	free(acks);
 }
 
 /* The live counts, plus what earlier attempts used. */
@@ -779,6 +805,7 @@ run_execute(struct run_job *job)
 	cfg.on_ack = run_on_ack;
 	cfg.prior = job->prior != NULL ? run_prior : NULL;
 	cfg.on_tick = run_on_tick;
+	cfg.on_confirm_reject = run_on_confirm_reject;
 	cfg.arg = job;
 	cfg.cancel = &run_cancelled;
 	if (run_cancelled)

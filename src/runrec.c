@@ -159,6 +159,26 @@ add_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddStringToObject(o, k, v);
 }
 
+/* Jobs queued at the destination and what their confirmation found. */
+static cJSON *
+confirm_json(const struct run *r)
+{
+	cJSON	*o = cJSON_CreateObject();
+	char	 at[UTIL_RFC3339_LEN];
+
+	cJSON_AddNumberToObject(o, "jobs", (double)r->jobs);
+	cJSON_AddNumberToObject(o, "pending", (double)r->jobs_pending);
+	cJSON_AddNumberToObject(o, "failed", (double)r->jobs_failed);
+	cJSON_AddNumberToObject(o, "rejected", (double)r->confirm_rejected);
+	if (r->confirm_next > 0) {
+		util_rfc3339((time_t)r->confirm_next, at);
+		cJSON_AddStringToObject(o, "next_poll_at", at);
+	} else
+		cJSON_AddNullToObject(o, "next_poll_at");
+	add_str(o, "note", r->confirm_note);
+	return o;
+}
+
 /* The whole record as saved. */
 static cJSON *
 run_record_json(const struct run *r)
@@ -216,6 +236,7 @@ run_record_json(const struct run *r)
 	cJSON_AddNumberToObject(it, "cpu_seconds",
 	    (double)(long long)(r->cpu_seconds * 1000) / 1000);
 	cJSON_AddNumberToObject(it, "peak_rss_kb", (double)r->peak_rss_kb);
+	cJSON_AddItemToObject(o, "confirmation", confirm_json(r));
 	a = cJSON_AddArrayToObject(o, "errors");
 	for (i = 0; i < r->nerrors; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(r->errors[i]));
@@ -298,6 +319,15 @@ get_u64(const cJSON *o, const char *k, uint64_t *out, const char *path,
 		return -1;
 	*out = (uint64_t)d;
 	return 0;
+}
+
+static uint64_t
+opt_u64(const cJSON *o, const char *k)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ?
+	    (uint64_t)v->valuedouble : 0;
 }
 
 static int
@@ -457,6 +487,25 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 		goto fail;
 	}
 	r->peak_rss_kb = (long)d;
+	/* Optional: records of runs without a confirmation phase. */
+	res = cJSON_GetObjectItemCaseSensitive(o, "confirmation");
+	if (cJSON_IsObject(res)) {
+		const cJSON	*v;
+		struct tm	 tm;
+
+		r->jobs = opt_u64(res, "jobs");
+		r->jobs_pending = opt_u64(res, "pending");
+		r->jobs_failed = opt_u64(res, "failed");
+		r->confirm_rejected = opt_u64(res, "rejected");
+		v = cJSON_GetObjectItemCaseSensitive(res, "next_poll_at");
+		memset(&tm, 0, sizeof tm);
+		if (cJSON_IsString(v) && strptime(v->valuestring,
+		    "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
+			r->confirm_next = (int64_t)timegm(&tm);
+		v = cJSON_GetObjectItemCaseSensitive(res, "note");
+		if (cJSON_IsString(v))
+			r->confirm_note = xstrdup(v->valuestring);
+	}
 	a = cJSON_GetObjectItemCaseSensitive(o, "errors");
 	cJSON_ArrayForEach(it, a) {
 		if (cJSON_IsString(it))
@@ -713,6 +762,16 @@ run_take_stats(struct run *r, const struct deliver_stats *st)
 	r->throttled = st->throttled;
 	r->rate_waits = st->rate_waits;
 	r->in_flight = st->in_flight;
+	r->jobs = st->jobs;
+	r->jobs_pending = st->jobs_pending;
+	r->jobs_failed = st->jobs_failed;
+	r->confirm_rejected = st->confirm_rejected;
+	r->confirm_next = st->confirm_next;
+	if (st->confirm_note != NULL && (r->confirm_note == NULL ||
+	    strcmp(r->confirm_note, st->confirm_note) != 0)) {
+		free(r->confirm_note);
+		r->confirm_note = xstrdup(st->confirm_note);
+	}
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		r->cpu_seconds = (double)ru.ru_utime.tv_sec +
 		    (double)ru.ru_utime.tv_usec / 1e6 +
@@ -760,6 +819,7 @@ run_to_json(const struct workspace *ws, const struct run *r, int detail)
 	cJSON_AddNumberToObject(o, "throttled", (double)r->throttled);
 	cJSON_AddNumberToObject(o, "rate_waits", (double)r->rate_waits);
 	cJSON_AddNumberToObject(o, "in_flight", r->in_flight);
+	cJSON_AddItemToObject(o, "confirmation", confirm_json(r));
 	m = cJSON_AddObjectToObject(o, "mapping");
 	for (i = 0; i < r->nmap; i++)
 		cJSON_AddStringToObject(m, r->map[i].dest, r->map[i].field);
@@ -811,6 +871,7 @@ run_free(struct run **rp)
 	free(r->started_at);
 	free(r->finished_at);
 	free(r->updated_at);
+	free(r->confirm_note);
 	for (i = 0; i < r->nerrors; i++)
 		free(r->errors[i]);
 	free(r->errors);

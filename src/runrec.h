@@ -113,6 +113,14 @@ struct run {
 	double			 cpu_seconds;
 	long			 peak_rss_kb;
 
+	/* The confirmation of queued jobs (Brevo import processes). */
+	uint64_t		 jobs;
+	uint64_t		 jobs_pending;
+	uint64_t		 jobs_failed;
+	uint64_t		 confirm_rejected;
+	int64_t			 confirm_next;	/* epoch s; 0: none due */
+	char			*confirm_note;	/* in words, or NULL */
+
 	char			**errors;
 	size_t			 nerrors;
 	struct run_event	*events;

@@ -154,6 +154,40 @@ is "$(rj "$id" counts.accepted)" 0 "nothing accepted"
 like "$(cat "$W/runs/$id/rejects.csv")" "Brevo's import process 1 failed, so the contact was not imported." \
     "the rejects say why, naming the process"
 is "$($FAKECTL get "$TMPD/fake" state.contact_count)" 0 "and Brevo has none"
+
+# The worker killed while it waits on the import processes: the resumed
+# run sends no import again, asks Brevo about the journaled processes,
+# and their failure still rejects every profile.
+$FAKECTL reset "$TMPD/fake" >/dev/null
+nproc_fake() {
+	$FAKECTL state "$TMPD/fake" | "${PYTHON3:-python3}" -c \
+	    'import json, sys; print(len(json.load(sys.stdin)["processes"]))'
+}
+SEGSYNC_TEST_CONFIRM_MS=4000,4000,30000 \
+    "$S" -w "$W" run "VIP to Brevo" --detach >/dev/null
+cid=$(newest)
+i=0
+while [ "$i" -lt 100 ] && [ "$(rj "$cid" phase)" != confirming ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+is "$(rj "$cid" phase)" confirming "the run waits on its import processes"
+jobs=$(rj "$cid" confirmation.jobs)
+ok "$([ "$jobs" -gt 0 ]; echo $?)" "the record counts them ($jobs)"
+kill -9 "$(rj "$cid" pid)"
+sleep 0.3
+before=$(nproc_fake)
+run "$S" -w "$W" run --resume "$cid"
+is "$rc" 0 "the resumed run ends"
+is "$(nproc_fake)" "$before" "no import was sent again"
+is "$(rj "$cid" counts.accepted)" 0 "the failed processes, asked again, reject"
+is "$(rj "$cid" confirmation.failed)" "$jobs" "every journaled process"
+ok "$([ "$(grep -c '^r ' "$W/runs/$cid/journal")" -gt 0 ]; echo $?)" \
+    "the journal keeps the confirmation's rejects"
+like "$(cat "$W/runs/$cid/rejects.csv")" "import process 1 failed" \
+    "and the rejects file says why"
+run "$S" -w "$W" runs show "$cid"
+like "$out" "Confirmation: " "runs show reports the confirmation"
 unset SEGSYNC_TEST_CONFIRM_MS
 
 is "$($FAKECTL get "$TMPD/fake" stats.over_limit)" 0 \

@@ -420,7 +420,8 @@ test_faults(const char *base)
 
 /* Every other answered profile of the first attempt counts as done. */
 static int
-prior_half(uint64_t ref, unsigned *flags, const char **reason, void *arg)
+prior_half(uint64_t ref, unsigned *flags, const char **reason,
+    uint64_t *job, void *arg)
 {
 	size_t	i;
 
@@ -429,6 +430,7 @@ prior_half(uint64_t ref, unsigned *flags, const char **reason, void *arg)
 		if (seen[i].ref == ref) {
 			*flags = seen[i].flags;
 			*reason = seen[i].reason;
+			*job = 0;
 			return 1;
 		}
 	}

@@ -44,6 +44,7 @@ test_journal(void)
 	char			*path, *cause = NULL;
 	const char		*reason;
 	unsigned		 flags;
+	uint64_t		 job;
 	struct stat		 st;
 
 	path = util_path(tap_tmpdir(), "journal");
@@ -52,9 +53,11 @@ test_journal(void)
 	journal_index_free(&ix);
 
 	ok(journal_open(path, 0600, (gid_t)-1, &j, &cause) == 0, "open");
+	memset(acks, 0, sizeof acks);
 	acks[0].ref = DELIVER_REF(0, 2);
 	acks[0].flags = 0;
 	acks[0].reason = NULL;
+	acks[0].job = 0x1f4;
 	acks[1].ref = DELIVER_REF(1, 7);
 	acks[1].flags = DELIVER_REJECTED;
 	acks[1].reason = "The value of 'city' is\nlonger than 255";
@@ -63,6 +66,7 @@ test_journal(void)
 	acks[2].reason = NULL;
 	ok(journal_append(j, acks, 3, &cause) == 0, "append a batch");
 	acks[0].ref = DELIVER_REF(0, 9);
+	acks[0].job = 0;
 	acks[0].flags = DELIVER_REJECTED | DELIVER_WARNED;
 	acks[0].reason = "import process 12 failed";
 	ok(journal_append(j, acks, 1, &cause) == 0, "a later verdict");
@@ -77,6 +81,11 @@ test_journal(void)
 	    "ignored");
 	ok(journal_lookup(DELIVER_REF(0, 2), &flags, &reason, ix) == 1 &&
 	    flags == 0 && reason == NULL, "accepted");
+	ok(journal_lookup_job(DELIVER_REF(0, 2), &flags, &reason, &job,
+	    ix) == 1 && job == 0x1f4, "queued in the job it was answered "
+	    "with (a Brevo import process to ask again on resume)");
+	ok(journal_lookup_job(DELIVER_REF(0, 9), &flags, &reason, &job,
+	    ix) == 1 && job == 0, "a rejected profile waits on no job");
 	ok(journal_lookup(DELIVER_REF(1, 7), &flags, &reason, ix) == 1 &&
 	    flags == DELIVER_REJECTED, "rejected");
 	is_str(reason, "The value of 'city' is longer than 255",
@@ -95,6 +104,7 @@ test_journal(void)
 	ok(journal_open(path, 0600, (gid_t)-1, &j, &cause) == 0, "reopen");
 	acks[0].ref = DELIVER_REF(0, 3);
 	acks[0].flags = 0;
+	acks[0].job = 0;
 	ok(journal_append(j, acks, 1, &cause) == 0 &&
 	    journal_close(&j, &cause) == 0, "append after the repair");
 	ok(journal_load(path, &ix, &cause) == 0 &&
@@ -130,6 +140,7 @@ test_journal(void)
 				b[i].flags = i % 10 == 0 ? DELIVER_REJECTED :
 				    0;
 				b[i].reason = "no";
+				b[i].job = 0;
 			}
 			if (journal_append(j, b, 1000, &cause) != 0)
 				break;
