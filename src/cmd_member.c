@@ -1,4 +1,7 @@
-/* segsync init, identity new, key add-file/passphrase, member add/list/remove. */
+/*
+ * segsync init, identity new, key add-file/passphrase, member
+ * add/list/remove.
+ */
 #include "config.h"
 
 #include <sys/stat.h>

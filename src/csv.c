@@ -457,7 +457,8 @@ csv_error_message(struct csv_reader *r)
 	case CSV_ERR_FIELDS:
 		return xasprintf(ngettext_("%1$s, line %2$'llu: %3$zu field "
 		    "where the header has %4$zu", "%1$s, line %2$'llu: %3$zu "
-		    "fields where the header has %4$zu", r->nstarts), r->name, r->err_line, r->nstarts, r->nhdr);
+		    "fields where the header has %4$zu", r->nstarts), r->name,
+		    r->err_line, r->nstarts, r->nhdr);
 	case CSV_ERR_QUOTE:
 		return xasprintf(_("%1$s, line %2$'llu, column %3$'llu: a "
 		    "quoted field is not closed before the end of the file"),

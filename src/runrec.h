@@ -15,9 +15,10 @@
  *				current run; holds that run's ID
  *
  * Run IDs sort by start time (UTC, to the second, then the milliseconds
- * and a random hex digit): "20261122T101530Z-3fa2". A record saying "running" whose lock
- * nobody holds belongs to a worker that died (kill -9, reboot): it is read
- * as "interrupted", and `segsync run --resume` continues it.
+ * and a random hex digit): "20261122T101530Z-3fa2". A record saying
+ * "running" whose lock nobody holds belongs to a worker that died (kill
+ * -9, reboot): it is read as "interrupted", and `segsync run --resume`
+ * continues it.
  *
  * The record keeps a copy of what the run sends (target, mapping,
  * segments with their files' size and modification time) so that a
