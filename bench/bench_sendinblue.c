@@ -30,6 +30,7 @@
 #include "rejects.h"
 #include "secret.h"
 #include "xmalloc.h"
+#include "bench_rows.h"
 
 static double
 now(void)
@@ -41,32 +42,6 @@ now(void)
 }
 
 static double	 t_confirm;
-
-/*
- * Rows of the file, as the segments listing counts them for a run (a run
- * takes them from the segments cache; here they are counted, by blocks:
- * a byte at a time was 3 % of the benchmark's CPU).
- */
-static uint64_t
-count_rows(const char *path)
-{
-	static char	 buf[1 << 16];
-	FILE		*f = fopen(path, "r");
-	uint64_t	 n = 0;
-	size_t		 len;
-	const char	*p, *end;
-
-	if (f == NULL)
-		return 0;
-	while ((len = fread(buf, 1, sizeof buf, f)) > 0) {
-		end = buf + len;
-		for (p = buf; (p = memchr(p, '\n', (size_t)(end - p))) !=
-		    NULL; p++)
-			n++;
-	}
-	fclose(f);
-	return n > 0 ? n - 1 : 0;
-}
 
 static void
 die(const char *what, const char *cause)

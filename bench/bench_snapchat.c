@@ -33,6 +33,7 @@
 #include "rejects.h"
 #include "secret.h"
 #include "xmalloc.h"
+#include "bench_rows.h"
 
 static double
 now(void)
@@ -48,22 +49,6 @@ die(const char *what, const char *cause)
 {
 	fprintf(stderr, "bench_snapchat: %s: %s\n", what, cause);
 	exit(1);
-}
-
-/* Rows of the file, as the segments listing counts them for a run. */
-static uint64_t
-count_rows(const char *path)
-{
-	FILE		*f = fopen(path, "r");
-	uint64_t	 n = 0;
-	int		 c;
-
-	if (f == NULL)
-		return 0;
-	while ((c = getc_unlocked(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n > 0 ? n - 1 : 0;
 }
 
 int

@@ -111,14 +111,7 @@ app_type_label(const char *type)
 const struct segment *
 app_segment(const struct app *app, const char *name)
 {
-	size_t	i;
-
-	if (app->segs == NULL)
-		return NULL;
-	for (i = 0; i < app->segs->n; i++)
-		if (strcmp(app->segs->v[i].name, name) == 0)
-			return &app->segs->v[i];
-	return NULL;
+	return segments_find(app->segs, name);
 }
 
 size_t

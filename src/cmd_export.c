@@ -72,19 +72,6 @@ out:
 	return rc;
 }
 
-static unsigned long long
-total_members(const struct segment_list *segs, const struct export *x)
-{
-	unsigned long long	n = 0;
-	size_t			i, j;
-
-	for (i = 0; i < x->nsegments; i++)
-		for (j = 0; j < segs->n; j++)
-			if (strcmp(segs->v[j].name, x->segments[i]) == 0)
-				n += segs->v[j].members;
-	return n;
-}
-
 enum exit_status
 cmd_export_add(struct cli_ctx *ctx)
 {
@@ -187,7 +174,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	}
 	printf(_("Saved the export \"%s\": %zu segment(s), %llu profiles "
 	    "before de-duplication, to %s \"%s\" through \"%s\".\n"), x->name,
-	    x->nsegments, total_members(segs, x), _(d->target.label),
+	    x->nsegments, export_members(x, segs), _(d->target.label),
 	    x->target_name != NULL ? x->target_name : x->target, c->name);
 	printf(x->scheduled ? _("It runs on every scheduled refresh, and on "
 	    "demand with 'segsync run'; saving did not run it.\n") :

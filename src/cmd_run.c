@@ -384,8 +384,8 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	struct rejects		*rj = NULL;
 	struct record		*rec = NULL;
 	struct connkeep		*keep = NULL;
-	const struct dest_slot	*slot;
-	const char		**anames, **afields, *tmp;
+	const struct segment	*sg;
+	const char		*tmp;
 	char			*cause = NULL, *rejpath = NULL, tmpl[64];
 	size_t			 i, j, nreasons = 0;
 	double			 secs;
@@ -395,13 +395,10 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	memset(&st, 0, sizeof st);
 	memset(&mp, 0, sizeof mp);
 	ds = xcalloc(x->nsegments + 1, sizeof *ds);
-	anames = xcalloc(x->nmap + 1, sizeof *anames);
-	afields = xcalloc(x->nmap + 1, sizeof *afields);
 	for (i = 0; i < x->nsegments; i++) {
 		ds[i].name = x->segments[i];
-		for (j = 0; j < segs->n; j++)
-			if (strcmp(segs->v[j].name, x->segments[i]) == 0)
-				ds[i].path = segs->v[j].file;
+		sg = segments_find(segs, x->segments[i]);
+		ds[i].path = sg != NULL ? sg->file : NULL;
 		if (ds[i].path == NULL) {
 			cli_error(_("the segment \"%s\" of the export \"%s\" "
 			    "is not in the data folder any more"),
@@ -410,16 +407,11 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 			goto out;
 		}
 	}
-	for (i = 0; i < x->nmap; i++) {
-		if (strncmp(x->map[i].dest, "attr:", 5) == 0) {
-			anames[mp.nattrs] = x->map[i].dest + 5;
-			afields[mp.nattrs++] = x->map[i].field;
-		} else if ((slot = dest_slot_by_key(d, x->map[i].dest)) !=
-		    NULL)
-			mp.fields[slot->id] = x->map[i].field;
+	if (export_delivery_mapping(x->map, x->nmap, d, &mp, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_CONFIG;
+		goto out;
 	}
-	mp.attr_names = anames;
-	mp.attr_fields = afields;
 
 	/* The session encodes exactly as a real run, auth header included. */
 	rc = cmd_conn_open_keep(ctx, ws, me, c, &rec, &keep);
@@ -458,10 +450,7 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	cfg.mapping = &mp;
 	cfg.rejects = rj;
 	cfg.dry_run = 1;
-	for (i = 0; i < x->nsegments; i++)
-		for (j = 0; j < segs->n; j++)
-			if (strcmp(segs->v[j].name, x->segments[i]) == 0)
-				cfg.expected_rows += segs->v[j].members;
+	cfg.expected_rows = export_members(x, segs);
 	if (deliver_run(&cfg, &st, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;
@@ -531,8 +520,7 @@ out:
 	record_free(&rec);
 	connkeep_free(&keep);
 	free(ds);
-	free(anames);
-	free(afields);
+	export_delivery_mapping_free(&mp);
 	return rc;
 }
 

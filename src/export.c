@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "connection.h"
+#include "deliver.h"
 #include "dest/dest.h"
 #include "export.h"
 #include "fileio.h"
@@ -47,17 +49,6 @@ export_field(const struct export *x, const char *dest)
 	for (i = 0; i < x->nmap; i++)
 		if (strcmp(x->map[i].dest, dest) == 0)
 			return x->map[i].field;
-	return NULL;
-}
-
-static const struct segment *
-find_segment(const struct segment_list *l, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
 	return NULL;
 }
 
@@ -158,7 +149,7 @@ export_validate(const struct export *x, const struct dest_driver *d,
 				return -1;
 			}
 		}
-		sg = find_segment(segs, x->segments[i]);
+		sg = segments_find(segs, x->segments[i]);
 		if (sg == NULL) {
 			*cause = xasprintf(_("there is no segment \"%s\" in the "
 			    "data folder (see 'segsync segments')"),
@@ -436,4 +427,58 @@ export_to_json(const struct export *x, const char *connection_name)
 	cJSON_AddStringToObject(o, "name", x->name);
 	cJSON_AddStringToObject(o, "connection", connection_name);
 	return export_json_common(x, o);
+}
+
+unsigned long long
+export_members(const struct export *x, const struct segment_list *segs)
+{
+	const struct segment	*sg;
+	unsigned long long	 n = 0;
+	size_t			 i;
+
+	for (i = 0; i < x->nsegments; i++)
+		if ((sg = segments_find(segs, x->segments[i])) != NULL)
+			n += sg->members;
+	return n;
+}
+
+int
+export_delivery_mapping(const struct export_map *map, size_t n,
+    const struct dest_driver *d, struct deliver_mapping *dm, char **cause)
+{
+	const struct dest_slot	*slot;
+	const char		**names, **fields;
+	size_t			 i;
+
+	memset(dm, 0, sizeof *dm);
+	names = xcalloc(n + 1, sizeof *names);
+	fields = xcalloc(n + 1, sizeof *fields);
+	dm->attr_names = names;
+	dm->attr_fields = fields;
+	for (i = 0; i < n; i++) {
+		if (strncmp(map[i].dest, ATTR_PREFIX,
+		    strlen(ATTR_PREFIX)) == 0) {
+			names[dm->nattrs] = map[i].dest + strlen(ATTR_PREFIX);
+			fields[dm->nattrs++] = map[i].field;
+			continue;
+		}
+		slot = dest_slot_by_key(d, map[i].dest);
+		if (slot == NULL) {
+			*cause = xasprintf(_("%s has no place for \"%s\"."),
+			    d->label, map[i].dest);
+			export_delivery_mapping_free(dm);
+			return -1;
+		}
+		dm->fields[slot->id] = map[i].field;
+	}
+	return 0;
+}
+
+void
+export_delivery_mapping_free(struct deliver_mapping *dm)
+{
+	/* The arrays are ours; the strings they point at are the map's. */
+	free((void *)(uintptr_t)dm->attr_names);
+	free((void *)(uintptr_t)dm->attr_fields);
+	memset(dm, 0, sizeof *dm);
 }

@@ -82,6 +82,22 @@ int	export_remove_file(const struct workspace *, const char *id,
 	    char **cause);
 void	export_free(struct export **);
 
+/* Rows of the export's segments in the listing (malformed included). */
+unsigned long long export_members(const struct export *,
+	    const struct segment_list *);
+
+struct deliver_mapping;
+/*
+ * The n mappings as deliver_run() takes them: each slot's field and the
+ * custom attributes ("attr:NAME"), pointing into map (which must outlive
+ * dm). 0, or -1 with *cause when d has no slot for one of them. Free with
+ * export_delivery_mapping_free().
+ */
+int	export_delivery_mapping(const struct export_map *map, size_t n,
+	    const struct dest_driver *d, struct deliver_mapping *dm,
+	    char **cause);
+void	export_delivery_mapping_free(struct deliver_mapping *dm);
+
 /* cli.md's JSON: connection given by its display name. */
 struct cJSON	*export_to_json(const struct export *,
 		    const char *connection_name);

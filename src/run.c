@@ -210,7 +210,7 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	struct run_segment	*rs;
 	const struct segment	*sg;
 	char			 id[RUN_ID_LEN], now[UTIL_RFC3339_LEN], *dir;
-	size_t			 i, j;
+	size_t			 i;
 
 	*jobp = NULL;
 	*fault = RUN_FAULT_CONFIG;
@@ -231,10 +231,7 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	r->nmap = x->nmap;
 	r->segments = xcalloc(x->nsegments + 1, sizeof *r->segments);
 	for (i = 0; i < x->nsegments; i++) {
-		sg = NULL;
-		for (j = 0; j < segs->n; j++)
-			if (strcmp(segs->v[j].name, x->segments[i]) == 0)
-				sg = &segs->v[j];
+		sg = segments_find(segs, x->segments[i]);
 		if (sg == NULL || !sg->usable) {
 			*cause = sg == NULL ?
 			    xasprintf(_("the segment \"%s\" of the export "
@@ -529,42 +526,6 @@ run_spawn(struct run_job *job, int detach, pid_t *pidp, char **cause)
 	return 0;
 }
 
-/* The mapping of the run, as deliver_run() takes it. */
-struct run_mapping {
-	struct deliver_mapping	 m;
-	const char		**names;
-	const char		**fields;
-};
-
-static int
-run_mapping(const struct run *r, const struct dest_driver *d,
-    struct run_mapping *rm, char **cause)
-{
-	const struct dest_slot	*slot;
-	size_t			 i;
-
-	memset(rm, 0, sizeof *rm);
-	rm->names = xcalloc(r->nmap + 1, sizeof *rm->names);
-	rm->fields = xcalloc(r->nmap + 1, sizeof *rm->fields);
-	for (i = 0; i < r->nmap; i++) {
-		if (strncmp(r->map[i].dest, "attr:", 5) == 0) {
-			rm->names[rm->m.nattrs] = r->map[i].dest + 5;
-			rm->fields[rm->m.nattrs++] = r->map[i].field;
-			continue;
-		}
-		slot = dest_slot_by_key(d, r->map[i].dest);
-		if (slot == NULL) {
-			*cause = xasprintf(_("%s has no place for \"%s\"."),
-			    d->label, r->map[i].dest);
-			return -1;
-		}
-		rm->m.fields[slot->id] = r->map[i].field;
-	}
-	rm->m.attr_names = rm->names;
-	rm->m.attr_fields = rm->fields;
-	return 0;
-}
-
 static void
 run_on_ack(const struct deliver_ack *acks, size_t n, void *arg)
 {
@@ -733,7 +694,7 @@ run_execute(struct run_job *job)
 	struct deliver_segment	*segs;
 	struct deliver_config	 cfg;
 	struct deliver_stats	 st;
-	struct run_mapping	 rm;
+	struct deliver_mapping	 dm;
 	struct dest_session	*s = NULL;
 	struct http_engine	*e = NULL;
 	struct http_config	 hc;
@@ -752,7 +713,7 @@ run_execute(struct run_job *job)
 	signal(SIGPIPE, SIG_IGN);
 	run_cancelled = 0;
 	memset(&st, 0, sizeof st);
-	memset(&rm, 0, sizeof rm);
+	memset(&dm, 0, sizeof dm);
 
 	r->pid = (long)getpid();
 	job->cancel_path = run_file(job->ws, r->id, "cancel");
@@ -766,7 +727,8 @@ run_execute(struct run_job *job)
 		cause = xstrdup(_("The run has no connection to send with."));
 		goto out;
 	}
-	if (run_mapping(r, job->driver, &rm, &cause) != 0 ||
+	if (export_delivery_mapping(r->map, r->nmap, job->driver, &dm,
+	    &cause) != 0 ||
 	    dest_session_new(job->driver, job->conn, job->rec, &s,
 	    &cause) != 0)
 		goto out;
@@ -799,7 +761,7 @@ run_execute(struct run_job *job)
 	cfg.target = r->target;
 	cfg.segments = segs;
 	cfg.nsegments = r->nsegments;
-	cfg.mapping = &rm.m;
+	cfg.mapping = &dm;
 	cfg.expected_rows = r->total_rows;
 	cfg.rejects = rj;
 	cfg.on_ack = run_on_ack;
@@ -870,8 +832,7 @@ out:
 	deliver_stats_free(&st);
 	dest_session_free(&s);
 	http_free(&e);
-	free(rm.names);
-	free(rm.fields);
+	export_delivery_mapping_free(&dm);
 	free(segs);
 	return r->status;
 }

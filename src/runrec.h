@@ -37,6 +37,7 @@
 #include <cjson/cJSON.h>
 
 #include "deliver.h"
+#include "export.h"
 
 struct workspace;
 
@@ -70,11 +71,6 @@ struct run_segment {
 	struct deliver_counts	 counts;
 };
 
-struct run_map {
-	char	*dest;		/* "email", "attr:city" */
-	char	*field;
-};
-
 struct run_event {
 	char	*at;		/* RFC 3339 */
 	char	*what;		/* in words */
@@ -88,7 +84,7 @@ struct run {
 	char			*connection_name;
 	char			*destination;	/* driver id */
 	char			*target;
-	struct run_map		*map;
+	struct export_map	*map;		/* "email", "attr:city" */
 	size_t			 nmap;
 	struct run_segment	*segments;
 	size_t			 nsegments;

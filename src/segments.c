@@ -416,3 +416,14 @@ segments_sample_free(char ***valuesp, size_t n)
 		free((*valuesp)[i]);
 	xfree(valuesp);
 }
+
+const struct segment *
+segments_find(const struct segment_list *l, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		if (strcmp(l->v[i].name, name) == 0)
+			return &l->v[i];
+	return NULL;
+}

@@ -63,6 +63,10 @@ int	segments_list(const char *dir, const char *cache_path,
 int	segments_list_mode(const char *dir, const char *cache_path,
 	    mode_t mode, gid_t gid, struct segment_list **listp,
 	    char **cause);
+/* The segment named name in the list, or NULL. */
+const struct segment *segments_find(const struct segment_list *,
+	    const char *name);
+
 /* Free *listp and set it to NULL. NULL is allowed. */
 void	segments_free(struct segment_list **listp);
 
