@@ -20,15 +20,15 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-#include "connection.h"
-#include "deliver.h"
-#include "dest/dest.h"
-#include "http.h"
-#include "record.h"
-#include "rejects.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 #include "bench_rows.h"
+#include "data/rejects.h"
+#include "dest/dest.h"
+#include "net/http.h"
+#include "run/deliver.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
 
 static double
 now(void)
@@ -53,9 +53,9 @@ main(int argc, char **argv)
 	const struct dest_driver	*d = dest_find("braze");
 	unsigned char			 pk[crypto_box_PUBLICKEYBYTES];
 	unsigned char			 sk[crypto_box_SECRETKEYBYTES];
-	unsigned char			 store[RECORD_STOREBYTES];
-	struct record_recipient		 rcpt = { "bench", pk };
-	struct record			*rec = NULL;
+	unsigned char			 store[SECRECORD_STOREBYTES];
+	struct secrecord_recipient		 rcpt = { "bench", pk };
+	struct secrecord			*rec = NULL;
 	struct secret			*key;
 	struct connection		 conn;
 	struct dest_session		*s = NULL;
@@ -81,11 +81,11 @@ main(int argc, char **argv)
 		return 1;
 	crypto_box_keypair(pk, sk);
 	randombytes_buf(store, sizeof store);
-	if (record_create(store, "bench", RECORD_POLICY_ADMINS,
-	    RECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &cause) != SEC_OK)
+	if (secrecord_create(store, "bench", SECRECORD_POLICY_ADMINS,
+	    SECRECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &cause) != SEC_OK)
 		die("record", cause);
 	key = secret_from_bytes("braze-key", 9);
-	if (record_set(rec, "api_key", key, &cause) != SEC_OK)
+	if (secrecord_set(rec, "api_key", key, &cause) != SEC_OK)
 		die("record", cause);
 	secret_free(&key);
 	memset(&conn, 0, sizeof conn);
@@ -98,7 +98,7 @@ main(int argc, char **argv)
 		die("session", cause);
 	if (dest_session_set_batch(s, batch, &cause) != 0)
 		die("batch", cause);
-	record_free(&rec);
+	secrecord_free(&rec);
 	cJSON_Delete(conn.settings);
 
 	http_config_defaults(&hc);

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "csv.h"
-#include "dedup.h"
-#include "normalize.h"
+#include "data/csv.h"
+#include "data/dedup.h"
+#include "data/normalize.h"
 
 int
 main(int argc, char **argv)

@@ -24,16 +24,16 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-#include "connection.h"
-#include "deliver.h"
-#include "dest/dest.h"
-#include "http.h"
-#include "oauth.h"
-#include "record.h"
-#include "rejects.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
 #include "bench_rows.h"
+#include "data/rejects.h"
+#include "dest/dest.h"
+#include "net/http.h"
+#include "net/oauth.h"
+#include "run/deliver.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
 
 static double
 now(void)
@@ -57,9 +57,9 @@ main(int argc, char **argv)
 	const struct dest_driver	*d = dest_find("snapchat");
 	unsigned char			 pk[crypto_box_PUBLICKEYBYTES];
 	unsigned char			 sk[crypto_box_SECRETKEYBYTES];
-	unsigned char			 store[RECORD_STOREBYTES];
-	struct record_recipient		 rcpt = { "bench", pk };
-	struct record			*rec = NULL;
+	unsigned char			 store[SECRECORD_STOREBYTES];
+	struct secrecord_recipient		 rcpt = { "bench", pk };
+	struct secrecord			*rec = NULL;
 	struct secret			*cs, *code;
 	struct oauth_app		 app;
 	struct oauth_tokens		 tok;
@@ -104,10 +104,10 @@ main(int argc, char **argv)
 
 	crypto_box_keypair(pk, sk);
 	randombytes_buf(store, sizeof store);
-	if (record_create(store, "bench", RECORD_POLICY_ADMINS,
-	    RECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &cause) != SEC_OK ||
-	    record_set(rec, "client_secret", cs, &cause) != SEC_OK ||
-	    record_set(rec, OAUTH_REFRESH_FIELD, tok.refresh, &cause) !=
+	if (secrecord_create(store, "bench", SECRECORD_POLICY_ADMINS,
+	    SECRECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &cause) != SEC_OK ||
+	    secrecord_set(rec, "client_secret", cs, &cause) != SEC_OK ||
+	    secrecord_set(rec, OAUTH_REFRESH_FIELD, tok.refresh, &cause) !=
 	    SEC_OK)
 		die("record", cause);
 	memset(&conn, 0, sizeof conn);
@@ -124,7 +124,7 @@ main(int argc, char **argv)
 		die("session", cause);
 	if (dest_session_set_batch(s, batch, &cause) != 0)
 		die("batch", cause);
-	record_free(&rec);
+	secrecord_free(&rec);
 	cJSON_Delete(conn.settings);
 	free(api);
 	oauth_tokens_clear(&tok);

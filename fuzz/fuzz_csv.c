@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
+#include "data/csv.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -14,8 +14,8 @@
 
 #include <sodium.h>
 
-#include "identity.h"
-#include "record.h"
+#include "secrets/identity.h"
+#include "secrets/secrecord.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -28,7 +28,7 @@ static const char fuzz_key[] =
     "kdf none\n"
     "sk EY3uQ2DrAC4SsniRzHmeaXRn/oQS4HqYIcpYfwrrpxk\n";
 
-static const unsigned char fuzz_store[RECORD_STOREBYTES] = {
+static const unsigned char fuzz_store[SECRECORD_STOREBYTES] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff
 };
@@ -39,7 +39,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct identity	*ident;
-	struct record	*rec;
+	struct secrecord	*rec;
 	char		*cause = NULL, *out;
 	size_t		 outlen;
 
@@ -56,22 +56,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 	cause = NULL;
 
-	if (record_parse(data, size, "input", &rec, &cause) == SEC_OK) {
-		if (record_field_count(rec) > 0 &&
-		    record_field_name(rec, 0) == NULL)
+	if (secrecord_parse(data, size, "input", &rec, &cause) == SEC_OK) {
+		if (secrecord_field_count(rec) > 0 &&
+		    secrecord_field_name(rec, 0) == NULL)
 			abort();
-		record_free(&rec);
+		secrecord_free(&rec);
 	} else
 		free(cause);
 	cause = NULL;
 
-	if (record_open(data, size, "input", fuzz_store, "braze-prod",
+	if (secrecord_open(data, size, "input", fuzz_store, "braze-prod",
 	    fuzz_svc, &rec, &cause) == SEC_OK) {
-		record_serialize(rec, &out, &outlen);
+		secrecord_serialize(rec, &out, &outlen);
 		if (outlen != size || memcmp(out, data, size) != 0)
 			abort();
 		free(out);
-		record_free(&rec);
+		secrecord_free(&rec);
 	} else
 		free(cause);
 	return 0;

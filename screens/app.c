@@ -6,16 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "connops.h"
-#include "fileio.h"
-#include "keyring.h"
-#include "passphrase.h"
-#include "runrec.h"
+#include "base/fileio.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "run/runrecord.h"
 #include "screens/app.h"
+#include "secrets/keyring.h"
+#include "secrets/passphrase.h"
+#include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
-#include "xmalloc.h"
 
 int
 app_reload(struct app *app)

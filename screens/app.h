@@ -18,7 +18,7 @@
  *			cancelling runs
  *	segments.c	the data folder's segments
  *
- * Screens change saved state only through src/connops.h, on the loop's
+ * Screens change saved state only through src/store/connops.h, on the loop's
  * thread; background jobs get their own copies of what they need.
  */
 #ifndef SEGSYNC_SCREENS_APP_H
@@ -26,13 +26,13 @@
 
 #include <stddef.h>
 
-#include "cli.h"
-#include "connection.h"
+#include "cli/cli.h"
+#include "data/segments.h"
 #include "dest/dest.h"
-#include "export.h"
-#include "identity.h"
-#include "segments.h"
-#include "workspace.h"
+#include "secrets/identity.h"
+#include "store/connection.h"
+#include "store/export.h"
+#include "store/workspace.h"
 
 #define APP_NOTES_FILE	"notes.txt"	/* in the workspace */
 #define APP_NOTES_MAX	(16u * 1024)
@@ -105,7 +105,7 @@ char			*app_kv(const char *const *kv, size_t n, int width);
 /*
  * For a background job on a saved connection: a workspace handle of its
  * own and a copy of the unlocked identity (both the job's), so that a
- * keeper can save what the destination renews (connops_test) without
+ * credential store can save what the destination renews (connops_test) without
  * sharing the screens' handle with the worker thread. 0, or -1 with the
  * reason on the message line.
  */

@@ -17,17 +17,17 @@
 
 #include <cjson/cJSON.h>
 
-#include "connops.h"
-#include "http.h"
-#include "oauth.h"
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "net/http.h"
+#include "net/oauth.h"
 #include "screens/app.h"
-#include "secret.h"
+#include "secrets/secret.h"
+#include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "util.h"
-#include "xmalloc.h"
 
 #define CW_FIELDS	8
 #define CW_FIELD_CAP	4096		/* bytes a credential may take */
@@ -108,8 +108,8 @@ struct cw_job {
 	struct cw			*w;
 	const struct dest_driver	*d;
 	struct connection		*c;
-	struct record			*rec;
-	struct workspace		*ws;	/* a keeper's, or NULL */
+	struct secrecord			*rec;
+	struct workspace		*ws;	/* a credstore's, or NULL */
 	struct identity			*id;
 	enum dest_outcome		 o;
 	char				*message;
@@ -345,7 +345,7 @@ cw_free_values(struct secret **values)
 static void
 cw_job_free(struct cw_job *j)
 {
-	record_free(&j->rec);
+	secrecord_free(&j->rec);
 	connection_free(&j->c);
 	identity_free(&j->id);
 	workspace_free(&j->ws);
@@ -363,7 +363,7 @@ cw_test_work(void *arg)
 	struct cw_job	*j = arg;
 
 	j->o = connops_test(j->ws, j->id, j->d, j->c, j->rec, &j->message);
-	j->id = NULL;			/* the keeper freed it */
+	j->id = NULL;			/* the credential store freed it */
 }
 
 static void
@@ -389,7 +389,7 @@ cw_test_done(struct ui *ui, void *arg)
  */
 static enum sec_status
 cw_record(struct cw *w, const struct connection *c, struct secret **values,
-    struct record **recp, char **cause)
+    struct secrecord **recp, char **cause)
 {
 	const struct dest_field	*f;
 	size_t			 i;
@@ -403,11 +403,12 @@ cw_record(struct cw *w, const struct connection *c, struct secret **values,
 	for (f = w->d->conn_fields, i = 0; sst == SEC_OK && i < w->ncreds;
 	    f++, i++)
 		if (values[i] != NULL)
-			sst = record_set(*recp, f->key, values[i], cause);
+			sst = secrecord_set(*recp, f->key, values[i], cause);
 	if (sst == SEC_OK && w->refresh != NULL)
-		sst = record_set(*recp, OAUTH_REFRESH_FIELD, w->refresh, cause);
+		sst = secrecord_set(*recp, OAUTH_REFRESH_FIELD, w->refresh,
+		    cause);
 	if (sst != SEC_OK)
-		record_free(recp);
+		secrecord_free(recp);
 	return sst;
 }
 
@@ -417,7 +418,7 @@ cw_test(struct cw *w)
 {
 	struct secret		*values[CW_FIELDS] = { NULL };
 	struct connection	*c;
-	struct record		*rec = NULL;
+	struct secrecord		*rec = NULL;
 	struct cw_job		*j;
 	char			*cause = NULL, *text;
 	enum sec_status		 sst;
@@ -461,7 +462,7 @@ static struct secret *
 cw_client_secret(struct cw *w)
 {
 	const struct dest_field	*f;
-	struct record		*rec = NULL;
+	struct secrecord		*rec = NULL;
 	struct secret		*s = NULL;
 	char			*cause = NULL;
 	size_t			 i;
@@ -477,9 +478,9 @@ cw_client_secret(struct cw *w)
 		free(cause);
 		return NULL;
 	}
-	if (record_get(rec, "client_secret") != NULL)
-		s = secret_dup(record_get(rec, "client_secret"));
-	record_free(&rec);
+	if (secrecord_get(rec, "client_secret") != NULL)
+		s = secret_dup(secrecord_get(rec, "client_secret"));
+	secrecord_free(&rec);
 	return s;
 }
 

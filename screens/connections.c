@@ -11,12 +11,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "connops.h"
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "screens/app.h"
+#include "store/connops.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "xmalloc.h"
 
 #define CONN_DETAIL_ROWS	7
 
@@ -31,10 +31,10 @@ struct conns {
 struct conn_test {
 	struct conns			*cs;
 	struct workspace		*ws;	/* the job's own handle */
-	struct identity			*id;	/* for the keeper */
+	struct identity			*id;	/* for the credential store */
 	const struct dest_driver	*d;
 	struct connection		*c;
-	struct record			*rec;
+	struct secrecord			*rec;
 	enum dest_outcome		 o;
 	char				*message;
 };
@@ -180,7 +180,7 @@ conn_test_work(void *arg)
 	struct conn_test	*t = arg;
 
 	t->o = connops_test(t->ws, t->id, t->d, t->c, t->rec, &t->message);
-	t->id = NULL;		/* the keeper freed it */
+	t->id = NULL;		/* the credential store freed it */
 }
 
 static void
@@ -206,7 +206,7 @@ conn_test_done(struct ui *ui, void *arg)
 	else
 		ui_notice(ui, _("The connection does not work"), t->message,
 		    NULL, NULL);
-	record_free(&t->rec);
+	secrecord_free(&t->rec);
 	connection_free(&t->c);
 	free(t->message);
 	free(t);
@@ -217,7 +217,7 @@ conns_test(struct conns *cs, struct connection *c)
 {
 	struct conn_test	*t;
 	const struct dest_driver *d = app_driver(c);
-	struct record		*rec = NULL;
+	struct secrecord		*rec = NULL;
 	char			*cause = NULL, *text;
 	enum sec_status		 sst;
 
@@ -234,7 +234,7 @@ conns_test(struct conns *cs, struct connection *c)
 	}
 	t = xcalloc(1, sizeof *t);
 	if (app_job_keys(cs->app, &t->ws, &t->id) == -1) {
-		record_free(&rec);
+		secrecord_free(&rec);
 		free(t);
 		return;
 	}
@@ -248,7 +248,7 @@ conns_test(struct conns *cs, struct connection *c)
 	    &cause) == -1) {
 		ui_message(cs->app->ui, UI_MSG_ERROR, "%s", cause);
 		free(cause);
-		record_free(&t->rec);
+		secrecord_free(&t->rec);
 		connection_free(&t->c);
 		identity_free(&t->id);
 		workspace_free(&t->ws);

@@ -18,14 +18,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "connops.h"
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
 #include "screens/app.h"
+#include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "util.h"
-#include "xmalloc.h"
 
 #define XW_MAPS		32	/* slots and custom attributes */
 #define XW_SAMPLES	3
@@ -104,11 +104,11 @@ struct xw {
 
 struct xw_job {
 	struct xw			*w;
-	struct workspace		*ws;	/* the keeper's own handle */
+	struct workspace		*ws;	/* the credstore's own handle */
 	struct identity			*id;
 	const struct dest_driver	*d;
 	struct connection		*c;
-	struct record			*rec;
+	struct secrecord			*rec;
 	char				*target;
 	enum dest_outcome		 o;
 	char				*found;
@@ -573,7 +573,7 @@ xw_verify_work(void *arg)
 
 	j->o = connops_verify_target(j->ws, j->id, j->d, j->c, j->rec,
 	    j->target, &j->found, &j->message);
-	j->id = NULL;			/* the keeper freed it */
+	j->id = NULL;			/* the credential store freed it */
 }
 
 static void
@@ -593,7 +593,7 @@ xw_verify_done(struct ui *ui, void *arg)
 	if (w->vo != DEST_OK && w->vo != DEST_WARNING)
 		ui_field_error(&w->target, w->vmsg);
 	workspace_free(&j->ws);
-	record_free(&j->rec);
+	secrecord_free(&j->rec);
 	connection_free(&j->c);
 	free(j);
 	xw_build(w);
@@ -604,7 +604,7 @@ static void
 xw_verify(struct xw *w)
 {
 	struct connection	*c = xw_conn(w);
-	struct record		*rec = NULL;
+	struct secrecord		*rec = NULL;
 	struct xw_job		*j;
 	char			*cause = NULL, *text;
 
@@ -619,7 +619,7 @@ xw_verify(struct xw *w)
 	}
 	j = xcalloc(1, sizeof *j);
 	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
-		record_free(&rec);
+		secrecord_free(&rec);
 		free(j);
 		return;
 	}
@@ -634,7 +634,7 @@ xw_verify(struct xw *w)
 	    &cause) == -1) {
 		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
 		free(cause);
-		record_free(&j->rec);
+		secrecord_free(&j->rec);
 		connection_free(&j->c);
 		identity_free(&j->id);
 		workspace_free(&j->ws);

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connops.h"
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "screens/app.h"
+#include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "xmalloc.h"
 
 #define EXP_DETAIL_ROWS	7
 

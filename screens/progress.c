@@ -18,14 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "runrec.h"
-#include "runview.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
 #include "screens/app.h"
 #include "screens/runshow.h"
 #include "ui/text.h"
 #include "ui/ui.h"
-#include "xmalloc.h"
 
 #define PROG_OVER_POLL_MS	1000	/* a run over may be resumed */
 

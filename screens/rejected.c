@@ -1,7 +1,7 @@
 /*
  * A run's rejected records (runs/<id>/rejects.csv): segment, line,
  * identifier and the reason for each, scrolled through a page at a time
- * whatever the size of the file (src/rejread.h: the file is indexed a
+ * whatever the size of the file (src/data/rejreader.h: the file is indexed a
  * budget of bytes per tick, and only the rows on screen are read). The
  * selected record's reason shows whole beneath the table. While the run
  * runs, records it adds appear.
@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "rejread.h"
-#include "runrec.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "data/rejreader.h"
+#include "run/runrecord.h"
 #include "screens/app.h"
 #include "screens/runshow.h"
 #include "ui/layout.h"
 #include "ui/text.h"
 #include "ui/ui.h"
-#include "xmalloc.h"
 
 #define REJ_BUDGET		(4u * 1024 * 1024)	/* indexed per tick */
 #define REJ_FIRST_BUDGET	(4u * 1024 * 1024)
@@ -36,7 +36,7 @@ struct rejected {
 	char			*id;
 	char			*title;
 	char			*export_name;
-	struct rejread		*rr;
+	struct rejreader		*rr;
 	char			*error;
 	int			 complete;	/* indexed to the end */
 	uint64_t		 next_scan;
@@ -44,17 +44,17 @@ struct rejected {
 	uint64_t		 sel;
 	int			 at_end;	/* End: follow the last row */
 	int			 rows;		/* table rows, last drawn */
-	struct rejread_row	 page[REJ_PAGE_MAX];
+	struct rejreader_row	 page[REJ_PAGE_MAX];
 	size_t			 npage;
 	uint64_t		 page_first;
-	uint64_t		 page_count;	/* rejread_count() then */
+	uint64_t		 page_count;	/* rejreader_count() then */
 	int			 page_ok;
 };
 
 static void
 rej_page_drop(struct rejected *j)
 {
-	rejread_rows_clear(j->page, j->npage);
+	rejreader_rows_clear(j->page, j->npage);
 	j->npage = 0;
 	j->page_ok = 0;
 }
@@ -69,17 +69,17 @@ rej_scan(struct rejected *j, size_t budget)
 
 	if (j->rr == NULL)
 		return 0;
-	before = rejread_count(j->rr);
-	r = rejread_scan(j->rr, budget, &cause);
+	before = rejreader_count(j->rr);
+	r = rejreader_scan(j->rr, budget, &cause);
 	if (r == -1) {
 		free(j->error);
 		j->error = cause;
 		return 1;
 	}
 	j->complete = r == 1;
-	if (rejread_count(j->rr) < before)
+	if (rejreader_count(j->rr) < before)
 		rej_page_drop(j);
-	return rejread_count(j->rr) != before;
+	return rejreader_count(j->rr) != before;
 }
 
 static const char *
@@ -97,17 +97,17 @@ rej_page(struct rejected *j, size_t n)
 	if (n > REJ_PAGE_MAX)
 		n = REJ_PAGE_MAX;
 	if (j->page_ok && j->page_first == j->top && j->npage >= n &&
-	    j->page_count == rejread_count(j->rr))
+	    j->page_count == rejreader_count(j->rr))
 		return;
 	rej_page_drop(j);
-	if (rejread_page(j->rr, j->top, n, j->page, &j->npage,
+	if (rejreader_page(j->rr, j->top, n, j->page, &j->npage,
 	    &cause) != 0) {
 		free(j->error);
 		j->error = cause;
 		return;
 	}
 	j->page_first = j->top;
-	j->page_count = rejread_count(j->rr);
+	j->page_count = rejreader_count(j->rr);
 	j->page_ok = 1;
 }
 
@@ -120,7 +120,7 @@ rej_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	int			 w[4], x = body.x + 2, y = body.y, i, xx;
 	int			 tw = body.w - 3;
 	uint64_t		 count;
-	const struct rejread_row *row;
+	const struct rejreader_row *row;
 	char			*t, num[32];
 	enum ui_role		 role;
 
@@ -132,7 +132,7 @@ rej_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 		    "file of rejected records."));
 		return;
 	}
-	count = rejread_count(j->rr);
+	count = rejreader_count(j->rr);
 	if (count == 0 && j->complete)
 		t = xstrdup(_("No rejected records (yet)."));
 	else
@@ -204,7 +204,7 @@ static int
 rej_key(struct ui_screen *s, struct ui *ui, int key)
 {
 	struct rejected	*j = (struct rejected *)s;
-	uint64_t	 count = j->rr != NULL ? rejread_count(j->rr) : 0;
+	uint64_t	 count = j->rr != NULL ? rejreader_count(j->rr) : 0;
 	uint64_t	 page = j->rows > 1 ? (uint64_t)j->rows - 1 : 1;
 
 	(void)ui;
@@ -287,7 +287,7 @@ rej_free(struct ui_screen *s)
 	struct rejected	*j = (struct rejected *)s;
 
 	rej_page_drop(j);
-	rejread_close(&j->rr);
+	rejreader_close(&j->rr);
 	free(j->error);
 	free(j->title);
 	free(j->export_name);
@@ -327,7 +327,7 @@ rejected_new(struct app *app, const char *run_id)
 	}
 	run_free(&r);
 	path = run_file(app->ws, run_id, "rejects.csv");
-	if (rejread_open(path, &j->rr, &cause) != 0) {
+	if (rejreader_open(path, &j->rr, &cause) != 0) {
 		if (errno == ENOENT)
 			free(cause);
 		else if (errno == EACCES) {

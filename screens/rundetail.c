@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "runrec.h"
-#include "runview.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
 #include "screens/app.h"
 #include "screens/runshow.h"
 #include "ui/text.h"
 #include "ui/ui.h"
-#include "xmalloc.h"
 
 #define DETAIL_POLL_MS	1000
 

@@ -18,16 +18,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "dest/dest.h"
-#include "i18n.h"
-#include "runrec.h"
-#include "runview.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
 #include "screens/app.h"
 #include "screens/runshow.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "xmalloc.h"
 
 #define RUNS_DETAIL_ROWS	6
 #define RUNS_POLL_MS		500	/* while a run runs */

@@ -3,7 +3,7 @@
  * runs through the core (app.h): start an export now after saying what
  * goes where, resume, cancel. Starting and resuming decrypt the
  * connection's record in the loop (quick, the identity is unlocked) and
- * fork the detached worker through src/connops.c; the worker is no child
+ * fork the detached worker through src/store/connops.c; the worker is no child
  * of ours and outlives segsync.
  */
 #include "config.h"
@@ -12,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "connops.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "dest/dest.h"
-#include "i18n.h"
-#include "runrec.h"
-#include "runview.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
 #include "screens/app.h"
 #include "screens/runshow.h"
+#include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
-#include "xmalloc.h"
 
 enum ui_role
 runshow_status_role(enum run_status s)

@@ -2,16 +2,16 @@
  * What the screens about runs share (progress.c, rundetail.c, runs.c,
  * rejected.c): a run's words (where it sends, its state, its phase) and
  * pictures (the progress bar, the counts), drawn the same way on each.
- * The numbers come from src/runview.h, as for `segsync run`.
+ * The numbers come from src/run/runview.h, as for `segsync run`.
  */
 #ifndef SEGSYNC_SCREENS_RUNSHOW_H
 #define SEGSYNC_SCREENS_RUNSHOW_H
 
 #include <stdint.h>
 
-#include "run.h"
-#include "runrec.h"
-#include "runview.h"
+#include "run/run.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
 #include "ui/ui.h"
 
 /* How often a screen looks at a running run's record. */

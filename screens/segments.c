@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "screens/app.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "xmalloc.h"
 
 #define SEG_DETAIL_ROWS	6
 

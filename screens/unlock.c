@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "keyring.h"
-#include "passphrase.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "screens/app.h"
-#include "secret.h"
+#include "secrets/keyring.h"
+#include "secrets/passphrase.h"
+#include "secrets/secret.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
-#include "xmalloc.h"
 
 struct unlock {
 	struct ui_screen	 base;

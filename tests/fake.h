@@ -1,7 +1,7 @@
 /*
  * Helpers for C tests that talk to the fake destinations of tests/fakes/
  * (run with $PYTHON3 through fakectl.py), and build driver sessions
- * without a workspace. Header-only, like tap.h; include it after tap.h.
+ * without a workspace. Header-only, like tap.h (which it includes).
  *
  *	base = fake_start("braze", "--dest braze --record-bodies");
  *	state = fake_json("braze", "state");	cJSON, caller deletes
@@ -21,11 +21,12 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-#include "connection.h"
+#include "base/xmalloc.h"
 #include "dest/dest.h"
-#include "record.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
+#include "tap.h"
 
 #define FAKE_MAX	8
 
@@ -202,10 +203,10 @@ fake_session(const struct dest_driver *d, const char *base_url,
 {
 	unsigned char		 pk[crypto_box_PUBLICKEYBYTES];
 	unsigned char		 sk[crypto_box_SECRETKEYBYTES];
-	unsigned char		 store[RECORD_STOREBYTES];
-	struct record_recipient	 rcpt = { "alice", pk };
+	unsigned char		 store[SECRECORD_STOREBYTES];
+	struct secrecord_recipient	 rcpt = { "alice", pk };
 	struct connection	 conn;
-	struct record		*rec = NULL;
+	struct secrecord		*rec = NULL;
 	struct secret		*key;
 	struct dest_session	*s = NULL;
 	char			*c = NULL;
@@ -214,15 +215,15 @@ fake_session(const struct dest_driver *d, const char *base_url,
 		exit(99);
 	crypto_box_keypair(pk, sk);
 	randombytes_buf(store, sizeof store);
-	if (record_create(store, "c1", RECORD_POLICY_ADMINS,
-	    RECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &c) != SEC_OK) {
-		printf("Bail out! record_create: %s\n", c);
+	if (secrecord_create(store, "c1", SECRECORD_POLICY_ADMINS,
+	    SECRECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &c) != SEC_OK) {
+		printf("Bail out! secrecord_create: %s\n", c);
 		exit(99);
 	}
 	if (api_key != NULL) {
 		key = secret_from_bytes(api_key, strlen(api_key));
-		if (record_set(rec, "api_key", key, &c) != SEC_OK) {
-			printf("Bail out! record_set: %s\n", c);
+		if (secrecord_set(rec, "api_key", key, &c) != SEC_OK) {
+			printf("Bail out! secrecord_set: %s\n", c);
 			exit(99);
 		}
 		secret_free(&key);
@@ -239,7 +240,7 @@ fake_session(const struct dest_driver *d, const char *base_url,
 	if (dest_session_new(d, &conn, rec, &s, cause) != 0)
 		s = NULL;
 	cJSON_Delete(conn.settings);
-	record_free(&rec);
+	secrecord_free(&rec);
 	sodium_memzero(sk, sizeof sk);
 	return s;
 }

@@ -9,10 +9,10 @@
 
 #include <curses.h>
 
+#include "base/xmalloc.h"
 #include "term.h"
 #include "text.h"
 #include "ui.h"
-#include "xmalloc.h"
 
 static int	ui_attrs[UI_A_COUNT];
 static int	ui_cur_y = -1, ui_cur_x = -1;

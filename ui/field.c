@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "keys.h"
-#include "secret.h"
+#include "secrets/secret.h"
 #include "text.h"
 #include "widget.h"
-#include "xmalloc.h"
 
 #define UI_SUGGEST_ROWS		6
 #define UI_NOTE_ROWS		3	/* help beneath a field */

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "keys.h"
 #include "text.h"
 #include "widget.h"
-#include "xmalloc.h"
 
 void
 ui_buttons_init(struct ui_buttons *b, const char *a, const char *c,

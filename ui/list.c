@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "keys.h"
 #include "text.h"
 #include "widget.h"
-#include "xmalloc.h"
 
 void
 ui_list_init(struct ui_list *l, enum ui_list_mode mode, int ncols)

@@ -14,12 +14,12 @@
 
 #include <curses.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "script.h"
 #include "term.h"
 #include "text.h"
 #include "ui.h"
-#include "xmalloc.h"
 
 #define UI_STACK_MAX	16
 

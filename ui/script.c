@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
-#include "i18n.h"
+#include "base/fileio.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "keys.h"
 #include "script.h"
 #include "text.h"
-#include "xmalloc.h"
 
 #define UI_SCRIPT_MAX	(1024u * 1024)
 

@@ -13,13 +13,13 @@
 
 #include <curses.h>
 
-#include "fileio.h"
-#include "i18n.h"
+#include "base/fileio.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "keys.h"
 #include "term.h"
 #include "text.h"
 #include "ui.h"
-#include "xmalloc.h"
 
 /* Last: it defines lower-case macros (lines, columns) our headers use. */
 #include <term.h>
@@ -165,7 +165,8 @@ ui_term_open(const struct ui_opts *o, int wake_fd, char **cause)
 			ui_scr = newterm("vt100", ui_out, ui_in);
 	} else {
 		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			*cause = xstrdup(_("the terminal UI needs a terminal on "
+			*cause = xstrdup(_(
+			    "the terminal UI needs a terminal on "
 			    "standard input and output; to script segsync, use "
 			    "its commands (see 'segsync --help')"));
 			return -1;

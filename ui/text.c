@@ -6,8 +6,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "base/xmalloc.h"
 #include "text.h"
-#include "xmalloc.h"
 
 static int	ui_utf8 = 1;
 

@@ -11,14 +11,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "connection.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
-#include "http.h"
-#include "i18n.h"
-#include "record.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "net/http.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
 
 /* Custom attribute keys and values: at most 255 characters (Braze). */
 #define BRAZE_NAME_MAX		255
@@ -87,7 +87,7 @@ braze_strip_slash(const char *s)
 
 static int
 braze_session_open(struct dest_session *s, const struct connection *conn,
-    const struct record *rec, char **cause)
+    const struct secrecord *rec, char **cause)
 {
 	const char		*endpoint, *base, *p;
 	const struct secret	*key;
@@ -124,7 +124,7 @@ braze_session_open(struct dest_session *s, const struct connection *conn,
 	}
 	s->base_url = url;
 
-	key = rec != NULL ? record_get(rec, "api_key") : NULL;
+	key = rec != NULL ? secrecord_get(rec, "api_key") : NULL;
 	if (key == NULL || secret_len(key) == 0) {
 		*cause = xstrdup(_("The Braze connection has no API key."));
 		return -1;

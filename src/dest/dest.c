@@ -6,13 +6,13 @@
 
 #include <sodium.h>
 
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
-#include "http.h"
-#include "i18n.h"
-#include "ratelimit.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "net/http.h"
+#include "net/ratelimit.h"
+#include "secrets/secret.h"
 
 extern const struct dest_driver	dest_braze;
 extern const struct dest_driver	dest_sendinblue;
@@ -104,7 +104,7 @@ dest_outcome_name(enum dest_outcome o)
 
 int
 dest_session_new(const struct dest_driver *d, const struct connection *conn,
-    const struct record *rec, struct dest_session **sp, char **cause)
+    const struct secrecord *rec, struct dest_session **sp, char **cause)
 {
 	struct dest_session	*s;
 
@@ -124,9 +124,9 @@ dest_session_new(const struct dest_driver *d, const struct connection *conn,
 }
 
 void
-dest_session_keeper(struct dest_session *s, const struct dest_keeper *k)
+dest_session_credstore(struct dest_session *s, const struct dest_credstore *k)
 {
-	s->keeper = k;
+	s->credstore = k;
 }
 
 int

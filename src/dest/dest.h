@@ -31,15 +31,15 @@
  *		is s->auth_gen when the batch was encoded; then encode and
  *		submit the batch again
  *	once every batch is answered, if results carried jobs and the
- *	driver has confirm (src/confirm.c does this part):
+ *	driver has confirm (src/run/confirm.c does this part):
  *	    outcome = d->confirm(s, engine, jobs, njobs, &message);
  *	    again, spaced out, while some jobs stay DEST_JOB_PENDING
  *	dest_session_free(&s);
  *
  * OAuth drivers (Snapchat) renew their access token by themselves, and
  * save a refresh token the destination rotated through the session's
- * keeper (dest_session_keeper(), before the first test, verify_target or
- * encode): without one they cannot renew a token and say so.
+ * credential store (dest_session_credstore(), before the first test,
+ * verify_target or encode): without one they cannot renew a token and say so.
  *
  * Strings in the tables are static; labels and help texts are marked with
  * N_() and must be shown through _(). Every function returning a message
@@ -51,12 +51,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
-#include "ratelimit.h"
+#include "net/http.h"
+#include "net/ratelimit.h"
 
 struct connection;
 struct http_request;
-struct record;
+struct secrecord;
 struct secret;
 
 /*
@@ -179,7 +179,7 @@ struct dest_profile {
  * job is set when the destination only queued the profile: the ID of the
  * asynchronous job (Brevo's import processId) that will decide it. Such a
  * profile counts as accepted for now; the confirmation phase after the
- * delivery (src/confirm.c) reads each job through the driver's confirm()
+ * delivery (src/run/confirm.c) reads each job through the driver's confirm()
  * and may still reject it. Copy job out before dest_results_clear(),
  * which zeroes it.
  */
@@ -235,26 +235,26 @@ enum dest_verdict {
 };
 
 /*
- * What a keeper's update() calls under the lock: cur is the field's value
- * in the record as saved now (NULL when absent); set *newval (owned by
- * the keeper from then on) to have it saved, or leave it NULL. 0, or -1
- * with *cause (nothing is saved then).
+ * What a credential store's update() calls under the lock: cur is the field's
+ * value in the record as saved now (NULL when absent); set *newval (owned by
+ * the credential store from then on) to have it saved, or leave it NULL. 0, or
+ * -1 with *cause (nothing is saved then).
  */
-typedef int dest_keep_fn(const struct secret *cur, struct secret **newval,
+typedef int dest_credstore_fn(const struct secret *cur, struct secret **newval,
 	    void *arg, char **cause);
 
 /*
  * Where a session saves a credential that changes while it lives (an
  * OAuth refresh token the destination rotates), given by whoever opened
- * the connection's record (connkeep.h makes one on a workspace). update()
- * takes the lock that serialises changes to the record, re-reads the
+ * the connection's record (store/credstore.h makes one on a workspace).
+ * update() takes the lock that serialises changes to the record, re-reads the
  * record, calls fn with the current value of field and, when fn gives a
  * new value, saves the record atomically before releasing the lock, so
  * that two processes never use or overwrite each other's rotated token.
  * 0, or -1 with *cause (fn's, or why the record could not be saved).
  */
-struct dest_keeper {
-	int	(*update)(void *arg, const char *field, dest_keep_fn *fn,
+struct dest_credstore {
+	int	(*update)(void *arg, const char *field, dest_credstore_fn *fn,
 		    void *fnarg, char **cause);
 	void	*arg;
 };
@@ -277,7 +277,7 @@ struct dest_session {
 						   for good (re-authorize): a
 						   failure of encode() is then
 						   a credentials failure */
-	const struct dest_keeper *keeper;	/* borrowed; may be NULL */
+	const struct dest_credstore *credstore;	/* borrowed; may be NULL */
 	void			*priv;
 };
 
@@ -307,7 +307,7 @@ struct dest_driver {
 	 * session keeps copies). 0, or -1 with *cause.
 	 */
 	int	(*session_open)(struct dest_session *s,
-		    const struct connection *conn, const struct record *rec,
+		    const struct connection *conn, const struct secrecord *rec,
 		    char **cause);
 	/* Free s->priv (the rest is freed by dest_session_free()). */
 	void	(*session_close)(struct dest_session *s);
@@ -415,15 +415,15 @@ const char		*dest_outcome_name(enum dest_outcome);
  * dest_session_free(). 0, or -1 with *cause.
  */
 int	dest_session_new(const struct dest_driver *d,
-	    const struct connection *conn, const struct record *rec,
+	    const struct connection *conn, const struct secrecord *rec,
 	    struct dest_session **sp, char **cause);
 
 /*
- * Give the session a keeper (borrowed: it must outlive the session), or
- * NULL for none.
+ * Give the session a credential store (borrowed: it must outlive the session),
+ * or NULL for none.
  */
-void	dest_session_keeper(struct dest_session *,
-	    const struct dest_keeper *);
+void	dest_session_credstore(struct dest_session *,
+	    const struct dest_credstore *);
 
 /* Change the batch size (1 to the driver's batch_max). 0, or -1. */
 int	dest_session_set_batch(struct dest_session *, unsigned n,

@@ -6,8 +6,8 @@
 
 #include <sodium.h>
 
+#include "base/xmalloc.h"
 #include "dest/jsonbuf.h"
-#include "xmalloc.h"
 
 void
 jsonbuf_grow(struct jsonbuf *b, size_t more)

@@ -7,7 +7,7 @@
  * An import is asynchronous: the 202 only says Brevo queued a process.
  * decode() therefore accepts every profile of the batch for now and hands
  * the processId over in dest_result.job. Once every batch is answered,
- * the confirmation phase (src/confirm.c) calls sib_confirm() in rounds
+ * the confirmation phase (src/run/confirm.c) calls sib_confirm() in rounds
  * spaced by growing intervals; a round reads every pending process with
  * as few requests as it can: one GET /processes/{id} for a single one,
  * else pages of GET /processes (50 a page, newest first) until each
@@ -41,17 +41,17 @@
 
 #include <cjson/cJSON.h>
 
-#include "connection.h"
-#include "csv.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "data/csv.h"
+#include "data/normalize.h"
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
-#include "http.h"
-#include "i18n.h"
-#include "normalize.h"
-#include "ratelimit.h"
-#include "record.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "net/http.h"
+#include "net/ratelimit.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
 
 #define SIB_BASE_URL	"https://api.brevo.com/v3"
 #define SIB_KEY_HEADER	"api-key: "
@@ -93,7 +93,7 @@ sib_base_setting(const struct connection *conn)
 
 static int
 sib_session_open(struct dest_session *s, const struct connection *conn,
-    const struct record *rec, char **cause)
+    const struct secrecord *rec, char **cause)
 {
 	const char		*base, *host;
 	const struct secret	*key;
@@ -118,7 +118,7 @@ sib_session_open(struct dest_session *s, const struct connection *conn,
 	host = host != NULL ? host + 3 : url;
 	s->account = xstrndup(host, strcspn(host, "/?#"));
 
-	key = rec != NULL ? record_get(rec, "api_key") : NULL;
+	key = rec != NULL ? secrecord_get(rec, "api_key") : NULL;
 	if (key == NULL || secret_len(key) == 0) {
 		*cause = xstrdup(_("The Sendinblue connection has no API "
 		    "key."));
@@ -575,7 +575,8 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		goto out;
 	default:
 		if (resp->status / 100 == 5) {
-			/* Not retried: Brevo may have queued it all the same. */
+			/* Not retried: Brevo may have queued it all the same.
+			 */
 			lost = xasprintf(_("status %1$ld: %2$s"), resp->status,
 			    msg);
 			sib_lost(results, n, lost);
@@ -620,7 +621,7 @@ out:
 
 /*
  * Whether the hourly budget grants a request now. A confirmation round
- * starts when it does (src/confirm.c waits for that); past its first
+ * starts when it does (src/run/confirm.c waits for that); past its first
  * request the round rather stops early than waits, possibly for most of
  * an hour, and what it did not read stays pending for the next round.
  */

@@ -10,12 +10,12 @@
  * is renewed before 80 % of its lifetime has passed (encode() checks
  * before each batch) and once when Snapchat answers 401 (test and
  * verify_target retry; a delivery gets DEST_BATCH_REAUTH and calls
- * reauth()). Renewing runs under the keeper's lock (dest_keeper): the
- * refresh token is read again from the record as saved, used, and the
- * one Snapchat rotated it to is saved before the new access token is
- * used, so that concurrent runs take turns instead of burning each
- * other's token. Token calls go through an engine of the driver's own,
- * never the delivery's, so that they can run inside its callbacks.
+ * reauth()). Renewing runs under the credential store's lock (dest_credstore):
+ * the refresh token is read again from the record as saved, used, and the one
+ * Snapchat rotated it to is saved before the new access token is used, so that
+ * concurrent runs take turns instead of burning each other's token. Token calls
+ * go through an engine of the driver's own, never the delivery's, so that they
+ * can run inside its callbacks.
  */
 #include "config.h"
 
@@ -27,15 +27,15 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-#include "connection.h"
+#include "base/i18n.h"
+#include "base/xmalloc.h"
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
-#include "http.h"
-#include "i18n.h"
-#include "oauth.h"
-#include "record.h"
-#include "secret.h"
-#include "xmalloc.h"
+#include "net/http.h"
+#include "net/oauth.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
 
 #define SNAP_BASE_URL	"https://adsapi.snapchat.com/v1"
 #define SNAP_AUTH_URL	"https://accounts.snapchat.com"
@@ -148,7 +148,7 @@ snap_use(struct dest_session *s, const struct secret *access,
 
 static int
 snap_session_open(struct dest_session *s, const struct connection *conn,
-    const struct record *rec, char **cause)
+    const struct secrecord *rec, char **cause)
 {
 	struct snap		*p;
 	const struct secret	*cs, *rt;
@@ -186,14 +186,14 @@ snap_session_open(struct dest_session *s, const struct connection *conn,
 		return -1;
 	}
 	p->redirect_uri = xstrdup(v);
-	cs = rec != NULL ? record_get(rec, "client_secret") : NULL;
+	cs = rec != NULL ? secrecord_get(rec, "client_secret") : NULL;
 	if (cs == NULL || secret_len(cs) == 0) {
 		*cause = xstrdup(_("The Snapchat connection has no OAuth "
 		    "client secret."));
 		return -1;
 	}
 	p->client_secret = secret_dup(cs);
-	rt = rec != NULL ? record_get(rec, OAUTH_REFRESH_FIELD) : NULL;
+	rt = rec != NULL ? secrecord_get(rec, OAUTH_REFRESH_FIELD) : NULL;
 	if (rt != NULL && secret_len(rt) > 0) {
 		p->refresh = secret_dup(rt);
 		/* Just authorized in this process: no refresh needed. */
@@ -223,7 +223,7 @@ snap_session_close(struct dest_session *s)
 	s->priv = NULL;
 }
 
-/* What one renewal under the keeper's lock did. */
+/* What one renewal under the credential store's lock did. */
 struct renewal {
 	struct dest_session	*s;
 	struct oauth_tokens	 tok;
@@ -321,7 +321,7 @@ snap_token(struct dest_session *s, int force, char **cause)
 		    "this connection's authorization"));
 		return -1;
 	}
-	if (s->keeper == NULL) {
+	if (s->credstore == NULL) {
 		*cause = xstrdup(p->refresh == NULL ?
 		    _("The Snapchat connection is not authorized yet.") :
 		    _("The Snapchat access token must be renewed, but this "
@@ -333,7 +333,7 @@ snap_token(struct dest_session *s, int force, char **cause)
 	p->force = force;
 	if (force)
 		oauth_cache_drop(p->refresh);
-	rv = s->keeper->update(s->keeper->arg, OAUTH_REFRESH_FIELD,
+	rv = s->credstore->update(s->credstore->arg, OAUTH_REFRESH_FIELD,
 	    snap_renew_locked, &r, cause);
 	p->force = 0;
 	if (rv == 0)
@@ -715,8 +715,9 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 		if (n > 1)
 			v = DEST_BATCH_SPLIT;
 		else {
-			*message = xstrdup(_("Snapchat refused a request of one "
-			    "identifier as too large (413)."));
+			*message =
+			    xstrdup(_("Snapchat refused a request of one "
+				      "identifier as too large (413)."));
 			v = DEST_BATCH_FATAL;
 		}
 		break;

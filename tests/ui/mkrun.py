@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Write a recorded run for the UI's headless tests: runs/ID/run.json as
-# the worker writes it (src/runrec.c, version 1), from a base record and
-# overrides, and optionally rejects.csv with N rows as src/rejects.c
+# the worker writes it (src/run/runrecord.c, version 1), from a base record and
+# overrides, and optionally rejects.csv with N rows as src/data/rejects.c
 # writes them (CRLF, quoted when needed, the formula guard).
 #
 #	mkrun.py WS ID '{"status": "running", "counts": {"read": 10}}'

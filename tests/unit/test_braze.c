@@ -16,11 +16,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/xmalloc.h"
 #include "dest/dest.h"
-#include "http.h"
-#include "xmalloc.h"
-#include "tap.h"
 #include "fake.h"
+#include "net/http.h"
+#include "tap.h"
 
 static const struct dest_driver	*braze;
 

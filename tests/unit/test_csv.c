@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csv.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
+#include "data/csv.h"
 #include "tap.h"
 
 /* Path of a fixture in the source tree. */

@@ -15,14 +15,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "confirm.h"
-#include "deliver.h"
+#include "base/xmalloc.h"
+#include "data/rejects.h"
 #include "dest/dest.h"
-#include "http.h"
-#include "rejects.h"
-#include "xmalloc.h"
-#include "tap.h"
 #include "fake.h"
+#include "net/http.h"
+#include "run/confirm.h"
+#include "run/deliver.h"
+#include "tap.h"
 
 static const struct dest_driver	*braze;
 static int			 acks;

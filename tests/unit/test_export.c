@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "data/segments.h"
 #include "dest/dest.h"
-#include "export.h"
-#include "segments.h"
-#include "util.h"
-#include "xmalloc.h"
+#include "store/export.h"
 #include "tap.h"
 
 static void

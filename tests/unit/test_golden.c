@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "hygiene.h"
-#include "identity.h"
-#include "record.h"
-#include "xmalloc.h"
+#include "base/fileio.h"
+#include "base/xmalloc.h"
+#include "secrets/hygiene.h"
+#include "secrets/identity.h"
+#include "secrets/secrecord.h"
 #include "tap.h"
 
 /* Copy a fixture into the temp dir with mode 0600; the copy's path. */
@@ -57,11 +57,11 @@ unlock(const char *name, const char *pass)
 }
 
 static int
-is_value(const struct record *rec, const char *name, const char *want)
+is_value(const struct secrecord *rec, const char *name, const char *want)
 {
 	const struct secret	*v;
 
-	v = record_get(rec, name);
+	v = secrecord_get(rec, name);
 	return v != NULL && secret_len(v) == strlen(want) &&
 	    memcmp(secret_peek(v), want, strlen(want)) == 0;
 }
@@ -70,14 +70,14 @@ int
 main(void)
 {
 	struct identity	*alice, *bob, *svc;
-	struct record	*rec;
-	unsigned char	 store[RECORD_STOREBYTES];
+	struct secrecord	*rec;
+	unsigned char	 store[SECRECORD_STOREBYTES];
 	char		*braze, *snap, *cause;
 
 	plan_lazy();
 	if (hygiene_init(&cause) != 0)
 		return 99;
-	record_store_from_hex("00112233445566778899aabbccddeeff", store);
+	secrecord_store_from_hex("00112233445566778899aabbccddeeff", store);
 	alice = unlock("alice.identity", "golden alice passphrase");
 	bob = unlock("bob.identity", "golden bob passphrase");
 	svc = unlock("export.key", NULL);
@@ -89,27 +89,27 @@ main(void)
 	braze = fixture("braze-prod.secrets");
 	snap = fixture("snap-shared.secrets");
 
-	ok(record_load(braze, store, "braze-prod", alice, &rec, &cause) ==
+	ok(secrecord_load(braze, store, "braze-prod", alice, &rec, &cause) ==
 	    SEC_OK, "alice opens braze-prod");
 	ok(is_value(rec, "api_key", "CANARY-GOLDEN-API-KEY-0001") &&
 	    is_value(rec, "client_secret", "CANARY-GOLDEN-CLIENT-SECRET-0002"),
 	    "with the golden values");
-	ok(record_gen(rec) == 1 && record_policy(rec) ==
-	    RECORD_POLICY_ADMINS && record_export(rec) ==
-	    RECORD_EXPORT_SCHEDULED, "and the golden header");
-	record_free(&rec);
-	ok(record_load(braze, store, "braze-prod", svc, &rec, &cause) ==
+	ok(secrecord_gen(rec) == 1 && secrecord_policy(rec) ==
+	    SECRECORD_POLICY_ADMINS && secrecord_export(rec) ==
+	    SECRECORD_EXPORT_SCHEDULED, "and the golden header");
+	secrecord_free(&rec);
+	ok(secrecord_load(braze, store, "braze-prod", svc, &rec, &cause) ==
 	    SEC_OK && is_value(rec, "api_key", "CANARY-GOLDEN-API-KEY-0001"),
 	    "the service key opens braze-prod");
-	record_free(&rec);
-	is_int(record_load(braze, store, "braze-prod", bob, &rec, &cause),
+	secrecord_free(&rec);
+	is_int(secrecord_load(braze, store, "braze-prod", bob, &rec, &cause),
 	    SEC_EDENIED, "bob may not use braze-prod");
 	free(cause);
-	ok(record_load(snap, store, "snap-shared", bob, &rec, &cause) ==
+	ok(secrecord_load(snap, store, "snap-shared", bob, &rec, &cause) ==
 	    SEC_OK && is_value(rec, "oauth_refresh_token",
 	    "CANARY-GOLDEN-REFRESH-TOKEN-0003"), "bob opens snap-shared");
-	record_free(&rec);
-	is_int(record_load(snap, store, "snap-shared", svc, &rec, &cause),
+	secrecord_free(&rec);
+	is_int(secrecord_load(snap, store, "snap-shared", svc, &rec, &cause),
 	    SEC_EDENIED, "the service may not use a manual connection");
 	free(cause);
 	identity_free(&alice);

@@ -21,9 +21,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "http.h"
-#include "ratelimit.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
+#include "net/http.h"
+#include "net/ratelimit.h"
 #include "tap.h"
 
 static pid_t	stub_pid;

@@ -10,12 +10,12 @@
 
 #include <sodium.h>
 
-#include "fileio.h"
-#include "hygiene.h"
-#include "identity.h"
-#include "record.h"
-#include "xmalloc.h"
+#include "base/fileio.h"
+#include "base/xmalloc.h"
 #include "leakscan.h"
+#include "secrets/hygiene.h"
+#include "secrets/identity.h"
+#include "secrets/secrecord.h"
 #include "tap.h"
 
 static const char alphabet[] =
@@ -125,10 +125,10 @@ main(void)
 {
 	struct identity		*alice, *ident, *svc;
 	struct secret		*p, *q;
-	struct record		*rec;
-	struct record_recipient	 r;
+	struct secrecord		*rec;
+	struct secrecord_recipient	 r;
 	struct stat		 sb;
-	unsigned char		 store[RECORD_STOREBYTES] = { 1 };
+	unsigned char		 store[SECRECORD_STOREBYTES] = { 1 };
 	char			*path, *kpath, *rpath, *cause, *text, *t2;
 	char			*before, *after, *want, *line;
 	size_t			 len, len2, i, nfail, nok;
@@ -208,12 +208,12 @@ main(void)
 	rpath = tmp("c.secrets");
 	r.id = "alice";
 	r.pk = identity_pk(alice);
-	ok(record_create(store, "c", RECORD_POLICY_ADMINS,
-	    RECORD_EXPORT_MANUAL, &r, 1, &rec, &cause) == SEC_OK &&
-	    record_set(rec, "api_key", p, &cause) == SEC_OK &&
-	    record_save(rec, rpath, 0600, (gid_t)-1, &cause) == SEC_OK,
+	ok(secrecord_create(store, "c", SECRECORD_POLICY_ADMINS,
+	    SECRECORD_EXPORT_MANUAL, &r, 1, &rec, &cause) == SEC_OK &&
+	    secrecord_set(rec, "api_key", p, &cause) == SEC_OK &&
+	    secrecord_save(rec, rpath, 0600, (gid_t)-1, &cause) == SEC_OK,
 	    "a record for alice");
-	record_free(&rec);
+	secrecord_free(&rec);
 	t2 = slurp(rpath, &len2);
 	ok(identity_read(path, &ident, &cause) == SEC_OK &&
 	    identity_unlock(ident, p, &cause) == SEC_OK, "unlock to change");
@@ -250,9 +250,9 @@ main(void)
 	free(before);
 	ok(identity_read(path, &ident, &cause) == SEC_OK &&
 	    identity_unlock(ident, q, &cause) == SEC_OK &&
-	    record_load(rpath, store, "c", ident, &rec, &cause) == SEC_OK,
+	    secrecord_load(rpath, store, "c", ident, &rec, &cause) == SEC_OK,
 	    "the record opens with the new passphrase");
-	record_free(&rec);
+	secrecord_free(&rec);
 	identity_free(&ident);
 	secret_free(&q);
 	ok(leakscan_file(path, "alice new pass") == 0 &&

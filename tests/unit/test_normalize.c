@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalize.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
+#include "data/normalize.h"
 #include "tap.h"
 
 /* Email in, expected result and (when valid) the normalised form. */

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hygiene.h"
-#include "passphrase.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
+#include "secrets/hygiene.h"
+#include "secrets/passphrase.h"
 #include "tap.h"
 
 static char *

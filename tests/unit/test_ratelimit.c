@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ratelimit.h"
+#include "net/ratelimit.h"
 #include "tap.h"
 
 /* Response headers for ratelimit_observe(): NULL-terminated pairs. */

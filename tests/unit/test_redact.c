@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "redact.h"
+#include "net/redact.h"
 #include "tap.h"
 
 static void

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
-#include "rejects.h"
-#include "xmalloc.h"
+#include "base/xmalloc.h"
+#include "data/csv.h"
+#include "data/rejects.h"
 #include "tap.h"
 
 struct rec {

@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runrec.h"
-#include "runview.h"
-#include "util.h"
-#include "workspace.h"
-#include "xmalloc.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
+#include "store/workspace.h"
 #include "tap.h"
 
 static struct run *

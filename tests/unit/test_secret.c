@@ -10,12 +10,12 @@
 
 #include <sodium.h>
 
-#include "exitcode.h"
-#include "hygiene.h"
-#include "secret.h"
-#include "secstatus.h"
-#include "sectext.h"
+#include "base/exitcode.h"
 #include "leakscan.h"
+#include "secrets/hygiene.h"
+#include "secrets/secret.h"
+#include "secrets/secstatus.h"
+#include "secrets/sectext.h"
 #include "tap.h"
 
 int

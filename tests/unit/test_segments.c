@@ -10,9 +10,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "fileio.h"
-#include "segments.h"
-#include "xmalloc.h"
+#include "base/fileio.h"
+#include "base/xmalloc.h"
+#include "data/segments.h"
 #include "tap.h"
 
 struct want {

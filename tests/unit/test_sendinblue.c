@@ -18,12 +18,12 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/xmalloc.h"
 #include "dest/dest.h"
-#include "http.h"
-#include "ratelimit.h"
-#include "xmalloc.h"
-#include "tap.h"
 #include "fake.h"
+#include "net/http.h"
+#include "net/ratelimit.h"
+#include "tap.h"
 
 static const struct dest_driver	*sib;
 

@@ -18,17 +18,17 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
-#include "connection.h"
-#include "deliver.h"
+#include "base/xmalloc.h"
+#include "data/rejects.h"
 #include "dest/dest.h"
-#include "http.h"
-#include "oauth.h"
-#include "record.h"
-#include "rejects.h"
-#include "secret.h"
-#include "xmalloc.h"
-#include "tap.h"
 #include "fake.h"
+#include "net/http.h"
+#include "net/oauth.h"
+#include "run/deliver.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
+#include "tap.h"
 
 #define REDIRECT	"http://127.0.0.1/callback"
 
@@ -55,15 +55,16 @@ engine(void)
 	return e;
 }
 
-/* A keeper in memory: the "saved" refresh token, and how often it was. */
+/* A credential store in memory: the "saved" refresh token, and how often it
+ * was. */
 struct memkeep {
-	struct dest_keeper	 k;
+	struct dest_credstore	 k;
 	struct secret		*cur;
 	int			 calls, saves;
 };
 
 static int
-memkeep_update(void *arg, const char *field, dest_keep_fn *fn, void *fnarg,
+memkeep_update(void *arg, const char *field, dest_credstore_fn *fn, void *fnarg,
     char **cause)
 {
 	struct memkeep	*m = arg;
@@ -100,22 +101,22 @@ session(const char *base, const char *secret, const struct secret *refresh,
 {
 	unsigned char		 pk[crypto_box_PUBLICKEYBYTES];
 	unsigned char		 sk[crypto_box_SECRETKEYBYTES];
-	unsigned char		 store[RECORD_STOREBYTES];
-	struct record_recipient	 rcpt = { "alice", pk };
+	unsigned char		 store[SECRECORD_STOREBYTES];
+	struct secrecord_recipient	 rcpt = { "alice", pk };
 	struct connection	 conn;
-	struct record		*rec = NULL;
+	struct secrecord		*rec = NULL;
 	struct secret		*cs;
 	struct dest_session	*s = NULL;
 	char			*c = NULL, *api;
 
 	crypto_box_keypair(pk, sk);
 	randombytes_buf(store, sizeof store);
-	if (record_create(store, "c1", RECORD_POLICY_ADMINS,
-	    RECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &c) != SEC_OK)
+	if (secrecord_create(store, "c1", SECRECORD_POLICY_ADMINS,
+	    SECRECORD_EXPORT_MANUAL, &rcpt, 1, &rec, &c) != SEC_OK)
 		exit(99);
 	cs = secret_from_bytes(secret, strlen(secret));
-	if (record_set(rec, "client_secret", cs, &c) != SEC_OK ||
-	    (refresh != NULL && record_set(rec, OAUTH_REFRESH_FIELD, refresh,
+	if (secrecord_set(rec, "client_secret", cs, &c) != SEC_OK ||
+	    (refresh != NULL && secrecord_set(rec, OAUTH_REFRESH_FIELD, refresh,
 	    &c) != SEC_OK))
 		exit(99);
 	secret_free(&cs);
@@ -132,10 +133,10 @@ session(const char *base, const char *secret, const struct secret *refresh,
 	if (dest_session_new(snap, &conn, rec, &s, cause) != 0)
 		s = NULL;
 	if (s != NULL && keep != NULL)
-		dest_session_keeper(s, &keep->k);
+		dest_session_credstore(s, &keep->k);
 	free(api);
 	cJSON_Delete(conn.settings);
-	record_free(&rec);
+	secrecord_free(&rec);
 	sodium_memzero(sk, sizeof sk);
 	return s;
 }
@@ -395,7 +396,7 @@ test_checks(const char *base, const struct secret *refresh)
 	is_int(snap->test(s, e, &msg), DEST_OK, "a revoked access token is "
 	    "renewed on the 401");
 	xfree(&msg);
-	ok(keep.calls == 1 && keep.saves == 1, "once, through the keeper, "
+	ok(keep.calls == 1 && keep.saves == 1, "once, through the credential store, "
 	    "which saved the rotated refresh token");
 	ok(!secret_equal(keep.cur, refresh), "a new one");
 	dest_session_free(&s);
@@ -411,9 +412,10 @@ test_checks(const char *base, const struct secret *refresh)
 	xfree(&msg);
 	dest_session_free(&s);
 
-	/* Without a keeper a rotating token cannot be renewed safely. */
+	/* Without a credential store a rotating token cannot be renewed safely.
+	 */
 	s = session(base, "snap-secret", keep.cur, NULL, &cause);
-	is_int(snap->test(s, e, &msg), DEST_OTHER, "no keeper: no renewal");
+	is_int(snap->test(s, e, &msg), DEST_OTHER, "no credential store: no renewal");
 	like(msg, "no place to save", "in words");
 	xfree(&msg);
 	dest_session_free(&s);

@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "secret.h"
+#include "secrets/secret.h"
 #include "tap.h"
 #include "ui/keys.h"
 #include "ui/text.h"

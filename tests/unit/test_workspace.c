@@ -16,10 +16,10 @@
 
 #include <sodium.h>
 
-#include "fileio.h"
-#include "util.h"
-#include "workspace.h"
-#include "xmalloc.h"
+#include "base/fileio.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "store/workspace.h"
 #include "tap.h"
 
 static char *

@@ -1,0 +1,43 @@
+/*
+ * Files that are never half-written: every write goes to a temporary file in
+ * the same directory, is fsync'd, renamed over the target, and the directory
+ * is fsync'd (shared/docs/secrets-design.md 3.9).
+ *
+ * Errors: functions return 0 on success and -1 on failure with *cause set
+ * to a malloc'd sentence naming the file (caller frees).
+ */
+#ifndef SEGSYNC_SRC_BASE_FILEIO_H
+#define SEGSYNC_SRC_BASE_FILEIO_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/* Largest file read_file() accepts unless told otherwise. */
+#define FILEIO_DEFAULT_CAP	(16u * 1024 * 1024)
+
+/*
+ * Replace path with buf atomically. mode is applied with fchmod whatever
+ * the umask; gid is applied with fchown unless it is (gid_t)-1. On any
+ * failure the old file is intact and no temporary file remains.
+ */
+int	fileio_write_atomic(const char *path, const void *buf, size_t len,
+	    mode_t mode, gid_t gid, char **cause);
+
+/*
+ * Read a whole regular file (at most cap bytes) into a NUL-terminated
+ * buffer. Symlinks are refused when nofollow is set. *out is malloc'd.
+ * errno is kept for the caller (ENOENT for a missing file).
+ */
+int	fileio_read(const char *path, size_t cap, int nofollow, char **out,
+	    size_t *outlen, char **cause);
+
+/* Create a directory with exactly this mode (whatever the umask). */
+int	fileio_mkdir(const char *path, mode_t mode, gid_t gid, char **cause);
+
+/* fsync a directory so that a rename or create in it is durable. */
+int	fileio_sync_dir(const char *dir, char **cause);
+
+/* Test hook: fault names understood by fileio_write_atomic (tests only). */
+#define FILEIO_FAULT_ENV	"SEGSYNC_TEST_FAULT"
+
+#endif

@@ -1,0 +1,102 @@
+/* Small helpers shared by the core. */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/util.h"
+#include "base/xmalloc.h"
+
+void
+util_rfc3339(time_t t, char buf[UTIL_RFC3339_LEN])
+{
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, UTIL_RFC3339_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+char *
+util_path(const char *dir, const char *name)
+{
+	size_t	len;
+
+	len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	return xasprintf("%.*s/%s", (int)len, dir, name);
+}
+
+char *
+util_user_name(unsigned long uid)
+{
+	struct passwd	 pw, *res = NULL;
+	char		 buf[4096];
+
+	if (getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &res) != 0 ||
+	    res == NULL)
+		return NULL;
+	return xstrdup(pw.pw_name);
+}
+
+void
+util_line_col(const char *text, size_t offset, unsigned long *line,
+    unsigned long *col)
+{
+	size_t	i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < offset && text[i] != '\0'; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+size_t
+util_edit_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, tmp, best;
+	size_t	*row;
+
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			best = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best;
+}
+
+void
+util_print_padded(const char *s, int width)
+{
+	const unsigned char	*p;
+	int			 cols = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if ((*p & 0xc0) != 0x80)
+			cols++;
+	fputs(s, stdout);
+	for (; cols < width; cols++)
+		putchar(' ');
+}

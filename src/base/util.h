@@ -1,0 +1,36 @@
+/* Small helpers shared by the core: time stamps, paths, names. */
+#ifndef SEGSYNC_SRC_BASE_UTIL_H
+#define SEGSYNC_SRC_BASE_UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define UTIL_RFC3339_LEN	sizeof("2026-11-22T18:19:41Z")
+
+/* Format t as RFC 3339 in UTC ("2026-11-22T18:19:41Z"). */
+void	util_rfc3339(time_t t, char buf[UTIL_RFC3339_LEN]);
+
+/* Join a directory and a name with one '/', malloc'd. */
+char	*util_path(const char *dir, const char *name);
+
+/*
+ * The name of the Unix user with this uid, malloc'd, or NULL when the uid
+ * has no passwd entry.
+ */
+char	*util_user_name(unsigned long uid);
+
+/* Line and column (1-based) of offset in text, for error messages. */
+void	util_line_col(const char *text, size_t offset, unsigned long *line,
+	    unsigned long *col);
+
+/*
+ * Print s left-aligned in width display columns (UTF-8 aware: one column
+ * per code point, which is right for the Latin, Greek and Cyrillic names
+ * segments have; wide CJK characters come with the UI's own measuring).
+ */
+void	util_print_padded(const char *s, int width);
+
+/* Levenshtein distance, for "did you mean" suggestions (short strings). */
+size_t	util_edit_distance(const char *, const char *);
+
+#endif

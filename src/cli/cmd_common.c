@@ -1,0 +1,227 @@
+/* Helpers shared by the connection and export commands. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "cli/cmd_common.h"
+#include "net/http.h"
+#include "secrets/keyring.h"
+#include "store/connops.h"
+#include "store/credstore.h"
+#include "store/export.h"
+#include "store/workspace.h"
+
+int
+cmd_conn_visible(const struct ws_member *me, const struct connection *c)
+{
+	return me->role == WS_ROLE_ADMIN || c->contributors;
+}
+
+struct connection *
+cmd_conn_find(const struct connection_list *l, const struct ws_member *me,
+    const char *name, enum exit_status *rc)
+{
+	struct connection	*c;
+
+	c = connection_list_find(l, name);
+	if (c == NULL) {
+		cli_error(_("there is no connection named \"%s\" (see "
+		    "'segsync connection list')"), name);
+		*rc = EXIT_CONFIG;
+		return NULL;
+	}
+	if (!cmd_conn_visible(me, c)) {
+		cli_error(_("the connection \"%s\" is open to administrators "
+		    "only"), c->name);
+		*rc = EXIT_AUTH;
+		return NULL;
+	}
+	*rc = EXIT_OK;
+	return c;
+}
+
+enum exit_status
+cmd_conn_unlock(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct secrecord **recp, struct identity **idp)
+{
+	struct identity	*id = NULL;
+	unsigned char	 store[SECRECORD_STOREBYTES];
+	char		*path, *cause = NULL;
+	enum sec_status	 sst;
+
+	*recp = NULL;
+	if (idp != NULL)
+		*idp = NULL;
+	secrecord_store_from_hex(workspace_id(ws), store);
+	path = connection_secrets_path(ws, c->id);
+	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, &id,
+	    &cause);
+	if (sst == SEC_OK)
+		sst = secrecord_load(path, store, c->id, id, recp, &cause);
+	if (sst == SEC_EDENIED && id != NULL) {
+		/* Name the connection as people know it. */
+		free(cause);
+		cause = xasprintf(c->contributors ?
+		    _("you are not allowed to use the connection \"%s\": its "
+		    "key was not sealed for you (an administrator re-adds you "
+		    "with 'segsync member add')") :
+		    _("you are not allowed to use the connection \"%s\": it "
+		    "is open to administrators only"), c->name);
+	}
+	if (sst == SEC_OK && idp != NULL) {
+		*idp = id;
+		id = NULL;
+	}
+	identity_free(&id);
+	free(path);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		return (enum exit_status)secstatus_exit(sst);
+	}
+	return EXIT_OK;
+}
+
+enum exit_status
+cmd_conn_open_record(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct secrecord **recp)
+{
+	return cmd_conn_unlock(ctx, ws, me, c, recp, NULL);
+}
+
+enum exit_status
+cmd_conn_open_credstore(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct secrecord **recp, struct credstore **kp)
+{
+	struct identity		*id = NULL;
+	enum exit_status	 rc;
+
+	*kp = NULL;
+	rc = cmd_conn_unlock(ctx, ws, me, c, recp, &id);
+	if (rc == EXIT_OK)
+		*kp = credstore_new(ws, id, c->id);
+	return rc;
+}
+
+enum exit_status
+cmd_conn_session(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const struct dest_driver *d,
+    const struct connection *c, struct dest_session **sp,
+    struct credstore **kp)
+{
+	struct secrecord		*rec = NULL;
+	struct identity		*id = NULL;
+	char			*cause = NULL;
+	enum exit_status	 rc;
+
+	*sp = NULL;
+	*kp = NULL;
+	rc = cmd_conn_unlock(ctx, ws, me, c, &rec, &id);
+	if (rc != EXIT_OK)
+		return rc;
+	if (dest_session_new(d, c, rec, sp, &cause) == -1) {
+		secrecord_free(&rec);
+		identity_free(&id);
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_CONFIG;
+	}
+	secrecord_free(&rec);
+	*kp = credstore_new(ws, id, c->id);
+	dest_session_credstore(*sp, credstore_dest(*kp));
+	return EXIT_OK;
+}
+
+struct http_engine *
+cmd_check_engine(void)
+{
+	struct http_engine	*e;
+	char			*cause = NULL;
+
+	e = connops_check_engine(&cause);
+	if (e == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	return e;
+}
+
+enum exit_status
+cmd_outcome_exit(enum dest_outcome o)
+{
+	switch (o) {
+	case DEST_OK:
+	case DEST_WARNING:
+		return EXIT_OK;
+	case DEST_AUTH:
+	case DEST_PERMISSION:
+		return EXIT_AUTH;
+	case DEST_NOT_FOUND:
+	case DEST_CONFIG:
+	case DEST_UNREACHABLE:
+		return EXIT_CONFIG;
+	case DEST_OTHER:
+		break;
+	}
+	return EXIT_FAIL;
+}
+
+char *
+cmd_clause(char *message)
+{
+	size_t	len;
+
+	if (message == NULL)
+		return message;
+	len = strlen(message);
+	if (len > 0 && message[len - 1] == '.')
+		message[len - 1] = '\0';
+	return message;
+}
+
+/* The connection an export goes through, by id, or NULL. */
+const struct connection *
+cmd_conn_by_id(const struct connection_list *l, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return l->items[i];
+	return NULL;
+}
+
+/* Load the workspace's connections and exports; prints on failure. */
+enum exit_status
+cmd_load_all(const struct workspace *ws, struct connection_list *cl,
+    struct export_list *xl)
+{
+	char	*cause = NULL;
+
+	memset(cl, 0, sizeof *cl);
+	memset(xl, 0, sizeof *xl);
+	if (connection_list_load(ws, cl, &cause) == -1 ||
+	    export_list_load(ws, xl, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		connection_list_free(cl);
+		return EXIT_CONFIG;
+	}
+	return EXIT_OK;
+}
+
+/* A member sees the exports of the connections they may use. */
+int
+cmd_export_visible(const struct ws_member *me, const struct connection_list *cl,
+    const struct export *x)
+{
+	const struct connection	*c = cmd_conn_by_id(cl, x->connection);
+
+	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
+}

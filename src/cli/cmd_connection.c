@@ -1,0 +1,819 @@
+/* segsync connection add/list/show/remove (the credentials part). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "base/fileio.h"
+#include "base/i18n.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "cli/cli.h"
+#include "cli/cmd_common.h"
+#include "net/http.h"
+#include "net/oauth.h"
+#include "secrets/identity.h"
+#include "secrets/keyring.h"
+#include "secrets/passphrase.h"
+#include "secrets/secrecord.h"
+#include "secrets/secret.h"
+#include "store/connection.h"
+#include "store/connops.h"
+#include "store/credstore.h"
+#include "store/workspace.h"
+
+/* Options of 'connection add' that belong to one destination or another. */
+static const char *const typed_options[] = {
+	"api-key-file", "endpoint", "base-url", "client-id",
+	"client-secret-file", "redirect-uri", "auth-url", NULL
+};
+
+/* Options holding an address: the URL policy applies to every one. */
+static const char *const url_options[] = { "base-url", "auth-url" };
+
+static const struct dest_field *
+field_by_option(const struct dest_driver *d, const char *option)
+{
+	const struct dest_field	*f;
+
+	for (f = d->conn_fields; f->key != NULL; f++)
+		if (strcmp(f->option, option) == 0)
+			return f;
+	return NULL;
+}
+
+static const char *
+type_label(const char *id)
+{
+	const struct dest_driver	*d = dest_find(id);
+
+	return d != NULL ? _(d->label) : id;
+}
+
+/* The driver's credentials test on a session; *message in words. */
+static enum dest_outcome
+session_test(struct dest_session *s, char **message)
+{
+	struct http_engine	*e;
+	enum dest_outcome	 o;
+
+	*message = NULL;
+	e = cmd_check_engine();
+	if (e == NULL) {
+		*message = xstrdup(_("the HTTP engine could not start"));
+		return DEST_OTHER;
+	}
+	o = s->driver->test(s, e, message);
+	http_free(&e);
+	return o;
+}
+
+/*
+ * Read a secret from a file, or standard input for "-": the whole file,
+ * one trailing newline removed. An empty secret is refused.
+ */
+static int
+read_secret_file(const char *path, const char *option, struct secret **out,
+    char **cause)
+{
+	struct secret	*s = NULL;
+	size_t		 len;
+	int		 fd;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1) {
+			*cause = xasprintf(_("--%s: cannot read %s: %s"),
+			    option, path, strerror(errno));
+			return -1;
+		}
+	}
+	if (secret_from_fd(fd, SECRECORD_MAX_FIELD, path, &s, cause) == -1) {
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return -1;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	len = secret_len(s);
+	if (len > 0 && secret_peek(s)[len - 1] == '\n')
+		len--;
+	if (len > 0 && secret_peek(s)[len - 1] == '\r')
+		len--;
+	secret_truncate(s, len);
+	if (len == 0) {
+		*cause = xasprintf(_("--%s: %s is empty"), option,
+		    strcmp(path, "-") == 0 ? _("standard input") : path);
+		secret_free(&s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * What the administrator pastes back: from FILE (read once the address
+ * is shown, so that it may be a FIFO written meanwhile), else a line from
+ * the terminal with echo off, else a line of standard input.
+ */
+static int
+read_auth_reply(const char *file, struct secret **out, char **cause)
+{
+	struct secret	*s = NULL;
+	char		*line = NULL;
+	size_t		 size = 0;
+	ssize_t		 n;
+
+	*out = NULL;
+	if (file != NULL)
+		return read_secret_file(file, "auth-code-file", out, cause);
+	if (isatty(STDIN_FILENO)) {
+		if (passphrase_read_tty(-1, _("Code or redirect address "
+		    "(hidden): "), &s, cause) != SEC_OK)
+			return -1;
+		*out = s;
+		return 0;
+	}
+	fprintf(stderr, _("Code or redirect address: "));
+	n = getline(&line, &size, stdin);
+	if (n <= 0) {
+		free(line);
+		*cause = xstrdup(_("no code came on standard input; paste the "
+		    "code or the redirect address, or give --auth-code-file"));
+		return -1;
+	}
+	*out = secret_from_bytes(line, (size_t)n);
+	sodium_memzero(line, size);
+	free(line);
+	return 0;
+}
+
+/*
+ * The OAuth authorization of connection c (driver d, whose client secret
+ * is given): show the address, take the code back, exchange it for
+ * tokens (*tok). Says what goes wrong in words; returns the exit status.
+ */
+static enum exit_status
+authorize_flow(const struct dest_driver *d, const struct connection *c,
+    const struct secret *client_secret, const char *code_file,
+    struct oauth_tokens *tok)
+{
+	struct oauth_app	 app;
+	struct http_engine	*e = NULL;
+	struct secret		*reply = NULL, *code = NULL;
+	char			*state, *url, *note = NULL, *cause = NULL;
+	enum oauth_status	 st;
+	enum exit_status	 rc = EXIT_OK;
+
+	memset(tok, 0, sizeof *tok);
+	connops_oauth_app(d, c, client_secret, &app);
+
+	state = oauth_state_new();
+	url = oauth_authorize_url(&app, state);
+	printf(_("Open this address in a web browser, on any computer, sign "
+	    "in to %1$s as a user with the Data Manager role on the ad "
+	    "account, and allow access:\n\n  %2$s\n\n"), _(d->label), url);
+	printf(_("The browser is then sent to %s (the page may fail to "
+	    "load: that is expected). Paste the whole address from the "
+	    "address bar, or only the value after code=.\n"),
+	    app.redirect_uri);
+	fflush(stdout);
+	free(url);
+
+	if (read_auth_reply(code_file, &reply, &cause) != 0) {
+		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = code_file != NULL ? EXIT_CONFIG : EXIT_USAGE;
+		goto out;
+	}
+	if (oauth_parse_reply((const char *)secret_peek(reply),
+	    secret_len(reply), state, &code, &note, &cause) != 0) {
+		cli_error(_("%s Nothing was saved."), cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (note != NULL)
+		cli_warn("%s", note);
+	if ((e = cmd_check_engine()) == NULL) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	st = oauth_exchange(e, &app, code, tok, &cause);
+	if (st != OAUTH_OK) {
+		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = st == OAUTH_REFUSED || st == OAUTH_CLIENT ? EXIT_AUTH :
+		    st == OAUTH_UNREACHABLE ? EXIT_CONFIG : EXIT_FAIL;
+		oauth_tokens_clear(tok);
+	}
+out:
+	http_free(&e);
+	secret_free(&reply);
+	secret_free(&code);
+	free(note);
+	free(state);
+	return rc;
+}
+
+static const char privacy_notice[] = N_(
+    "Exporting sends personal data (emails, names, phone numbers) outside "
+    "this system's compliance boundary, to the destination's servers. You "
+    "must make sure the destination meets your obligations (consent, "
+    "processing agreement, retention). You can remove the export or the "
+    "connection at any time to stop the transfer. Give --agree-privacy to "
+    "agree; nothing was saved.");
+
+enum exit_status
+cmd_connection_add(struct cli_ctx *ctx)
+{
+	struct workspace	*ws = NULL;
+	const struct ws_member	*me;
+	const struct dest_driver *type;
+	const struct dest_field	*in;
+	struct connection	*c = NULL;
+	struct connection_list	 list = { NULL, 0 };
+	struct secrecord		*rec = NULL;
+	struct secret		*values[8] = { NULL };
+	struct oauth_tokens	 tok = { NULL, NULL, 0, 0 };
+	char			*message = NULL;
+	enum dest_outcome	 outcome = DEST_OK;
+	char			 now[UTIL_RFC3339_LEN];
+	char			*cause = NULL, *path = NULL, *who = NULL;
+	const char		*name = cli_opt(ctx, "name");
+	size_t			 i, nstdin = 0;
+	enum sec_status		 sst;
+	enum exit_status	 rc = EXIT_OK;
+
+	type = dest_find(cli_opt(ctx, "type"));
+	for (i = 0; typed_options[i] != NULL; i++) {
+		if (cli_opt(ctx, typed_options[i]) != NULL &&
+		    field_by_option(type, typed_options[i]) == NULL) {
+			cli_error(_("--%s does not apply to %s connections"),
+			    typed_options[i], _(type->label));
+			return EXIT_USAGE;
+		}
+	}
+	for (in = type->conn_fields; in->key != NULL; in++) {
+		if (in->required && cli_opt(ctx, in->option) == NULL) {
+			cli_error(_("a %s connection needs --%s"),
+			    _(type->label), in->option);
+			return EXIT_USAGE;
+		}
+		if (in->secret && cli_opt(ctx, in->option) != NULL &&
+		    strcmp(cli_opt(ctx, in->option), "-") == 0)
+			nstdin++;
+	}
+	if (nstdin > 1) {
+		cli_error(_("only one secret can come from standard input"));
+		return EXIT_USAGE;
+	}
+	if (cli_opt(ctx, "auth-code-file") != NULL && type->oauth_url == NULL) {
+		cli_error(_("--auth-code-file does not apply to %s "
+		    "connections"), _(type->label));
+		return EXIT_USAGE;
+	}
+	if (type->oauth_url != NULL && nstdin > 0 &&
+	    cli_opt(ctx, "auth-code-file") == NULL) {
+		cli_error(_("the client secret comes from standard input, so "
+		    "the authorization code must come from a file: give "
+		    "--auth-code-file"));
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof url_options / sizeof url_options[0]; i++) {
+		if (cli_opt(ctx, url_options[i]) != NULL &&
+		    http_url_check(cli_opt(ctx, url_options[i]), &cause) == -1) {
+			cli_error(_("--%s: %s"), url_options[i], cause);
+			free(cause);
+			return EXIT_CONFIG;
+		}
+	}
+	if (!cli_flag(ctx, "agree-privacy")) {
+		cli_error("%s", _(privacy_notice));
+		return EXIT_USAGE;
+	}
+	if (connection_name_valid(name, &cause) == -1) {
+		cli_error(_("--name \"%s\": %s"), name, cause);
+		free(cause);
+		return EXIT_CONFIG;
+	}
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can add connections; you (%s) "
+		    "are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	/* Read the secrets before taking the lock: stdin may be slow. */
+	for (i = 0, in = type->conn_fields; in->key != NULL; in++, i++) {
+		if (!in->secret || cli_opt(ctx, in->option) == NULL)
+			continue;
+		if (read_secret_file(cli_opt(ctx, in->option), in->option,
+		    &values[i], &cause) == -1) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+	}
+	if (connection_list_load(ws, &list, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (connection_list_find(&list, name) != NULL) {
+		cli_error(_("a connection named \"%s\" already exists; choose "
+		    "another name"), name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	who = xstrdup(me->user);
+	util_rfc3339(time(NULL), now);
+	c = xcalloc(1, sizeof *c);
+	c->id = connection_new_id();
+	c->name = xstrdup(name);
+	c->type = xstrdup(type->id);
+	c->contributors = cli_flag(ctx, "contributors");
+	c->export_user = cli_flag(ctx, "export-user") ? xstrdup(who) : NULL;
+	c->created_by = xstrdup(who);
+	c->created_at = xstrdup(now);
+	c->privacy_agreed_by = xstrdup(who);
+	c->privacy_agreed_at = xstrdup(now);
+	c->settings = cJSON_CreateObject();
+	c->secrets = xcalloc(sizeof values / sizeof values[0] + 1,
+	    sizeof *c->secrets);
+	for (in = type->conn_fields; in->key != NULL; in++) {
+		if (in->secret && cli_opt(ctx, in->option) != NULL)
+			c->secrets[c->nsecrets++] = xstrdup(in->key);
+		else if (cli_opt(ctx, in->option) != NULL)
+			cJSON_AddStringToObject(c->settings, in->key,
+			    cli_opt(ctx, in->option));
+	}
+
+	/* OAuth: the administrator authorizes in a browser, here and now. */
+	if (type->oauth_url != NULL) {
+		for (i = 0, in = type->conn_fields; in->key != NULL; in++, i++)
+			if (strcmp(in->key, "client_secret") == 0)
+				break;
+		rc = authorize_flow(type, c, values[i],
+		    cli_opt(ctx, "auth-code-file"), &tok);
+		if (rc != EXIT_OK)
+			goto out;
+		c->secrets[c->nsecrets++] = xstrdup(OAUTH_REFRESH_FIELD);
+	}
+
+	/*
+	 * Test before saving (a connection that does not work is no use),
+	 * and before taking the lock: the destination may take seconds to
+	 * answer, and nobody else should wait for it.
+	 */
+	if (type->test != NULL) {
+		sst = connops_record_build(ws, c, type, values, tok.refresh,
+		    &rec, &cause);
+		if (sst != SEC_OK) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = (enum exit_status)secstatus_exit(sst);
+			goto out;
+		}
+		outcome = connops_test(NULL, NULL, type, c, rec, &message);
+		secrecord_free(&rec);
+		rc = cmd_outcome_exit(outcome);
+		if (rc != EXIT_OK) {
+			cli_error(_("the connection test failed: %s; nothing "
+			    "was saved"), cmd_clause(message));
+			goto out;
+		}
+		connection_set_last_test(c, dest_outcome_name(outcome),
+		    message);
+	}
+
+	/* Under the lock: the name, the role and the members as they are. */
+	rc = connops_add(ws, c, type, values, tok.refresh, &cause);
+	if (rc != EXIT_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	if (message != NULL && outcome == DEST_WARNING)
+		cli_warn("%s", message);
+	else if (message != NULL)
+		printf("%s\n", message);
+	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"), c->name,
+	    _(type->label), c->contributors ? _("administrators and "
+	    "contributors") : _("administrators only"));
+out:
+	for (i = 0; i < sizeof values / sizeof values[0]; i++)
+		secret_free(&values[i]);
+	oauth_tokens_clear(&tok);
+	secrecord_free(&rec);
+	connection_list_free(&list);
+	connection_free(&c);
+	free(message);
+	free(path);
+	free(who);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_connection_list(struct cli_ctx *ctx)
+{
+	struct workspace	*ws;
+	const struct ws_member	*me;
+	struct connection_list	 l;
+	struct connection	*c;
+	cJSON			*arr;
+	char			*cause = NULL;
+	size_t			 i;
+	enum exit_status	 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		workspace_free(&ws);
+		return EXIT_CONFIG;
+	}
+	if (ctx->json) {
+		arr = cJSON_CreateArray();
+		for (i = 0; i < l.n; i++)
+			if (cmd_conn_visible(me, l.items[i]))
+				cJSON_AddItemToArray(arr,
+				    connection_to_json(l.items[i]));
+		cli_print_json(arr);
+	} else {
+		/* TRANSLATORS: column headings of 'connection list'. */
+		printf("%-24s %-11s %-15s %-12s %s\n", _("NAME"), _("TYPE"),
+		    _("USABLE BY"), _("EXPORT USER"), _("CREATED"));
+		for (i = 0; i < l.n; i++) {
+			c = l.items[i];
+			if (!cmd_conn_visible(me, c))
+				continue;
+			printf("%-24s %-11s %-15s %-12s %s %s\n", c->name,
+			    c->type, connection_usable_by(c),
+			    c->export_user != NULL ? c->export_user : "-",
+			    c->created_at, c->created_by);
+		}
+	}
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return EXIT_OK;
+}
+
+enum exit_status
+cmd_connection_show(struct cli_ctx *ctx)
+{
+	struct workspace	*ws;
+	const struct ws_member	*me;
+	struct connection_list	 l = { NULL, 0 };
+	struct connection	*c;
+	struct secrecord		*rec = NULL;
+	cJSON			*o, *item, *fields;
+	int			 unlocked = 0;
+	char			*cause = NULL, *path = NULL, *text = NULL;
+	char			*mask;
+	size_t			 i, len;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = connection_list_find(&l, ctx->args[0]);
+	if (c == NULL) {
+		cli_error(_("there is no connection named \"%s\" (see "
+		    "'segsync connection list')"), ctx->args[0]);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	path = connection_secrets_path(ws, c->id);
+	if (cli_flag(ctx, "unlock")) {
+		/* The cryptography decides here, not the role. */
+		rc = cmd_conn_open_record(ctx, ws, me, c, &rec);
+		if (rc != EXIT_OK)
+			goto out;
+		unlocked = 1;
+	} else if (!cmd_conn_visible(me, c)) {
+		cli_error(_("the connection \"%s\" is open to administrators "
+		    "only"), c->name);
+		rc = EXIT_AUTH;
+		goto out;
+	} else if (fileio_read(path, SECRECORD_MAX_FILE, 1, &text, &len,
+	    &cause) == -1 || (sst = secrecord_parse(text, len, path, &rec,
+	    &cause)) != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	o = connection_to_json(c);
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddItemToObject(o, "settings", cJSON_Duplicate(c->settings, 1));
+	fields = cJSON_AddArrayToObject(o, "secrets");
+	for (i = 0; i < secrecord_field_count(rec); i++) {
+		item = cJSON_CreateObject();
+		cJSON_AddStringToObject(item, "name",
+		    secrecord_field_name(rec, i));
+		if (unlocked) {
+			mask = secret_mask(secrecord_get(rec,
+			    secrecord_field_name(rec, i)));
+			cJSON_AddStringToObject(item, "masked", mask);
+			free(mask);
+		}
+		cJSON_AddItemToArray(fields, item);
+	}
+	if (c->last_test_at != NULL) {
+		item = cJSON_AddObjectToObject(o, "last_test");
+		cJSON_AddStringToObject(item, "at", c->last_test_at);
+		cJSON_AddStringToObject(item, "outcome", c->last_test_outcome);
+		cJSON_AddStringToObject(item, "message", c->last_test_message);
+	}
+	item = cJSON_AddArrayToObject(o, "encrypted_for");
+	for (i = 0; i < secrecord_recipient_count(rec); i++)
+		cJSON_AddItemToArray(item, cJSON_CreateString(
+		    secrecord_recipient_id(rec, i)));
+	if (ctx->json) {
+		cli_print_json(o);
+		goto out;
+	}
+	printf(_("Name:           %s\n"), c->name);
+	printf(_("Type:           %s\n"), type_label(c->type));
+	printf(_("Usable by:      %s\n"), c->contributors ?
+	    _("administrators and contributors") : _("administrators only"));
+	printf(_("Export user:    %s\n"), c->export_user != NULL ?
+	    c->export_user : _("none"));
+	printf(_("Created:        %s by %s\n"), c->created_at, c->created_by);
+	printf(_("Privacy notice: agreed by %s on %s\n"),
+	    c->privacy_agreed_by, c->privacy_agreed_at);
+	cJSON_ArrayForEach(item, c->settings)
+		if (cJSON_IsString(item))
+			printf("%-15s %s\n", item->string, item->valuestring);
+	for (i = 0; i < secrecord_field_count(rec); i++) {
+		if (unlocked) {
+			mask = secret_mask(secrecord_get(rec,
+			    secrecord_field_name(rec, i)));
+			printf(_("%-15s %s (decrypted for you, shown masked)\n"),
+			    secrecord_field_name(rec, i), mask);
+			free(mask);
+		} else
+			printf(_("%-15s stored encrypted\n"),
+			    secrecord_field_name(rec, i));
+	}
+	if (c->last_test_at != NULL)
+		printf(_("Last test:      %s, %s: %s\n"), c->last_test_at,
+		    c->last_test_outcome, c->last_test_message);
+	else
+		printf(_("Last test:      never\n"));
+	printf(_("Encrypted for:  "));
+	for (i = 0; i < secrecord_recipient_count(rec); i++)
+		printf("%s%s", i == 0 ? "" : ", ", secrecord_recipient_id(rec, i));
+	putchar('\n');
+	cJSON_Delete(o);
+out:
+	secrecord_free(&rec);
+	free(text);
+	free(path);
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_connection_remove(struct cli_ctx *ctx)
+{
+	struct workspace	*ws;
+	const struct ws_member	*me;
+	struct connection_list	 l = { NULL, 0 };
+	struct connection	*c;
+	char			*cause = NULL;
+	enum exit_status	 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can remove connections; you "
+		    "(%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (workspace_lock(ws, &cause) == -1 ||
+	    workspace_current_member(ws, &me, &cause) == -1 ||
+	    connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can remove connections; you "
+		    "(%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	c = connection_list_find(&l, ctx->args[0]);
+	if (c == NULL) {
+		cli_error(_("there is no connection named \"%s\" (see "
+		    "'segsync connection list')"), ctx->args[0]);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (connection_remove_files(ws, c->id, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	printf(_("Removed the connection \"%s\" and its encrypted "
+	    "credentials: nothing more is sent through it.\n"), c->name);
+	printf(_("The credentials still work at the destination until you "
+	    "revoke them there.\n"));
+out:
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}
+
+/* Remember a test's outcome (best effort); see connops_remember_test. */
+static void
+remember_test(struct workspace *ws, const char *id, enum dest_outcome o,
+    const char *message, const char *secret)
+{
+	char	*cause = NULL;
+
+	if (connops_remember_test(ws, id, o, message, secret, &cause) == -1) {
+		cli_warn("%s", cause);
+		free(cause);
+	}
+}
+
+enum exit_status
+cmd_connection_test(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	const struct dest_driver	*d;
+	struct connection_list		 l = { NULL, 0 };
+	struct connection		*c;
+	struct dest_session		*s = NULL;
+	struct credstore			*k = NULL;
+	char				*cause = NULL, *message = NULL;
+	enum dest_outcome		 o;
+	enum exit_status		 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
+	if (c == NULL)
+		goto out;
+	d = dest_find(c->type);
+	if (d == NULL) {
+		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
+		    c->name, c->type);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	/* With a credential store: a renewed OAuth token is saved as it
+	 * happens. */
+	rc = cmd_conn_session(ctx, ws, me, d, c, &s, &k);
+	if (rc != EXIT_OK)
+		goto out;
+	o = session_test(s, &message);
+	dest_session_free(&s);
+	credstore_free(&k);
+	rc = cmd_outcome_exit(o);
+	if (rc == EXIT_OK)
+		printf(o == DEST_WARNING ? _("Works, with a warning: %s\n") :
+		    "%s\n", message);
+	else
+		cli_error(_("the connection \"%s\" does not work: %s"),
+		    c->name, cmd_clause(message));
+	remember_test(ws, c->id, o, message, NULL);
+out:
+	free(message);
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_connection_authorize(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	const struct dest_driver	*d;
+	struct connection_list		 l = { NULL, 0 };
+	struct connection		*c;
+	struct secrecord			*rec = NULL;
+	struct identity			*id = NULL;
+	struct credstore			*k = NULL;
+	struct oauth_tokens		 tok = { NULL, NULL, 0, 0 };
+	char				*cause = NULL, *message = NULL;
+	enum sec_status			 sst;
+	enum dest_outcome		 o;
+	enum exit_status		 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can authorize connections; "
+		    "you (%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
+	if (c == NULL)
+		goto out;
+	d = dest_find(c->type);
+	if (d == NULL || d->oauth_url == NULL) {
+		cli_error(_("the connection \"%s\" is a %s connection, which "
+		    "has an API key and no OAuth authorization: to change the "
+		    "key, remove the connection and add it again"), c->name,
+		    type_label(c->type));
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	rc = cmd_conn_unlock(ctx, ws, me, c, &rec, &id);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = authorize_flow(d, c, secrecord_get(rec, "client_secret"),
+	    cli_opt(ctx, "auth-code-file"), &tok);
+	if (rc != EXIT_OK)
+		goto out;
+
+	/* Test with the new tokens before anything is saved. */
+	sst = secrecord_set(rec, OAUTH_REFRESH_FIELD, tok.refresh, &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
+	}
+	o = connops_test(NULL, NULL, d, c, rec, &message);
+	rc = cmd_outcome_exit(o);
+	if (rc != EXIT_OK) {
+		cli_error(_("the connection test failed: %s; nothing was "
+		    "saved"), cmd_clause(message));
+		goto out;
+	}
+	/* Saved under the lock, over whatever a run may have rotated. */
+	k = credstore_new(ws, id, c->id);
+	id = NULL;
+	if (credstore_store(k, OAUTH_REFRESH_FIELD, tok.refresh, &cause) !=
+	    0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	remember_test(ws, c->id, o, message, OAUTH_REFRESH_FIELD);
+	printf("%s\n", message);
+	printf(_("Authorized the connection \"%s\": its new refresh token is "
+	    "stored encrypted.\n"), c->name);
+out:
+	oauth_tokens_clear(&tok);
+	free(message);
+	credstore_free(&k);
+	identity_free(&id);
+	secrecord_free(&rec);
+	connection_list_free(&l);
+	workspace_free(&ws);
+	return rc;
+}

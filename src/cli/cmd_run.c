@@ -1,0 +1,1161 @@
+/*
+ * segsync run, refresh and runs: starting runs as detached workers,
+ * following their progress file, the history, cancel and resume.
+ */
+#include "config.h"
+
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/i18n.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "cli/cli.h"
+#include "cli/cmd_common.h"
+#include "data/rejects.h"
+#include "data/segments.h"
+#include "dest/dest.h"
+#include "net/http.h"
+#include "run/deliver.h"
+#include "run/run.h"
+#include "run/runrecord.h"
+#include "run/runview.h"
+#include "secrets/identity.h"
+#include "secrets/keyring.h"
+#include "secrets/secstatus.h"
+#include "store/connection.h"
+#include "store/credstore.h"
+#include "store/export.h"
+#include "store/workspace.h"
+
+#define FOLLOW_POLL_MS		200
+#define FOLLOW_PLAIN_EVERY	5	/* seconds between lines off a tty */
+
+static volatile sig_atomic_t	follow_stop;
+static volatile sig_atomic_t	refresh_signal;
+
+static void
+on_follow_signal(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+static enum exit_status
+status_exit(const struct run *r)
+{
+	switch (r->status) {
+	case RUN_SUCCEEDED:
+		return EXIT_OK;
+	case RUN_FAILED:
+		if (r->fault == RUN_FAULT_AUTH)
+			return EXIT_AUTH;
+		if (r->fault == RUN_FAULT_CONFIG)
+			return EXIT_CONFIG;
+		return EXIT_FAIL;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+static enum exit_status
+fault_exit(enum run_fault f)
+{
+	switch (f) {
+	case RUN_FAULT_AUTH:
+		return EXIT_AUTH;
+	case RUN_FAULT_CONFIG:
+		return EXIT_CONFIG;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+/* The seconds a run took, or has taken so far. */
+static long
+run_elapsed(const struct run *r)
+{
+	return runview_record_elapsed(r, time(NULL));
+}
+
+/* The one-line summary printed when a run ends. */
+static void
+print_outcome(const struct workspace *ws, const struct run *r)
+{
+	char	dur[32], *rej;
+	size_t	i;
+
+	runview_duration(run_elapsed(r), dur, sizeof dur);
+	switch (r->status) {
+	case RUN_SUCCEEDED:
+		printf(_("Run %s succeeded in %s.\n"), r->id, dur);
+		break;
+	case RUN_CANCELLED:
+		printf(_("Run %s was cancelled after %s.\n"), r->id, dur);
+		break;
+	case RUN_INTERRUPTED:
+		printf(_("Run %s was interrupted (its worker stopped); "
+		    "resume it with 'segsync run --resume %s'.\n"), r->id,
+		    r->id);
+		break;
+	case RUN_FAILED:
+		printf(_("Run %s failed after %s.\n"), r->id, dur);
+		break;
+	case RUN_RUNNING:
+		break;
+	}
+	printf(_("  %'llu read, %'llu duplicates, %'llu rejected, %'llu "
+	    "sent, %'llu accepted, %'llu warnings; %'llu requests.\n"),
+	    (unsigned long long)r->counts.read,
+	    (unsigned long long)r->counts.duplicates,
+	    (unsigned long long)r->counts.rejected,
+	    (unsigned long long)r->counts.sent,
+	    (unsigned long long)r->counts.accepted,
+	    (unsigned long long)r->counts.warnings,
+	    (unsigned long long)r->requests);
+	for (i = 0; i < r->nerrors; i++)
+		printf("  %s\n", r->errors[i]);
+	if (r->counts.rejected > 0) {
+		rej = run_file(ws, r->id, "rejects.csv");
+		printf(_("  Rejected records, with the reason for each: %s\n"),
+		    rej);
+		free(rej);
+	}
+	if (r->status == RUN_FAILED || r->status == RUN_CANCELLED)
+		printf(_("  'segsync run --resume %s' sends what is left.\n"),
+		    r->id);
+}
+
+static int
+term_width(void)
+{
+	struct winsize	ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		return ws.ws_col;
+	return 80;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The live line on a terminal: phase, bar, counts, rate, ETA. */
+static void
+print_bar(const struct run *r, double rate)
+{
+	char		 line[512], bar[64], eta[32];
+	double		 frac = runview_fraction(r);
+	long		 left = runview_remaining(r, rate);
+	int		 width = term_width(), barw, i, n;
+
+	barw = width >= 100 ? 30 : 16;
+	n = (int)(frac * barw);
+	for (i = 0; i < barw; i++)
+		bar[i] = i < n ? '#' : '.';
+	bar[barw] = '\0';
+	if (left >= 0)
+		runview_duration(left, eta, sizeof eta);
+	else
+		snprintf(eta, sizeof eta, "-");
+	snprintf(line, sizeof line, _("%-10s [%s] %3d%%  %'llu accepted  "
+	    "%'llu rejected  %'.0f/s  ETA %s"), run_phase_name(r->phase), bar,
+	    (int)(frac * 100), (unsigned long long)r->counts.accepted,
+	    (unsigned long long)r->counts.rejected, rate, eta);
+	if ((int)strlen(line) >= width)
+		line[width - 1] = '\0';
+	printf("\r\033[K%s", line);
+	fflush(stdout);
+}
+
+static void
+print_plain(const struct run *r, double rate)
+{
+	char	dur[32];
+
+	runview_duration(run_elapsed(r), dur, sizeof dur);
+	if (r->phase == DELIVER_PHASE_CONFIRM && r->jobs > 0) {
+		printf(_("[%s] confirming: %'llu of %'llu import processes "
+		    "pending, %'llu accepted, %'llu rejected\n"), dur,
+		    (unsigned long long)r->jobs_pending,
+		    (unsigned long long)r->jobs,
+		    (unsigned long long)r->counts.accepted,
+		    (unsigned long long)r->counts.rejected);
+		fflush(stdout);
+		return;
+	}
+	printf(_("[%s] %s: %'llu of %'llu read, %'llu accepted, %'llu "
+	    "rejected, %'llu duplicates, %'.0f profiles/s\n"), dur,
+	    run_phase_name(r->phase), (unsigned long long)r->counts.read,
+	    (unsigned long long)r->total_rows,
+	    (unsigned long long)r->counts.accepted,
+	    (unsigned long long)r->counts.rejected,
+	    (unsigned long long)r->counts.duplicates, rate);
+	fflush(stdout);
+}
+
+/*
+ * Follow a run's record until it ends; Ctrl-C stops following, not the
+ * run. Returns the exit status for the run's outcome.
+ */
+static enum exit_status
+follow(const struct workspace *ws, const char *id)
+{
+	struct sigaction	 sa, old_int, old_term;
+	struct runview		*rv = runview_new(id);
+	const struct run	*r;
+	struct timespec		 nap = { 0, FOLLOW_POLL_MS * 1000000L };
+	int			 tty = isatty(STDOUT_FILENO), shown = 0, i;
+	time_t			 last_plain = 0;
+	enum exit_status	 rc = EXIT_FAIL;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_follow_signal;
+	sigemptyset(&sa.sa_mask);
+	follow_stop = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	for (;;) {
+		if (runview_poll(rv, ws, now_ms()) == -1) {
+			if (tty && shown)
+				putchar('\n');
+			cli_error("%s", rv->error);
+			break;
+		}
+		r = rv->run;
+		if (r->status != RUN_RUNNING) {
+			/*
+			 * The record is final; let the worker finish exiting
+			 * (up to 5 s), so that whatever comes next (another
+			 * run, a script) sees its locks free.
+			 */
+			for (i = 0; i < 50 && run_alive(ws, id); i++)
+				nanosleep(&nap, NULL);
+			if (tty && shown)
+				printf("\r\033[K");
+			print_outcome(ws, r);
+			rc = status_exit(r);
+			break;
+		}
+		if (follow_stop) {
+			if (tty && shown)
+				putchar('\n');
+			printf(_("Stopped watching; run %s goes on. Watch it "
+			    "again with 'segsync runs watch %s', stop it with "
+			    "'segsync runs cancel %s'.\n"), id, id, id);
+			rc = EXIT_OK;
+			break;
+		}
+		if (tty) {
+			print_bar(r, rv->rate.rate);
+			shown = 1;
+		} else if (time(NULL) - last_plain >= FOLLOW_PLAIN_EVERY) {
+			if (last_plain != 0)
+				print_plain(r, rv->rate.rate);
+			last_plain = time(NULL);
+		}
+		nanosleep(&nap, NULL);
+	}
+	runview_free(&rv);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return rc;
+}
+
+/* The data folder's segments; prints on failure. */
+static struct segment_list *
+load_segments(const struct workspace *ws)
+{
+	struct segment_list	*segs = NULL;
+	char			*dir, *cache, *cause = NULL;
+
+	dir = workspace_data_dir(ws);
+	cache = workspace_path(ws, "cache/segments.json");
+	if (segments_list_mode(dir, cache, workspace_file_mode(ws),
+	    workspace_gid(ws), &segs, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	free(dir);
+	free(cache);
+	return segs;
+}
+
+/* "a.csv line 4" examples kept per reason in a dry run. */
+#define DRY_EXAMPLES	3
+
+struct dry_reason {
+	char			*reason;
+	unsigned long long	 count;
+	char			*examples[DRY_EXAMPLES];
+	size_t			 nexamples;
+};
+
+/* A rejects CSV read back (segment,line,identifier,reason), by reason. */
+static void
+dry_reasons(const char *path, struct dry_reason **rp, size_t *np)
+{
+	FILE			*f = fopen(path, "r");
+	struct dry_reason	*v = NULL, *d;
+	char			*line = NULL, *seg, *ln, *reason, *p;
+	size_t			 cap = 0, n = 0, i;
+
+	*rp = NULL;
+	*np = 0;
+	if (f == NULL)
+		return;
+	if (getline(&line, &cap, f) == -1) {	/* the header */
+		fclose(f);
+		free(line);
+		return;
+	}
+	while (getline(&line, &cap, f) != -1) {
+		line[strcspn(line, "\r\n")] = '\0';
+		/* The reason is the last field; quoted when it has a comma. */
+		p = strrchr(line, ',');
+		if (line[0] == '\0' || p == NULL)
+			continue;
+		if (p[1] == '"' || line[strlen(line) - 1] == '"') {
+			reason = strstr(line, ",\"");
+			while (reason != NULL && strstr(reason + 1, ",\"") !=
+			    NULL)
+				reason = strstr(reason + 1, ",\"");
+			reason = reason != NULL ? reason + 2 : p + 1;
+			if (reason[0] != '\0' &&
+			    reason[strlen(reason) - 1] == '"')
+				reason[strlen(reason) - 1] = '\0';
+		} else
+			reason = p + 1;
+		seg = line;
+		ln = strchr(line, ',');
+		if (ln == NULL)
+			continue;
+		*ln++ = '\0';
+		ln[strcspn(ln, ",")] = '\0';
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].reason, reason) == 0)
+				break;
+		if (i == n) {
+			v = xreallocarray(v, n + 1, sizeof *v);
+			memset(&v[n], 0, sizeof v[n]);
+			v[n].reason = xstrdup(reason);
+			n++;
+		}
+		d = &v[i];
+		d->count++;
+		if (d->nexamples < DRY_EXAMPLES)
+			d->examples[d->nexamples++] = xasprintf(_("%s line "
+			    "%s"), seg, ln);
+	}
+	free(line);
+	fclose(f);
+	*rp = v;
+	*np = n;
+}
+
+/* --dry-run: everything but sending, and nothing saved. */
+static enum exit_status
+dry_run(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const struct export *x,
+    const struct connection *c, const struct dest_driver *d,
+    const struct segment_list *segs)
+{
+	struct deliver_segment	*ds;
+	struct deliver_mapping	 mp;
+	struct deliver_config	 cfg;
+	struct deliver_stats	 st;
+	struct dry_reason	*reasons = NULL;
+	struct dest_session	*s = NULL;
+	struct http_engine	*e = NULL;
+	struct http_config	 hc;
+	struct rejects		*rj = NULL;
+	struct secrecord		*rec = NULL;
+	struct credstore		*keep = NULL;
+	const struct segment	*sg;
+	const char		*tmp;
+	char			*cause = NULL, *rejpath = NULL, tmpl[64];
+	size_t			 i, j, nreasons = 0;
+	double			 secs;
+	int			 fd;
+	enum exit_status	 rc;
+
+	memset(&st, 0, sizeof st);
+	memset(&mp, 0, sizeof mp);
+	ds = xcalloc(x->nsegments + 1, sizeof *ds);
+	for (i = 0; i < x->nsegments; i++) {
+		ds[i].name = x->segments[i];
+		sg = segments_find(segs, x->segments[i]);
+		ds[i].path = sg != NULL ? sg->file : NULL;
+		if (ds[i].path == NULL) {
+			cli_error(_("the segment \"%s\" of the export \"%s\" "
+			    "is not in the data folder any more"),
+			    x->segments[i], x->name);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+	}
+	if (export_delivery_mapping(x->map, x->nmap, d, &mp, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+
+	/* The session encodes exactly as a real run, auth header included. */
+	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
+	if (rc != EXIT_OK)
+		goto out;
+	http_config_defaults(&hc);
+	if (dest_session_new(d, c, rec, &s, &cause) != 0 ||
+	    (e = http_new(&hc, &cause)) == NULL) {
+		cli_error("%s", cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	dest_session_credstore(s, credstore_dest(keep));
+	tmp = getenv("TMPDIR");
+	snprintf(tmpl, sizeof tmpl, "%s/segsync-dry-XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 40 ? tmp : "/tmp");
+	if ((fd = mkstemp(tmpl)) == -1) {
+		cli_error(_("cannot create a temporary file in %s: %s"),
+		    tmpl, strerror(errno));
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	close(fd);
+	rejpath = xstrdup(tmpl);
+	if (rejects_open(rejpath, &rj, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.session = s;
+	cfg.engine = e;
+	cfg.target = x->target;
+	cfg.segments = ds;
+	cfg.nsegments = x->nsegments;
+	cfg.mapping = &mp;
+	cfg.rejects = rj;
+	cfg.dry_run = 1;
+	cfg.expected_rows = export_members(x, segs);
+	if (deliver_run(&cfg, &st, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (rejects_close(&rj, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	printf(_("Dry run of \"%s\" to the %s \"%s\": nothing was sent and "
+	    "nothing was saved.\n\n"), x->name, _(d->target.label),
+	    x->target);
+	/* TRANSLATORS: column headings of 'run --dry-run'. */
+	printf("%-24s %10s %10s %10s %10s %10s\n", _("SEGMENT"), _("READ"),
+	    _("DUPLICATES"), _("REJECTED"), _("TO SEND"), _("WARNINGS"));
+	for (i = 0; i < x->nsegments; i++) {
+		util_print_padded(x->segments[i], 24);
+		printf(" %10llu %10llu %10llu %10llu %10llu\n",
+		    (unsigned long long)st.segments[i].read,
+		    (unsigned long long)st.segments[i].duplicates,
+		    (unsigned long long)st.segments[i].rejected,
+		    (unsigned long long)st.segments[i].sent,
+		    (unsigned long long)st.segments[i].warnings);
+	}
+	util_print_padded(_("Total"), 24);
+	printf(" %10llu %10llu %10llu %10llu %10llu\n\n",
+	    (unsigned long long)st.total.read,
+	    (unsigned long long)st.total.duplicates,
+	    (unsigned long long)st.total.rejected,
+	    (unsigned long long)st.total.sent,
+	    (unsigned long long)st.total.warnings);
+	secs = d->limits.rate.limit > 0 ? (double)st.requests *
+	    d->limits.rate.window_ms / 1000.0 / d->limits.rate.limit : 0;
+	printf(_("%'llu profiles in %'llu requests (up to %u profiles each); "
+	    "%s allows %u requests per %g s, so sending takes at least "
+	    "%.1f s.\n"), (unsigned long long)st.total.sent,
+	    (unsigned long long)st.requests, s->batch_size, d->label,
+	    d->limits.rate.limit, d->limits.rate.window_ms / 1000.0, secs);
+	dry_reasons(rejpath, &reasons, &nreasons);
+	if (nreasons > 0)
+		printf(_("\nRejected records by reason:\n"));
+	for (i = 0; i < nreasons; i++) {
+		printf("  %10llu  %s (", reasons[i].count, reasons[i].reason);
+		for (j = 0; j < reasons[i].nexamples; j++) {
+			printf("%s%s", j > 0 ? ", " : "",
+			    reasons[i].examples[j]);
+			free(reasons[i].examples[j]);
+		}
+		printf("%s)\n", reasons[i].count > reasons[i].nexamples ?
+		    ", ..." : "");
+		free(reasons[i].reason);
+	}
+	free(reasons);
+	rc = EXIT_OK;
+out:
+	if (rj != NULL && rejects_close(&rj, &cause) != 0)
+		xfree(&cause);
+	if (rejpath != NULL) {
+		(void)unlink(rejpath);
+		free(rejpath);
+	}
+	free(cause);
+	deliver_stats_free(&st);
+	dest_session_free(&s);
+	http_free(&e);
+	secrecord_free(&rec);
+	credstore_free(&keep);
+	free(ds);
+	export_delivery_mapping_free(&mp);
+	return rc;
+}
+
+/* Whether a member may see (and so watch, cancel, resume) a run. */
+static int
+run_visible(const struct ws_member *me, const struct connection_list *cl,
+    const struct run *r)
+{
+	const struct connection	*c = cmd_conn_by_id(cl, r->connection_id);
+
+	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
+}
+
+/* Refuse a driver that cannot send yet; prints why. */
+static int
+can_send(const struct dest_driver *d, const struct connection *c)
+{
+	if (d == NULL || d->encode == NULL) {
+		cli_error(_("sending to %s is not available yet in this "
+		    "version"), d != NULL ? d->label : c->type);
+		return 0;
+	}
+	return 1;
+}
+
+static enum exit_status
+start_and_follow(struct cli_ctx *ctx, struct workspace *ws,
+    struct run_job *job)
+{
+	const struct run	*r = run_job_run(job);
+	char			*id = xstrdup(r->id), *cause = NULL;
+	enum exit_status	 rc;
+
+	if (run_spawn(job, 1, NULL, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		free(id);
+		return EXIT_FAIL;
+	}
+	if (cli_opt(ctx, "detach") != NULL) {
+		printf(_("Run %s started; it goes on in the background.\n"
+		    "Watch it with 'segsync runs watch %s', stop it with "
+		    "'segsync runs cancel %s'.\n"), id, id, id);
+		free(id);
+		return EXIT_OK;
+	}
+	printf(_("Run %s started (Ctrl-C stops watching, not the run).\n"),
+	    id);
+	fflush(stdout);
+	rc = follow(ws, id);
+	free(id);
+	return rc;
+}
+
+static enum exit_status
+cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
+    const struct ws_member *me, const char *id)
+{
+	struct connection_list	 cl;
+	struct export_list	 xl;
+	struct run_job		*job = NULL;
+	struct run		*probe = NULL;
+	const struct connection	*c;
+	struct secrecord		*rec = NULL;
+	struct credstore		*keep = NULL;
+	enum run_fault		 fault;
+	char			*cause = NULL;
+	enum exit_status	 rc;
+
+	rc = cmd_load_all(ws, &cl, &xl);
+	if (rc != EXIT_OK)
+		return rc;
+	if (run_load(ws, id, &probe, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (!run_visible(me, &cl, probe)) {
+		cli_error(_("there is no run %s ('segsync runs' lists them)"),
+		    id);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = cmd_conn_by_id(&cl, probe->connection_id);
+	if (c == NULL) {
+		cli_error(_("run %s went through the connection \"%s\", which "
+		    "was removed; it cannot be resumed"), id,
+		    probe->connection_name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (!can_send(dest_find(c->type), c)) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
+	if (rc != EXIT_OK)
+		goto out;
+	if (run_resume_prepare(ws, me->user, id, &job, &fault, &cause) != 0) {
+		cli_error("%s", cause);
+		rc = fault_exit(fault);
+		goto out;
+	}
+	run_job_connect(job, c, rec);
+	run_job_credstore(job, credstore_dest(keep));
+	rc = start_and_follow(ctx, ws, job);
+out:
+	free(cause);
+	run_job_free(&job);
+	run_free(&probe);
+	secrecord_free(&rec);
+	credstore_free(&keep);
+	export_list_free(&xl);
+	connection_list_free(&cl);
+	return rc;
+}
+
+enum exit_status
+cmd_run(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	struct connection_list		 cl;
+	struct export_list		 xl;
+	struct segment_list		*segs = NULL;
+	struct run_job			*job = NULL;
+	struct secrecord			*rec = NULL;
+	struct credstore			*keep = NULL;
+	const struct export		*x;
+	const struct connection		*c;
+	const struct dest_driver	*d;
+	const char			*resume = cli_opt(ctx, "resume");
+	enum run_fault			 fault;
+	char				*cause = NULL;
+	enum exit_status		 rc;
+
+	if ((resume == NULL) == (ctx->nargs == 0)) {
+		cli_error("%s", resume == NULL ?
+		    _("which export? 'segsync run EXPORT', or 'segsync run "
+		    "--resume RUN_ID'") :
+		    _("give either an export or --resume RUN_ID, not both"));
+		return EXIT_USAGE;
+	}
+	if (resume != NULL && cli_opt(ctx, "dry-run") != NULL) {
+		cli_error("%s", _("--dry-run starts nothing, so it cannot "
+		    "resume a run"));
+		return EXIT_USAGE;
+	}
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	if (resume != NULL) {
+		rc = cmd_run_resume(ctx, ws, me, resume);
+		workspace_free(&ws);
+		return rc;
+	}
+	rc = cmd_load_all(ws, &cl, &xl);
+	if (rc != EXIT_OK) {
+		workspace_free(&ws);
+		return rc;
+	}
+	x = export_list_find(&xl, ctx->args[0]);
+	if (x == NULL || !cmd_export_visible(me, &cl, x)) {
+		cli_error(_("there is no export named \"%s\" ('segsync export "
+		    "list' lists them)"), ctx->args[0]);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = cmd_conn_by_id(&cl, x->connection);
+	if (c == NULL) {
+		cli_error(_("the export \"%s\" goes through a connection that "
+		    "was removed; add the export again on another one"),
+		    x->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	d = dest_find(c->type);
+	if (!can_send(d, c)) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if ((segs = load_segments(ws)) == NULL) {
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (cli_opt(ctx, "dry-run") != NULL) {
+		rc = dry_run(ctx, ws, me, x, c, d, segs);
+		goto out;
+	}
+	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
+	if (rc != EXIT_OK)
+		goto out;
+	if (run_prepare(ws, me->user, x, c, segs, 0, &job, &fault,
+	    &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = fault_exit(fault);
+		goto out;
+	}
+	run_job_connect(job, c, rec);
+	run_job_credstore(job, credstore_dest(keep));
+	rc = start_and_follow(ctx, ws, job);
+out:
+	run_job_free(&job);
+	secrecord_free(&rec);
+	credstore_free(&keep);
+	segments_free(&segs);
+	export_list_free(&xl);
+	connection_list_free(&cl);
+	workspace_free(&ws);
+	return rc;
+}
+
+static void
+on_refresh_signal(int sig)
+{
+	refresh_signal = sig;
+}
+
+enum exit_status
+cmd_refresh(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	struct connection_list		 cl;
+	struct export_list		 xl;
+	struct segment_list		*segs = NULL;
+	struct run_job			*job;
+	struct secrecord			*rec;
+	struct credstore			*keep = NULL;
+	struct run			*r;
+	struct sigaction		 sa;
+	const struct export		*x;
+	const struct connection		*c;
+	const struct dest_driver	*d;
+	struct identity			*ident = NULL;
+	enum sec_status			 sst;
+	enum run_fault			 fault;
+	char				*cause = NULL, *id;
+	size_t				 i, due = 0, ok = 0, failed = 0;
+	size_t				 skipped = 0;
+	pid_t				 pid;
+	int				 status;
+	enum exit_status		 rc, worst = EXIT_OK;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = cmd_load_all(ws, &cl, &xl);
+	if (rc != EXIT_OK) {
+		workspace_free(&ws);
+		return rc;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_refresh_signal;
+	sigemptyset(&sa.sa_mask);
+	refresh_signal = 0;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	for (i = 0; i < xl.n && refresh_signal == 0; i++) {
+		x = xl.items[i];
+		if (!x->scheduled || !cmd_export_visible(me, &cl, x))
+			continue;
+		due++;
+		c = cmd_conn_by_id(&cl, x->connection);
+		d = c != NULL ? dest_find(c->type) : NULL;
+		if (c == NULL || !can_send(d, c)) {
+			if (c == NULL)
+				cli_error(_("%s: its connection was removed"),
+				    x->name);
+			failed++;
+			worst = EXIT_FAIL;
+			continue;
+		}
+		if (segs == NULL && (segs = load_segments(ws)) == NULL) {
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+		/*
+		 * Unlock once first: without a usable key nothing can run,
+		 * and cron should hear it once, at once.
+		 */
+		if (due == 1) {
+			sst = keyring_unlock(ws, me, ctx->key_file,
+			    ctx->passphrase_file, &ident, &cause);
+			identity_free(&ident);
+			if (sst != SEC_OK) {
+				cli_error("%s", cause);
+				free(cause);
+				rc = (enum exit_status)secstatus_exit(sst);
+				goto out;
+			}
+		}
+		rec = NULL;
+		rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
+		if (rc != EXIT_OK) {
+			failed++;
+			worst = rc;
+			continue;
+		}
+		if (run_prepare(ws, me->user, x, c, segs, 1, &job, &fault,
+		    &cause) != 0) {
+			if (fault == RUN_FAULT_OTHER &&
+			    strstr(cause, "already running") != NULL) {
+				printf(_("%s: skipped, %s\n"), x->name, cause);
+				skipped++;
+			} else {
+				cli_error("%s: %s", x->name, cause);
+				failed++;
+				worst = fault_exit(fault);
+			}
+			xfree(&cause);
+			secrecord_free(&rec);
+			credstore_free(&keep);
+			continue;
+		}
+		run_job_connect(job, c, rec);
+		run_job_credstore(job, credstore_dest(keep));
+		id = xstrdup(run_job_run(job)->id);
+		if (run_spawn(job, 0, &pid, &cause) != 0) {
+			cli_error("%s: %s", x->name, cause);
+			xfree(&cause);
+			run_job_free(&job);
+			secrecord_free(&rec);
+			credstore_free(&keep);
+			free(id);
+			failed++;
+			worst = EXIT_FAIL;
+			continue;
+		}
+		run_job_free(&job);
+		secrecord_free(&rec);
+		credstore_free(&keep);
+		/* Pass a stop request on to the worker, then wait for it. */
+		while (waitpid(pid, &status, 0) == -1) {
+			if (errno != EINTR)
+				break;
+			if (refresh_signal != 0)
+				(void)kill(pid, SIGTERM);
+		}
+		r = NULL;
+		if (run_load(ws, id, &r, &cause) != 0) {
+			cli_error("%s: %s", x->name, cause);
+			xfree(&cause);
+			failed++;
+			worst = EXIT_FAIL;
+		} else {
+			printf(_("%s: %s, run %s: %'llu read, %'llu accepted, "
+			    "%'llu rejected, %'llu duplicates.\n"), x->name,
+			    run_status_label(r->status), r->id,
+			    (unsigned long long)r->counts.read,
+			    (unsigned long long)r->counts.accepted,
+			    (unsigned long long)r->counts.rejected,
+			    (unsigned long long)r->counts.duplicates);
+			if (r->nerrors > 0)
+				printf("  %s\n", r->errors[r->nerrors - 1]);
+			if (r->status == RUN_SUCCEEDED)
+				ok++;
+			else {
+				failed++;
+				if (worst == EXIT_OK)
+					worst = status_exit(r);
+			}
+		}
+		run_free(&r);
+		free(id);
+	}
+	if (due == 0)
+		printf(_("No export is marked --scheduled: nothing to do.\n"));
+	else
+		printf(_("Refresh: %zu scheduled, %zu succeeded, %zu failed, "
+		    "%zu skipped (already running).\n"), due, ok, failed,
+		    skipped);
+	rc = refresh_signal != 0 && worst == EXIT_OK ? EXIT_FAIL : worst;
+out:
+	segments_free(&segs);
+	export_list_free(&xl);
+	connection_list_free(&cl);
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_runs_list(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	struct connection_list		 cl;
+	struct export_list		 xl;
+	struct run			**runs = NULL;
+	const struct export		*x;
+	const char			*only = cli_opt(ctx, "export");
+	char				*cause = NULL, dur[32];
+	size_t				 n = 0, i;
+	cJSON				*arr;
+	enum exit_status		 rc;
+
+	rc = cli_open_workspace(ctx, &ws, &me);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = cmd_load_all(ws, &cl, &xl);
+	if (rc != EXIT_OK) {
+		workspace_free(&ws);
+		return rc;
+	}
+	x = only != NULL ? export_list_find(&xl, only) : NULL;
+	if (run_list(ws, NULL, &runs, &n, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	arr = cJSON_CreateArray();
+	/* TRANSLATORS: column headings of 'runs'. */
+	if (!ctx->json)
+		printf("%-21s %-18s %-10s %-11s %-10s %-17s %8s %10s %9s\n",
+		    _("ID"), _("EXPORT"), _("TO"), _("STATUS"),
+		    _("BY"), _("STARTED"), _("DURATION"), _("ACCEPTED"),
+		    _("REJECTED"));
+	for (i = 0; i < n; i++) {
+		if (!run_visible(me, &cl, runs[i]))
+			continue;
+		/* By name: runs of a removed export can still be listed. */
+		if (only != NULL && strcmp(runs[i]->export_name, only) != 0 &&
+		    (x == NULL || strcmp(runs[i]->export_id, x->id) != 0))
+			continue;
+		if (ctx->json) {
+			cJSON_AddItemToArray(arr, run_to_json(ws, runs[i], 0));
+			continue;
+		}
+		runview_duration(run_elapsed(runs[i]), dur, sizeof dur);
+		printf("%-21s ", runs[i]->id);
+		util_print_padded(runs[i]->export_name, 18);
+		printf(" %-10s ", runs[i]->destination);
+		util_print_padded(run_status_label(runs[i]->status), 11);
+		putchar(' ');
+		util_print_padded(runs[i]->started_by, 10);
+		printf(" %-17.16s %8s %10llu %9llu\n", runs[i]->started_at,
+		    dur, (unsigned long long)runs[i]->counts.accepted,
+		    (unsigned long long)runs[i]->counts.rejected);
+	}
+	if (ctx->json)
+		cli_print_json(arr);
+	else
+		cJSON_Delete(arr);
+out:
+	run_list_free(&runs, n);
+	export_list_free(&xl);
+	connection_list_free(&cl);
+	workspace_free(&ws);
+	return rc;
+}
+
+/* Load a run the member may see; prints why not. */
+static enum exit_status
+load_visible(struct cli_ctx *ctx, struct workspace **wsp,
+    const struct ws_member **mep, struct run **rp)
+{
+	struct connection_list	 cl;
+	char			*cause = NULL;
+	enum exit_status	 rc;
+
+	*rp = NULL;
+	rc = cli_open_workspace(ctx, wsp, mep);
+	if (rc != EXIT_OK)
+		return rc;
+	if (connection_list_load(*wsp, &cl, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_CONFIG;
+	}
+	if (run_load(*wsp, ctx->args[0], rp, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+	} else if (!run_visible(*mep, &cl, *rp)) {
+		run_free(rp);
+		cli_error(_("there is no run %s ('segsync runs' lists them)"),
+		    ctx->args[0]);
+		rc = EXIT_CONFIG;
+	}
+	connection_list_free(&cl);
+	return rc;
+}
+
+enum exit_status
+cmd_runs_show(struct cli_ctx *ctx)
+{
+	struct workspace		*ws = NULL;
+	const struct ws_member		*me;
+	struct run			*r;
+	char				 dur[32], *rej;
+	size_t				 i;
+	enum exit_status		 rc;
+
+	rc = load_visible(ctx, &ws, &me, &r);
+	if (rc != EXIT_OK) {
+		workspace_free(&ws);
+		return rc;
+	}
+	if (ctx->json) {
+		cli_print_json(run_to_json(ws, r, 1));
+		goto out;
+	}
+	runview_duration(run_elapsed(r), dur, sizeof dur);
+	printf(_("Run:          %s\n"), r->id);
+	printf(_("Export:       %s\n"), r->export_name);
+	printf(_("Destination:  %s, connection \"%s\", target %s\n"),
+	    r->destination, r->connection_name, r->target);
+	printf(_("Status:       %s%s\n"), run_status_label(r->status),
+	    r->status == RUN_RUNNING ? "" : "");
+	if (r->status == RUN_RUNNING)
+		printf(_("Phase:        %s, %u requests in flight\n"),
+		    run_phase_name(r->phase), r->in_flight);
+	printf(_("Started:      %s by %s%s\n"), r->started_at,
+	    r->started_by, r->scheduled ? _(" (scheduled refresh)") : "");
+	printf(_("Finished:     %s (%s)\n"), r->finished_at != NULL ?
+	    r->finished_at : "-", dur);
+	if (r->attempts > 1)
+		printf(_("Attempts:     %u (resumed)\n"), r->attempts);
+	printf(_("Counts:       %'llu read, %'llu duplicates, %'llu "
+	    "rejected, %'llu sent, %'llu accepted, %'llu warnings\n"),
+	    (unsigned long long)r->counts.read,
+	    (unsigned long long)r->counts.duplicates,
+	    (unsigned long long)r->counts.rejected,
+	    (unsigned long long)r->counts.sent,
+	    (unsigned long long)r->counts.accepted,
+	    (unsigned long long)r->counts.warnings);
+	printf(_("Requests:     %'llu (%'llu retries, %'llu answered 429, "
+	    "%'llu waits for the rate limit)\n"),
+	    (unsigned long long)r->requests, (unsigned long long)r->retries,
+	    (unsigned long long)r->throttled,
+	    (unsigned long long)r->rate_waits);
+	printf(_("Resources:    %.2f CPU seconds, %ld KiB peak memory\n"),
+	    r->cpu_seconds, r->peak_rss_kb);
+	if (r->jobs > 0)
+		printf(_("Confirmation: %'llu import processes, %'llu pending, "
+		    "%'llu failed; %'llu profiles rejected by them%s%s\n"),
+		    (unsigned long long)r->jobs,
+		    (unsigned long long)r->jobs_pending,
+		    (unsigned long long)r->jobs_failed,
+		    (unsigned long long)r->confirm_rejected,
+		    r->confirm_note != NULL ? "; " : "",
+		    r->confirm_note != NULL ? r->confirm_note : "");
+	printf(_("Segments:\n"));
+	for (i = 0; i < r->nsegments; i++) {
+		printf("  ");
+		util_print_padded(r->segments[i].name, 24);
+		printf(_(" %'llu read, %'llu duplicates, %'llu rejected, "
+		    "%'llu accepted\n"),
+		    (unsigned long long)r->segments[i].counts.read,
+		    (unsigned long long)r->segments[i].counts.duplicates,
+		    (unsigned long long)r->segments[i].counts.rejected,
+		    (unsigned long long)r->segments[i].counts.accepted);
+	}
+	if (r->nerrors > 0)
+		printf(_("Errors:\n"));
+	for (i = 0; i < r->nerrors; i++)
+		printf("  %s\n", r->errors[i]);
+	rej = run_file(ws, r->id, "rejects.csv");
+	printf(_("Rejects file: %s\n"), rej);
+	free(rej);
+	printf(_("Timeline:\n"));
+	for (i = 0; i < r->nevents; i++)
+		printf("  %s  %s\n", r->events[i].at, r->events[i].what);
+	if (r->status == RUN_INTERRUPTED || r->status == RUN_FAILED ||
+	    r->status == RUN_CANCELLED)
+		printf(_("Resume it with 'segsync run --resume %s'.\n"),
+		    r->id);
+out:
+	run_free(&r);
+	workspace_free(&ws);
+	return EXIT_OK;
+}
+
+enum exit_status
+cmd_runs_watch(struct cli_ctx *ctx)
+{
+	struct workspace		*ws = NULL;
+	const struct ws_member		*me;
+	struct run			*r;
+	enum exit_status		 rc;
+
+	rc = load_visible(ctx, &ws, &me, &r);
+	if (rc == EXIT_OK) {
+		run_free(&r);
+		rc = follow(ws, ctx->args[0]);
+	}
+	workspace_free(&ws);
+	return rc;
+}
+
+enum exit_status
+cmd_runs_cancel(struct cli_ctx *ctx)
+{
+	struct workspace		*ws = NULL;
+	const struct ws_member		*me;
+	struct run			*r;
+	struct timespec			 nap = { 0, 100 * 1000000L };
+	char				*cause = NULL;
+	int				 i;
+	enum exit_status		 rc;
+
+	rc = load_visible(ctx, &ws, &me, &r);
+	if (rc != EXIT_OK) {
+		workspace_free(&ws);
+		return rc;
+	}
+	run_free(&r);
+	if (run_cancel(ws, ctx->args[0], me->user, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		workspace_free(&ws);
+		return EXIT_FAIL;
+	}
+	/* The worker finishes or abandons its requests: wait a little. */
+	for (i = 0; i < 300; i++) {
+		if (run_load(ws, ctx->args[0], &r, &cause) != 0) {
+			xfree(&cause);
+			break;
+		}
+		if (r->status != RUN_RUNNING)
+			break;
+		run_free(&r);
+		nanosleep(&nap, NULL);
+	}
+	if (r != NULL && r->status != RUN_RUNNING)
+		printf(_("Run %s is %s: %'llu profiles had been accepted.\n"),
+		    r->id, run_status_label(r->status),
+		    (unsigned long long)r->counts.accepted);
+	else
+		printf(_("Asked run %s to stop; it stops once its requests in "
+		    "flight are answered.\n"), ctx->args[0]);
+	run_free(&r);
+	workspace_free(&ws);
+	return EXIT_OK;
+}

@@ -1,0 +1,504 @@
+/* Connection and export changes shared by the command line and the UI. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/i18n.h"
+#include "base/xmalloc.h"
+#include "net/http.h"
+#include "net/oauth.h"
+#include "run/run.h"
+#include "secrets/keyring.h"
+#include "store/connops.h"
+#include "store/credstore.h"
+#include "store/export.h"
+#include "store/workspace.h"
+
+enum sec_status
+connops_record_build(const struct workspace *ws, const struct connection *c,
+    const struct dest_driver *d, struct secret *const *values,
+    const struct secret *refresh, struct secrecord **recp, char **cause)
+{
+	const struct dest_field	*in;
+	struct keyring_set	 set = { NULL, NULL, 0 };
+	unsigned char		 store[SECRECORD_STOREBYTES];
+	size_t			 i;
+	enum sec_status		 sst;
+
+	*recp = NULL;
+	secrecord_store_from_hex(workspace_id(ws), store);
+	sst = keyring_recipients(ws, keyring_policy(c), keyring_export(c),
+	    &set, cause);
+	if (sst == SEC_OK)
+		sst = secrecord_create(store, c->id, keyring_policy(c),
+		    keyring_export(c), set.r, set.n, recp, cause);
+	for (i = 0, in = d->conn_fields; sst == SEC_OK && in->key != NULL;
+	    in++, i++)
+		if (values[i] != NULL)
+			sst = secrecord_set(*recp, in->key, values[i], cause);
+	if (sst == SEC_OK && refresh != NULL)
+		sst = secrecord_set(*recp, OAUTH_REFRESH_FIELD, refresh, cause);
+	keyring_set_free(&set);
+	if (sst != SEC_OK)
+		secrecord_free(recp);
+	return sst;
+}
+
+void
+connops_oauth_app(const struct dest_driver *d, const struct connection *c,
+    const struct secret *client_secret, struct oauth_app *app)
+{
+	const cJSON	*v;
+
+	memset(app, 0, sizeof *app);
+	v = cJSON_GetObjectItemCaseSensitive(c->settings, "auth_url");
+	app->auth_url = cJSON_IsString(v) && v->valuestring[0] != '\0' ?
+	    v->valuestring : d->oauth_url;
+	v = cJSON_GetObjectItemCaseSensitive(c->settings, "client_id");
+	app->client_id = cJSON_IsString(v) ? v->valuestring : "";
+	v = cJSON_GetObjectItemCaseSensitive(c->settings, "redirect_uri");
+	app->redirect_uri = cJSON_IsString(v) ? v->valuestring : "";
+	app->client_secret = client_secret;
+	app->scope = d->oauth_scope;
+	app->label = _(d->label);
+}
+
+enum sec_status
+connops_record_open(const struct workspace *ws, const struct connection *c,
+    const struct identity *id, struct secrecord **recp, char **cause)
+{
+	unsigned char	 store[SECRECORD_STOREBYTES];
+	char		*path;
+	enum sec_status	 sst;
+
+	*recp = NULL;
+	secrecord_store_from_hex(workspace_id(ws), store);
+	path = connection_secrets_path(ws, c->id);
+	sst = secrecord_load(path, store, c->id, id, recp, cause);
+	free(path);
+	if (sst == SEC_EDENIED) {
+		/* Name the connection as people know it. */
+		free(*cause);
+		*cause = xasprintf(c->contributors ?
+		    _("you are not allowed to use the connection \"%s\": its "
+		    "key was not sealed for you (an administrator re-adds you "
+		    "with 'segsync member add')") :
+		    _("you are not allowed to use the connection \"%s\": it "
+		    "is open to administrators only"), c->name);
+	}
+	return sst;
+}
+
+struct http_engine *
+connops_check_engine(char **cause)
+{
+	struct http_config	cfg;
+
+	http_config_defaults(&cfg);
+	cfg.max_attempts = 2;
+	cfg.backoff_cap_ms = 2000;
+	cfg.connect_timeout_ms = 10000;
+	cfg.timeout_ms = 30000;
+	cfg.max_throttle_wait_ms = 60000;
+	return http_new(&cfg, cause);
+}
+
+/*
+ * A session on c's record for driver d, with a credential store on ws when
+ * given (the identity is then taken over by it, else freed).
+ */
+static int
+open_session(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct secrecord *rec, struct dest_session **sp,
+    struct credstore **kp,
+    char **cause)
+{
+	*kp = NULL;
+	if (dest_session_new(d, c, rec, sp, cause) == -1) {
+		identity_free(&id);
+		return -1;
+	}
+	if (ws != NULL && id != NULL) {
+		*kp = credstore_new(ws, id, c->id);
+		dest_session_credstore(*sp, credstore_dest(*kp));
+	} else
+		identity_free(&id);
+	return 0;
+}
+
+enum dest_outcome
+connops_test(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct secrecord *rec, char **message)
+{
+	struct http_engine	*e;
+	struct dest_session	*s = NULL;
+	struct credstore		*k = NULL;
+	char			*cause = NULL;
+	enum dest_outcome	 o;
+
+	*message = NULL;
+	if (d->test == NULL) {
+		identity_free(&id);
+		*message = xasprintf(_("Testing %s credentials comes in a "
+		    "later version."), _(d->label));
+		return DEST_OTHER;
+	}
+	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
+		*message = cause;
+		return DEST_CONFIG;
+	}
+	e = connops_check_engine(&cause);
+	if (e == NULL) {
+		*message = cause;
+		o = DEST_OTHER;
+	} else
+		o = d->test(s, e, message);
+	http_free(&e);
+	dest_session_free(&s);
+	credstore_free(&k);
+	return o;
+}
+
+enum dest_outcome
+connops_verify_target(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct secrecord *rec, const char *target, char **found,
+    char **message)
+{
+	struct http_engine	*e;
+	struct dest_session	*s = NULL;
+	struct credstore		*k = NULL;
+	char			*cause = NULL;
+	enum dest_outcome	 o;
+
+	*found = NULL;
+	*message = NULL;
+	if (d->target_check != NULL && d->target_check(target, &cause) == -1) {
+		identity_free(&id);
+		*message = cause;
+		return DEST_CONFIG;
+	}
+	if (d->verify_target == NULL) {
+		identity_free(&id);
+		*message = xasprintf(_("Verifying a %s at the destination "
+		    "comes in a later version; the export is saved "
+		    "unverified."), _(d->target.label));
+		return DEST_WARNING;
+	}
+	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
+		*message = cause;
+		return DEST_CONFIG;
+	}
+	e = connops_check_engine(&cause);
+	if (e == NULL) {
+		*message = cause;
+		o = DEST_OTHER;
+	} else
+		o = d->verify_target(s, e, target, found, message);
+	if (o != DEST_OK)
+		xfree(found);
+	http_free(&e);
+	dest_session_free(&s);
+	credstore_free(&k);
+	return o;
+}
+
+/*
+ * Take the lock and re-read who is running and the connections, as they
+ * are now. The caller unlocks (workspace_free does too).
+ */
+static enum exit_status
+lock_admin(struct workspace *ws, struct connection_list *l,
+    const char *denied, char **cause)
+{
+	const struct ws_member	*me;
+
+	memset(l, 0, sizeof *l);
+	if (workspace_lock(ws, cause) == -1 ||
+	    workspace_current_member(ws, &me, cause) == -1 ||
+	    connection_list_load(ws, l, cause) == -1)
+		return EXIT_FAIL;
+	if (me->role != WS_ROLE_ADMIN) {
+		*cause = xasprintf(denied, me->user);
+		return EXIT_AUTH;
+	}
+	return EXIT_OK;
+}
+
+static struct connection *
+find_id(const struct connection_list *l, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return l->items[i];
+	return NULL;
+}
+
+enum exit_status
+connops_add(struct workspace *ws, const struct connection *c,
+    const struct dest_driver *d, struct secret *const *values,
+    const struct secret *refresh, char **cause)
+{
+	struct connection_list	 l;
+	struct secrecord		*rec = NULL;
+	char			*path = NULL;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
+
+	rc = lock_admin(ws, &l, _("only administrators can add connections; "
+	    "you (%s) are a contributor"), cause);
+	if (rc != EXIT_OK)
+		goto out;
+	if (connection_list_find(&l, c->name) != NULL) {
+		*cause =
+		    xasprintf(_("a connection named \"%s\" already exists; "
+				"choose another name"),
+			c->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	path = connection_secrets_path(ws, c->id);
+	sst = connops_record_build(ws, c, d, values, refresh, &rec, cause);
+	if (sst == SEC_OK)
+		sst = secrecord_save(rec, path, workspace_file_mode(ws),
+		    workspace_gid(ws), cause);
+	if (sst != SEC_OK) {
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
+	}
+	if (connection_save(ws, c, cause) == -1) {
+		unlink(path);
+		rc = EXIT_FAIL;
+	}
+out:
+	workspace_unlock(ws);
+	secrecord_free(&rec);
+	free(path);
+	connection_list_free(&l);
+	return rc;
+}
+
+enum exit_status
+connops_update(struct workspace *ws, const struct identity *id,
+    const struct connection *c, const struct dest_driver *d,
+    struct secret *const *values, const struct secret *refresh,
+    char **cause)
+{
+	struct connection_list	 l;
+	struct connection	*old, *same;
+	struct keyring_set	 set = { NULL, NULL, 0 };
+	const struct dest_field	*in;
+	struct secrecord		*rec = NULL;
+	char			*path = NULL;
+	size_t			 i;
+	enum sec_status		 sst = SEC_OK;
+	enum exit_status	 rc;
+
+	rc = lock_admin(ws, &l, _("only administrators can change "
+	    "connections; you (%s) are a contributor"), cause);
+	if (rc != EXIT_OK)
+		goto out;
+	old = find_id(&l, c->id);
+	if (old == NULL) {
+		*cause = xasprintf(_("the connection \"%s\" was removed "
+		    "meanwhile; nothing was saved"), c->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	same = connection_list_find(&l, c->name);
+	if (same != NULL && same != old) {
+		*cause =
+		    xasprintf(_("a connection named \"%s\" already exists; "
+				"choose another name"),
+			c->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	sst = connops_record_open(ws, old, id, &rec, cause);
+	for (i = 0, in = d->conn_fields; sst == SEC_OK && in->key != NULL;
+	    in++, i++)
+		if (values[i] != NULL)
+			sst = secrecord_set(rec, in->key, values[i], cause);
+	if (sst == SEC_OK && refresh != NULL)
+		sst = secrecord_set(rec, OAUTH_REFRESH_FIELD, refresh, cause);
+	if (sst == SEC_OK && (secrecord_policy(rec) != keyring_policy(c) ||
+	    secrecord_export(rec) != keyring_export(c))) {
+		secrecord_set_policy(rec, keyring_policy(c), keyring_export(c));
+		sst = keyring_recipients(ws, keyring_policy(c),
+		    keyring_export(c), &set, cause);
+		if (sst == SEC_OK)
+			sst = secrecord_rekey(rec, set.r, set.n, cause);
+	}
+	path = connection_secrets_path(ws, c->id);
+	if (sst == SEC_OK)
+		sst = secrecord_save(rec, path, workspace_file_mode(ws),
+		    workspace_gid(ws), cause);
+	if (sst != SEC_OK) {
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
+	}
+	if (connection_save(ws, c, cause) == -1)
+		rc = EXIT_FAIL;
+out:
+	workspace_unlock(ws);
+	keyring_set_free(&set);
+	secrecord_free(&rec);
+	free(path);
+	connection_list_free(&l);
+	return rc;
+}
+
+enum exit_status
+connops_remove(struct workspace *ws, const char *id, char **cause)
+{
+	struct connection_list	 l;
+	enum exit_status	 rc;
+
+	rc = lock_admin(ws, &l, _("only administrators can remove "
+	    "connections; you (%s) are a contributor"), cause);
+	if (rc == EXIT_OK && find_id(&l, id) == NULL) {
+		*cause = xstrdup(_("the connection was removed meanwhile"));
+		rc = EXIT_CONFIG;
+	}
+	if (rc == EXIT_OK && connection_remove_files(ws, id, cause) == -1)
+		rc = EXIT_FAIL;
+	workspace_unlock(ws);
+	connection_list_free(&l);
+	return rc;
+}
+
+int
+connops_remember_test(struct workspace *ws, const char *id,
+    enum dest_outcome o, const char *message, const char *secret,
+    char **cause)
+{
+	struct connection_list	 l = { NULL, 0 };
+	struct connection	*c;
+	size_t			 j;
+	int			 rc = -1;
+
+	if (workspace_lock(ws, cause) == 0 &&
+	    connection_list_load(ws, &l, cause) == 0) {
+		rc = 0;
+		c = find_id(&l, id);
+		if (c != NULL) {
+			connection_set_last_test(c, dest_outcome_name(o),
+			    message);
+			for (j = 0; secret != NULL && j < c->nsecrets; j++)
+				if (strcmp(c->secrets[j], secret) == 0)
+					break;
+			if (secret != NULL && j == c->nsecrets) {
+				c->secrets = xreallocarray(c->secrets,
+				    c->nsecrets + 1, sizeof *c->secrets);
+				c->secrets[c->nsecrets++] = xstrdup(secret);
+			}
+			rc = connection_save(ws, c, cause);
+		}
+	}
+	workspace_unlock(ws);
+	connection_list_free(&l);
+	return rc;
+}
+
+enum exit_status
+connops_export_add(struct workspace *ws, const struct export *x,
+    char **cause)
+{
+	struct export_list	xl = { NULL, 0 };
+	enum exit_status	rc = EXIT_OK;
+
+	if (workspace_lock(ws, cause) == -1)
+		return EXIT_FAIL;
+	/* Someone may have taken the name meanwhile. */
+	if (export_list_load(ws, &xl, cause) == -1)
+		rc = EXIT_CONFIG;
+	else if (export_list_find(&xl, x->name) != NULL) {
+		*cause = xasprintf(_("an export named \"%s\" already exists; "
+		    "choose another name"), x->name);
+		rc = EXIT_CONFIG;
+	} else if (export_save(ws, x, cause) == -1)
+		rc = EXIT_FAIL;
+	workspace_unlock(ws);
+	export_list_free(&xl);
+	return rc;
+}
+
+int
+connops_run(struct workspace *ws, const struct identity *id,
+    const char *user, const struct export *x, const struct connection *c,
+    const struct segment_list *segs, char **run_id, char **cause)
+{
+	const struct dest_driver	*d = dest_find(c->type);
+	struct secrecord			*rec = NULL;
+	struct credstore			*keep = NULL;
+	struct run_job			*job = NULL;
+	enum run_fault			 fault;
+	int				 rc = -1;
+
+	*run_id = NULL;
+	if (d == NULL || d->encode == NULL) {
+		*cause = xasprintf(_("sending to %s is not available yet in "
+		    "this version"), d != NULL ? _(d->label) : c->type);
+		return -1;
+	}
+	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
+		return -1;
+	keep = credstore_new(ws, identity_dup(id), c->id);
+	if (run_prepare(ws, user, x, c, segs, 0, &job, &fault, cause) != 0)
+		goto out;
+	run_job_connect(job, c, rec);
+	run_job_credstore(job, credstore_dest(keep));
+	*run_id = xstrdup(run_job_run(job)->id);
+	if (run_spawn(job, 1, NULL, cause) != 0) {
+		xfree(run_id);
+		goto out;
+	}
+	rc = 0;
+out:
+	run_job_free(&job);
+	secrecord_free(&rec);
+	credstore_free(&keep);
+	return rc;
+}
+
+int
+connops_resume(struct workspace *ws, const struct identity *id,
+    const char *user, const char *run_id, const struct connection *c,
+    char **cause)
+{
+	const struct dest_driver	*d = dest_find(c->type);
+	struct secrecord			*rec = NULL;
+	struct credstore			*keep = NULL;
+	struct run_job			*job = NULL;
+	enum run_fault			 fault;
+	int				 rc = -1;
+
+	if (d == NULL || d->encode == NULL) {
+		*cause = xasprintf(_("sending to %s is not available yet in "
+		    "this version"), d != NULL ? _(d->label) : c->type);
+		return -1;
+	}
+	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
+		return -1;
+	keep = credstore_new(ws, identity_dup(id), c->id);
+	if (run_resume_prepare(ws, user, run_id, &job, &fault, cause) != 0)
+		goto out;
+	run_job_connect(job, c, rec);
+	run_job_credstore(job, credstore_dest(keep));
+	if (run_spawn(job, 1, NULL, cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	run_job_free(&job);
+	secrecord_free(&rec);
+	credstore_free(&keep);
+	return rc;
+}

@@ -1,0 +1,157 @@
+/*
+ * What the command line and the terminal UI do to connections and
+ * exports beyond reading and writing their files: seal a connection's
+ * secrets, test its credentials, look an export's target up, and the
+ * locked changes (add, update, remove, remember a test, add an export)
+ * that re-check, under the workspace lock, what the caller checked
+ * before (the role, a unique name) since another segsync may have changed
+ * it meanwhile.
+ *
+ * values[] always has one entry per conn_fields entry of the driver, in
+ * table order: the secret typed or read for a secret field, NULL for the
+ * others (and, on update, NULL for a secret left unchanged). The caller
+ * owns them.
+ *
+ * The test and the lookup wait for the destination (seconds at worst):
+ * the UI runs them away from its loop. They touch no shared state, so
+ * that is safe as long as one runs at a time.
+ *
+ * Errors: enum exit_status (exitcode.h) or enum sec_status with *cause set
+ * to a malloc'd sentence (caller frees).
+ */
+#ifndef SEGSYNC_SRC_STORE_CONNOPS_H
+#define SEGSYNC_SRC_STORE_CONNOPS_H
+
+#include "base/exitcode.h"
+#include "dest/dest.h"
+#include "secrets/identity.h"
+#include "secrets/secrecord.h"
+#include "secrets/secstatus.h"
+#include "store/connection.h"
+
+struct export;
+struct oauth_app;
+struct segment_list;
+struct workspace;
+
+/*
+ * A record holding c's secrets, sealed to the recipients of its policy;
+ * refresh (may be NULL) is an OAuth refresh token, stored as
+ * OAUTH_REFRESH_FIELD.
+ */
+enum sec_status	connops_record_build(const struct workspace *,
+		    const struct connection *, const struct dest_driver *,
+		    struct secret *const *values,
+		    const struct secret *refresh, struct secrecord **,
+		    char **cause);
+
+/*
+ * The OAuth app of connection c of an OAuth driver (d->oauth_url set):
+ * its settings and the client secret given (borrowed, as app's strings).
+ */
+void		connops_oauth_app(const struct dest_driver *,
+		    const struct connection *,
+		    const struct secret *client_secret, struct oauth_app *);
+
+/*
+ * Decrypt c's record with an unlocked identity, naming the connection in
+ * words when the identity may not open it.
+ */
+enum sec_status	connops_record_open(const struct workspace *,
+		    const struct connection *, const struct identity *,
+		    struct secrecord **, char **cause);
+
+/*
+ * An engine for the interactive checks: few attempts and short waits, so
+ * that a wrong host is reported in seconds, not minutes.
+ */
+struct http_engine *connops_check_engine(char **cause);
+
+/*
+ * The driver's credentials test with a short-lived engine for interactive
+ * checks. *message (always set, malloc'd) says in words which account
+ * answered or why it failed.
+ *
+ * For a saved connection, give ws and an unlocked identity (taken over,
+ * freed here): a credential store (store/credstore.h) then saves what the
+ * destination renews meanwhile (Snapchat's rotated refresh token). ws must not
+ * be locked by the caller, nor used by another thread, meanwhile. Without them
+ * (a connection not saved yet) nothing is kept.
+ */
+enum dest_outcome connops_test(struct workspace *, struct identity *,
+		    const struct dest_driver *, const struct connection *,
+		    const struct secrecord *, char **message);
+
+/*
+ * Look an export's target up at the destination (ws and the identity as
+ * for connops_test). DEST_OK sets *found (malloc'd) to its name there;
+ * *message is always set.
+ */
+enum dest_outcome connops_verify_target(struct workspace *,
+		    struct identity *, const struct dest_driver *,
+		    const struct connection *, const struct secrecord *,
+		    const char *target, char **found, char **message);
+
+/*
+ * Save a new connection (both files): under the lock, the current member
+ * must still be an administrator and the name still free. refresh as in
+ * connops_record_build().
+ */
+enum exit_status connops_add(struct workspace *, const struct connection *,
+		    const struct dest_driver *, struct secret *const *values,
+		    const struct secret *refresh, char **cause);
+
+/*
+ * Change a saved connection (found by c->id) to c: name, who may use it,
+ * export user and settings; a secret is replaced where values[] has one
+ * and kept otherwise, which needs the record decrypted (id unlocked).
+ * When who may open the record changes, it gets a new data key sealed
+ * to the new recipients (someone losing access may have kept the old
+ * one).
+ */
+enum exit_status connops_update(struct workspace *, const struct identity *,
+		    const struct connection *, const struct dest_driver *,
+		    struct secret *const *values,
+		    const struct secret *refresh, char **cause);
+
+/* Remove a connection's two files (administrators only). */
+enum exit_status connops_remove(struct workspace *, const char *id,
+		    char **cause);
+
+/*
+ * Remember a test's outcome on the saved connection, as it is now (it may
+ * have changed or gone meanwhile). secret, when not NULL, is a field the
+ * connection now lists among its secrets (a new authorization's).
+ */
+int		connops_remember_test(struct workspace *, const char *id,
+		    enum dest_outcome, const char *message,
+		    const char *secret, char **cause);
+
+/*
+ * Start a run of export x through connection c now (the UI's "Run now";
+ * segsync run does the same and follows it): the record decrypted with
+ * id (borrowed), a credential store for renewed credentials, the run prepared
+ * and its worker detached (it outlives the caller). *run_id (malloc'd) names
+ * the run. 0, or -1 with *cause.
+ */
+int		connops_run(struct workspace *, const struct identity *,
+		    const char *user, const struct export *x,
+		    const struct connection *c,
+		    const struct segment_list *segs, char **run_id,
+		    char **cause);
+
+/*
+ * Resume run run_id (interrupted, failed or cancelled) through c, the
+ * connection it went through, as user: its journal says what not to send
+ * again, and its worker starts detached as for connops_run(). 0, or -1
+ * with *cause.
+ */
+int		connops_resume(struct workspace *, const struct identity *,
+		    const char *user, const char *run_id,
+		    const struct connection *c, char **cause);
+
+/* Save a new export under the lock, its name still free. */
+enum exit_status connops_export_add(struct workspace *,
+		    const struct export *, char **cause);
+
+#endif

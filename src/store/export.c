@@ -1,0 +1,490 @@
+/* Exports: saved jobs, their validation and their JSON form. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/fileio.h"
+#include "base/i18n.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "data/segments.h"
+#include "dest/dest.h"
+#include "run/deliver.h"
+#include "store/connection.h"
+#include "store/export.h"
+#include "store/workspace.h"
+
+#define EXPORT_FILE_CAP	(1u * 1024 * 1024)
+#define ATTR_PREFIX	"attr:"
+#define ATTR_NAME_MAX	255	/* Braze custom attribute keys */
+
+int
+export_map_parse(const char *arg, struct export_map *m, char **cause)
+{
+	const char	*eq;
+
+	memset(m, 0, sizeof *m);
+	eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg || eq[1] == '\0') {
+		*cause = xasprintf(_("--map \"%s\": write DEST=FIELD, for "
+		    "example email=email_address"), arg);
+		return -1;
+	}
+	m->dest = xstrndup(arg, (size_t)(eq - arg));
+	m->field = xstrdup(eq + 1);
+	return 0;
+}
+
+const char *
+export_field(const struct export *x, const char *dest)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nmap; i++)
+		if (strcmp(x->map[i].dest, dest) == 0)
+			return x->map[i].field;
+	return NULL;
+}
+
+static int
+segment_has_field(const struct segment *sg, const char *field)
+{
+	size_t	i;
+
+	for (i = 0; i < sg->nfields; i++)
+		if (strcmp(sg->fields[i], field) == 0)
+			return 1;
+	return 0;
+}
+
+/* "email, customer_id, attr:NAME": what a driver can map, malloc'd. */
+static char *
+slot_keys(const struct dest_driver *d)
+{
+	const struct dest_slot	*slot;
+	char			*s = xstrdup(""), *t;
+
+	for (slot = d->slots; slot->key != NULL; slot++) {
+		t = xasprintf("%s%s%s", s, *s != '\0' ? ", " : "", slot->key);
+		free(s);
+		s = t;
+	}
+	if (d->attrs) {
+		t = xasprintf("%s, %sNAME", s, ATTR_PREFIX);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+int
+export_validate(const struct export *x, const struct dest_driver *d,
+    const struct segment_list *segs, char **cause)
+{
+	const struct dest_slot	*slot;
+	const struct segment	*sg;
+	const char		*dest, *name;
+	char			*keys;
+	size_t			 i, j;
+
+	for (i = 0; i < x->nmap; i++) {
+		dest = x->map[i].dest;
+		for (j = 0; j < i; j++) {
+			if (strcmp(x->map[j].dest, dest) == 0) {
+				*cause = xasprintf(_("\"%s\" is mapped twice; "
+				    "map each destination field once"), dest);
+				return -1;
+			}
+		}
+		if (strncmp(dest, ATTR_PREFIX, strlen(ATTR_PREFIX)) == 0) {
+			name = dest + strlen(ATTR_PREFIX);
+			if (!d->attrs) {
+				keys = slot_keys(d);
+				*cause = xasprintf(_("%s takes no custom "
+				    "attributes (\"%s\"); what it takes: %s"),
+				    _(d->label), dest, keys);
+				free(keys);
+				return -1;
+			}
+			if (*name == '\0' || strlen(name) > ATTR_NAME_MAX) {
+				*cause =
+				    xasprintf(_("\"%s\": a custom attribute "
+						"needs a name of 1 to %d "
+						"characters"),
+					dest, ATTR_NAME_MAX);
+				return -1;
+			}
+			continue;
+		}
+		if (dest_slot_by_key(d, dest) == NULL) {
+			keys = slot_keys(d);
+			*cause = xasprintf(_("%s has no field \"%s\" to map; "
+			    "what it takes: %s"), _(d->label), dest, keys);
+			free(keys);
+			return -1;
+		}
+	}
+	for (slot = d->slots; slot->key != NULL; slot++) {
+		if (slot->required && export_field(x, slot->key) == NULL) {
+			*cause =
+			    xasprintf(_("%s needs the %s mapped: add --map "
+					"%s=FIELD"),
+				_(d->label), _(slot->label), slot->key);
+			return -1;
+		}
+	}
+	if (x->nsegments == 0) {
+		*cause = xstrdup(_("no segment chosen: add --segment SEG at "
+		    "least once (see 'segsync segments')"));
+		return -1;
+	}
+	for (i = 0; i < x->nsegments; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(x->segments[i], x->segments[j]) == 0) {
+				*cause = xasprintf(_("the segment \"%s\" is "
+				    "chosen twice"), x->segments[i]);
+				return -1;
+			}
+		}
+		sg = segments_find(segs, x->segments[i]);
+		if (sg == NULL) {
+			*cause =
+			    xasprintf(_("there is no segment \"%s\" in the "
+					"data folder (see 'segsync segments')"),
+				x->segments[i]);
+			return -1;
+		}
+		if (!sg->usable) {
+			*cause = xasprintf(_("the segment \"%s\" cannot be "
+			    "used: %s"), sg->name, sg->error);
+			return -1;
+		}
+		for (j = 0; j < x->nmap; j++) {
+			if (!segment_has_field(sg, x->map[j].field)) {
+				*cause =
+				    xasprintf(_("the segment \"%s\" has no "
+						"field \"%s\" (mapped to %s)"),
+					sg->name, x->map[j].field,
+					x->map[j].dest);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void
+export_free(struct export **px)
+{
+	struct export	*x = *px;
+	size_t		 i;
+
+	if (x == NULL)
+		return;
+	free(x->id);
+	free(x->name);
+	free(x->connection);
+	free(x->target);
+	free(x->target_name);
+	for (i = 0; i < x->nmap; i++) {
+		free(x->map[i].dest);
+		free(x->map[i].field);
+	}
+	free(x->map);
+	for (i = 0; i < x->nsegments; i++)
+		free(x->segments[i]);
+	free(x->segments);
+	free(x->created_by);
+	free(x->created_at);
+	free(x);
+	*px = NULL;
+}
+
+static const char *
+jstr(const cJSON *obj, const char *key)
+{
+	const cJSON	*item;
+
+	item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+static char *
+export_path(const struct workspace *ws, const char *id)
+{
+	char	*rel, *path;
+
+	rel = xasprintf("exports/%s.json", id);
+	path = workspace_path(ws, rel);
+	free(rel);
+	return path;
+}
+
+static int
+export_parse(const char *path, const char *text, struct export **out,
+    char **cause)
+{
+	struct export	*x;
+	cJSON		*doc, *map, *segs, *item, *ver;
+	const char	*end = NULL, *why = NULL;
+	unsigned long	 line, col;
+
+	*out = NULL;
+	doc = cJSON_ParseWithOpts(text, &end, 1);
+	if (doc == NULL) {
+		util_line_col(text, end == NULL ? 0 : (size_t)(end - text),
+		    &line, &col);
+		*cause = xasprintf(_("%s: not valid JSON at line %lu, column "
+		    "%lu"), path, line, col);
+		return -1;
+	}
+	ver = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	map = cJSON_GetObjectItemCaseSensitive(doc, "mapping");
+	segs = cJSON_GetObjectItemCaseSensitive(doc, "segments");
+	if (!cJSON_IsNumber(ver) || ver->valuedouble != EXPORT_VERSION)
+		why = _("its \"version\" is missing or not one this segsync "
+		    "knows");
+	else if (jstr(doc, "id") == NULL || jstr(doc, "name") == NULL ||
+	    jstr(doc, "connection") == NULL || jstr(doc, "target") == NULL)
+		why = _("\"id\", \"name\", \"connection\" and \"target\" are "
+		    "required");
+	else if (!cJSON_IsObject(map))
+		why = _("\"mapping\" must be an object");
+	else if (!cJSON_IsArray(segs))
+		why = _("\"segments\" must be a list");
+	if (why != NULL) {
+		*cause = xasprintf(_("%s: %s"), path, why);
+		cJSON_Delete(doc);
+		return -1;
+	}
+	x = xcalloc(1, sizeof *x);
+	x->id = xstrdup(jstr(doc, "id"));
+	x->name = xstrdup(jstr(doc, "name"));
+	x->connection = xstrdup(jstr(doc, "connection"));
+	x->target = xstrdup(jstr(doc, "target"));
+	if (jstr(doc, "target_name") != NULL)
+		x->target_name = xstrdup(jstr(doc, "target_name"));
+	x->scheduled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc,
+	    "scheduled"));
+	x->created_by = xstrdup(jstr(doc, "created_by") != NULL ?
+	    jstr(doc, "created_by") : "");
+	x->created_at = xstrdup(jstr(doc, "created_at") != NULL ?
+	    jstr(doc, "created_at") : "");
+	x->map = xcalloc((size_t)cJSON_GetArraySize(map) + 1,
+	    sizeof *x->map);
+	cJSON_ArrayForEach(item, map) {
+		if (!cJSON_IsString(item))
+			continue;
+		x->map[x->nmap].dest = xstrdup(item->string);
+		x->map[x->nmap++].field = xstrdup(item->valuestring);
+	}
+	x->segments = xcalloc((size_t)cJSON_GetArraySize(segs) + 1,
+	    sizeof *x->segments);
+	cJSON_ArrayForEach(item, segs)
+		if (cJSON_IsString(item))
+			x->segments[x->nsegments++] =
+			    xstrdup(item->valuestring);
+	cJSON_Delete(doc);
+	*out = x;
+	return 0;
+}
+
+static int
+export_cmp(const void *a, const void *b)
+{
+	const struct export	*xa = *(struct export *const *)a;
+	const struct export	*xb = *(struct export *const *)b;
+
+	return strcmp(xa->name, xb->name);
+}
+
+/* Parse one export file into the list (workspace_each_json). */
+static int
+export_list_add(const char *path, const char *text, void *arg, char **cause)
+{
+	struct export_list	*l = arg;
+	struct export		*x;
+
+	if (export_parse(path, text, &x, cause) == -1)
+		return -1;
+	l->items = xreallocarray(l->items, l->n + 1, sizeof *l->items);
+	l->items[l->n++] = x;
+	return 0;
+}
+
+int
+export_list_load(const struct workspace *ws, struct export_list *l,
+    char **cause)
+{
+	memset(l, 0, sizeof *l);
+	if (workspace_each_json(ws, "exports", EXPORT_FILE_CAP,
+	    export_list_add, l, cause) == -1) {
+		export_list_free(l);
+		return -1;
+	}
+	if (l->n > 1)
+		qsort(l->items, l->n, sizeof *l->items, export_cmp);
+	return 0;
+}
+
+void
+export_list_free(struct export_list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		export_free(&l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+struct export *
+export_list_find(const struct export_list *l, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->items[i]->name, name) == 0)
+			return l->items[i];
+	return NULL;
+}
+
+static cJSON *
+export_json_common(const struct export *x, cJSON *o)
+{
+	cJSON	*arr, *map;
+	size_t	 i;
+
+	cJSON_AddStringToObject(o, "target", x->target);
+	arr = cJSON_AddArrayToObject(o, "segments");
+	for (i = 0; i < x->nsegments; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(x->segments[i]));
+	map = cJSON_AddObjectToObject(o, "mapping");
+	for (i = 0; i < x->nmap; i++)
+		cJSON_AddStringToObject(map, x->map[i].dest, x->map[i].field);
+	cJSON_AddBoolToObject(o, "scheduled", x->scheduled);
+	return o;
+}
+
+int
+export_save(const struct workspace *ws, const struct export *x,
+    char **cause)
+{
+	cJSON	*o;
+	char	*text, *path;
+	int	 rc;
+
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", EXPORT_VERSION);
+	cJSON_AddStringToObject(o, "id", x->id);
+	cJSON_AddStringToObject(o, "name", x->name);
+	cJSON_AddStringToObject(o, "connection", x->connection);
+	if (x->target_name != NULL)
+		cJSON_AddStringToObject(o, "target_name", x->target_name);
+	else
+		cJSON_AddNullToObject(o, "target_name");
+	export_json_common(x, o);
+	cJSON_AddStringToObject(o, "created_by", x->created_by);
+	cJSON_AddStringToObject(o, "created_at", x->created_at);
+	text = cJSON_Print(o);
+	cJSON_Delete(o);
+	path = export_path(ws, x->id);
+	rc = fileio_write_atomic(path, text, strlen(text),
+	    workspace_file_mode(ws), workspace_gid(ws), cause);
+	free(path);
+	free(text);
+	return rc;
+}
+
+int
+export_remove_file(const struct workspace *ws, const char *id, char **cause)
+{
+	char	*path, *dir;
+	int	 rc = 0;
+
+	path = export_path(ws, id);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		*cause = xasprintf(_("cannot remove %s: %s"), path,
+		    strerror(errno));
+		rc = -1;
+	}
+	free(path);
+	if (rc == 0) {
+		dir = workspace_path(ws, "exports");
+		rc = fileio_sync_dir(dir, cause);
+		free(dir);
+	}
+	return rc;
+}
+
+cJSON *
+export_to_json(const struct export *x, const char *connection_name)
+{
+	cJSON	*o;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", x->name);
+	cJSON_AddStringToObject(o, "connection", connection_name);
+	return export_json_common(x, o);
+}
+
+unsigned long long
+export_members(const struct export *x, const struct segment_list *segs)
+{
+	const struct segment	*sg;
+	unsigned long long	 n = 0;
+	size_t			 i;
+
+	for (i = 0; i < x->nsegments; i++)
+		if ((sg = segments_find(segs, x->segments[i])) != NULL)
+			n += sg->members;
+	return n;
+}
+
+int
+export_delivery_mapping(const struct export_map *map, size_t n,
+    const struct dest_driver *d, struct deliver_mapping *dm, char **cause)
+{
+	const struct dest_slot	*slot;
+	const char		**names, **fields;
+	size_t			 i;
+
+	memset(dm, 0, sizeof *dm);
+	names = xcalloc(n + 1, sizeof *names);
+	fields = xcalloc(n + 1, sizeof *fields);
+	dm->attr_names = names;
+	dm->attr_fields = fields;
+	for (i = 0; i < n; i++) {
+		if (strncmp(map[i].dest, ATTR_PREFIX,
+		    strlen(ATTR_PREFIX)) == 0) {
+			names[dm->nattrs] = map[i].dest + strlen(ATTR_PREFIX);
+			fields[dm->nattrs++] = map[i].field;
+			continue;
+		}
+		slot = dest_slot_by_key(d, map[i].dest);
+		if (slot == NULL) {
+			*cause = xasprintf(_("%s has no place for \"%s\"."),
+			    d->label, map[i].dest);
+			export_delivery_mapping_free(dm);
+			return -1;
+		}
+		dm->fields[slot->id] = map[i].field;
+	}
+	return 0;
+}
+
+void
+export_delivery_mapping_free(struct deliver_mapping *dm)
+{
+	/* The arrays are ours; the strings they point at are the map's. */
+	free((void *)(uintptr_t)dm->attr_names);
+	free((void *)(uintptr_t)dm->attr_fields);
+	memset(dm, 0, sizeof *dm);
+}

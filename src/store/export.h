@@ -1,0 +1,105 @@
+/*
+ * Exports: a saved job (exports/<id>.json): a connection, a display name,
+ * the destination target, the mapping of segment fields to destination
+ * fields, the segments to send, and whether scheduled refreshes run it.
+ *
+ *	{ "version": 1, "id": "9f2c...", "name": "VIP to Braze",
+ *	  "connection": "<connection id>", "target": "seg-api-id",
+ *	  "target_name": "VIP (Braze)" | null,
+ *	  "mapping": { "email": "email", "customer_id": "customer_id",
+ *	               "attr:city": "city" },
+ *	  "segments": [ "VIP customers", "Newsletter" ],
+ *	  "scheduled": false, "created_by": "alice", "created_at": "..." }
+ *
+ * Errors: 0 / -1 with *cause set to a malloc'd sentence (caller frees).
+ */
+#ifndef SEGSYNC_SRC_STORE_EXPORT_H
+#define SEGSYNC_SRC_STORE_EXPORT_H
+
+#include <stddef.h>
+
+struct workspace;
+struct dest_driver;
+struct segment_list;
+struct cJSON;
+
+#define EXPORT_VERSION	1
+
+struct export_map {
+	char	*dest;		/* "email", "customer_id", "attr:NAME" */
+	char	*field;		/* the segments' CSV field */
+};
+
+struct export {
+	char			*id;
+	char			*name;
+	char			*connection;	/* connection id */
+	char			*target;
+	char			*target_name;	/* found at the destination */
+	struct export_map	*map;
+	size_t			 nmap;
+	char			**segments;
+	size_t			 nsegments;
+	int			 scheduled;
+	char			*created_by;
+	char			*created_at;
+};
+
+struct export_list {
+	struct export	**items;	/* sorted by name */
+	size_t		  n;
+};
+
+/*
+ * Parse "DEST=FIELD" (as given to --map) into m (malloc'd strings).
+ * DEST is split at the first '='.
+ */
+int	export_map_parse(const char *arg, struct export_map *m, char **cause);
+
+/* The field mapped to dest ("email"), or NULL. */
+const char	*export_field(const struct export *, const char *dest);
+
+/*
+ * Check an export against its destination driver and the data folder's
+ * segments: every mapped destination field exists for the driver (attr:
+ * only where it takes custom attributes), every required one is mapped,
+ * nothing is mapped twice, every segment exists, is usable and is named
+ * once, and every mapped field is in every selected segment's header.
+ * The message names what is wrong and what to do.
+ */
+int	export_validate(const struct export *, const struct dest_driver *,
+	    const struct segment_list *, char **cause);
+
+int	export_list_load(const struct workspace *, struct export_list *,
+	    char **cause);
+void	export_list_free(struct export_list *);
+struct export *export_list_find(const struct export_list *, const char *name);
+
+/* Write exports/<id>.json atomically (caller holds the lock). */
+int	export_save(const struct workspace *, const struct export *,
+	    char **cause);
+int	export_remove_file(const struct workspace *, const char *id,
+	    char **cause);
+void	export_free(struct export **);
+
+/* Rows of the export's segments in the listing (malformed included). */
+unsigned long long export_members(const struct export *,
+	    const struct segment_list *);
+
+struct deliver_mapping;
+/*
+ * The n mappings as deliver_run() takes them: each slot's field and the
+ * custom attributes ("attr:NAME"), pointing into map (which must outlive
+ * dm). 0, or -1 with *cause when d has no slot for one of them. Free with
+ * export_delivery_mapping_free().
+ */
+int	export_delivery_mapping(const struct export_map *map, size_t n,
+	    const struct dest_driver *d, struct deliver_mapping *dm,
+	    char **cause);
+void	export_delivery_mapping_free(struct deliver_mapping *dm);
+
+/* cli.md's JSON: connection given by its display name. */
+struct cJSON	*export_to_json(const struct export *,
+		    const char *connection_name);
+
+#endif
