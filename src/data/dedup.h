@@ -1,6 +1,9 @@
 /*
- * A set of profile keys seen in this run, for de-duplication
- * (shared/docs/data-rules.md, "De-duplicating").
+ * A set of byte strings, asked only "seen before?": the confirmation
+ * phase (run/confirm.c) keeps in one the job and e-mail of every profile a
+ * destination reported, to tell them apart when it re-reads the segment.
+ * A run's own de-duplication (shared/docs/data-rules.md, "De-duplicating")
+ * is not this: run/deliver.c's key map also keeps each key's segments.
  *
  * Only a 64-bit keyed hash of each key is kept (SipHash-2-4 through
  * libsodium's crypto_shorthash, with a random key drawn for each set), in

@@ -796,12 +796,6 @@ secrecord_has_recipient(const struct secrecord *rec, const char *id)
 	return 0;
 }
 
-const char *
-secrecord_conn(const struct secrecord *rec)
-{
-	return rec->conn;
-}
-
 enum secrecord_policy
 secrecord_policy(const struct secrecord *rec)
 {

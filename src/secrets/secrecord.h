@@ -173,7 +173,6 @@ const char	*secrecord_recipient_id(const struct secrecord *, size_t i);
 int		 secrecord_has_recipient(const struct secrecord *,
 		    const char *id);
 
-const char	*secrecord_conn(const struct secrecord *);
 enum secrecord_policy secrecord_policy(const struct secrecord *);
 enum secrecord_export secrecord_export(const struct secrecord *);
 uint64_t	 secrecord_gen(const struct secrecord *);
