@@ -11,6 +11,7 @@
 #include "base/xmalloc.h"
 #include "run/runrecord.h"
 #include "screens/app.h"
+#include "screens/screens.h"
 #include "secrets/keyring.h"
 #include "secrets/passphrase.h"
 #include "store/connops.h"
@@ -335,7 +336,6 @@ app_main(struct cli_ctx *ctx)
 		app_free(&app);
 		return o.script != NULL ? EXIT_FAIL : EXIT_USAGE;
 	}
-	ui_set_data(app.ui, &app);
 	app_status(&app);
 	app_notes(&app);
 	if (!identity_locked(id)) {

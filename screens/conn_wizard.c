@@ -23,6 +23,7 @@
 #include "net/http.h"
 #include "net/oauth.h"
 #include "screens/app.h"
+#include "screens/screens.h"
 #include "secrets/secret.h"
 #include "store/connops.h"
 #include "ui/text.h"

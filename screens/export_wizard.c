@@ -22,6 +22,9 @@
 #include "base/util.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/nav.h"
+#include "screens/runshow.h"
+#include "screens/screens.h"
 #include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
@@ -977,8 +980,7 @@ xw_next(struct xw *w)
 	case XW_CONN:
 		if (w->conns.n == 0) {
 			if (w->app->admin)
-				ui_push(w->app->ui, conn_wizard_new(w->app,
-				    NULL));
+				nav_open(w->app, NAV_CONN_WIZARD, NULL);
 			return;
 		}
 		id = ui_list_selected_key(&w->conns);

@@ -24,7 +24,9 @@
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "screens/app.h"
+#include "screens/nav.h"
 #include "screens/runshow.h"
+#include "screens/screens.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
@@ -362,6 +364,7 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 	const struct run	*r = runs_selected(rs);
 	char			*e;
 
+	(void)ui;
 	if (rs->searching)
 		return runs_search_key(rs, key);
 	switch (key) {
@@ -389,23 +392,23 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case 'r':
 		if (r != NULL)
-			ui_push(ui, rejected_new(rs->app, r->id));
+			nav_open(rs->app, NAV_REJECTED, r->id);
 		return 1;
 	case 'd':
 		if (r != NULL)
-			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_RUNDETAIL, r->id);
 		return 1;
 	case 'w':
 		if (r != NULL)
-			ui_push(ui, progress_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_PROGRESS, r->id);
 		return 1;
 	case UI_KEY_ENTER:
 		if (r == NULL)
 			return 1;
 		if (r->status == RUN_RUNNING)
-			ui_push(ui, progress_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_PROGRESS, r->id);
 		else
-			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_RUNDETAIL, r->id);
 		return 1;
 	case UI_KEY_ESC:
 		if (rs->search[0] != '\0' || rs->f_export != NULL ||
