@@ -109,6 +109,34 @@ app_type_label(const char *type)
 	return d != NULL ? _(d->label) : type;
 }
 
+char *
+app_dests_join(app_dest_clause_fn *each, const char *sep, const char *last)
+{
+	const struct dest_driver *const	*dp;
+	char				*s = NULL, *prev = NULL, *clause, *t;
+
+	/* Each clause waits for the next, to know which joint it takes. */
+	for (dp = dest_all(); *dp != NULL; dp++) {
+		if ((clause = each(*dp)) == NULL)
+			continue;
+		if (prev != NULL) {
+			t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ?
+			    sep : "", prev);
+			free(s);
+			free(prev);
+			s = t;
+		}
+		prev = clause;
+	}
+	if (prev == NULL)
+		return s;
+	t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ? last : "",
+	    prev);
+	free(s);
+	free(prev);
+	return t;
+}
+
 const struct segment *
 app_segment(const struct app *app, const char *name)
 {

@@ -95,6 +95,17 @@ char			*app_kv(const char *const *kv, size_t n, int width);
 int			 app_job_keys(struct app *, struct workspace **,
 			     struct identity **);
 
+/*
+ * One clause per driver of the registry, for help texts that name the
+ * destinations (so that a new driver is in them): each(d) is the
+ * driver's clause (malloc'd), or NULL to leave it out. The clauses are
+ * joined with sep, the last two with last; malloc'd, or NULL when no
+ * driver gave one.
+ */
+typedef char		*app_dest_clause_fn(const struct dest_driver *);
+char			*app_dests_join(app_dest_clause_fn *each,
+			     const char *sep, const char *last);
+
 /* A short date for lists: "2026-11-22 18:19" from RFC 3339 (static). */
 const char		*app_date(const char *rfc3339);
 
