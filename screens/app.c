@@ -18,6 +18,9 @@
 #include "ui/text.h"
 #include "ui/ui.h"
 
+/* Columns the values of app_kv() keep, however wide the labels. */
+#define APP_KV_MIN_VALUE	20
+
 int
 app_reload(struct app *app)
 {
@@ -188,8 +191,8 @@ app_date(const char *t)
 	if (t == NULL)
 		return "-";
 	/* "2026-11-22T18:19:41Z" -> "2026-11-22 18:19" (UTC). */
-	snprintf(buf, sizeof buf, "%.10s %.5s", t, strlen(t) > 11 ? t + 11 :
-	    "");
+	snprintf(buf, sizeof buf, "%.*s %.5s", APP_RFC3339_DATE_LEN, t,
+	    strlen(t) > APP_RFC3339_TIME ? t + APP_RFC3339_TIME : "");
 	return buf;
 }
 
@@ -224,8 +227,8 @@ app_kv(const char *const *kv, size_t n, int width)
 			lw = w;
 	}
 	lw += 2;
-	if (width - lw < 20)
-		width = lw + 20;
+	if (width - lw < APP_KV_MIN_VALUE)
+		width = lw + APP_KV_MIN_VALUE;
 	pad = xmalloc((size_t)lw + 1);
 	memset(pad, ' ', (size_t)lw);
 	pad[lw] = '\0';

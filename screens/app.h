@@ -106,6 +106,17 @@ typedef char		*app_dest_clause_fn(const struct dest_driver *);
 char			*app_dests_join(app_dest_clause_fn *each,
 			     const char *sep, const char *last);
 
+/*
+ * Where the parts of an RFC 3339 time ("2026-11-22T18:19:41Z") are, for
+ * the screens that show some of them: the date and the year in it, the
+ * time, its seconds, and the length of a time with seconds.
+ */
+#define APP_RFC3339_DATE_LEN	10	/* "2026-11-22" */
+#define APP_RFC3339_YEAR_LEN	5	/* "2026-" */
+#define APP_RFC3339_TIME	11	/* "18:19:41Z" */
+#define APP_RFC3339_SECS	17	/* "41Z" */
+#define APP_RFC3339_SECS_END	19
+
 /* A short date for lists: "2026-11-22 18:19" from RFC 3339 (static). */
 const char		*app_date(const char *rfc3339);
 

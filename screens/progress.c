@@ -159,8 +159,9 @@ prog_events(const struct run *r, int y, int x, int w, int h)
 	if (n > r->nevents)
 		n = r->nevents;
 	for (i = r->nevents - n; i < r->nevents; i++) {
-		line = xasprintf("%.8s  %s", strlen(r->events[i].at) >= 19 ?
-		    r->events[i].at + 11 : "", r->events[i].what);
+		line = xasprintf("%.8s  %s", strlen(r->events[i].at) >=
+		    APP_RFC3339_SECS_END ? r->events[i].at + APP_RFC3339_TIME :
+		    "", r->events[i].what);
 		ui_draw_text(y++, x, w, UI_A_DIM, line);
 		free(line);
 	}

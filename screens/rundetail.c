@@ -150,8 +150,9 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	for (i = 0; i < r->nevents; i++) {
 		snprintf(a, sizeof a, "%s", app_date(r->events[i].at));
 		dpara_add(d, UI_A_NORMAL, xasprintf("%s:%.2s  %s", a,
-		    strlen(r->events[i].at) >= 19 ? r->events[i].at + 17 :
-		    "00", r->events[i].what));
+		    strlen(r->events[i].at) >= APP_RFC3339_SECS_END ?
+		    r->events[i].at + APP_RFC3339_SECS : "00",
+		    r->events[i].what));
 	}
 	if (r->nevents == 0)
 		dpara_add(d, UI_A_DIM, xstrdup(_("Nothing recorded.")));

@@ -145,7 +145,8 @@ runs_fill(struct runs *rs, const char *select)
 		runview_duration(runview_elapsed(rs->hist.v[i],
 		    (int64_t)ui_now(rs->app->ui)), dur, sizeof dur);
 		c = 0;
-		cells[c++] = rs->wide || strlen(when) < 5 ? when : when + 5;
+		cells[c++] = rs->wide || strlen(when) < APP_RFC3339_YEAR_LEN ?
+		    when : when + APP_RFC3339_YEAR_LEN;
 		cells[c++] = r->export_name;
 		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
 		cells[c++] = run_status_label(r->status);
