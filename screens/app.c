@@ -11,11 +11,15 @@
 #include "base/xmalloc.h"
 #include "run/runrecord.h"
 #include "screens/app.h"
+#include "screens/screens.h"
 #include "secrets/keyring.h"
 #include "secrets/passphrase.h"
 #include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
+
+/* Columns the values of app_kv() keep, however wide the labels. */
+#define APP_KV_MIN_VALUE	20
 
 int
 app_reload(struct app *app)
@@ -108,6 +112,34 @@ app_type_label(const char *type)
 	return d != NULL ? _(d->label) : type;
 }
 
+char *
+app_dests_join(app_dest_clause_fn *each, const char *sep, const char *last)
+{
+	const struct dest_driver *const	*dp;
+	char				*s = NULL, *prev = NULL, *clause, *t;
+
+	/* Each clause waits for the next, to know which joint it takes. */
+	for (dp = dest_all(); *dp != NULL; dp++) {
+		if ((clause = each(*dp)) == NULL)
+			continue;
+		if (prev != NULL) {
+			t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ?
+			    sep : "", prev);
+			free(s);
+			free(prev);
+			s = t;
+		}
+		prev = clause;
+	}
+	if (prev == NULL)
+		return s;
+	t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ? last : "",
+	    prev);
+	free(s);
+	free(prev);
+	return t;
+}
+
 const struct segment *
 app_segment(const struct app *app, const char *name)
 {
@@ -159,8 +191,8 @@ app_date(const char *t)
 	if (t == NULL)
 		return "-";
 	/* "2026-11-22T18:19:41Z" -> "2026-11-22 18:19" (UTC). */
-	snprintf(buf, sizeof buf, "%.10s %.5s", t, strlen(t) > 11 ? t + 11 :
-	    "");
+	snprintf(buf, sizeof buf, "%.*s %.5s", APP_RFC3339_DATE_LEN, t,
+	    strlen(t) > APP_RFC3339_TIME ? t + APP_RFC3339_TIME : "");
 	return buf;
 }
 
@@ -195,8 +227,8 @@ app_kv(const char *const *kv, size_t n, int width)
 			lw = w;
 	}
 	lw += 2;
-	if (width - lw < 20)
-		width = lw + 20;
+	if (width - lw < APP_KV_MIN_VALUE)
+		width = lw + APP_KV_MIN_VALUE;
 	pad = xmalloc((size_t)lw + 1);
 	memset(pad, ' ', (size_t)lw);
 	pad[lw] = '\0';
@@ -335,7 +367,6 @@ app_main(struct cli_ctx *ctx)
 		app_free(&app);
 		return o.script != NULL ? EXIT_FAIL : EXIT_USAGE;
 	}
-	ui_set_data(app.ui, &app);
 	app_status(&app);
 	app_notes(&app);
 	if (!identity_locked(id)) {

@@ -1,22 +1,8 @@
 /*
  * The terminal UI's application: the workspace as the screens see it
  * (the member, the unlocked identity, the connections, exports and
- * segments), and one constructor per screen or wizard.
- *
- *	unlock.c	the passphrase, derived away from the loop
- *	home.c		Connections, Exports, Runs, Segments with counts
- *	connections.c	the list: add, edit, test, remove
- *	conn_wizard.c	the connection wizard (product.md steps 1-8),
- *			also used to edit
- *	exports.c	the list: add, remove
- *	export_wizard.c	the export wizard (product.md steps 1-6)
- *	runs.c		the history of runs: filters, search, live
- *	progress.c	one run live: bar, counts, rate, time left
- *	rundetail.c	one run's record: summary, timeline, errors
- *	rejected.c	a run's rejected records, a page at a time
- *	runshow.c	what those share; starting, resuming and
- *			cancelling runs
- *	segments.c	the data folder's segments
+ * segments) and the helpers they share. Screens open each other through
+ * nav.h; runs are started, resumed and cancelled through runshow.h.
  *
  * Screens change saved state only through src/store/connops.h, on the loop's
  * thread; background jobs get their own copies of what they need.
@@ -37,10 +23,7 @@
 #define APP_NOTES_FILE	"notes.txt"	/* in the workspace */
 #define APP_NOTES_MAX	(16u * 1024)
 
-struct run;
-struct secret;
 struct ui;
-struct ui_screen;
 
 struct app {
 	struct ui		*ui;
@@ -113,57 +96,28 @@ int			 app_job_keys(struct app *, struct workspace **,
 			     struct identity **);
 
 /*
- * Runs (runshow.c). Run now: app_run_ask() says what the export sends
- * where (segments with their profiles, connection, destination and
- * target) and asks; app_run_describe() is that text (malloc'd), or NULL
- * with *problem (malloc'd) when the export cannot run (a segment gone).
- * An export already running offers to watch its run instead.
- * app_run_export() starts the run (its worker goes on in the background)
- * and opens its progress screen: 0, or -1 with the reason on the message
- * line.
+ * One clause per driver of the registry, for help texts that name the
+ * destinations (so that a new driver is in them): each(d) is the
+ * driver's clause (malloc'd), or NULL to leave it out. The clauses are
+ * joined with sep, the last two with last; malloc'd, or NULL when no
+ * driver gave one.
  */
-void			 app_run_ask(struct app *, const char *export_id);
-char			*app_run_describe(struct app *, const struct export *,
-			    char **problem);
-int			 app_run_export(struct app *, const char *export_id);
-/* Whether the member may see (watch, cancel, resume) a run. */
-int			 app_run_visible(const struct app *, const struct run *);
-/* Interrupted, failed or cancelled: resuming sends the rest. */
-int			 app_run_resumable(const struct run *);
+typedef char		*app_dest_clause_fn(const struct dest_driver *);
+char			*app_dests_join(app_dest_clause_fn *each,
+			     const char *sep, const char *last);
+
 /*
- * Ask, then resume (its worker detached again; open: then show its
- * progress screen) or cancel.
+ * Where the parts of an RFC 3339 time ("2026-11-22T18:19:41Z") are, for
+ * the screens that show some of them: the date and the year in it, the
+ * time, its seconds, and the length of a time with seconds.
  */
-void			 app_run_resume_ask(struct app *, const struct run *,
-			    int open);
-int			 app_run_resume(struct app *, const char *run_id,
-			    int open);
-void			 app_run_cancel_ask(struct app *, const struct run *);
+#define APP_RFC3339_DATE_LEN	10	/* "2026-11-22" */
+#define APP_RFC3339_YEAR_LEN	5	/* "2026-" */
+#define APP_RFC3339_TIME	11	/* "18:19:41Z" */
+#define APP_RFC3339_SECS	17	/* "41Z" */
+#define APP_RFC3339_SECS_END	19
 
 /* A short date for lists: "2026-11-22 18:19" from RFC 3339 (static). */
 const char		*app_date(const char *rfc3339);
-
-/* Screens. */
-struct ui_screen	*unlock_new(struct app *, struct identity *locked);
-/* Unlock with a passphrase read from a file (taken over). */
-void			 unlock_submit(struct ui_screen *, struct secret *);
-struct ui_screen	*home_new(struct app *);
-struct ui_screen	*connections_new(struct app *);
-struct ui_screen	*conn_wizard_new(struct app *, struct connection *edit);
-struct ui_screen	*exports_new(struct app *);
-struct ui_screen	*export_wizard_new(struct app *);
-/* Runs, with the run select (may be NULL) selected. */
-struct ui_screen	*runs_new(struct app *, const char *select);
-/*
- * One run live; its record (each says whether it was opened from the
- * other, so that w and d go back instead of stacking); its rejected
- * records.
- */
-struct ui_screen	*progress_new(struct app *, const char *run_id,
-			    int from_detail);
-struct ui_screen	*rundetail_new(struct app *, const char *run_id,
-			    int from_live);
-struct ui_screen	*rejected_new(struct app *, const char *run_id);
-struct ui_screen	*segments_new(struct app *);
 
 #endif

@@ -23,13 +23,13 @@
 #include "net/http.h"
 #include "net/oauth.h"
 #include "screens/app.h"
+#include "screens/screens.h"
 #include "secrets/secret.h"
 #include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
 
-#define CW_FIELDS	8
 #define CW_FIELD_CAP	4096		/* bytes a credential may take */
 
 enum cw_step {
@@ -45,17 +45,15 @@ enum cw_step {
 	CW_NSTEPS
 };
 
-
-static const char *const cw_step_names[CW_NSTEPS] = {
-	N_("Destination"),
-	N_("Name"),
-	N_("Who can use it"),
-	N_("Credentials"),
-	N_("Credentials: authorization"),
-	N_("Data privacy"),
-	N_("Connect"),
-	N_("Export user"),
-	N_("Save")
+/*
+ * The buttons by position: Back (or Cancel) and Next (or Save); on
+ * Connect once tested, Back, Test again and Next.
+ */
+enum cw_button {
+	CW_BUTTON_BACK,
+	CW_BUTTON_NEXT,
+	CW_BUTTON_TEST = CW_BUTTON_NEXT,
+	CW_BUTTON_TESTED_NEXT
 };
 
 enum cw_test {
@@ -82,8 +80,8 @@ struct cw {
 	struct ui_list			 dests;
 	struct ui_field			 name;
 	struct ui_list			 who;
-	struct ui_field			 creds[CW_FIELDS];
-	char				*cred_labels[CW_FIELDS];
+	struct ui_field			 creds[DEST_MAX_CONN_FIELDS];
+	char				*cred_labels[DEST_MAX_CONN_FIELDS];
 	size_t				 ncreds;
 	int				 agree;
 	int				 export_user;
@@ -102,6 +100,8 @@ struct cw {
 	char				*oauth_text;
 	struct ui_field			 code;
 	struct secret			*refresh;	/* from the exchange */
+
+	char				*help;		/* built for the step */
 };
 
 struct cw_job {
@@ -191,8 +191,8 @@ cw_make_creds(struct cw *w)
 	size_t			 i;
 
 	cw_free_creds(w);
-	for (f = w->d->conn_fields, i = 0; f->key != NULL && i < CW_FIELDS;
-	    f++, i++) {
+	for (f = w->d->conn_fields, i = 0; f->key != NULL &&
+	    i < DEST_MAX_CONN_FIELDS; f++, i++) {
 		uf = &w->creds[i];
 		w->cred_labels[i] = f->required ? xstrdup(_(f->label)) :
 		    xasprintf(_("%s (optional)"), _(f->label));
@@ -302,7 +302,7 @@ cw_draft(struct cw *w, struct secret **values)
 		c->privacy_agreed_by = xstrdup(w->app->user);
 		c->privacy_agreed_at = xstrdup(now);
 		c->settings = cJSON_CreateObject();
-		c->secrets = xcalloc(CW_FIELDS, sizeof *c->secrets);
+		c->secrets = xcalloc(DEST_MAX_CONN_FIELDS, sizeof *c->secrets);
 	}
 	free(c->name);
 	c->name = xstrdup(ui_field_text(&w->name));
@@ -310,8 +310,8 @@ cw_draft(struct cw *w, struct secret **values)
 	free(c->export_user);
 	c->export_user = w->export_user ? xstrdup(w->app->user) : NULL;
 	if (w->edit != NULL) {
-		c->secrets = xreallocarray(c->secrets, c->nsecrets + CW_FIELDS,
-		    sizeof *c->secrets);
+		c->secrets = xreallocarray(c->secrets, c->nsecrets +
+		    DEST_MAX_CONN_FIELDS, sizeof *c->secrets);
 	}
 	for (f = w->d->conn_fields, i = 0; i < w->ncreds; f++, i++) {
 		values[i] = NULL;
@@ -337,7 +337,7 @@ cw_free_values(struct secret **values)
 {
 	size_t	i;
 
-	for (i = 0; i < CW_FIELDS; i++)
+	for (i = 0; i < DEST_MAX_CONN_FIELDS; i++)
 		secret_free(&values[i]);
 }
 
@@ -416,7 +416,7 @@ cw_record(struct cw *w, const struct connection *c, struct secret **values,
 static void
 cw_test(struct cw *w)
 {
-	struct secret		*values[CW_FIELDS] = { NULL };
+	struct secret		*values[DEST_MAX_CONN_FIELDS] = { NULL };
 	struct connection	*c;
 	struct secrecord		*rec = NULL;
 	struct cw_job		*j;
@@ -488,7 +488,7 @@ cw_client_secret(struct cw *w)
 static void
 cw_make_auth_url(struct cw *w)
 {
-	struct secret		*values[CW_FIELDS] = { NULL };
+	struct secret		*values[DEST_MAX_CONN_FIELDS] = { NULL };
 	struct connection	*c;
 	struct oauth_app	 app;
 
@@ -563,7 +563,7 @@ cw_auth_done(struct ui *ui, void *arg)
 static int
 cw_authorize(struct cw *w)
 {
-	struct secret		*values[CW_FIELDS] = { NULL };
+	struct secret		*values[DEST_MAX_CONN_FIELDS] = { NULL };
 	struct secret		*reply;
 	struct cw_job		*j;
 	char			*cause = NULL, *note = NULL, *text;
@@ -616,7 +616,7 @@ cw_authorize(struct cw *w)
 static void
 cw_save(struct cw *w)
 {
-	struct secret		*values[CW_FIELDS] = { NULL };
+	struct secret		*values[DEST_MAX_CONN_FIELDS] = { NULL };
 	struct connection	*c;
 	char			*cause = NULL;
 	size_t			 i;
@@ -665,8 +665,8 @@ cw_summary(struct cw *w, int width)
 {
 	const struct dest_field	*f;
 	struct secret		*v;
-	const char		*kv[2 * (CW_FIELDS + 6)];
-	char			*own[CW_FIELDS + 2], *mask, *s;
+	const char		*kv[2 * (DEST_MAX_CONN_FIELDS + 6)];
+	char			*own[DEST_MAX_CONN_FIELDS + 2], *mask, *s;
 	size_t			 i, n = 0, nown = 0;
 
 #define KV(k, val) do { kv[2 * n] = (k); kv[2 * n + 1] = (val); n++; } \
@@ -712,13 +712,356 @@ cw_summary(struct cw *w, int width)
 	return s;
 }
 
+/* The steps (cw_steps[] below): what each shows, checks and explains. */
+struct cw_step_def {
+	const char	*name;
+	/* Add the step's items to the form; the item to focus, or -1. */
+	int		 (*build)(struct cw *);
+	/* Enter or Next: 1 to go on to the next step. */
+	int		 (*check)(struct cw *);
+	/* The help box (borrowed); NULL: the wizard's. */
+	const char	*(*help)(struct cw *);
+};
+
+static int
+cw_build_dest(struct cw *w)
+{
+	ui_form_text(&w->form, UI_A_NORMAL, _("Which destination will "
+	    "this connection send segments to?"));
+	ui_form_list(&w->form, &w->dests, (int)w->dests.n);
+	return -1;
+}
+
+static int
+cw_check_dest(struct cw *w)
+{
+	if (w->d != ui_list_selected(&w->dests)) {
+		w->d = ui_list_selected(&w->dests);
+		cw_make_creds(w);
+		cw_set_steps(w);
+		cw_forget_auth(w);
+		w->test = CW_UNTESTED;
+	}
+	return 1;
+}
+
+/* "Braze sends profiles to a Braze segment API identifier". */
+static char *
+cw_dest_clause(const struct dest_driver *d)
+{
+	return xasprintf(_("%s sends profiles to a %s"), _(d->label),
+	    _(d->target.label));
+}
+
+static const char *
+cw_help_dest(struct cw *w)
+{
+	char	*dests;
+
+	dests = app_dests_join(cw_dest_clause, "; ", "; ");
+	free(w->help);
+	w->help = xasprintf(_("Choose with Up and Down, then Enter. %s."),
+	    dests != NULL ? dests : "");
+	free(dests);
+	return w->help;
+}
+
+static int
+cw_build_name(struct cw *w)
+{
+	ui_form_text(&w->form, UI_A_NORMAL, _("Give the connection a "
+	    "name people will recognise, such as \"Braze EU "
+	    "production\". It must be unique in this workspace."));
+	ui_form_field(&w->form, &w->name);
+	return -1;
+}
+
+static int
+cw_check_name_step(struct cw *w)
+{
+	return cw_check_name(w, 1);
+}
+
+static int
+cw_build_who(struct cw *w)
+{
+	ui_form_text(&w->form, UI_A_NORMAL, _("Who may use this "
+	    "connection? Administrators always can. Contributors you "
+	    "let in may create and run exports through it, but never "
+	    "see or change its credentials."));
+	ui_form_list(&w->form, &w->who, 2);
+	return -1;
+}
+
+static int
+cw_build_creds(struct cw *w)
+{
+	size_t	i;
+
+	w->text = xasprintf(w->edit != NULL ? _("The credentials of the "
+	    "%s account. Leave a secret empty to keep the one saved; "
+	    "what you type is masked and stored encrypted.") :
+	    _("The credentials of your %s account. Secrets are masked "
+	    "as you type, stored encrypted, and never shown again in "
+	    "full."), _(w->d->label));
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	for (i = 0; i < w->ncreds; i++)
+		ui_form_field(&w->form, &w->creds[i]);
+	return -1;
+}
+
+static int
+cw_check_creds_step(struct cw *w)
+{
+	size_t	i;
+	int	bad;
+
+	if (cw_check_creds(w, &bad))
+		return 1;
+	for (i = 0; i < w->form.n; i++)
+		if (w->form.items[i].field == &w->creds[bad])
+			ui_form_focus(&w->form, (int)i);
+	ui_message(w->app->ui, UI_MSG_ERROR, _("Some "
+	    "credentials are missing or wrong: see the "
+	    "message under the field."));
+	return 0;
+}
+
+/* "Braze's REST endpoint": the fields with suggestions of a driver. */
+static char *
+cw_suggest_clause(const struct dest_driver *d)
+{
+	const struct dest_suggest	*sg;
+	const struct dest_field		*f;
+	char				*s = NULL, *t, *clause;
+
+	for (sg = d->suggest; sg != NULL && sg->key != NULL; sg++) {
+		for (f = d->conn_fields; f->key != NULL; f++) {
+			if (strcmp(f->key, sg->key) != 0)
+				continue;
+			clause = xasprintf(_("%s's %s"), _(d->label),
+			    _(f->label));
+			t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ?
+			    ", " : "", clause);
+			free(clause);
+			free(s);
+			s = t;
+		}
+	}
+	return s;
+}
+
+static const char *
+cw_help_creds(struct cw *w)
+{
+	char	*fields, *sentence = NULL;
+
+	fields = app_dests_join(cw_suggest_clause, ", ", ", ");
+	if (fields != NULL)
+		sentence = xasprintf(_("A field with suggestions (%s) lists "
+		    "them with Down."), fields);
+	free(w->help);
+	w->help = xasprintf("%s%s%s %s", _("Each field says what it needs. "
+	    "Secrets are masked: F2 shows what you typed."), sentence != NULL ?
+	    " " : "", sentence != NULL ? sentence : "", _("The optional base "
+	    "URL is only for sandboxes and tests, such as the fake "
+	    "destinations of script/demo."));
+	free(sentence);
+	free(fields);
+	return w->help;
+}
+
+static int
+cw_build_authorize(struct cw *w)
+{
+	int	focus;
+
+	cw_make_auth_url(w);
+	w->text = xasprintf(_("Open this address in a web browser, on "
+	    "any computer, sign in to %s as a user who manages the ad "
+	    "account's audiences, and allow access:"), _(w->d->label));
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	ui_form_text(&w->form, UI_A_HEADING, w->oauth_url);
+	ui_form_text(&w->form, UI_A_NORMAL, w->oauth_text);
+	focus = ui_form_field(&w->form, &w->code);
+	if (w->refresh != NULL) {
+		w->text2 = xasprintf(_("%s %s authorized segsync. Paste "
+		    "a new code only to authorize again."),
+		    ui_glyph(UI_G_OK), _(w->d->label));
+		ui_form_text(&w->form, UI_A_OK, w->text2);
+	} else if (w->edit != NULL)
+		ui_form_text(&w->form, UI_A_DIM, _("Leave it empty to "
+		    "keep the authorization the connection has."));
+	return focus;
+}
+
+static int
+cw_check_authorize(struct cw *w)
+{
+	/* Not yet: an error, or the exchange started. */
+	return cw_authorize(w) == 0;
+}
+
+static const char *
+cw_help_authorize(struct cw *w)
+{
+	(void)w;
+	return _("segsync runs over SSH, so it cannot open a browser for "
+	    "you: open the address shown in a browser on any computer "
+	    "(F3 shows it alone, to copy it in one piece), sign in and "
+	    "allow access. The browser then goes to the redirect "
+	    "address, which may fail to load: copy that address, or the "
+	    "code in it, and paste it here. The code works once and "
+	    "soon expires.");
+}
+
+static int
+cw_build_privacy(struct cw *w)
+{
+	int	focus;
+
+	w->text = xasprintf(_("Exporting sends personal data (emails, "
+	    "names, phone numbers) outside this system's compliance "
+	    "boundary, to %s's servers. You must make sure the "
+	    "destination meets your obligations: consent, a processing "
+	    "agreement, retention. You can remove the export or the "
+	    "connection at any time to stop the transfer."),
+	    _(w->d->label));
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	free(w->agree_label);
+	w->agree_label = xasprintf(_("I agree: sending this data to %s "
+	    "meets our obligations."), _(w->d->label));
+	focus = ui_form_check(&w->form, w->agree_label, &w->agree);
+	if (!w->agree)
+		w->buttons.disabled = UI_BUTTON_BIT(CW_BUTTON_NEXT);
+	return focus;
+}
+
+static int
+cw_check_privacy(struct cw *w)
+{
+	if (w->agree)
+		return 1;
+	ui_message(w->app->ui, UI_MSG_ERROR, _("Tick \"I "
+	    "agree\" with Space to go on: nothing is saved "
+	    "without your agreement."));
+	return 0;
+}
+
+static int
+cw_build_connect(struct cw *w)
+{
+	if (w->d->test == NULL) {
+		w->text = xasprintf(_("Testing %s credentials comes in "
+		    "a later version: the connection will be saved "
+		    "untested, with its credentials encrypted."),
+		    _(w->d->label));
+		ui_form_text(&w->form, UI_A_WARN, w->text);
+		return -1;
+	}
+	w->text = xasprintf(_("segsync tests the credentials against "
+	    "%s and says which account answered, or why it failed."),
+	    _(w->d->label));
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	if (w->test == CW_UNTESTED)
+		return -1;
+	w->text2 = xasprintf("%s %s", ui_glyph(w->test == CW_PASSED ?
+	    (w->outcome == DEST_OK ? UI_G_OK : UI_G_WARN) : UI_G_FAIL),
+	    w->outcome_msg);
+	ui_form_text(&w->form, w->test == CW_PASSED ? (w->outcome ==
+	    DEST_OK ? UI_A_OK : UI_A_WARN) : UI_A_ERROR, w->text2);
+	if (w->test == CW_FAILED) {
+		ui_form_text(&w->form, UI_A_NORMAL, _("Go back to fix "
+		    "the credentials, or test again."));
+		ui_buttons_init(&w->buttons, _("Back to credentials"),
+		    _("Test again"), _("Next"));
+		w->buttons.disabled = UI_BUTTON_BIT(CW_BUTTON_TESTED_NEXT);
+		w->buttons.sel = CW_BUTTON_BACK;
+	} else
+		ui_buttons_init(&w->buttons, _("Back"),
+		    _("Test again"), _("Next"));
+	return -1;
+}
+
+static int
+cw_check_connect(struct cw *w)
+{
+	if (w->test == CW_FAILED) {
+		ui_message(w->app->ui, UI_MSG_ERROR, _("The test "
+		    "failed: go back to fix the credentials, or test "
+		    "again."));
+		return 0;
+	}
+	if (w->test == CW_UNTESTED && w->d->test != NULL) {
+		cw_test(w);
+		return 0;
+	}
+	return 1;
+}
+
+static const char *
+cw_help_connect(struct cw *w)
+{
+	(void)w;
+	return _("The test asks the destination whether it accepts the "
+	    "credentials, and shows the answer in words. When it "
+	    "fails, \"Back to credentials\" lets you fix them.");
+}
+
+static int
+cw_build_export_user(struct cw *w)
+{
+	ui_form_text(&w->form, UI_A_NORMAL, _("An export user lets "
+	    "exports that use this connection run in their name, "
+	    "including unattended scheduled runs (from cron or a "
+	    "systemd timer, with a key file). Without one, exports run "
+	    "only when a member starts them."));
+	free(w->export_label);
+	w->export_label = xasprintf(_("Add yourself (%s) as export "
+	    "user"), w->app->user);
+	return ui_form_check(&w->form, w->export_label, &w->export_user);
+}
+
+static int
+cw_build_save(struct cw *w)
+{
+	w->built_w = ui_layout(w->app->ui)->body.w - UI_FORM_TEXT_INSET;
+	w->text = cw_summary(w, w->built_w);
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	return -1;
+}
+
+static int
+cw_check_save(struct cw *w)
+{
+	cw_save(w);
+	return 0;
+}
+
+static const struct cw_step_def cw_steps[CW_NSTEPS] = {
+	[CW_DEST] = { N_("Destination"), cw_build_dest, cw_check_dest,
+	    cw_help_dest },
+	[CW_NAME] = { N_("Name"), cw_build_name, cw_check_name_step, NULL },
+	[CW_WHO] = { N_("Who can use it"), cw_build_who, NULL, NULL },
+	[CW_CREDS] = { N_("Credentials"), cw_build_creds,
+	    cw_check_creds_step, cw_help_creds },
+	[CW_AUTHORIZE] = { N_("Credentials: authorization"),
+	    cw_build_authorize, cw_check_authorize, cw_help_authorize },
+	[CW_PRIVACY] = { N_("Data privacy"), cw_build_privacy,
+	    cw_check_privacy, NULL },
+	[CW_CONNECT] = { N_("Connect"), cw_build_connect, cw_check_connect,
+	    cw_help_connect },
+	[CW_EXPORT_USER] = { N_("Export user"), cw_build_export_user, NULL,
+	    NULL },
+	[CW_SAVE] = { N_("Save"), cw_build_save, cw_check_save, NULL },
+};
+
 /* (Re)build the current step's form. */
 static void
 cw_build(struct cw *w)
 {
 	enum cw_step	 st = cw_step(w);
-	size_t		 i;
-	int		 focus = -1, first = w->at == 0;
+	int		 focus, first = w->at == 0;
 
 	ui_form_reset(&w->form);
 	free(w->heading);
@@ -726,125 +1069,11 @@ cw_build(struct cw *w)
 	free(w->text2);
 	w->text = w->text2 = NULL;
 	w->heading = xasprintf(_("Step %zu of %zu: %s"), w->at + 1, w->nsteps,
-	    _(cw_step_names[st]));
+	    _(cw_steps[st].name));
 	ui_form_text(&w->form, UI_A_HEADING, w->heading);
 	ui_buttons_init(&w->buttons, first ? _("Cancel") : _("Back"), st ==
 	    CW_SAVE ? _("Save") : _("Next"), NULL);
-	switch (st) {
-	case CW_DEST:
-		ui_form_text(&w->form, UI_A_NORMAL, _("Which destination will "
-		    "this connection send segments to?"));
-		ui_form_list(&w->form, &w->dests, (int)w->dests.n);
-		break;
-	case CW_NAME:
-		ui_form_text(&w->form, UI_A_NORMAL, _("Give the connection a "
-		    "name people will recognise, such as \"Braze EU "
-		    "production\". It must be unique in this workspace."));
-		ui_form_field(&w->form, &w->name);
-		break;
-	case CW_WHO:
-		ui_form_text(&w->form, UI_A_NORMAL, _("Who may use this "
-		    "connection? Administrators always can. Contributors you "
-		    "let in may create and run exports through it, but never "
-		    "see or change its credentials."));
-		ui_form_list(&w->form, &w->who, 2);
-		break;
-	case CW_CREDS:
-		w->text = xasprintf(w->edit != NULL ? _("The credentials of the "
-		    "%s account. Leave a secret empty to keep the one saved; "
-		    "what you type is masked and stored encrypted.") :
-		    _("The credentials of your %s account. Secrets are masked "
-		    "as you type, stored encrypted, and never shown again in "
-		    "full."), _(w->d->label));
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		for (i = 0; i < w->ncreds; i++)
-			ui_form_field(&w->form, &w->creds[i]);
-		break;
-	case CW_AUTHORIZE:
-		cw_make_auth_url(w);
-		w->text = xasprintf(_("Open this address in a web browser, on "
-		    "any computer, sign in to %s as a user who manages the ad "
-		    "account's audiences, and allow access:"), _(w->d->label));
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		ui_form_text(&w->form, UI_A_HEADING, w->oauth_url);
-		ui_form_text(&w->form, UI_A_NORMAL, w->oauth_text);
-		focus = ui_form_field(&w->form, &w->code);
-		if (w->refresh != NULL) {
-			w->text2 = xasprintf(_("%s %s authorized segsync. Paste "
-			    "a new code only to authorize again."),
-			    ui_glyph(UI_G_OK), _(w->d->label));
-			ui_form_text(&w->form, UI_A_OK, w->text2);
-		} else if (w->edit != NULL)
-			ui_form_text(&w->form, UI_A_DIM, _("Leave it empty to "
-			    "keep the authorization the connection has."));
-		break;
-	case CW_PRIVACY:
-		w->text = xasprintf(_("Exporting sends personal data (emails, "
-		    "names, phone numbers) outside this system's compliance "
-		    "boundary, to %s's servers. You must make sure the "
-		    "destination meets your obligations: consent, a processing "
-		    "agreement, retention. You can remove the export or the "
-		    "connection at any time to stop the transfer."),
-		    _(w->d->label));
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		free(w->agree_label);
-		w->agree_label = xasprintf(_("I agree: sending this data to %s "
-		    "meets our obligations."), _(w->d->label));
-		focus = ui_form_check(&w->form, w->agree_label, &w->agree);
-		if (!w->agree)
-			w->buttons.disabled = 1u << 1;
-		break;
-	case CW_CONNECT:
-		if (w->d->test == NULL) {
-			w->text = xasprintf(_("Testing %s credentials comes in "
-			    "a later version: the connection will be saved "
-			    "untested, with its credentials encrypted."),
-			    _(w->d->label));
-			ui_form_text(&w->form, UI_A_WARN, w->text);
-			break;
-		}
-		w->text = xasprintf(_("segsync tests the credentials against "
-		    "%s and says which account answered, or why it failed."),
-		    _(w->d->label));
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		if (w->test == CW_UNTESTED)
-			break;
-		w->text2 = xasprintf("%s %s", ui_glyph(w->test == CW_PASSED ?
-		    (w->outcome == DEST_OK ? UI_G_OK : UI_G_WARN) : UI_G_FAIL),
-		    w->outcome_msg);
-		ui_form_text(&w->form, w->test == CW_PASSED ? (w->outcome ==
-		    DEST_OK ? UI_A_OK : UI_A_WARN) : UI_A_ERROR, w->text2);
-		if (w->test == CW_FAILED) {
-			ui_form_text(&w->form, UI_A_NORMAL, _("Go back to fix "
-			    "the credentials, or test again."));
-			ui_buttons_init(&w->buttons, _("Back to credentials"),
-			    _("Test again"), _("Next"));
-			w->buttons.disabled = 1u << 2;
-			w->buttons.sel = 0;
-		} else
-			ui_buttons_init(&w->buttons, _("Back"),
-			    _("Test again"), _("Next"));
-		break;
-	case CW_EXPORT_USER:
-		ui_form_text(&w->form, UI_A_NORMAL, _("An export user lets "
-		    "exports that use this connection run in their name, "
-		    "including unattended scheduled runs (from cron or a "
-		    "systemd timer, with a key file). Without one, exports run "
-		    "only when a member starts them."));
-		free(w->export_label);
-		w->export_label = xasprintf(_("Add yourself (%s) as export "
-		    "user"), w->app->user);
-		focus = ui_form_check(&w->form, w->export_label,
-		    &w->export_user);
-		break;
-	case CW_SAVE:
-		w->built_w = ui_layout(w->app->ui)->body.w - 3;
-		w->text = cw_summary(w, w->built_w);
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		break;
-	case CW_NSTEPS:
-		break;
-	}
+	focus = cw_steps[st].build(w);
 	ui_form_buttons(&w->form, &w->buttons);
 	if (focus != -1)
 		ui_form_focus(&w->form, focus);
@@ -887,66 +1116,10 @@ cw_back(struct cw *w)
 static void
 cw_next(struct cw *w)
 {
-	int	bad;
-	size_t	i;
+	const struct cw_step_def	*st = &cw_steps[cw_step(w)];
 
-	switch (cw_step(w)) {
-	case CW_DEST:
-		if (w->d != ui_list_selected(&w->dests)) {
-			w->d = ui_list_selected(&w->dests);
-			cw_make_creds(w);
-			cw_set_steps(w);
-			cw_forget_auth(w);
-			w->test = CW_UNTESTED;
-		}
-		break;
-	case CW_NAME:
-		if (!cw_check_name(w, 1))
-			return;
-		break;
-	case CW_CREDS:
-		if (!cw_check_creds(w, &bad)) {
-			for (i = 0; i < w->form.n; i++)
-				if (w->form.items[i].field == &w->creds[bad])
-					ui_form_focus(&w->form, (int)i);
-			ui_message(w->app->ui, UI_MSG_ERROR, _("Some "
-			    "credentials are missing or wrong: see the "
-			    "message under the field."));
-			return;
-		}
-		break;
-	case CW_AUTHORIZE:
-		if (cw_authorize(w) != 0)
-			return;		/* an error, or the exchange started */
-		break;
-	case CW_PRIVACY:
-		if (!w->agree) {
-			ui_message(w->app->ui, UI_MSG_ERROR, _("Tick \"I "
-			    "agree\" with Space to go on: nothing is saved "
-			    "without your agreement."));
-			return;
-		}
-		break;
-	case CW_CONNECT:
-		if (w->test == CW_FAILED) {
-			ui_message(w->app->ui, UI_MSG_ERROR, _("The test "
-			    "failed: go back to fix the credentials, or test "
-			    "again."));
-			return;
-		}
-		if (w->test == CW_UNTESTED && w->d->test != NULL) {
-			cw_test(w);
-			return;
-		}
-		break;
-	case CW_SAVE:
-		cw_save(w);
+	if (st->check != NULL && !st->check(w))
 		return;
-	case CW_WHO:
-	case CW_EXPORT_USER:
-	case CW_NSTEPS:
-		break;
-	}
 	cw_goto(w, w->at + 1);
 }
 
@@ -978,20 +1151,21 @@ cw_key(struct ui_screen *s, struct ui *ui, int key)
 		if (it->list == &w->who)
 			w->test = CW_UNTESTED;
 		if (it->check == &w->agree)
-			w->buttons.disabled = w->agree ? 0 : 1u << 1;
+			w->buttons.disabled = w->agree ? 0 :
+			    UI_BUTTON_BIT(CW_BUTTON_NEXT);
 		return 1;
 	case UI_FORM_SUBMIT:
 		cw_next(w);
 		return 1;
 	case UI_FORM_BUTTON:
-		if (which == 0 && cw_step(w) == CW_CONNECT &&
+		if (which == CW_BUTTON_BACK && cw_step(w) == CW_CONNECT &&
 		    w->test == CW_FAILED) {
 			for (i = 0; i < w->nsteps; i++)
 				if (w->steps[i] == CW_CREDS)
 					cw_goto(w, i);
-		} else if (which == 0)
+		} else if (which == CW_BUTTON_BACK)
 			cw_back(w);
-		else if (which == 1 && cw_step(w) == CW_CONNECT &&
+		else if (which == CW_BUTTON_TEST && cw_step(w) == CW_CONNECT &&
 		    w->buttons.n == 3)
 			cw_test(w);
 		else
@@ -1028,7 +1202,7 @@ cw_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	struct cw	*w = (struct cw *)s;
 
 	(void)ui;
-	if (cw_step(w) == CW_SAVE && w->built_w != r.w - 3)
+	if (cw_step(w) == CW_SAVE && w->built_w != r.w - UI_FORM_TEXT_INSET)
 		cw_build(w);
 	ui_form_draw(&w->form, r);
 }
@@ -1052,39 +1226,16 @@ cw_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 static const char *
 cw_help(struct ui_screen *s)
 {
-	struct cw	*w = (struct cw *)s;
+	struct cw			*w = (struct cw *)s;
+	const struct cw_step_def	*st = &cw_steps[cw_step(w)];
 
-	switch (cw_step(w)) {
-	case CW_DEST:
-		return _("Choose with Up and Down, then Enter. Braze sends "
-		    "profiles as users with attributes; Sendinblue (Brevo) "
-		    "imports them as contacts into a list; Snapchat adds "
-		    "hashed emails to an audience.");
-	case CW_CREDS:
-		return _("Each field says what it needs. Secrets are masked: F2 "
-		    "shows what you typed. A field with suggestions (Braze's "
-		    "REST endpoint) lists them with Down. The optional base "
-		    "URL is only for sandboxes and tests, such as the fake "
-		    "destinations of script/demo.");
-	case CW_AUTHORIZE:
-		return _("segsync runs over SSH, so it cannot open a browser for "
-		    "you: open the address shown in a browser on any computer "
-		    "(F3 shows it alone, to copy it in one piece), sign in and "
-		    "allow access. The browser then goes to the redirect "
-		    "address, which may fail to load: copy that address, or the "
-		    "code in it, and paste it here. The code works once and "
-		    "soon expires.");
-	case CW_CONNECT:
-		return _("The test asks the destination whether it accepts the "
-		    "credentials, and shows the answer in words. When it "
-		    "fails, \"Back to credentials\" lets you fix them.");
-	default:
-		return _("The connection wizard walks through the documented "
-		    "steps in order: destination, name, who can use it, "
-		    "credentials, data privacy, the connection test, the "
-		    "export user, and Save. Enter goes on, Esc goes back a "
-		    "step; nothing is saved before the last step.");
-	}
+	if (st->help != NULL)
+		return st->help(w);
+	return _("The connection wizard walks through the documented "
+	    "steps in order: destination, name, who can use it, "
+	    "credentials, data privacy, the connection test, the "
+	    "export user, and Save. Enter goes on, Esc goes back a "
+	    "step; nothing is saved before the last step.");
 }
 
 static int
@@ -1117,6 +1268,7 @@ cw_free(struct ui_screen *s)
 	free(w->oauth_state);
 	free(w->oauth_url);
 	free(w->oauth_text);
+	free(w->help);
 	free(w);
 }
 

@@ -14,6 +14,8 @@
 #include "base/i18n.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/nav.h"
+#include "screens/screens.h"
 #include "store/connops.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
@@ -330,7 +332,7 @@ conns_key(struct ui_screen *s, struct ui *ui, int key)
 			    "add connections."));
 			return 1;
 		}
-		ui_push(ui, conn_wizard_new(cs->app, NULL));
+		nav_open(cs->app, NAV_CONN_WIZARD, NULL);
 		return 1;
 	case 'e':
 	case UI_KEY_ENTER:
@@ -341,7 +343,7 @@ conns_key(struct ui_screen *s, struct ui *ui, int key)
 			    "change connections."));
 			return 1;
 		}
-		ui_push(ui, conn_wizard_new(cs->app, c));
+		nav_open(cs->app, NAV_CONN_WIZARD, c->id);
 		return 1;
 	case 't':
 		if (c != NULL)

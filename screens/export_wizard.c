@@ -22,6 +22,9 @@
 #include "base/util.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/nav.h"
+#include "screens/runshow.h"
+#include "screens/screens.h"
 #include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
@@ -30,6 +33,7 @@
 #define XW_MAPS		32	/* slots and custom attributes */
 #define XW_SAMPLES	3
 #define XW_TARGET_CAP	255
+#define XW_CONN_ROWS	12	/* connections shown at once */
 #define XW_ADD_ROW	((void *)-1)	/* the "add an attribute" row */
 #define XW_NONE_ROW	((void *)-2)	/* "not sent" in the picker */
 
@@ -41,15 +45,6 @@ enum xw_step {
 	XW_SEGS,
 	XW_SAVE,
 	XW_NSTEPS
-};
-
-static const char *const xw_step_names[XW_NSTEPS] = {
-	N_("Connection"),
-	N_("Display name"),
-	N_("Destination target"),
-	N_("Data matching"),
-	N_("Segments"),
-	N_("Save")
 };
 
 /* One line of the mapping: a destination field and its segment field. */
@@ -100,6 +95,7 @@ struct xw {
 	struct ui_list			 segs;
 	int				 scheduled;
 	int				 touched;
+	char				*help;		/* built for the step */
 };
 
 struct xw_job {
@@ -800,14 +796,321 @@ xw_summary(struct xw *w, int width)
 	return s;
 }
 
+/* The steps (xw_steps[] below): what each shows, checks and explains. */
+struct xw_step_def {
+	const char	*name;
+	/* Add the step's items to the form; the item to focus, or -1. */
+	int		 (*build)(struct xw *);
+	/* Enter or Next: 1 to go on to the next step. */
+	int		 (*check)(struct xw *);
+	/* The help box (borrowed); NULL: the wizard's. */
+	const char	*(*help)(struct xw *);
+};
+
+static int
+xw_build_conn(struct xw *w)
+{
+	char	*missing;
+	size_t	 n;
+
+	missing = xw_missing_types(w);
+	if (w->conns.n == 0) {
+		ui_form_text(&w->form, UI_A_WARN, w->app->admin ?
+		    _("There is no connection yet. An export sends "
+		    "segments through a connection to a destination "
+		    "account: create one first.") :
+		    _("No connection is open to contributors, so you "
+		    "cannot create an export yet. An administrator can "
+		    "add a connection, or open one to contributors."));
+		if (w->app->admin)
+			ui_buttons_init(&w->buttons, _("Back"),
+			    _("Create a connection"), NULL);
+		else
+			ui_buttons_init(&w->buttons, _("Back"), NULL,
+			    NULL);
+		free(missing);
+		return -1;
+	}
+	ui_form_text(&w->form, UI_A_NORMAL, _("Which connection will "
+	    "the export send through? Only the connections you may use "
+	    "are listed, by destination."));
+	n = w->conns.n > XW_CONN_ROWS ? XW_CONN_ROWS : w->conns.n;
+	ui_form_list(&w->form, &w->conns, (int)n);
+	if (missing != NULL) {
+		w->text = xasprintf(w->app->admin ? _("Not listed: %s "
+		    "(no connection yet; add one in Connections).") :
+		    _("Not listed: %s (no connection open to "
+		    "contributors)."), missing);
+		ui_form_text(&w->form, UI_A_DIM, w->text);
+	}
+	free(missing);
+	return -1;
+}
+
+static int
+xw_check_conn(struct xw *w)
+{
+	const char		*id;
+	struct connection	*c;
+
+	if (w->conns.n == 0) {
+		if (w->app->admin)
+			nav_open(w->app, NAV_CONN_WIZARD, NULL);
+		return 0;
+	}
+	id = ui_list_selected_key(&w->conns);
+	c = id != NULL ? app_conn(w->app, id) : NULL;
+	if (c == NULL || app_driver(c) == NULL)
+		return 0;
+	if (w->conn_id == NULL || strcmp(w->conn_id, id) != 0 ||
+	    w->d != app_driver(c)) {
+		free(w->conn_id);
+		w->conn_id = xstrdup(id);
+		if (w->d != app_driver(c)) {
+			w->d = app_driver(c);
+			xw_default_maps(w);
+			xw_fill_maplist(w);
+		}
+		xfree(&w->verified);
+	}
+	return 1;
+}
+
+static int
+xw_build_name(struct xw *w)
+{
+	ui_form_text(&w->form, UI_A_NORMAL, _("Give the export a name, "
+	    "unique in this workspace, such as \"VIP customers to "
+	    "Braze\"."));
+	ui_form_field(&w->form, &w->name);
+	return -1;
+}
+
+static int
+xw_check_name_step(struct xw *w)
+{
+	return xw_check_name(w, 1);
+}
+
+static int
+xw_build_target(struct xw *w)
+{
+	w->text = xasprintf(_("Where in %s do the profiles go? segsync "
+	    "looks it up there and shows the name it finds."),
+	    _(w->d->label));
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	w->target.label = _(w->d->target.label);
+	w->target.note = _(w->d->target.help);
+	ui_form_field(&w->form, &w->target);
+	if (xw_verified(w)) {
+		w->text2 = xasprintf("%s %s", ui_glyph(w->vo ==
+		    DEST_OK ? UI_G_OK : UI_G_WARN), w->vmsg);
+		ui_form_text(&w->form, w->vo == DEST_OK ? UI_A_OK :
+		    UI_A_WARN, w->text2);
+	} else
+		ui_buttons_init(&w->buttons, _("Back"),
+		    _("Look it up"), NULL);
+	return -1;
+}
+
+static int
+xw_check_target_step(struct xw *w)
+{
+	if (!xw_check_target(w, 1))
+		return 0;
+	if (!xw_verified(w)) {
+		xw_verify(w);
+		return 0;
+	}
+	return 1;
+}
+
+/* "a Braze segment API identifier": what a driver's target is. */
+static char *
+xw_target_clause(const struct dest_driver *d)
+{
+	return xasprintf(_("a %s"), _(d->target.label));
+}
+
+static const char *
+xw_help_target(struct xw *w)
+{
+	char	*targets;
+
+	targets = app_dests_join(xw_target_clause, ", ", _(", or "));
+	free(w->help);
+	w->help = xasprintf(_("The destination target is where the profiles "
+	    "go: %s. \"Look it up\" asks the destination and shows the name "
+	    "it has there."), targets != NULL ? targets : "");
+	free(targets);
+	return w->help;
+}
+
+static int
+xw_build_map(struct xw *w)
+{
+	if (w->picking >= 0) {
+		if (w->picking < (int)w->nmaps)
+			w->text = xasprintf(_("Which segment field "
+			    "fills \"%s\"? The examples come from the "
+			    "first rows."), w->maps[w->picking].slot !=
+			    NULL ? _(w->maps[w->picking].slot->label) :
+			    w->maps[w->picking].dest);
+		else
+			w->text = xstrdup(_("Which segment field becomes "
+			    "a custom attribute? It is sent under the "
+			    "field's name."));
+		ui_form_text(&w->form, UI_A_NORMAL, w->text);
+		ui_form_list(&w->form, &w->picklist, 0);
+		ui_buttons_init(&w->buttons, _("Cancel"), _("Choose"),
+		    NULL);
+		return -1;
+	}
+	w->text = xasprintf(_("Which segment field fills each %s field? "
+	    "Enter on a line to change it."), _(w->d->label));
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	ui_form_list(&w->form, &w->maplist, (int)w->maplist.n);
+	return -1;
+}
+
+static int
+xw_check_map(struct xw *w)
+{
+	size_t	i;
+
+	if (w->picking >= 0) {
+		xw_pick(w);
+		return 0;
+	}
+	for (i = 0; i < w->nmaps; i++) {
+		if (w->maps[i].slot != NULL &&
+		    w->maps[i].slot->required &&
+		    w->maps[i].field == NULL) {
+			ui_message(w->app->ui, UI_MSG_ERROR, _("%s "
+			    "needs a segment field: Enter on its line "
+			    "to choose one."),
+			    _(w->maps[i].slot->label));
+			w->maplist.sel = (int)i;
+			return 0;
+		}
+	}
+	xw_fill_segs(w);
+	return 1;
+}
+
+static const char *
+xw_help_map(struct xw *w)
+{
+	(void)w;
+	return _("Each line is a field of the destination; required "
+	    "ones must be filled. Enter opens the list of segment "
+	    "fields, with examples from the first rows and in how many "
+	    "segments each field is. Where the destination takes "
+	    "custom attributes, \"+ Add a custom attribute\" sends "
+	    "another field under its own name; d removes one.");
+}
+
+static int
+xw_build_segs(struct xw *w)
+{
+	unsigned long long	 members;
+	char			 count[32];
+
+	ui_form_text(&w->form, UI_A_NORMAL, _("Which segments does the "
+	    "export send? Space ticks one. A profile in several of "
+	    "them is sent once."));
+	xw_chosen(w, &members);
+	ui_form_list(&w->form, &w->segs, 0);
+	w->text = xasprintf(_("%zu selected: %s profiles before "
+	    "de-duplication."), ui_list_checked(&w->segs),
+	    ui_text_count(members, count, sizeof count));
+	ui_form_text(&w->form, UI_A_HEADING, w->text);
+	return -1;
+}
+
+static int
+xw_check_segs(struct xw *w)
+{
+	size_t	i;
+
+	if (ui_list_checked(&w->segs) == 0) {
+		ui_message(w->app->ui, UI_MSG_ERROR, _("Choose at least "
+		    "one segment: Space ticks the one under the "
+		    "cursor."));
+		return 0;
+	}
+	for (i = 0; i < w->segs.n; i++) {
+		if (!w->segs.rows[i].checked ||
+		    w->segs.rows[i].cells[2][0] == '\0')
+			continue;
+		ui_message(w->app->ui, UI_MSG_ERROR, _("\"%s\" %s, "
+		    "which the mapping sends: untick it, or change the "
+		    "mapping."), w->segs.rows[i].key,
+		    w->segs.rows[i].cells[2]);
+		w->segs.sel = (int)i;
+		return 0;
+	}
+	return 1;
+}
+
+static const char *
+xw_help_segs(struct xw *w)
+{
+	(void)w;
+	return _("Space ticks a segment; each shows its member count. "
+	    "A segment lacking a field the mapping sends cannot be "
+	    "exported with this mapping.");
+}
+
+static int
+xw_build_save(struct xw *w)
+{
+	struct connection	*c;
+	int			 focus = -1;
+
+	w->text = xw_summary(w, ui_layout(w->app->ui)->body.w -
+	    UI_FORM_TEXT_INSET);
+	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	c = xw_conn(w);
+	if (c != NULL && c->export_user != NULL)
+		focus = ui_form_check(&w->form, _("Run it on every "
+		    "scheduled refresh (in the name of the export "
+		    "user)"), &w->scheduled);
+	else {
+		w->scheduled = 0;
+		ui_form_text(&w->form, UI_A_DIM, _("Scheduled refresh "
+		    "needs a connection with an export user; this "
+		    "export runs when a member starts it."));
+	}
+	ui_form_text(&w->form, UI_A_NORMAL, _("Saving does not run the "
+	    "export."));
+	return focus;
+}
+
+static int
+xw_check_save(struct xw *w)
+{
+	xw_save(w);
+	return 0;
+}
+
+static const struct xw_step_def xw_steps[XW_NSTEPS] = {
+	[XW_CONN] = { N_("Connection"), xw_build_conn, xw_check_conn, NULL },
+	[XW_NAME] = { N_("Display name"), xw_build_name, xw_check_name_step,
+	    NULL },
+	[XW_TARGET] = { N_("Destination target"), xw_build_target,
+	    xw_check_target_step, xw_help_target },
+	[XW_MAP] = { N_("Data matching"), xw_build_map, xw_check_map,
+	    xw_help_map },
+	[XW_SEGS] = { N_("Segments"), xw_build_segs, xw_check_segs,
+	    xw_help_segs },
+	[XW_SAVE] = { N_("Save"), xw_build_save, xw_check_save, NULL },
+};
+
 static void
 xw_build(struct xw *w)
 {
-	struct connection	*c;
-	unsigned long long	 members;
-	char			*missing, count[32];
-	size_t			 n;
-	int			 focus = -1;
+	int	focus;
 
 	ui_form_reset(&w->form);
 	free(w->heading);
@@ -815,121 +1118,11 @@ xw_build(struct xw *w)
 	free(w->text2);
 	w->text = w->text2 = NULL;
 	w->heading = xasprintf(_("Step %d of %d: %s"), (int)w->step + 1,
-	    XW_NSTEPS, _(xw_step_names[w->step]));
+	    XW_NSTEPS, _(xw_steps[w->step].name));
 	ui_form_text(&w->form, UI_A_HEADING, w->heading);
 	ui_buttons_init(&w->buttons, w->step == XW_CONN ? _("Cancel") :
 	    _("Back"), w->step == XW_SAVE ? _("Save") : _("Next"), NULL);
-	switch (w->step) {
-	case XW_CONN:
-		missing = xw_missing_types(w);
-		if (w->conns.n == 0) {
-			ui_form_text(&w->form, UI_A_WARN, w->app->admin ?
-			    _("There is no connection yet. An export sends "
-			    "segments through a connection to a destination "
-			    "account: create one first.") :
-			    _("No connection is open to contributors, so you "
-			    "cannot create an export yet. An administrator can "
-			    "add a connection, or open one to contributors."));
-			if (w->app->admin)
-				ui_buttons_init(&w->buttons, _("Back"),
-				    _("Create a connection"), NULL);
-			else
-				ui_buttons_init(&w->buttons, _("Back"), NULL,
-				    NULL);
-			free(missing);
-			break;
-		}
-		ui_form_text(&w->form, UI_A_NORMAL, _("Which connection will "
-		    "the export send through? Only the connections you may use "
-		    "are listed, by destination."));
-		n = w->conns.n > 12 ? 12 : w->conns.n;
-		ui_form_list(&w->form, &w->conns, (int)n);
-		if (missing != NULL) {
-			w->text = xasprintf(w->app->admin ? _("Not listed: %s "
-			    "(no connection yet; add one in Connections).") :
-			    _("Not listed: %s (no connection open to "
-			    "contributors)."), missing);
-			ui_form_text(&w->form, UI_A_DIM, w->text);
-		}
-		free(missing);
-		break;
-	case XW_NAME:
-		ui_form_text(&w->form, UI_A_NORMAL, _("Give the export a name, "
-		    "unique in this workspace, such as \"VIP customers to "
-		    "Braze\"."));
-		ui_form_field(&w->form, &w->name);
-		break;
-	case XW_TARGET:
-		w->text = xasprintf(_("Where in %s do the profiles go? segsync "
-		    "looks it up there and shows the name it finds."),
-		    _(w->d->label));
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		w->target.label = _(w->d->target.label);
-		w->target.note = _(w->d->target.help);
-		ui_form_field(&w->form, &w->target);
-		if (xw_verified(w)) {
-			w->text2 = xasprintf("%s %s", ui_glyph(w->vo ==
-			    DEST_OK ? UI_G_OK : UI_G_WARN), w->vmsg);
-			ui_form_text(&w->form, w->vo == DEST_OK ? UI_A_OK :
-			    UI_A_WARN, w->text2);
-		} else
-			ui_buttons_init(&w->buttons, _("Back"),
-			    _("Look it up"), NULL);
-		break;
-	case XW_MAP:
-		if (w->picking >= 0) {
-			if (w->picking < (int)w->nmaps)
-				w->text = xasprintf(_("Which segment field "
-				    "fills \"%s\"? The examples come from the "
-				    "first rows."), w->maps[w->picking].slot !=
-				    NULL ? _(w->maps[w->picking].slot->label) :
-				    w->maps[w->picking].dest);
-			else
-				w->text = xstrdup(_("Which segment field becomes "
-				    "a custom attribute? It is sent under the "
-				    "field's name."));
-			ui_form_text(&w->form, UI_A_NORMAL, w->text);
-			ui_form_list(&w->form, &w->picklist, 0);
-			ui_buttons_init(&w->buttons, _("Cancel"), _("Choose"),
-			    NULL);
-			break;
-		}
-		w->text = xasprintf(_("Which segment field fills each %s field? "
-		    "Enter on a line to change it."), _(w->d->label));
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		ui_form_list(&w->form, &w->maplist, (int)w->maplist.n);
-		break;
-	case XW_SEGS:
-		ui_form_text(&w->form, UI_A_NORMAL, _("Which segments does the "
-		    "export send? Space ticks one. A profile in several of "
-		    "them is sent once."));
-		xw_chosen(w, &members);
-		ui_form_list(&w->form, &w->segs, 0);
-		w->text = xasprintf(_("%zu selected: %s profiles before "
-		    "de-duplication."), ui_list_checked(&w->segs),
-		    ui_text_count(members, count, sizeof count));
-		ui_form_text(&w->form, UI_A_HEADING, w->text);
-		break;
-	case XW_SAVE:
-		w->text = xw_summary(w, ui_layout(w->app->ui)->body.w - 3);
-		ui_form_text(&w->form, UI_A_NORMAL, w->text);
-		c = xw_conn(w);
-		if (c != NULL && c->export_user != NULL)
-			focus = ui_form_check(&w->form, _("Run it on every "
-			    "scheduled refresh (in the name of the export "
-			    "user)"), &w->scheduled);
-		else {
-			w->scheduled = 0;
-			ui_form_text(&w->form, UI_A_DIM, _("Scheduled refresh "
-			    "needs a connection with an export user; this "
-			    "export runs when a member starts it."));
-		}
-		ui_form_text(&w->form, UI_A_NORMAL, _("Saving does not run the "
-		    "export."));
-		break;
-	case XW_NSTEPS:
-		break;
-	}
+	focus = xw_steps[w->step].build(w);
 	ui_form_buttons(&w->form, &w->buttons);
 	if (focus != -1)
 		ui_form_focus(&w->form, focus);
@@ -968,95 +1161,11 @@ xw_back(struct xw *w)
 static void
 xw_next(struct xw *w)
 {
-	const char		*id;
-	struct connection	*c;
-	size_t			 i, j;
-	int			 ok;
+	const struct xw_step_def	*st = &xw_steps[w->step];
 
-	switch (w->step) {
-	case XW_CONN:
-		if (w->conns.n == 0) {
-			if (w->app->admin)
-				ui_push(w->app->ui, conn_wizard_new(w->app,
-				    NULL));
-			return;
-		}
-		id = ui_list_selected_key(&w->conns);
-		c = id != NULL ? app_conn(w->app, id) : NULL;
-		if (c == NULL || app_driver(c) == NULL)
-			return;
-		if (w->conn_id == NULL || strcmp(w->conn_id, id) != 0 ||
-		    w->d != app_driver(c)) {
-			free(w->conn_id);
-			w->conn_id = xstrdup(id);
-			if (w->d != app_driver(c)) {
-				w->d = app_driver(c);
-				xw_default_maps(w);
-				xw_fill_maplist(w);
-			}
-			xfree(&w->verified);
-		}
-		break;
-	case XW_NAME:
-		if (!xw_check_name(w, 1))
-			return;
-		break;
-	case XW_TARGET:
-		if (!xw_check_target(w, 1))
-			return;
-		if (!xw_verified(w)) {
-			xw_verify(w);
-			return;
-		}
-		break;
-	case XW_MAP:
-		if (w->picking >= 0) {
-			xw_pick(w);
-			return;
-		}
-		for (i = 0; i < w->nmaps; i++) {
-			if (w->maps[i].slot != NULL &&
-			    w->maps[i].slot->required &&
-			    w->maps[i].field == NULL) {
-				ui_message(w->app->ui, UI_MSG_ERROR, _("%s "
-				    "needs a segment field: Enter on its line "
-				    "to choose one."),
-				    _(w->maps[i].slot->label));
-				w->maplist.sel = (int)i;
-				return;
-			}
-		}
-		xw_fill_segs(w);
-		break;
-	case XW_SEGS:
-		if (ui_list_checked(&w->segs) == 0) {
-			ui_message(w->app->ui, UI_MSG_ERROR, _("Choose at least "
-			    "one segment: Space ticks the one under the "
-			    "cursor."));
-			return;
-		}
-		for (i = 0, ok = 1; i < w->segs.n && ok; i++) {
-			if (!w->segs.rows[i].checked ||
-			    w->segs.rows[i].cells[2][0] == '\0')
-				continue;
-			ui_message(w->app->ui, UI_MSG_ERROR, _("\"%s\" %s, "
-			    "which the mapping sends: untick it, or change the "
-			    "mapping."), w->segs.rows[i].key,
-			    w->segs.rows[i].cells[2]);
-			w->segs.sel = (int)i;
-			ok = 0;
-		}
-		if (!ok)
-			return;
-		break;
-	case XW_SAVE:
-		xw_save(w);
+	if (!st->check(w))
 		return;
-	case XW_NSTEPS:
-		return;
-	}
-	j = (size_t)w->step + 1;
-	w->step = (enum xw_step)j;
+	w->step = (enum xw_step)((size_t)w->step + 1);
 	xw_build(w);
 }
 
@@ -1162,33 +1271,16 @@ xw_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 static const char *
 xw_help(struct ui_screen *s)
 {
-	struct xw	*w = (struct xw *)s;
+	struct xw			*w = (struct xw *)s;
+	const struct xw_step_def	*st = &xw_steps[w->step];
 
-	switch (w->step) {
-	case XW_TARGET:
-		return _("The destination target is where the profiles go: a "
-		    "Braze segment API identifier (Braze then tags profiles "
-		    "with an attribute of that name), a Sendinblue list ID, or "
-		    "a Snapchat audience ID. \"Look it up\" asks the "
-		    "destination and shows the name it has there.");
-	case XW_MAP:
-		return _("Each line is a field of the destination; required "
-		    "ones must be filled. Enter opens the list of segment "
-		    "fields, with examples from the first rows and in how many "
-		    "segments each field is. Where the destination takes "
-		    "custom attributes, \"+ Add a custom attribute\" sends "
-		    "another field under its own name; d removes one.");
-	case XW_SEGS:
-		return _("Space ticks a segment; each shows its member count. "
-		    "A segment lacking a field the mapping sends cannot be "
-		    "exported with this mapping.");
-	default:
-		return _("The export wizard walks through the documented "
-		    "steps in order: connection, display name, destination "
-		    "target, data matching, segments, and Save. Enter goes on, "
-		    "Esc goes back a step; nothing is saved before the last "
-		    "step, and saving does not run the export.");
-	}
+	if (st->help != NULL)
+		return st->help(w);
+	return _("The export wizard walks through the documented "
+	    "steps in order: connection, display name, destination "
+	    "target, data matching, segments, and Save. Enter goes on, "
+	    "Esc goes back a step; nothing is saved before the last "
+	    "step, and saving does not run the export.");
 }
 
 static int
@@ -1241,6 +1333,7 @@ xw_free(struct ui_screen *s)
 	free(w->heading);
 	free(w->text);
 	free(w->text2);
+	free(w->help);
 	free(w);
 }
 

@@ -11,6 +11,9 @@
 #include "base/i18n.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/nav.h"
+#include "screens/runshow.h"
+#include "screens/screens.h"
 #include "store/connops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
@@ -177,7 +180,7 @@ exps_key(struct ui_screen *s, struct ui *ui, int key)
 	switch (key) {
 	case 'a':
 	case '+':
-		ui_push(ui, export_wizard_new(e->app));
+		nav_open(e->app, NAV_EXPORT_WIZARD, NULL);
 		return 1;
 	case 'r':
 		if (x != NULL)

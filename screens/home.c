@@ -9,6 +9,8 @@
 #include "base/i18n.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/nav.h"
+#include "screens/screens.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
@@ -117,16 +119,16 @@ home_open(struct home *h, enum home_item i)
 
 	switch (i) {
 	case HOME_CONNECTIONS:
-		ui_push(app->ui, connections_new(app));
+		nav_open(app, NAV_CONNECTIONS, NULL);
 		break;
 	case HOME_EXPORTS:
-		ui_push(app->ui, exports_new(app));
+		nav_open(app, NAV_EXPORTS, NULL);
 		break;
 	case HOME_RUNS:
-		ui_push(app->ui, runs_new(app, NULL));
+		nav_open(app, NAV_RUNS, NULL);
 		break;
 	case HOME_SEGMENTS:
-		ui_push(app->ui, segments_new(app));
+		nav_open(app, NAV_SEGMENTS, NULL);
 		break;
 	case HOME_COUNT:
 		break;

@@ -23,7 +23,9 @@
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "screens/app.h"
+#include "screens/nav.h"
 #include "screens/runshow.h"
+#include "screens/screens.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 
@@ -33,7 +35,6 @@ struct progress {
 	struct ui_screen	 base;
 	struct app		*app;
 	struct runview		*rv;
-	int			 from_detail;
 	uint64_t		 next_poll;
 	long			 shown;		/* elapsed as last drawn */
 	char			*title;
@@ -158,8 +159,9 @@ prog_events(const struct run *r, int y, int x, int w, int h)
 	if (n > r->nevents)
 		n = r->nevents;
 	for (i = r->nevents - n; i < r->nevents; i++) {
-		line = xasprintf("%.8s  %s", strlen(r->events[i].at) >= 19 ?
-		    r->events[i].at + 11 : "", r->events[i].what);
+		line = xasprintf("%.8s  %s", strlen(r->events[i].at) >=
+		    APP_RFC3339_SECS_END ? r->events[i].at + APP_RFC3339_TIME :
+		    "", r->events[i].what);
 		ui_draw_text(y++, x, w, UI_A_DIM, line);
 		free(line);
 	}
@@ -286,14 +288,11 @@ prog_key(struct ui_screen *s, struct ui *ui, int key)
 			app_run_resume_ask(p->app, r, 0);
 		return 1;
 	case 'r':
-		ui_push(ui, rejected_new(p->app, p->rv->id));
+		nav_open(p->app, NAV_REJECTED, p->rv->id);
 		return 1;
 	case 'd':
 	case UI_KEY_ENTER:
-		if (p->from_detail)
-			ui_pop(ui);
-		else
-			ui_push(ui, rundetail_new(p->app, p->rv->id, 1));
+		nav_open(p->app, NAV_RUNDETAIL, p->rv->id);
 		return 1;
 	case UI_KEY_ESC:
 		if (prog_running(p))
@@ -405,7 +404,7 @@ static const struct ui_screen_ops prog_ops = {
 };
 
 struct ui_screen *
-progress_new(struct app *app, const char *run_id, int from_detail)
+progress_new(struct app *app, const char *run_id)
 {
 	struct progress	*p;
 	uint64_t	 now = ui_now(app->ui);
@@ -413,10 +412,15 @@ progress_new(struct app *app, const char *run_id, int from_detail)
 	p = xcalloc(1, sizeof *p);
 	p->base.ops = &prog_ops;
 	p->app = app;
-	p->from_detail = from_detail;
 	p->rv = runview_new(run_id);
 	runview_poll(p->rv, app->ws, (int64_t)now);
 	p->next_poll = now + RUNSHOW_POLL_MS;
 	prog_title_set(p);
 	return &p->base;
+}
+
+const char *
+progress_run(struct ui_screen *s)
+{
+	return s->ops == &prog_ops ? ((struct progress *)s)->rv->id : NULL;
 }

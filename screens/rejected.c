@@ -19,6 +19,7 @@
 #include "run/runrecord.h"
 #include "screens/app.h"
 #include "screens/runshow.h"
+#include "screens/screens.h"
 #include "ui/layout.h"
 #include "ui/text.h"
 #include "ui/ui.h"

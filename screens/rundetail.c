@@ -21,7 +21,9 @@
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "screens/app.h"
+#include "screens/nav.h"
 #include "screens/runshow.h"
+#include "screens/screens.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 
@@ -36,7 +38,6 @@ struct rundetail {
 	struct ui_screen	 base;
 	struct app		*app;
 	struct runview		*rv;
-	int			 from_live;
 	uint64_t		 next_poll;
 	char			*title;
 	struct dpara		*paras;
@@ -149,8 +150,9 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	for (i = 0; i < r->nevents; i++) {
 		snprintf(a, sizeof a, "%s", app_date(r->events[i].at));
 		dpara_add(d, UI_A_NORMAL, xasprintf("%s:%.2s  %s", a,
-		    strlen(r->events[i].at) >= 19 ? r->events[i].at + 17 :
-		    "00", r->events[i].what));
+		    strlen(r->events[i].at) >= APP_RFC3339_SECS_END ?
+		    r->events[i].at + APP_RFC3339_SECS : "00",
+		    r->events[i].what));
 	}
 	if (r->nevents == 0)
 		dpara_add(d, UI_A_DIM, xstrdup(_("Nothing recorded.")));
@@ -234,6 +236,7 @@ detail_key(struct ui_screen *s, struct ui *ui, int key)
 	const struct run	*r = d->rv->run;
 	int			 page = d->page > 2 ? d->page - 1 : 1;
 
+	(void)ui;
 	switch (key) {
 	case UI_KEY_UP:
 		d->top--;
@@ -255,7 +258,7 @@ detail_key(struct ui_screen *s, struct ui *ui, int key)
 		d->top = d->lines;
 		break;
 	case 'r':
-		ui_push(ui, rejected_new(d->app, d->rv->id));
+		nav_open(d->app, NAV_REJECTED, d->rv->id);
 		return 1;
 	case 's':
 		if (r != NULL)
@@ -266,10 +269,7 @@ detail_key(struct ui_screen *s, struct ui *ui, int key)
 			app_run_cancel_ask(d->app, r);
 		return 1;
 	case 'w':
-		if (d->from_live)
-			ui_pop(ui);
-		else
-			ui_push(ui, progress_new(d->app, d->rv->id, 1));
+		nav_open(d->app, NAV_PROGRESS, d->rv->id);
 		return 1;
 	default:
 		return 0;
@@ -365,7 +365,7 @@ static const struct ui_screen_ops detail_ops = {
 };
 
 struct ui_screen *
-rundetail_new(struct app *app, const char *run_id, int from_live)
+rundetail_new(struct app *app, const char *run_id)
 {
 	struct rundetail	*d;
 	uint64_t		 now = ui_now(app->ui);
@@ -373,10 +373,15 @@ rundetail_new(struct app *app, const char *run_id, int from_live)
 	d = xcalloc(1, sizeof *d);
 	d->base.ops = &detail_ops;
 	d->app = app;
-	d->from_live = from_live;
 	d->rv = runview_new(run_id);
 	runview_poll(d->rv, app->ws, (int64_t)now);
 	d->next_poll = now + DETAIL_POLL_MS;
 	detail_fill(d, (int64_t)now, ui_layout(app->ui)->cols - 4);
 	return &d->base;
+}
+
+const char *
+rundetail_run(struct ui_screen *s)
+{
+	return s->ops == &detail_ops ? ((struct rundetail *)s)->rv->id : NULL;
 }

@@ -24,7 +24,9 @@
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "screens/app.h"
+#include "screens/nav.h"
 #include "screens/runshow.h"
+#include "screens/screens.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
@@ -143,7 +145,8 @@ runs_fill(struct runs *rs, const char *select)
 		runview_duration(runview_elapsed(rs->hist.v[i],
 		    (int64_t)ui_now(rs->app->ui)), dur, sizeof dur);
 		c = 0;
-		cells[c++] = rs->wide || strlen(when) < 5 ? when : when + 5;
+		cells[c++] = rs->wide || strlen(when) < APP_RFC3339_YEAR_LEN ?
+		    when : when + APP_RFC3339_YEAR_LEN;
 		cells[c++] = r->export_name;
 		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
 		cells[c++] = run_status_label(r->status);
@@ -362,6 +365,7 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 	const struct run	*r = runs_selected(rs);
 	char			*e;
 
+	(void)ui;
 	if (rs->searching)
 		return runs_search_key(rs, key);
 	switch (key) {
@@ -389,23 +393,23 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case 'r':
 		if (r != NULL)
-			ui_push(ui, rejected_new(rs->app, r->id));
+			nav_open(rs->app, NAV_REJECTED, r->id);
 		return 1;
 	case 'd':
 		if (r != NULL)
-			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_RUNDETAIL, r->id);
 		return 1;
 	case 'w':
 		if (r != NULL)
-			ui_push(ui, progress_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_PROGRESS, r->id);
 		return 1;
 	case UI_KEY_ENTER:
 		if (r == NULL)
 			return 1;
 		if (r->status == RUN_RUNNING)
-			ui_push(ui, progress_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_PROGRESS, r->id);
 		else
-			ui_push(ui, rundetail_new(rs->app, r->id, 0));
+			nav_open(rs->app, NAV_RUNDETAIL, r->id);
 		return 1;
 	case UI_KEY_ESC:
 		if (rs->search[0] != '\0' || rs->f_export != NULL ||

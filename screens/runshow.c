@@ -18,6 +18,7 @@
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "screens/app.h"
+#include "screens/nav.h"
 #include "screens/runshow.h"
 #include "store/connops.h"
 #include "ui/text.h"
@@ -287,8 +288,9 @@ app_watch_answer(struct ui *ui, void *arg, int yes)
 {
 	struct app	*app = arg;
 
+	(void)ui;
 	if (yes && app->run_watch != NULL)
-		ui_push(ui, progress_new(app, app->run_watch, 0));
+		nav_open(app, NAV_PROGRESS, app->run_watch);
 	xfree(&app->run_watch);
 }
 
@@ -387,7 +389,7 @@ app_run_export(struct app *app, const char *export_id)
 		return -1;
 	}
 	app->nruns++;
-	ui_push(app->ui, progress_new(app, run_id, 0));
+	nav_open(app, NAV_PROGRESS, run_id);
 	ui_message(app->ui, UI_MSG_OK, _("Run %s started; it goes on in the "
 	    "background."), run_id);
 	free(run_id);
@@ -426,7 +428,7 @@ app_run_resume(struct app *app, const char *run_id, int open)
 		return -1;
 	}
 	if (open)
-		ui_push(app->ui, progress_new(app, run_id, 0));
+		nav_open(app, NAV_PROGRESS, run_id);
 	ui_message(app->ui, UI_MSG_OK, _("Run %s resumed; what was answered "
 	    "before is not sent again."), run_id);
 	return 0;

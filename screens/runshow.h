@@ -2,7 +2,9 @@
  * What the screens about runs share (progress.c, rundetail.c, runs.c,
  * rejected.c): a run's words (where it sends, its state, its phase) and
  * pictures (the progress bar, the counts), drawn the same way on each.
- * The numbers come from src/run/runview.h, as for `segsync run`.
+ * The numbers come from src/run/runview.h, as for `segsync run`. And the
+ * run actions every screen offers (app_run_*): starting an export's run,
+ * resuming and cancelling runs.
  */
 #ifndef SEGSYNC_SCREENS_RUNSHOW_H
 #define SEGSYNC_SCREENS_RUNSHOW_H
@@ -13,6 +15,35 @@
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "ui/ui.h"
+
+struct app;
+struct export;
+
+/*
+ * Runs (runshow.c). Run now: app_run_ask() says what the export sends
+ * where (segments with their profiles, connection, destination and
+ * target) and asks; app_run_describe() is that text (malloc'd), or NULL
+ * with *problem (malloc'd) when the export cannot run (a segment gone).
+ * An export already running offers to watch its run instead.
+ * app_run_export() starts the run (its worker goes on in the background)
+ * and opens its progress screen: 0, or -1 with the reason on the message
+ * line.
+ */
+void		 app_run_ask(struct app *, const char *export_id);
+char		*app_run_describe(struct app *, const struct export *,
+		    char **problem);
+int		 app_run_export(struct app *, const char *export_id);
+/* Whether the member may see (watch, cancel, resume) a run. */
+int		 app_run_visible(const struct app *, const struct run *);
+/* Interrupted, failed or cancelled: resuming sends the rest. */
+int		 app_run_resumable(const struct run *);
+/*
+ * Ask, then resume (its worker detached again; open: then show its
+ * progress screen) or cancel.
+ */
+void		 app_run_resume_ask(struct app *, const struct run *, int open);
+int		 app_run_resume(struct app *, const char *run_id, int open);
+void		 app_run_cancel_ask(struct app *, const struct run *);
 
 /* How often a screen looks at a running run's record. */
 #define RUNSHOW_POLL_MS		RUN_TICK_MS

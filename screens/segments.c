@@ -7,6 +7,7 @@
 #include "base/i18n.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/screens.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"

@@ -11,6 +11,8 @@
 #include "base/i18n.h"
 #include "base/xmalloc.h"
 #include "screens/app.h"
+#include "screens/nav.h"
+#include "screens/screens.h"
 #include "secrets/keyring.h"
 #include "secrets/passphrase.h"
 #include "secrets/secret.h"
@@ -52,10 +54,11 @@ unlock_done(struct ui *ui, void *arg)
 	struct unlock_job	*j = arg;
 	struct unlock		*u = j->u;
 
+	(void)ui;
 	if (j->st == SEC_OK) {
 		u->app->id = j->id;
 		free(j);
-		ui_replace(ui, home_new(u->app));
+		nav_replace(u->app, NAV_HOME, NULL);
 		return;
 	}
 	u->locked = j->id;

@@ -87,12 +87,6 @@ ui_theme_init(int colour)
 	ui_attrs[UI_A_HEADING] = COLOR_PAIR(UI_P_HEAD) | A_BOLD;
 }
 
-int
-ui_attr(enum ui_role r)
-{
-	return ui_attrs[r];
-}
-
 const char *
 ui_glyph(enum ui_glyph g)
 {

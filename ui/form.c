@@ -68,7 +68,7 @@ ui_buttons_draw(struct ui_buttons *b, struct ui_rect r, int focused)
 			role = UI_A_BUTTON_FOCUS;
 		} else {
 			t = xasprintf("[ %s ]", b->labels[i]);
-			role = (b->disabled & (1u << i)) ? UI_A_DIM :
+			role = (b->disabled & UI_BUTTON_BIT(i)) ? UI_A_DIM :
 			    UI_A_BUTTON;
 		}
 		ui_draw_text(r.y, x, r.x + r.w - x, role, t);
@@ -289,7 +289,8 @@ ui_form_draw(struct ui_form *f, struct ui_rect r)
 			continue;
 		switch (it->kind) {
 		case UI_ITEM_TEXT:
-			it->h = ui_wrap_rows(it->text, r.w - 3) + 1;
+			it->h = ui_wrap_rows(it->text,
+			    r.w - UI_FORM_TEXT_INSET) + 1;
 			break;
 		case UI_ITEM_FIELD:
 			it->h = ui_field_rows(it->field, &g) + 1;
@@ -341,7 +342,8 @@ ui_form_draw(struct ui_form *f, struct ui_rect r)
 		switch (it->kind) {
 		case UI_ITEM_TEXT:
 			rows = it->h - 1;
-			lr = (struct ui_rect){ r.x + 2, sy, r.w - 3, rows };
+			lr = (struct ui_rect){ r.x + 2, sy,
+			    r.w - UI_FORM_TEXT_INSET, rows };
 			if (sy < area.y) {
 				/* Partly scrolled off: draw what is left. */
 				continue;

@@ -48,6 +48,12 @@ struct ui_rect ui_layout_center(struct ui_rect outer, int w, int h);
  * third of the width, labels go above their fields instead (stacked),
  * and fields start two columns right of the labels.
  */
+/*
+ * A form's text is wrapped that much narrower than the form: the focus
+ * mark's gutter, and a column on the right.
+ */
+#define UI_FORM_TEXT_INSET	3
+
 struct ui_form_geom {
 	int	mark_x;		/* the focus mark '>' */
 	int	label_x;

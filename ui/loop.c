@@ -58,7 +58,6 @@ struct ui {
 	int			 quit;
 	int			 exit_status;
 	int			 suspended;	/* ui_show_plain */
-	void			*data;
 
 	int			 wake[2];
 
@@ -88,12 +87,6 @@ ui_now(struct ui *ui)
 		return ui->vclock;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-int
-ui_headless(struct ui *ui)
-{
-	return ui->script != NULL;
 }
 
 static void
@@ -190,18 +183,6 @@ ui_close(struct ui **uip)
 }
 
 void
-ui_set_data(struct ui *ui, void *data)
-{
-	ui->data = data;
-}
-
-void *
-ui_data(struct ui *ui)
-{
-	return ui->data;
-}
-
-void
 ui_push(struct ui *ui, struct ui_screen *s)
 {
 	if (ui->depth == UI_STACK_MAX) {
@@ -231,23 +212,6 @@ ui_pop(struct ui *ui)
 }
 
 void
-ui_pop_to(struct ui *ui, struct ui_screen *s)
-{
-	struct ui_screen	*top;
-
-	while (ui->depth > 0 && ui->stack[ui->depth - 1] != s)
-		ui->dead[ui->ndead++] = ui->stack[--ui->depth];
-	ui->dirty = UI_DIRTY_ALL;
-	ui->ticking = 1;
-	ui->ticking = 1;
-	if (ui->depth > 0) {
-		top = ui->stack[ui->depth - 1];
-		if (top->ops->resume != NULL)
-			top->ops->resume(top, ui);
-	}
-}
-
-void
 ui_replace(struct ui *ui, struct ui_screen *s)
 {
 	if (ui->depth > 0)
@@ -259,6 +223,12 @@ struct ui_screen *
 ui_top(struct ui *ui)
 {
 	return ui->depth > 0 ? ui->stack[ui->depth - 1] : NULL;
+}
+
+struct ui_screen *
+ui_under(struct ui *ui)
+{
+	return ui->depth > 1 ? ui->stack[ui->depth - 2] : NULL;
 }
 
 void
@@ -628,12 +598,6 @@ ui_job_start(struct ui *ui, const char *text, ui_job_fn *fn,
 	ui->job_running = 1;
 	ui_modal_open(ui, UI_MODAL_BUSY, NULL, text);
 	return 0;
-}
-
-int
-ui_job_running(struct ui *ui)
-{
-	return ui->job_running;
 }
 
 /* Read the wake-up pipe: a finished job runs its done callback. */

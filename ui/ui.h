@@ -156,17 +156,13 @@ int		 ui_run(struct ui *);
 /* Restore the terminal, free every screen and the loop. */
 void		 ui_close(struct ui **);
 
-/* The caller's own pointer (screens/ keep their app there). */
-void		 ui_set_data(struct ui *, void *);
-void		*ui_data(struct ui *);
-
 /* Screens: the ui owns them once pushed and frees them when popped. */
 void		 ui_push(struct ui *, struct ui_screen *);
 void		 ui_pop(struct ui *);
-/* Pop s and every screen above it (a wizard going back home). */
-void		 ui_pop_to(struct ui *, struct ui_screen *);
 void		 ui_replace(struct ui *, struct ui_screen *);
 struct ui_screen *ui_top(struct ui *);
+/* The screen under the top one, or NULL. */
+struct ui_screen *ui_under(struct ui *);
 
 /* Stop the loop after this key with this exit status. */
 void		 ui_quit(struct ui *, int status);
@@ -189,7 +185,6 @@ void		 ui_message_clear(struct ui *);
 
 /* Milliseconds on the UI clock (virtual and still in headless mode). */
 uint64_t	 ui_now(struct ui *);
-int		 ui_headless(struct ui *);
 
 /*
  * A yes/no question in a box. done(arg, yes) runs when it is answered
@@ -221,10 +216,8 @@ typedef void	 ui_job_fn(void *arg);
 typedef void	 ui_job_done_fn(struct ui *, void *arg);
 int		 ui_job_start(struct ui *, const char *text, ui_job_fn *,
 		     ui_job_done_fn *, void *arg, char **cause);
-int		 ui_job_running(struct ui *);
 
 /* Drawing (draw.c), on the current frame, clipped to the screen. */
-int		 ui_attr(enum ui_role);
 const char	*ui_glyph(enum ui_glyph);
 /*
  * Text at (y, x), at most maxw columns (cut with an ellipsis when cut is

@@ -152,6 +152,8 @@ struct ui_buttons {
 	int		 sel;
 	unsigned	 disabled;	/* bit i: button i cannot be pressed */
 };
+/* The bit of disabled for button i. */
+#define UI_BUTTON_BIT(i)	(1u << (i))
 
 void	ui_buttons_init(struct ui_buttons *, const char *, const char *,
 	    const char *);

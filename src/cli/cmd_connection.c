@@ -245,7 +245,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	struct connection	*c = NULL;
 	struct connection_list	 list = { NULL, 0 };
 	struct secrecord		*rec = NULL;
-	struct secret		*values[8] = { NULL };
+	struct secret		*values[DEST_MAX_CONN_FIELDS] = { NULL };
 	struct oauth_tokens	 tok = { NULL, NULL, 0, 0 };
 	char			*message = NULL;
 	enum dest_outcome	 outcome = DEST_OK;

@@ -59,6 +59,9 @@ struct http_request;
 struct secrecord;
 struct secret;
 
+/* The most conn_fields a driver may have (arrays of values hold as many). */
+#define DEST_MAX_CONN_FIELDS	8
+
 /*
  * One thing a connection asks for. key is the settings key in
  * connections/<id>.json, or the field name in the encrypted record when
