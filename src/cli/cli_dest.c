@@ -175,7 +175,8 @@ build_connection_add(struct cli_cmd *c)
 		free(need);
 		if (s != NULL) {
 			need = t;
-			t = xasprintf("%s; %s", s, need);
+			/* TRANSLATORS: what two destinations need. */
+			t = xasprintf(_("%1$s; %2$s"), s, need);
 			free(need);
 			free(s);
 		}
