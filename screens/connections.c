@@ -144,11 +144,6 @@ details(struct conns *cs, const struct connection *c)
 		    c->last_test_message : "");
 		free(s);
 		s = t;
-	} else if (d != NULL && d->test == NULL) {
-		t = xasprintf(_("%s\nTesting %s credentials comes in a later "
-		    "version."), s, _(d->label));
-		free(s);
-		s = t;
 	}
 	return s;
 }
@@ -223,7 +218,7 @@ conns_test(struct conns *cs, struct connection *c)
 	char			*cause = NULL, *text;
 	enum sec_status		 sst;
 
-	if (d == NULL || d->test == NULL) {
+	if (d == NULL) {
 		ui_message(cs->app->ui, UI_MSG_WARN, _("Testing %s credentials "
 		    "comes in a later version."), app_type_label(c->type));
 		return;

@@ -8,6 +8,7 @@
 
 #include "base/i18n.h"
 #include "base/xmalloc.h"
+#include "dest/dest.h"
 #include "screens/app.h"
 #include "screens/nav.h"
 #include "screens/screens.h"
@@ -29,6 +30,8 @@ struct home {
 	struct ui_list		 list;
 	char			*where;
 	char			*tip;
+	char			*conns_what;	/* the destinations by name */
+	char			*help;
 };
 
 static const struct {
@@ -36,8 +39,7 @@ static const struct {
 	const char	*label;
 	const char	*what;
 } home_items[HOME_COUNT] = {
-	{ 'c', N_("Connections"),
-	  N_("links to your Braze, Sendinblue and Snapchat accounts") },
+	{ 'c', N_("Connections"), NULL },	/* home_new() says what */
 	{ 'e', N_("Exports"),
 	  N_("which segments go where, with which fields") },
 	{ 'r', N_("Runs"), N_("what happened each time an export ran") },
@@ -86,7 +88,8 @@ home_fill(struct home *h)
 	for (i = 0; i < HOME_COUNT; i++) {
 		cells[0] = _(home_items[i].label);
 		cells[1] = ui_text_count(n[i], count, sizeof count);
-		cells[2] = _(home_items[i].what);
+		cells[2] = i == HOME_CONNECTIONS ? h->conns_what :
+		    _(home_items[i].what);
 		if (i == HOME_RUNS && app->nrunning > 0) {
 			running = xasprintf(_("%zu running now; what happened "
 			    "each time an export ran"), app->nrunning);
@@ -224,9 +227,18 @@ home_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 static const char *
 home_help(struct ui_screen *s)
 {
-	(void)s;
-	return _("segsync sends customer segments to Braze, Sendinblue (Brevo) "
-	    "and Snapchat.\n\n"
+	return ((struct home *)s)->help;
+}
+
+/* The help, naming the destinations of the registry. */
+static char *
+home_help_text(void)
+{
+	char	*names, *text;
+
+	names = dest_names(DEST_NAME_LABEL, NULL, ", ", _(" and "));
+	/* TRANSLATORS: %s lists the destinations ("A, B and C"). */
+	text = xasprintf(_("segsync sends customer segments to %s.\n\n"
 	    "1. Connections: an administrator links a destination account "
 	    "(its API key or authorization), agrees to the privacy notice and "
 	    "tests it.\n"
@@ -237,7 +249,9 @@ home_help(struct ui_screen *s)
 	    "rejected.\n"
 	    "4. Segments: every CSV file of the data folder is a segment.\n\n"
 	    "Move with the arrows or Tab, open with Enter, or press the first "
-	    "letter (c, e, r, s).");
+	    "letter (c, e, r, s)."), names);
+	free(names);
+	return text;
 }
 
 static void
@@ -258,6 +272,8 @@ home_free(struct ui_screen *s)
 	ui_list_free(&h->list);
 	free(h->where);
 	free(h->tip);
+	free(h->conns_what);
+	free(h->help);
 	free(h);
 }
 
@@ -276,7 +292,7 @@ struct ui_screen *
 home_new(struct app *app)
 {
 	struct home	*h;
-	char		*data;
+	char		*data, *names;
 
 	h = xcalloc(1, sizeof *h);
 	h->base.ops = &home_ops;
@@ -289,6 +305,11 @@ home_new(struct app *app)
 	h->where = xasprintf(_("Workspace: %s\nSegments folder: %s"),
 	    workspace_dir(app->ws), data);
 	free(data);
+	names = dest_names(DEST_NAME_SHORT, NULL, ", ", _(" and "));
+	/* TRANSLATORS: %s lists the destinations ("A, B and C"). */
+	h->conns_what = xasprintf(_("links to your %s accounts"), names);
+	free(names);
+	h->help = home_help_text();
 	home_fill(h);
 	return &h->base;
 }

@@ -20,6 +20,7 @@
 
 #include "base/i18n.h"
 #include "base/xmalloc.h"
+#include "dest/dest.h"
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "screens/app.h"
@@ -38,6 +39,7 @@ struct progress {
 	uint64_t		 next_poll;
 	long			 shown;		/* elapsed as last drawn */
 	char			*title;
+	char			*help;
 };
 
 static const struct run *
@@ -351,24 +353,37 @@ prog_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 static const char *
 prog_help(struct ui_screen *s)
 {
-	(void)s;
-	return _("A run as it goes: the bar is the profiles done (accepted, "
-	    "rejected or duplicates) of the rows the segments had when it "
-	    "started. Sent profiles wait for the destination's answer; in "
-	    "flight are the requests waiting for one. The throughput, in "
-	    "profiles a second, is smoothed over the last seconds, and the "
-	    "time left follows it. Retries "
-	    "(a request sent again after a timeout or a 5xx) and waits for "
-	    "the destination's rate limit are normal: the run handles them. "
-	    "Errors are what it could not do. A Sendinblue run ends with a "
-	    "confirmation phase: Brevo processes the imports, and the run "
-	    "waits for their outcome.\n\nThe run is a process of its own: "
-	    "Esc leaves this screen and the run goes on, even if you quit "
-	    "segsync or the connection drops. c asks it to stop (what was "
-	    "sent stays sent); s resumes an interrupted, failed or cancelled "
-	    "run without sending twice what was answered; r lists the "
-	    "rejected records with their reasons; d shows the run's record "
-	    "and timeline.");
+	struct progress			*p = (struct progress *)s;
+	const struct dest_driver *const	*dp;
+	char				*confirm = xstrdup(""), *t;
+
+	if (p->help != NULL)
+		return p->help;
+	/* What the destinations that confirm their jobs say of it. */
+	for (dp = dest_all(); *dp != NULL; dp++) {
+		if ((*dp)->confirm_help == NULL)
+			continue;
+		t = xasprintf("%s %s", confirm, _((*dp)->confirm_help));
+		free(confirm);
+		confirm = t;
+	}
+	p->help = xasprintf("%s%s\n\n%s", _("A run as it goes: the bar is "
+	    "the profiles done (accepted, rejected or duplicates) of the rows "
+	    "the segments had when it started. Sent profiles wait for the "
+	    "destination's answer; in flight are the requests waiting for "
+	    "one. The throughput, in profiles a second, is smoothed over the "
+	    "last seconds, and the time left follows it. Retries (a request "
+	    "sent again after a timeout or a 5xx) and waits for the "
+	    "destination's rate limit are normal: the run handles them. "
+	    "Errors are what it could not do."), confirm, _("The run is a "
+	    "process of its own: Esc leaves this screen and the run goes on, "
+	    "even if you quit segsync or the connection drops. c asks it to "
+	    "stop (what was sent stays sent); s resumes an interrupted, "
+	    "failed or cancelled run without sending twice what was "
+	    "answered; r lists the rejected records with their reasons; d "
+	    "shows the run's record and timeline."));
+	free(confirm);
+	return p->help;
 }
 
 static void
@@ -388,6 +403,7 @@ prog_free(struct ui_screen *s)
 
 	runview_free(&p->rv);
 	free(p->title);
+	free(p->help);
 	free(p);
 }
 

@@ -52,14 +52,9 @@ runshow_dest(const struct run *r)
 const char *
 runshow_dest_short(const struct run *r)
 {
-	static char	 buf[64];
-	const char	*l = runshow_dest(r), *p = strstr(l, " (");
+	const struct dest_driver	*d = dest_find(r->destination);
 
-	/* "Sendinblue (Brevo)": the name before its other name. */
-	if (p == NULL || (size_t)(p - l) >= sizeof buf)
-		return l;
-	snprintf(buf, sizeof buf, "%.*s", (int)(p - l), l);
-	return buf;
+	return d != NULL ? _(d->short_label) : r->destination;
 }
 
 char *

@@ -53,7 +53,7 @@ enum ui_role	 runshow_status_role(enum run_status);
 
 /* The destination's name ("Braze") of a run, translated. */
 const char	*runshow_dest(const struct run *);
-/* The same without its other name: "Sendinblue" (static). */
+/* Its short name, without its other name: "Sendinblue" (the driver's). */
 const char	*runshow_dest_short(const struct run *);
 
 /*

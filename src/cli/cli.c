@@ -90,44 +90,6 @@ static const struct cli_opt member_add_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
-static const struct cli_opt connection_add_opts[] = {
-	{ "type", OPT_ARG | OPT_REQUIRED, "TYPE", "braze|sendinblue|snapchat",
-	  N_("the destination") },
-	{ "name", OPT_ARG | OPT_REQUIRED, "NAME",
-	  NULL, N_("display name, unique in the workspace") },
-	{ "agree-privacy", 0, NULL, NULL,
-	  N_("agree to the data privacy and compliance notice (personal data "
-	     "leaves this system); without it nothing is saved") },
-	{ "contributors", 0, NULL, NULL,
-	  N_("contributors may use the connection too (default: "
-	     "administrators only)") },
-	{ "export-user", 0, NULL, NULL,
-	  N_("add yourself as export user: exports on this connection may run "
-	     "in your name, including unattended scheduled runs") },
-	{ "base-url", OPT_ARG, "URL", NULL,
-	  N_("replace the destination's API address (sandboxes, tests); "
-	     "http:// only for loopback hosts") },
-	{ "api-key-file", OPT_ARG, "FILE", NULL,
-	  N_("Braze, Sendinblue: read the API key from FILE ('-' for "
-	     "standard input)") },
-	{ "endpoint", OPT_ARG, "HOST", NULL,
-	  N_("Braze: the REST endpoint of the account's instance, e.g. "
-	     "rest.iad-03.braze.com") },
-	{ "client-id", OPT_ARG, "ID", NULL,
-	  N_("Snapchat: the OAuth app's client ID") },
-	{ "client-secret-file", OPT_ARG, "FILE", NULL,
-	  N_("Snapchat: read the OAuth client secret from FILE ('-' for "
-	     "standard input)") },
-	{ "redirect-uri", OPT_ARG, "URI", NULL,
-	  N_("Snapchat: the OAuth app's redirect URI") },
-	{ "auth-url", OPT_ARG, "URL", NULL,
-	  N_("Snapchat: replace the OAuth address (sandboxes, tests)") },
-	{ "auth-code-file", OPT_ARG, "FILE", NULL,
-	  N_("Snapchat: read the authorization code, or the whole redirect "
-	     "URL, from FILE") },
-	{ NULL, 0, NULL, NULL, NULL }
-};
-
 static const struct cli_opt connection_authorize_opts[] = {
 	{ "auth-code-file", OPT_ARG, "FILE", NULL,
 	  N_("read the authorization code, or the whole redirect URL, from "
@@ -140,12 +102,10 @@ static const struct cli_opt export_add_opts[] = {
 	  N_("display name, unique in the workspace") },
 	{ "connection", OPT_ARG | OPT_REQUIRED, "CONN", NULL,
 	  N_("the connection to send through") },
-	{ "target", OPT_ARG | OPT_REQUIRED, "ID", NULL,
-	  N_("Braze segment API identifier, Sendinblue list ID or Snapchat "
-	     "audience ID") },
+	/* The help of these two names the drivers' (cli_dest.c). */
+	{ "target", OPT_ARG | OPT_REQUIRED, "ID", NULL, NULL },
 	{ "map", OPT_ARG | OPT_REPEAT | OPT_REQUIRED, "DEST=FIELD", NULL,
-	  N_("map a segment field to a destination field: email, customer_id, "
-	     "firstname, lastname, phone, attr:NAME") },
+	  NULL },
 	{ "segment", OPT_ARG | OPT_REPEAT | OPT_REQUIRED, "SEG", NULL,
 	  N_("a segment to export (repeat for several)") },
 	{ "scheduled", 0, NULL, NULL,
@@ -183,7 +143,7 @@ static const struct {
 };
 #define NGROUPS (sizeof cli_groups / sizeof cli_groups[0])
 
-const struct cli_cmd cli_commands[] = {
+struct cli_cmd cli_commands[] = {
 	{ NULL, "init", NULL, 0, 0, CMD_NO_MEMBER, init_opts,
 	  N_("create a workspace; you become its first administrator"),
 	  N_("Creates the workspace directory with private modes (0700 and "
@@ -216,16 +176,12 @@ const struct cli_cmd cli_commands[] = {
 	     "A segment that cannot be used is listed with the reason, and "
 	     "the command then exits with status 4."),
 	  cmd_segments },
-	{ "connection", "add", NULL, 0, 0, 0, connection_add_opts,
-	  N_("save a connection to a destination account"),
-	  N_("Braze needs --api-key-file and --endpoint; Sendinblue needs "
-	     "--api-key-file; Snapchat needs --client-id, --client-secret-file "
-	     "and --redirect-uri. Secrets are read from files or standard "
-	     "input, never from arguments."),
+	/* Options, description and summary from the drivers (cli_dest.c). */
+	{ "connection", "add", NULL, 0, 0, 0, no_opts,
+	  N_("save a connection to a destination account"), NULL,
 	  cmd_connection_add },
 	{ "connection", "authorize", "NAME", 1, 1, 0,
-	  connection_authorize_opts,
-	  N_("Snapchat: finish or redo the OAuth authorization"),
+	  connection_authorize_opts, NULL,
 	  N_("Prints the authorization address to open in any browser, then "
 	     "reads the code, or the whole address the browser was sent to, "
 	     "from --auth-code-file or the terminal; the connection is tested "
@@ -528,12 +484,12 @@ static void
 print_main_help(void)
 {
 	const struct cli_cmd	*c;
-	char			*name;
+	char			*name, *about;
 
 	printf("%s\n\n", _("Usage: segsync [OPTIONS] [COMMAND [ARGS]]"));
-	print_wrapped(_("Export customer segments to Braze, Sendinblue "
-	    "(Brevo) and Snapchat. Without a command, segsync opens its "
-	    "terminal UI."), 0, 0);
+	about = cli_dest_about();
+	print_wrapped(about, 0, 0);
+	free(about);
 	putchar('\n');
 	printf("%s\n", _("Commands:"));
 	for (c = cli_commands; c->name != NULL; c++) {
@@ -999,6 +955,7 @@ cli_main(int argc, char **argv)
 #endif
 	cJSON_InitHooks(&(cJSON_Hooks){ .malloc_fn = xmalloc,
 	    .free_fn = free });
+	cli_dest_build();
 	if (hygiene_init(&hcause) == -1) {
 		cli_error("%s", hcause);
 		free(hcause);

@@ -69,8 +69,15 @@ int	cli_main(int, char **);
  */
 extern enum exit_status (*cli_ui)(struct cli_ctx *);
 
-/* The command table, ending with a zeroed entry (for tests and help). */
-extern const struct cli_cmd cli_commands[];
+/*
+ * The command table, ending with a zeroed entry (for tests and help).
+ * cli_main() first completes it with cli_dest_build(): the parts that come
+ * from the destination drivers (cli_dest.c).
+ */
+extern struct cli_cmd cli_commands[];
+void	cli_dest_build(void);
+/* The program in a sentence, naming the destinations; malloc'd. */
+char	*cli_dest_about(void);
 
 /* The last value of an option, or NULL. */
 const char	*cli_opt(const struct cli_ctx *, const char *name);

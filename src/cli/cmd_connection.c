@@ -30,15 +30,6 @@
 #include "store/credstore.h"
 #include "store/workspace.h"
 
-/* Options of 'connection add' that belong to one destination or another. */
-static const char *const typed_options[] = {
-	"api-key-file", "endpoint", "base-url", "client-id",
-	"client-secret-file", "redirect-uri", "auth-url", NULL
-};
-
-/* Options holding an address: the URL policy applies to every one. */
-static const char *const url_options[] = { "base-url", "auth-url" };
-
 static const struct dest_field *
 field_by_option(const struct dest_driver *d, const char *option)
 {
@@ -46,6 +37,19 @@ field_by_option(const struct dest_driver *d, const char *option)
 
 	for (f = d->conn_fields; f->key != NULL; f++)
 		if (strcmp(f->option, option) == 0)
+			return f;
+	return NULL;
+}
+
+/* The field of some driver that option fills, or NULL. */
+static const struct dest_field *
+field_of_any(const char *option)
+{
+	const struct dest_driver *const	*dp;
+	const struct dest_field		*f;
+
+	for (dp = dest_all(); *dp != NULL; dp++)
+		if ((f = field_by_option(*dp, option)) != NULL)
 			return f;
 	return NULL;
 }
@@ -241,7 +245,8 @@ cmd_connection_add(struct cli_ctx *ctx)
 	struct workspace	*ws = NULL;
 	const struct ws_member	*me;
 	const struct dest_driver *type;
-	const struct dest_field	*in;
+	const struct dest_field	*in, *f;
+	const struct cli_opt	*o;
 	struct connection	*c = NULL;
 	struct connection_list	 list = { NULL, 0 };
 	struct secrecord		*rec = NULL;
@@ -257,11 +262,13 @@ cmd_connection_add(struct cli_ctx *ctx)
 	enum exit_status	 rc = EXIT_OK;
 
 	type = dest_find(cli_opt(ctx, "type"));
-	for (i = 0; typed_options[i] != NULL; i++) {
-		if (cli_opt(ctx, typed_options[i]) != NULL &&
-		    field_by_option(type, typed_options[i]) == NULL) {
+	/* The options of the drivers' conn_fields, in the table's order. */
+	for (o = ctx->cmd->opts; o->name != NULL; o++) {
+		if (cli_opt(ctx, o->name) != NULL &&
+		    field_of_any(o->name) != NULL &&
+		    field_by_option(type, o->name) == NULL) {
 			cli_error(_("--%s does not apply to %s connections"),
-			    typed_options[i], _(type->label));
+			    o->name, _(type->label));
 			return EXIT_USAGE;
 		}
 	}
@@ -291,10 +298,13 @@ cmd_connection_add(struct cli_ctx *ctx)
 		    "--auth-code-file"));
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof url_options / sizeof url_options[0]; i++) {
-		if (cli_opt(ctx, url_options[i]) != NULL &&
-		    http_url_check(cli_opt(ctx, url_options[i]), &cause) == -1) {
-			cli_error(_("--%s: %s"), url_options[i], cause);
+	/* Addresses: the URL policy applies to every one. */
+	for (o = ctx->cmd->opts; o->name != NULL; o++) {
+		f = field_of_any(o->name);
+		if (f != NULL && strcmp(f->metavar, DEST_METAVAR_URL) == 0 &&
+		    cli_opt(ctx, o->name) != NULL &&
+		    http_url_check(cli_opt(ctx, o->name), &cause) == -1) {
+			cli_error(_("--%s: %s"), o->name, cause);
 			free(cause);
 			return EXIT_CONFIG;
 		}
@@ -367,7 +377,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	/* OAuth: the administrator authorizes in a browser, here and now. */
 	if (type->oauth_url != NULL) {
 		for (i = 0, in = type->conn_fields; in->key != NULL; in++, i++)
-			if (strcmp(in->key, "client_secret") == 0)
+			if (strcmp(in->key, type->oauth_secret) == 0)
 				break;
 		rc = authorize_flow(type, c, values[i],
 		    cli_opt(ctx, "auth-code-file"), &tok);
@@ -381,26 +391,24 @@ cmd_connection_add(struct cli_ctx *ctx)
 	 * and before taking the lock: the destination may take seconds to
 	 * answer, and nobody else should wait for it.
 	 */
-	if (type->test != NULL) {
-		sst = connops_record_build(ws, c, type, values, tok.refresh,
-		    &rec, &cause);
-		if (sst != SEC_OK) {
-			cli_error("%s", cause);
-			free(cause);
-			rc = (enum exit_status)secstatus_exit(sst);
-			goto out;
-		}
-		outcome = connops_test(NULL, NULL, type, c, rec, &message);
-		secrecord_free(&rec);
-		rc = cmd_outcome_exit(outcome);
-		if (rc != EXIT_OK) {
-			cli_error(_("the connection test failed: %s; nothing "
-			    "was saved"), cmd_clause(message));
-			goto out;
-		}
-		connection_set_last_test(c, dest_outcome_name(outcome),
-		    message);
+	sst = connops_record_build(ws, c, type, values, tok.refresh,
+	    &rec, &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = (enum exit_status)secstatus_exit(sst);
+		goto out;
 	}
+	outcome = connops_test(NULL, NULL, type, c, rec, &message);
+	secrecord_free(&rec);
+	rc = cmd_outcome_exit(outcome);
+	if (rc != EXIT_OK) {
+		cli_error(_("the connection test failed: %s; nothing "
+		    "was saved"), cmd_clause(message));
+		goto out;
+	}
+	connection_set_last_test(c, dest_outcome_name(outcome),
+	    message);
 
 	/* Under the lock: the name, the role and the members as they are. */
 	rc = connops_add(ws, c, type, values, tok.refresh, &cause);
@@ -773,7 +781,7 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 	rc = cmd_conn_unlock(ctx, ws, me, c, &rec, &id);
 	if (rc != EXIT_OK)
 		goto out;
-	rc = authorize_flow(d, c, secrecord_get(rec, "client_secret"),
+	rc = authorize_flow(d, c, dest_oauth_secret(d, rec),
 	    cli_opt(ctx, "auth-code-file"), &tok);
 	if (rc != EXIT_OK)
 		goto out;

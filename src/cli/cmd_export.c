@@ -35,8 +35,7 @@ verify_target(struct cli_ctx *ctx, struct workspace *ws,
 	enum dest_outcome	 o;
 	enum exit_status	 rc;
 
-	if (d->target_check != NULL &&
-	    d->target_check(x->target, &cause) == -1) {
+	if (d->target_check(x->target, &cause) == -1) {
 		cli_error(_("--target \"%s\": %s"), x->target, cause);
 		free(cause);
 		return EXIT_CONFIG;

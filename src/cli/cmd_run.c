@@ -538,7 +538,7 @@ run_visible(const struct ws_member *me, const struct connection_list *cl,
 static int
 can_send(const struct dest_driver *d, const struct connection *c)
 {
-	if (d == NULL || d->encode == NULL) {
+	if (d == NULL) {
 		cli_error(_("sending to %s is not available yet in this "
 		    "version"), d != NULL ? d->label : c->type);
 		return 0;

@@ -23,17 +23,26 @@
 /* Custom attribute keys and values: at most 255 characters (Braze). */
 #define BRAZE_NAME_MAX		255
 
+/* X-RateLimit-Reset is in seconds since the epoch (api-contracts.md 1.4). */
+static const struct ratelimit_headers braze_ratelimit = {
+	"X-RateLimit-Remaining", "X-RateLimit-Reset", RATELIMIT_RESET_EPOCH
+};
+
 static const struct dest_field braze_fields[] = {
 	{ "api_key", N_("REST API key"), "api-key-file", 1, 1,
 	  N_("A Braze REST API key with the users.track permission, and "
-	  "segments.list to verify segments.") },
+	  "segments.list to verify segments."), "FILE",
+	  N_("read the API key from FILE ('-' for standard input)") },
 	{ "endpoint", N_("REST endpoint"), "endpoint", 0, 1,
 	  N_("The REST endpoint of your Braze instance, such as "
-	  "rest.iad-03.braze.com, or its full URL.") },
+	  "rest.iad-03.braze.com, or its full URL."), "HOST",
+	  N_("the REST endpoint of the account's instance, e.g. "
+	  "rest.iad-03.braze.com") },
 	{ "base_url", N_("Base URL"), "base-url", 0, 0,
 	  N_("Only for sandboxes and tests: the URL to send requests to "
-	  "instead of the endpoint's.") },
-	{ NULL, NULL, NULL, 0, 0, NULL }
+	  "instead of the endpoint's."), "URL", N_("replace the destination's API address (sandboxes, tests); "
+	  "http:// only for loopback hosts") },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
 
 /*
@@ -147,12 +156,6 @@ braze_session_open(struct dest_session *s, const struct connection *conn,
 	memcpy(line + len - klen, k, klen);
 	line[len] = '\0';
 	return 0;
-}
-
-static void
-braze_session_close(struct dest_session *s)
-{
-	(void)s;
 }
 
 /*
@@ -676,6 +679,7 @@ out:
 const struct dest_driver dest_braze = {
 	.id = "braze",
 	.label = "Braze",
+	.short_label = "Braze",
 	.conn_fields = braze_fields,
 	.suggest = braze_suggest,
 	.target = {
@@ -694,17 +698,17 @@ const struct dest_driver dest_braze = {
 		.batch_default = 50,
 		.batch_max = 75,
 		.max_request_bytes = 4000000,
-		.rate = { 3000, 3000, 100, RATELIMIT_HEADERS_BRAZE },
+		.rate = { 3000, 3000, 100, &braze_ratelimit },
 		/*
 		 * 16 batches in flight: at a request a millisecond, answers
 		 * are handled a few at a time (the engine's coalesce_ms), and
 		 * 8 left the limiter waiting on free slots; over HTTP/2 they
 		 * share one connection.
 		 */
-		.concurrency = 16
+		.concurrency = 16,
+		.attr_name_max = BRAZE_NAME_MAX
 	},
 	.session_open = braze_session_open,
-	.session_close = braze_session_close,
 	.target_check = braze_target_check,
 	.test = braze_test,
 	.verify_target = braze_verify_target,

@@ -1,9 +1,10 @@
-/* The registry of destination drivers and what every driver shares. */
+/* What every destination driver shares; the drivers are in registry.c. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "base/i18n.h"
@@ -11,20 +12,11 @@
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
 #include "net/http.h"
+#include "net/oauth.h"
 #include "net/ratelimit.h"
+#include "secrets/secrecord.h"
 #include "secrets/secret.h"
-
-extern const struct dest_driver	dest_braze;
-extern const struct dest_driver	dest_sendinblue;
-extern const struct dest_driver	dest_snapchat;
-
-/* The wizard lists destinations in this order. */
-static const struct dest_driver *const dest_drivers[] = {
-	&dest_braze,
-	&dest_sendinblue,
-	&dest_snapchat,
-	NULL
-};
+#include "store/connection.h"
 
 const struct dest_driver *
 dest_find(const char *id)
@@ -33,16 +25,96 @@ dest_find(const char *id)
 
 	if (id == NULL)
 		return NULL;
-	for (i = 0; dest_drivers[i] != NULL; i++)
-		if (strcmp(dest_drivers[i]->id, id) == 0)
-			return dest_drivers[i];
+	for (i = 0; dest_registry[i] != NULL; i++)
+		if (strcmp(dest_registry[i]->id, id) == 0)
+			return dest_registry[i];
 	return NULL;
 }
 
 const struct dest_driver *const *
 dest_all(void)
 {
-	return dest_drivers;
+	return dest_registry;
+}
+
+char *
+dest_names(enum dest_name what, int (*keep)(const struct dest_driver *),
+    const char *sep, const char *last)
+{
+	const struct dest_driver	*d;
+	const char			*name;
+	char				*s = NULL, *t;
+	size_t				 i, n = 0, k = 0;
+
+	for (i = 0; dest_registry[i] != NULL; i++)
+		if (keep == NULL || keep(dest_registry[i]))
+			n++;
+	for (i = 0; dest_registry[i] != NULL; i++) {
+		d = dest_registry[i];
+		if (keep != NULL && !keep(d))
+			continue;
+		switch (what) {
+		case DEST_NAME_ID:
+			name = d->id;
+			break;
+		case DEST_NAME_LABEL:
+			name = _(d->label);
+			break;
+		case DEST_NAME_SHORT:
+			name = _(d->short_label);
+			break;
+		case DEST_NAME_TARGET:
+		default:
+			name = _(d->target.label);
+			break;
+		}
+		k++;
+		t = xasprintf("%s%s%s", s != NULL ? s : "", k == 1 ? "" :
+		    k == n ? last : sep, name);
+		free(s);
+		s = t;
+	}
+	return s != NULL ? s : xstrdup("");
+}
+
+int
+dest_is_oauth(const struct dest_driver *d)
+{
+	return d->oauth_url != NULL;
+}
+
+int
+dest_has_confirm(const struct dest_driver *d)
+{
+	return d->confirm != NULL;
+}
+
+void
+dest_oauth_app(const struct dest_driver *d, const struct connection *c,
+    const struct secret *client_secret, struct oauth_app *app)
+{
+	const cJSON	*set, *v;
+
+	memset(app, 0, sizeof *app);
+	set = c != NULL ? c->settings : NULL;
+	v = cJSON_GetObjectItemCaseSensitive(set, "auth_url");
+	app->auth_url = cJSON_IsString(v) && v->valuestring[0] != '\0' ?
+	    v->valuestring : d->oauth_url;
+	v = cJSON_GetObjectItemCaseSensitive(set, "client_id");
+	app->client_id = cJSON_IsString(v) ? v->valuestring : "";
+	v = cJSON_GetObjectItemCaseSensitive(set, "redirect_uri");
+	app->redirect_uri = cJSON_IsString(v) ? v->valuestring : "";
+	app->client_secret = client_secret;
+	app->scope = d->oauth_scope;
+	app->label = _(d->label);
+}
+
+const struct secret *
+dest_oauth_secret(const struct dest_driver *d, const struct secrecord *rec)
+{
+	if (rec == NULL || d->oauth_secret == NULL)
+		return NULL;
+	return secrecord_get(rec, d->oauth_secret);
 }
 
 const char *const *

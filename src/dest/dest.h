@@ -3,7 +3,8 @@
  * drivers"): one constant table per destination, so that the command line,
  * the wizard screens and the delivery pipeline read tables and never
  * switch on the destination type. Adding a destination is adding a file
- * and a line to the registry in dest.c.
+ * and a line to the registry, dest_registry[] in registry.c (test programs
+ * link a registry of their own, with a test-only driver: tests/nulldest.c).
  *
  * A driver describes:
  * - what a connection asks for (conn_fields), the export's target
@@ -75,7 +76,21 @@ struct dest_field {
 	int		 secret;	/* stored encrypted, masked when typed */
 	int		 required;
 	const char	*help;		/* N_(), one or two sentences */
+	const char	*metavar;	/* the option's value: "FILE"; a
+					   DEST_METAVAR_URL value is checked
+					   with http_url_check() first */
+	/*
+	 * N_(), the option's help in 'connection add --help', without the
+	 * destinations it applies to (the command line names them): the
+	 * same text in every driver that has the option.
+	 */
+	const char	*cli_help;
 };
+
+#define DEST_METAVAR_URL	"URL"
+
+/* The most conn_fields a driver may have (the connection wizard's). */
+#define DEST_MAX_CONN_FIELDS	8
 
 /*
  * Values the connection wizard offers for a field (the Braze instances'
@@ -131,6 +146,8 @@ struct dest_limits {
 	struct ratelimit_config	rate;
 	unsigned		concurrency;
 	struct ratelimit_config	other_rate;
+	size_t			attr_name_max;	/* bytes of an attr:NAME
+						   mapping's name (attrs) */
 };
 
 /* How a credentials check or a target verification came out. */
@@ -284,9 +301,16 @@ struct dest_session {
 	void			*priv;
 };
 
+/*
+ * Every function pointer of a driver must be set, except the ones marked
+ * optional (session_close, confirm, reauth); tests/unit/test_drivers.c
+ * checks every driver of the registry against this.
+ */
 struct dest_driver {
 	const char		*id;		/* "braze": connection type */
-	const char		*label;		/* "Braze" */
+	const char		*label;		/* N_("Sendinblue (Brevo)") */
+	const char		*short_label;	/* N_("Sendinblue"): in lists
+						   and narrow columns */
 	const struct dest_field	*conn_fields;	/* ends with key NULL */
 	const struct dest_suggest *suggest;	/* ends with key NULL; or NULL */
 	struct dest_target	 target;
@@ -295,14 +319,22 @@ struct dest_driver {
 	struct dest_limits	 limits;
 
 	/*
+	 * N_(), what the run's progress screen says of the confirmation
+	 * phase (drivers with confirm), or NULL.
+	 */
+	const char		*confirm_help;
+
+	/*
 	 * OAuth 2 drivers (oauth.h): the authorization server unless the
 	 * connection's auth_url setting says otherwise, and the scope to
 	 * ask for. NULL for drivers with API keys. The connection's
-	 * record then holds OAUTH_REFRESH_FIELD, and its settings
-	 * client_id and redirect_uri.
+	 * record then holds OAUTH_REFRESH_FIELD and the conn_fields entry
+	 * oauth_secret (the client secret), and its settings client_id and
+	 * redirect_uri (read by dest_oauth_app()).
 	 */
 	const char		*oauth_url;
 	const char		*oauth_scope;
+	const char		*oauth_secret;	/* "client_secret" */
 
 	/*
 	 * Fill s->base_url, s->account, s->auth and s->priv from the
@@ -312,7 +344,10 @@ struct dest_driver {
 	int	(*session_open)(struct dest_session *s,
 		    const struct connection *conn, const struct secrecord *rec,
 		    char **cause);
-	/* Free s->priv (the rest is freed by dest_session_free()). */
+	/*
+	 * Optional: free s->priv (the rest is freed by
+	 * dest_session_free()).
+	 */
 	void	(*session_close)(struct dest_session *s);
 
 	/* Check a target's syntax before asking the destination. */
@@ -396,6 +431,48 @@ const struct dest_driver	*dest_find(const char *id);
 
 /* Every driver, in the order the wizard lists them; NULL-terminated. */
 const struct dest_driver *const	*dest_all(void);
+
+/*
+ * The registry behind dest_find() and dest_all(), NULL-terminated: the
+ * only object of registry.c, so that a program linking another registry
+ * before the core gets that one instead.
+ */
+extern const struct dest_driver *const	dest_registry[];
+
+/* What dest_names() lists of each driver. */
+enum dest_name {
+	DEST_NAME_ID,		/* "sendinblue" */
+	DEST_NAME_LABEL,	/* "Sendinblue (Brevo)", translated */
+	DEST_NAME_SHORT,	/* "Sendinblue", translated */
+	DEST_NAME_TARGET	/* "Sendinblue list ID", translated */
+};
+
+/*
+ * The drivers for which keep() is true (every one when keep is NULL), as
+ * a sentence lists them: "A, B and C" with sep ", " and last " and ", or
+ * "a|b|c" with sep and last "|". malloc'd.
+ */
+char	*dest_names(enum dest_name, int (*keep)(const struct dest_driver *),
+	    const char *sep, const char *last);
+
+/* Whether the driver authorizes with OAuth, or confirms its jobs. */
+int	 dest_is_oauth(const struct dest_driver *);
+int	 dest_has_confirm(const struct dest_driver *);
+
+struct oauth_app;
+/*
+ * The OAuth app of connection conn of an OAuth driver: the auth_url
+ * setting (else the driver's oauth_url), client_id, redirect_uri (empty
+ * when absent), the driver's scope and label, and client_secret. Every
+ * string is borrowed from conn, d and client_secret.
+ */
+void	 dest_oauth_app(const struct dest_driver *,
+	    const struct connection *, const struct secret *client_secret,
+	    struct oauth_app *);
+
+/* The client secret in an OAuth connection's record, or NULL. */
+const struct secret *dest_oauth_secret(const struct dest_driver *,
+	    const struct secrecord *);
 
 /* The suggestions for a connection field, or NULL. */
 const char *const	*dest_suggestions(const struct dest_driver *,

@@ -60,13 +60,21 @@
 /* Processes missing from the list, asked one by one in a round at most. */
 #define SIB_SINGLE_MAX	3
 
+/* x-sib-ratelimit-reset: seconds from the answer (api-contracts.md 2.3). */
+static const struct ratelimit_headers sib_ratelimit = {
+	"x-sib-ratelimit-remaining", "x-sib-ratelimit-reset",
+	RATELIMIT_RESET_RELATIVE
+};
+
 static const struct dest_field sendinblue_fields[] = {
 	{ "api_key", N_("API key"), "api-key-file", 1, 1,
-	  N_("A Brevo API v3 key (SMTP & API, API keys).") },
+	  N_("A Brevo API v3 key (SMTP & API, API keys)."), "FILE",
+	  N_("read the API key from FILE ('-' for standard input)") },
 	{ "base_url", N_("Base URL"), "base-url", 0, 0,
 	  N_("Only for sandboxes and tests: the URL to send requests to "
-	  "instead of https://api.brevo.com/v3.") },
-	{ NULL, NULL, NULL, 0, 0, NULL }
+	  "instead of https://api.brevo.com/v3."), "URL", N_("replace the destination's API address (sandboxes, tests); "
+	  "http:// only for loopback hosts") },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
 
 static const struct dest_slot sendinblue_slots[] = {
@@ -142,12 +150,6 @@ sib_session_open(struct dest_session *s, const struct connection *conn,
 	memcpy(line + len - klen, k, klen);
 	line[len] = '\0';
 	return 0;
-}
-
-static void
-sib_session_close(struct dest_session *s)
-{
-	(void)s;
 }
 
 /*
@@ -905,11 +907,15 @@ sib_confirm(struct dest_session *s, struct http_engine *e,
 const struct dest_driver dest_sendinblue = {
 	.id = "sendinblue",
 	.label = N_("Sendinblue (Brevo)"),
+	.short_label = N_("Sendinblue"),
 	.conn_fields = sendinblue_fields,
 	.target = { N_("Sendinblue list ID"),
 	    N_("The numeric ID of the Brevo contact list to import into.") },
 	.slots = sendinblue_slots,
 	.attrs = 0,
+	.confirm_help = N_("A Sendinblue run ends with a confirmation phase: "
+	    "Brevo processes the imports, and the run waits for their "
+	    "outcome."),
 	/*
 	 * 10 a second on the contacts endpoints, paced at 9: at exactly 10,
 	 * Brevo's one-second windows fill up, its remaining drops to 0 and
@@ -922,10 +928,9 @@ const struct dest_driver dest_sendinblue = {
 	 * make about 2 MB of JSON (the split at 8 MB is by size).
 	 */
 	.limits = { 20000, 100000, 8u * 1000 * 1000,
-	    { 9, 1000, 1, RATELIMIT_HEADERS_BREVO }, 2,
-	    { 100, 3600 * 1000, 10, RATELIMIT_HEADERS_BREVO } },
+	    { 9, 1000, 1, &sib_ratelimit }, 2,
+	    { 100, 3600 * 1000, 10, &sib_ratelimit }, 0 },
 	.session_open = sib_session_open,
-	.session_close = sib_session_close,
 	.target_check = sib_target_check,
 	.test = sib_test,
 	.verify_target = sib_verify_target,

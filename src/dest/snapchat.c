@@ -45,18 +45,24 @@
 
 static const struct dest_field snapchat_fields[] = {
 	{ "client_id", N_("OAuth client ID"), "client-id", 0, 1,
-	  N_("The client ID of your Snapchat OAuth app.") },
+	  N_("The client ID of your Snapchat OAuth app."), "ID",
+	  N_("the OAuth app's client ID") },
 	{ "client_secret", N_("OAuth client secret"), "client-secret-file", 1,
-	  1, N_("The client secret of your Snapchat OAuth app.") },
+	  1, N_("The client secret of your Snapchat OAuth app."), "FILE",
+	  N_("read the OAuth client secret from FILE ('-' for standard "
+	  "input)") },
 	{ "redirect_uri", N_("Redirect URI"), "redirect-uri", 0, 1,
-	  N_("The redirect URI registered for the OAuth app.") },
+	  N_("The redirect URI registered for the OAuth app."), "URI",
+	  N_("the OAuth app's redirect URI") },
 	{ "base_url", N_("Base URL"), "base-url", 0, 0,
 	  N_("Only for sandboxes and tests: instead of "
-	  "https://adsapi.snapchat.com/v1.") },
+	  "https://adsapi.snapchat.com/v1."), "URL", N_("replace the destination's API address (sandboxes, tests); "
+	  "http:// only for loopback hosts") },
 	{ "auth_url", N_("OAuth URL"), "auth-url", 0, 0,
 	  N_("Only for sandboxes and tests: instead of "
-	  "https://accounts.snapchat.com.") },
-	{ NULL, NULL, NULL, 0, 0, NULL }
+	  "https://accounts.snapchat.com."), "URL",
+	  N_("replace the OAuth address (sandboxes, tests)") },
+	{ NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
 
 static const struct dest_slot snapchat_slots[] = {
@@ -151,6 +157,7 @@ snap_session_open(struct dest_session *s, const struct connection *conn,
     const struct secrecord *rec, char **cause)
 {
 	struct snap		*p;
+	struct oauth_app	 app;
 	const struct secret	*cs, *rt;
 	struct secret		*at = NULL;
 	const char		*v, *host;
@@ -168,25 +175,22 @@ snap_session_open(struct dest_session *s, const struct connection *conn,
 	host = strstr(s->base_url, "://");
 	host = host != NULL ? host + 3 : s->base_url;
 	s->account = xstrndup(host, strcspn(host, "/?#"));
-	v = snap_setting(conn, "auth_url");
-	if ((p->auth_url = snap_url(v != NULL ? v : SNAP_AUTH_URL,
-	    cause)) == NULL)
+	cs = dest_oauth_secret(s->driver, rec);
+	dest_oauth_app(s->driver, conn, cs, &app);
+	if ((p->auth_url = snap_url(app.auth_url, cause)) == NULL)
 		return -1;
-	v = snap_setting(conn, "client_id");
-	if (v == NULL) {
+	if (*app.client_id == '\0') {
 		*cause = xstrdup(_("The Snapchat connection has no OAuth "
 		    "client ID."));
 		return -1;
 	}
-	p->client_id = xstrdup(v);
-	v = snap_setting(conn, "redirect_uri");
-	if (v == NULL) {
+	p->client_id = xstrdup(app.client_id);
+	if (*app.redirect_uri == '\0') {
 		*cause = xstrdup(_("The Snapchat connection has no redirect "
 		    "URI."));
 		return -1;
 	}
-	p->redirect_uri = xstrdup(v);
-	cs = rec != NULL ? secrecord_get(rec, "client_secret") : NULL;
+	p->redirect_uri = xstrdup(app.redirect_uri);
 	if (cs == NULL || secret_len(cs) == 0) {
 		*cause = xstrdup(_("The Snapchat connection has no OAuth "
 		    "client secret."));
@@ -742,6 +746,7 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 const struct dest_driver dest_snapchat = {
 	.id = "snapchat",
 	.label = N_("Snapchat"),
+	.short_label = N_("Snapchat"),
 	.conn_fields = snapchat_fields,
 	.target = { N_("Snapchat audience ID"),
 	    N_("The ID of the Snap Audience Match segment to add users to.") },
@@ -755,9 +760,10 @@ const struct dest_driver dest_snapchat = {
 	 * about 250 bytes (docs/benchmarks.md).
 	 */
 	.limits = { 25000, 100000, 64u * 1000 * 1000,
-	    { 10, 1000, 1, RATELIMIT_HEADERS_NONE }, 2 },
+	    { 10, 1000, 1, NULL }, 2, { 0, 0, 0, NULL }, 0 },
 	.oauth_url = SNAP_AUTH_URL,
 	.oauth_scope = SNAP_SCOPE,
+	.oauth_secret = "client_secret",
 	.session_open = snap_session_open,
 	.session_close = snap_session_close,
 	.target_check = snap_target_check,

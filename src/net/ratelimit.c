@@ -9,9 +9,9 @@
 #include "net/ratelimit.h"
 
 /*
- * The server tells us of its window from the header family; treat two
- * resets less than this apart as the same window (Brevo's relative reset
- * is whole seconds, so the same reset read at two moments drifts).
+ * The server tells us of its window in its headers; treat two resets less
+ * than this apart as the same window (a relative reset in whole seconds,
+ * as Brevo's, read at two moments drifts).
  */
 #define RATELIMIT_SAME_WINDOW_MS	1000
 
@@ -56,8 +56,8 @@ ratelimit_free(struct ratelimit **rlp)
 	xfree(rlp);
 }
 
-enum ratelimit_headers
-ratelimit_family(const struct ratelimit *rl)
+const struct ratelimit_headers *
+ratelimit_headers(const struct ratelimit *rl)
 {
 	return rl->cfg.headers;
 }
@@ -156,25 +156,19 @@ int64_t
 ratelimit_reset_at(const struct ratelimit *rl, ratelimit_header_fn *get,
     void *arg, int64_t now_ms, int64_t wall_ms)
 {
-	long long	reset;
-	int64_t		delta;
+	const struct ratelimit_headers	*h;
+	long long			 reset;
+	int64_t				 delta;
 
-	switch (rl->cfg.headers) {
-	case RATELIMIT_HEADERS_BRAZE:
-		reset = ratelimit_number(get(arg, "X-RateLimit-Reset"));
-		if (reset < 0 || reset > INT64_MAX / 1000)
-			return -1;
-		delta = (int64_t)reset * 1000 - wall_ms;
-		break;
-	case RATELIMIT_HEADERS_BREVO:
-		reset = ratelimit_number(get(arg, "x-sib-ratelimit-reset"));
-		if (reset < 0 || reset > INT64_MAX / 1000)
-			return -1;
-		delta = (int64_t)reset * 1000;
-		break;
-	default:
+	h = rl->cfg.headers;
+	if (h == NULL || h->reset == NULL)
 		return -1;
-	}
+	reset = ratelimit_number(get(arg, h->reset));
+	if (reset < 0 || reset > INT64_MAX / 1000)
+		return -1;
+	delta = (int64_t)reset * 1000;
+	if (h->reset_kind == RATELIMIT_RESET_EPOCH)
+		delta -= wall_ms;
 	if (delta <= 0 || delta > INT64_MAX - now_ms)
 		return -1;
 	return now_ms + delta;
@@ -188,16 +182,9 @@ ratelimit_observe(struct ratelimit *rl, ratelimit_header_fn *get, void *arg,
 	long long	 remaining;
 	int64_t		 reset_ms;
 
-	switch (rl->cfg.headers) {
-	case RATELIMIT_HEADERS_BRAZE:
-		name = "X-RateLimit-Remaining";
-		break;
-	case RATELIMIT_HEADERS_BREVO:
-		name = "x-sib-ratelimit-remaining";
-		break;
-	default:
+	if (rl->cfg.headers == NULL || rl->cfg.headers->remaining == NULL)
 		return;
-	}
+	name = rl->cfg.headers->remaining;
 	remaining = ratelimit_number(get(arg, name));
 	reset_ms = ratelimit_reset_at(rl, get, arg, now_ms, wall_ms);
 	if (remaining < 0 || reset_ms < 0)

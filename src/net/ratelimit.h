@@ -14,11 +14,22 @@
 
 #include <stdint.h>
 
-/* Which response headers report the server's budget. */
-enum ratelimit_headers {
-	RATELIMIT_HEADERS_NONE,		/* none (Snapchat) */
-	RATELIMIT_HEADERS_BRAZE,	/* X-RateLimit-*, reset in epoch s */
-	RATELIMIT_HEADERS_BREVO		/* x-sib-ratelimit-*, reset in s */
+/*
+ * How a server reports its budget in response headers: the header names
+ * (matched case-insensitively) of the requests left and of the window's
+ * reset, a number of seconds either since the epoch or from now. The
+ * destination driver that knows the server gives it; NULL in a config
+ * means the server reports nothing.
+ */
+enum ratelimit_reset {
+	RATELIMIT_RESET_EPOCH,		/* seconds since 1970 (wall clock) */
+	RATELIMIT_RESET_RELATIVE	/* seconds from the answer on */
+};
+
+struct ratelimit_headers {
+	const char		*remaining;	/* "X-RateLimit-Remaining" */
+	const char		*reset;		/* "X-RateLimit-Reset" */
+	enum ratelimit_reset	 reset_kind;
 };
 
 /*
@@ -29,10 +40,10 @@ enum ratelimit_headers {
  * limit 0 means no client-side pacing (headers and holds still apply).
  */
 struct ratelimit_config {
-	unsigned		limit;
-	unsigned		window_ms;
-	unsigned		burst;
-	enum ratelimit_headers	headers;
+	unsigned			 limit;
+	unsigned			 window_ms;
+	unsigned			 burst;
+	const struct ratelimit_headers	*headers;	/* static; or NULL */
 };
 
 /* Looks up a response header by name (case-insensitively), or NULL. */
@@ -60,7 +71,7 @@ int64_t	ratelimit_wait(const struct ratelimit *, int64_t now_ms);
 void	ratelimit_hold(struct ratelimit *, int64_t until_ms);
 
 /*
- * Read the header family chosen in the config from a response. When the
+ * Read the headers the config names from a response. When the
  * server reports remaining = 0, further requests are held until its reset;
  * otherwise at most `remaining` more are granted before that reset.
  * wall_ms is the real-time clock in milliseconds (for epoch resets).
@@ -70,12 +81,13 @@ void	ratelimit_observe(struct ratelimit *, ratelimit_header_fn *,
 
 /*
  * The monotonic time at which the server says its window resets, from the
- * configured header family, or -1 when the headers do not say (or say a
+ * configured headers, or -1 when the headers do not say (or say a
  * time already past).
  */
 int64_t	ratelimit_reset_at(const struct ratelimit *, ratelimit_header_fn *,
 	    void *arg, int64_t now_ms, int64_t wall_ms);
 
-enum ratelimit_headers ratelimit_family(const struct ratelimit *);
+/* The headers the config names, or NULL. */
+const struct ratelimit_headers *ratelimit_headers(const struct ratelimit *);
 
 #endif

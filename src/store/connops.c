@@ -52,19 +52,7 @@ void
 connops_oauth_app(const struct dest_driver *d, const struct connection *c,
     const struct secret *client_secret, struct oauth_app *app)
 {
-	const cJSON	*v;
-
-	memset(app, 0, sizeof *app);
-	v = cJSON_GetObjectItemCaseSensitive(c->settings, "auth_url");
-	app->auth_url = cJSON_IsString(v) && v->valuestring[0] != '\0' ?
-	    v->valuestring : d->oauth_url;
-	v = cJSON_GetObjectItemCaseSensitive(c->settings, "client_id");
-	app->client_id = cJSON_IsString(v) ? v->valuestring : "";
-	v = cJSON_GetObjectItemCaseSensitive(c->settings, "redirect_uri");
-	app->redirect_uri = cJSON_IsString(v) ? v->valuestring : "";
-	app->client_secret = client_secret;
-	app->scope = d->oauth_scope;
-	app->label = _(d->label);
+	dest_oauth_app(d, c, client_secret, app);
 }
 
 enum sec_status
@@ -143,12 +131,6 @@ connops_test(struct workspace *ws, struct identity *id,
 	enum dest_outcome	 o;
 
 	*message = NULL;
-	if (d->test == NULL) {
-		identity_free(&id);
-		*message = xasprintf(_("Testing %s credentials comes in a "
-		    "later version."), _(d->label));
-		return DEST_OTHER;
-	}
 	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
 		*message = cause;
 		return DEST_CONFIG;
@@ -179,17 +161,10 @@ connops_verify_target(struct workspace *ws, struct identity *id,
 
 	*found = NULL;
 	*message = NULL;
-	if (d->target_check != NULL && d->target_check(target, &cause) == -1) {
+	if (d->target_check(target, &cause) == -1) {
 		identity_free(&id);
 		*message = cause;
 		return DEST_CONFIG;
-	}
-	if (d->verify_target == NULL) {
-		identity_free(&id);
-		*message = xasprintf(_("Verifying a %s at the destination "
-		    "comes in a later version; the export is saved "
-		    "unverified."), _(d->target.label));
-		return DEST_WARNING;
 	}
 	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
 		*message = cause;
@@ -444,7 +419,7 @@ connops_run(struct workspace *ws, const struct identity *id,
 	int				 rc = -1;
 
 	*run_id = NULL;
-	if (d == NULL || d->encode == NULL) {
+	if (d == NULL) {
 		*cause = xasprintf(_("sending to %s is not available yet in "
 		    "this version"), d != NULL ? _(d->label) : c->type);
 		return -1;
@@ -481,7 +456,7 @@ connops_resume(struct workspace *ws, const struct identity *id,
 	enum run_fault			 fault;
 	int				 rc = -1;
 
-	if (d == NULL || d->encode == NULL) {
+	if (d == NULL) {
 		*cause = xasprintf(_("sending to %s is not available yet in "
 		    "this version"), d != NULL ? _(d->label) : c->type);
 		return -1;

@@ -22,7 +22,6 @@
 
 #define EXPORT_FILE_CAP	(1u * 1024 * 1024)
 #define ATTR_PREFIX	"attr:"
-#define ATTR_NAME_MAX	255	/* Braze custom attribute keys */
 
 int
 export_map_parse(const char *arg, struct export_map *m, char **cause)
@@ -112,12 +111,13 @@ export_validate(const struct export *x, const struct dest_driver *d,
 				free(keys);
 				return -1;
 			}
-			if (*name == '\0' || strlen(name) > ATTR_NAME_MAX) {
+			if (*name == '\0' ||
+			    strlen(name) > d->limits.attr_name_max) {
 				*cause =
 				    xasprintf(_("\"%s\": a custom attribute "
-						"needs a name of 1 to %d "
+						"needs a name of 1 to %zu "
 						"characters"),
-					dest, ATTR_NAME_MAX);
+					dest, d->limits.attr_name_max);
 				return -1;
 			}
 			continue;

@@ -73,8 +73,14 @@ test_tables(void)
 	is_int(braze->limits.batch_max, 75, "75 at most");
 	ok(braze->limits.rate.limit == 3000 &&
 	    braze->limits.rate.window_ms == 3000 &&
-	    braze->limits.rate.headers == RATELIMIT_HEADERS_BRAZE,
-	    "3,000 requests per 3 s, Braze headers");
+	    strcmp(braze->limits.rate.headers->remaining,
+	    "X-RateLimit-Remaining") == 0 &&
+	    strcmp(braze->limits.rate.headers->reset, "X-RateLimit-Reset") ==
+	    0 && braze->limits.rate.headers->reset_kind ==
+	    RATELIMIT_RESET_EPOCH,
+	    "3,000 requests per 3 s, X-RateLimit-* with an epoch reset");
+	is_int(braze->limits.attr_name_max, 255,
+	    "attribute names of 255 characters at most");
 }
 
 static void

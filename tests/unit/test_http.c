@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/xmalloc.h"
+#include "dest/dest.h"
 #include "net/http.h"
 #include "net/ratelimit.h"
 #include "tap.h"
@@ -528,7 +529,7 @@ test_throttling(void)
 
 	test_config(&cfg);
 	memset(&rc, 0, sizeof rc);
-	rc.headers = RATELIMIT_HEADERS_BRAZE;
+	rc.headers = dest_find("braze")->limits.rate.headers;
 	rl = ratelimit_new(&rc);
 	e = engine(&cfg);
 	submit(e, "GET", "/429-braze?key=t429a", rl, &r);
@@ -549,7 +550,7 @@ test_throttling(void)
 	    "counted as throttling, not a failure or a retry");
 	result_clear(&r);
 
-	rc.headers = RATELIMIT_HEADERS_BREVO;
+	rc.headers = dest_find("sendinblue")->limits.rate.headers;
 	rl = ratelimit_new(&rc);
 	e = engine(&cfg);
 	submit(e, "GET", "/429-brevo?reset=1&key=t429b", rl, &r);
@@ -579,7 +580,7 @@ test_throttling(void)
 	/* The server's budget: 3 per window, sequential requests. */
 	test_config(&cfg);
 	cfg.max_transfers = 1;
-	rc.headers = RATELIMIT_HEADERS_BRAZE;
+	rc.headers = dest_find("braze")->limits.rate.headers;
 	rl = ratelimit_new(&rc);
 	e = engine(&cfg);
 	memset(rs, 0, sizeof rs);
@@ -598,7 +599,7 @@ test_throttling(void)
 	is_int(stat_int("bb", "throttled"), 0,
 	    "remaining 0 held the requests: no 429 (epoch reset)");
 
-	rc.headers = RATELIMIT_HEADERS_BREVO;
+	rc.headers = dest_find("sendinblue")->limits.rate.headers;
 	rl = ratelimit_new(&rc);
 	e = engine(&cfg);
 	for (i = 0; i < 7; i++)

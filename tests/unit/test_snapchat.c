@@ -164,10 +164,11 @@ test_tables(void)
 	is_str(snap->oauth_url, "https://accounts.snapchat.com",
 	    "OAuth at accounts.snapchat.com");
 	is_str(snap->oauth_scope, "snapchat-marketing-api", "scope");
-	ok(snap->session_open != NULL && snap->test != NULL &&
-	    snap->verify_target != NULL && snap->encode != NULL &&
-	    snap->decode != NULL && snap->reauth != NULL,
-	    "every function is there, reauth too");
+	ok(snap->reauth != NULL && snap->limits.rate.headers == NULL,
+	    "tokens are renewed; no rate-limit headers");
+	ok(snap->oauth_secret != NULL &&
+	    strcmp(snap->oauth_secret, f[1].key) == 0,
+	    "the client secret is the OAuth secret");
 	ok(dest_find("braze")->reauth == NULL &&
 	    dest_find("braze")->oauth_url == NULL, "Braze has neither");
 }
