@@ -423,8 +423,6 @@ cw_test(struct cw *w)
 	char			*cause = NULL, *text;
 	enum sec_status		 sst;
 
-	if (w->d->test == NULL)
-		return;
 	c = cw_draft(w, values);
 	sst = cw_record(w, c, values, &rec, &cause);
 	cw_free_values(values);
@@ -468,7 +466,8 @@ cw_client_secret(struct cw *w)
 	size_t			 i;
 
 	for (f = w->d->conn_fields, i = 0; i < w->ncreds; f++, i++)
-		if (strcmp(f->key, "client_secret") == 0)
+		if (w->d->oauth_secret != NULL &&
+		    strcmp(f->key, w->d->oauth_secret) == 0)
 			s = ui_field_secret(&w->creds[i]);
 	if (s != NULL || w->edit == NULL)
 		return s;
@@ -478,8 +477,8 @@ cw_client_secret(struct cw *w)
 		free(cause);
 		return NULL;
 	}
-	if (secrecord_get(rec, "client_secret") != NULL)
-		s = secret_dup(secrecord_get(rec, "client_secret"));
+	if (dest_oauth_secret(w->d, rec) != NULL)
+		s = secret_dup(dest_oauth_secret(w->d, rec));
 	secrecord_free(&rec);
 	return s;
 }
@@ -496,7 +495,7 @@ cw_make_auth_url(struct cw *w)
 		return;
 	c = cw_draft(w, values);
 	cw_free_values(values);
-	connops_oauth_app(w->d, c, NULL, &app);
+	dest_oauth_app(w->d, c, NULL, &app);
 	w->oauth_state = oauth_state_new();
 	w->oauth_url = oauth_authorize_url(&app, w->oauth_state);
 	free(w->oauth_text);
@@ -516,7 +515,7 @@ cw_auth_work(void *arg)
 	struct oauth_app	 app;
 	struct http_engine	*e;
 
-	connops_oauth_app(j->d, j->c, j->client_secret, &app);
+	dest_oauth_app(j->d, j->c, j->client_secret, &app);
 	e = connops_check_engine(&j->message);
 	if (e == NULL) {
 		j->st = OAUTH_OTHER;
@@ -695,7 +694,6 @@ cw_summary(struct cw *w, int width)
 		KV(_("Authorization"), w->refresh != NULL ? _("given; the "
 		    "refresh token is stored encrypted") : _("unchanged"));
 	KV(_("Test"), w->test == CW_PASSED ? w->outcome_msg :
-	    w->d->test == NULL ? _("not available yet for this destination") :
 	    _("not tested"));
 	if (w->export_user)
 		own[nown] = xasprintf(_("%s (exports may run in your name, "
@@ -951,14 +949,6 @@ cw_check_privacy(struct cw *w)
 static int
 cw_build_connect(struct cw *w)
 {
-	if (w->d->test == NULL) {
-		w->text = xasprintf(_("Testing %s credentials comes in "
-		    "a later version: the connection will be saved "
-		    "untested, with its credentials encrypted."),
-		    _(w->d->label));
-		ui_form_text(&w->form, UI_A_WARN, w->text);
-		return -1;
-	}
 	w->text = xasprintf(_("segsync tests the credentials against "
 	    "%s and says which account answered, or why it failed."),
 	    _(w->d->label));
@@ -992,7 +982,7 @@ cw_check_connect(struct cw *w)
 		    "again."));
 		return 0;
 	}
-	if (w->test == CW_UNTESTED && w->d->test != NULL) {
+	if (w->test == CW_UNTESTED) {
 		cw_test(w);
 		return 0;
 	}

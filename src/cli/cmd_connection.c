@@ -181,7 +181,7 @@ authorize_flow(const struct dest_driver *d, const struct connection *c,
 	enum exit_status	 rc = EXIT_OK;
 
 	memset(tok, 0, sizeof *tok);
-	connops_oauth_app(d, c, client_secret, &app);
+	dest_oauth_app(d, c, client_secret, &app);
 
 	state = oauth_state_new();
 	url = oauth_authorize_url(&app, state);

@@ -89,9 +89,6 @@ struct dest_field {
 
 #define DEST_METAVAR_URL	"URL"
 
-/* The most conn_fields a driver may have (the connection wizard's). */
-#define DEST_MAX_CONN_FIELDS	8
-
 /*
  * Values the connection wizard offers for a field (the Braze instances'
  * REST endpoints): suggestions only, any value is accepted.

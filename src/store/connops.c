@@ -48,13 +48,6 @@ connops_record_build(const struct workspace *ws, const struct connection *c,
 	return sst;
 }
 
-void
-connops_oauth_app(const struct dest_driver *d, const struct connection *c,
-    const struct secret *client_secret, struct oauth_app *app)
-{
-	dest_oauth_app(d, c, client_secret, app);
-}
-
 enum sec_status
 connops_record_open(const struct workspace *ws, const struct connection *c,
     const struct identity *id, struct secrecord **recp, char **cause)

@@ -30,7 +30,6 @@
 #include "store/connection.h"
 
 struct export;
-struct oauth_app;
 struct segment_list;
 struct workspace;
 
@@ -44,14 +43,6 @@ enum sec_status	connops_record_build(const struct workspace *,
 		    struct secret *const *values,
 		    const struct secret *refresh, struct secrecord **,
 		    char **cause);
-
-/*
- * The OAuth app of connection c of an OAuth driver (d->oauth_url set):
- * its settings and the client secret given (borrowed, as app's strings).
- */
-void		connops_oauth_app(const struct dest_driver *,
-		    const struct connection *,
-		    const struct secret *client_secret, struct oauth_app *);
 
 /*
  * Decrypt c's record with an unlocked identity, naming the connection in
