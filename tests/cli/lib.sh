@@ -50,7 +50,7 @@ is() {
 	t_got=$1 t_want=$2
 	shift 2
 	[ "$t_got" = "$t_want" ]
-	ok $? "$@" || diag "got '$t_got', want '$t_want'"
+	ok $? "$@" || { diag "got '$t_got', want '$t_want'"; return 1; }
 }
 
 like() {
@@ -58,7 +58,7 @@ like() {
 	shift 2
 	case $t_got in
 	*"$t_sub"*) ok 0 "$@" ;;
-	*) ok 1 "$@"; diag "'$t_got' does not contain '$t_sub'" ;;
+	*) ok 1 "$@"; diag "'$t_got' does not contain '$t_sub'"; return 1 ;;
 	esac
 }
 
@@ -66,7 +66,7 @@ unlike() {
 	t_got=$1 t_sub=$2
 	shift 2
 	case $t_got in
-	*"$t_sub"*) ok 1 "$@"; diag "'$t_got' contains '$t_sub'" ;;
+	*"$t_sub"*) ok 1 "$@"; diag "'$t_got' contains '$t_sub'"; return 1 ;;
 	*) ok 0 "$@" ;;
 	esac
 }
