@@ -584,11 +584,14 @@ braze_decode(struct dest_session *s, const struct http_response *resp,
 		 */
 		loose = cJSON_IsArray(errs) ? braze_errors(errs, profiles, n,
 		    results, &first) : 0;
+		/* first is NULL when no loose item was text or an object. */
 		if (loose > 0)
 			*message = xasprintf(ngettext_("Braze reported %zu "
 			    "error it did not tie to a profile: %s",
 			    "Braze reported %zu errors it did not tie to a "
-			    "profile; the first: %s", loose), loose, first);
+			    "profile; the first: %s", loose), loose,
+			    first != NULL ? first : _("an item that is neither "
+			    "text nor an object"));
 		goto out;
 	case 4:
 		break;
