@@ -512,7 +512,9 @@ braze_errors(const cJSON *errs, const struct dest_profile *profiles,
 			array = cJSON_GetObjectItemCaseSensitive(item,
 			    "input_array");
 			index = cJSON_GetObjectItemCaseSensitive(item, "index");
-			text = cJSON_IsString(type) ? type->valuestring :
+			/* An empty type would be an empty reason. */
+			text = cJSON_IsString(type) &&
+			    type->valuestring[0] != '\0' ? type->valuestring :
 			    "rejected by Braze";
 			if (cJSON_IsNumber(index) && (!cJSON_IsString(array) ||
 			    strcmp(array->valuestring, "attributes") == 0) &&
