@@ -515,7 +515,9 @@ braze_errors(const cJSON *errs, const struct dest_profile *profiles,
 			array = cJSON_GetObjectItemCaseSensitive(item,
 			    "input_array");
 			index = cJSON_GetObjectItemCaseSensitive(item, "index");
-			text = cJSON_IsString(type) ? type->valuestring :
+			/* An empty type would be an empty reason. */
+			text = cJSON_IsString(type) &&
+			    type->valuestring[0] != '\0' ? type->valuestring :
 			    "rejected by Braze";
 			if (cJSON_IsNumber(index) && (!cJSON_IsString(array) ||
 			    strcmp(array->valuestring, "attributes") == 0) &&
@@ -587,11 +589,14 @@ braze_decode(struct dest_session *s, const struct http_response *resp,
 		 */
 		loose = cJSON_IsArray(errs) ? braze_errors(errs, profiles, n,
 		    results, &first) : 0;
+		/* first is NULL when no loose item was text or an object. */
 		if (loose > 0)
 			*message = xasprintf(ngettext_("Braze reported %zu "
 			    "error it did not tie to a profile: %s",
 			    "Braze reported %zu errors it did not tie to a "
-			    "profile; the first: %s", loose), loose, first);
+			    "profile; the first: %s", loose), loose,
+			    first != NULL ? first : _("an item that is neither "
+			    "text nor an object"));
 		goto out;
 	case 4:
 		break;

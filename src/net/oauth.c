@@ -297,7 +297,10 @@ oauth_parse_reply(const char *text, size_t len, const char *state,
 		    (unsigned)OAUTH_REPLY_MAX);
 		return -1;
 	}
-	t = xstrndup(text, len);
+	/* len + 1 bytes even with a NUL inside: out: wipes len of them. */
+	t = xmalloc(len + 1);
+	memcpy(t, text, len);
+	t[len] = '\0';
 	if (memchr(text, '\0', len) != NULL) {
 		*cause = xstrdup(_("What was pasted holds a NUL byte: paste "
 		    "the code or the address as text."));

@@ -4,7 +4,7 @@
 MAN=$top_srcdir/man/segsync.1
 
 if [ -z "${GROFF:-}" ] || ! [ -x "$GROFF" ]; then
-	GROFF=$(command -v groff) || skip_all "groff is not installed"
+	GROFF=$(command -v groff) || fail_all "groff is not installed"
 fi
 warnings=$(LC_ALL=C.UTF-8 "$GROFF" -ww -z -man -Tutf8 "$MAN" 2>&1)
 is "$warnings" "" "groff -ww renders segsync.1 without warnings"
@@ -18,15 +18,30 @@ for section in NAME SYNOPSIS DESCRIPTION "GLOBAL OPTIONS" COMMANDS \
 done
 
 "$SEGSYNC" --help >"$TMPD/help" || exit 99
-# Command names: the first column of the help's command list.
-cmds=$(sed -n '/^Commands:/,/^$/p' "$TMPD/help" | sed -n 's/^  \([a-z-]*\( [a-z-]*\)\?\)  .*/\1/p')
-[ -n "$cmds" ]
-ok $? "the help lists commands"
+# Command names: the first column of the help's command list (not its
+# wrapped descriptions, which start with spaces).
+cmds=$(sed -n '/^Commands:/,/^$/p' "$TMPD/help" |
+    sed -n 's/^  \([a-z][a-z-]*\( [a-z][a-z-]*\)\?\)  .*/\1/p')
+n=$(printf '%s\n' "$cmds" | grep -c .)
+[ "$n" -gt 20 ]
+ok $? "the help lists commands ($n)"
+# The page's command entries: the tags of COMMANDS (a line indented by 7
+# columns whose next line is indented further), without the indentation.
+# A command is documented when an entry is the command's whole name, alone
+# or followed by its arguments: "runs" is not found in "runs watch RUN_ID",
+# nor "connection add" in a paragraph that mentions it.
+printf '%s\n' "$text" | sed -n '/^COMMANDS/,/^ENVIRONMENT/p' |
+    awk '/^        / && prev ~ /^       [^ ]/ { print substr(prev, 8) }
+	{ prev = $0 }' >"$TMPD/entries"
+n=$(grep -c . "$TMPD/entries")
+[ "$n" -gt 20 ]
+ok $? "the page has command entries ($n)"
 echo "$cmds" | while read -r c; do
-	case $text in
-	*"$c"*) echo "$c: ok" ;;
-	*) echo "$c: missing" ;;
-	esac
+	if grep -qxE -- "$c( .*)?" "$TMPD/entries"; then
+		echo "$c: ok"
+	else
+		echo "$c: missing"
+	fi
 done >"$TMPD/cmds"
 missing=$(grep -c ': missing$' "$TMPD/cmds")
 is "$missing" 0 "every command is documented" ||
@@ -41,11 +56,9 @@ done | grep -o -- '--[a-z][a-z-]*' | sort -u >"$TMPD/opts"
 n=$(wc -l <"$TMPD/opts")
 [ "$n" -gt 20 ]
 ok $? "the commands' help lists options ($n)"
+# Whole options: --auth-code is not found in --auth-code-file.
 while read -r o; do
-	case $text in
-	*"$o"*) ;;
-	*) echo "$o" ;;
-	esac
+	printf '%s\n' "$text" | grep -qE -- "$o([^a-z-]|\$)" || echo "$o"
 done <"$TMPD/opts" >"$TMPD/missing-opts"
 is "$(wc -l <"$TMPD/missing-opts" | tr -d ' ')" 0 \
     "every option is documented" || diag "$(cat "$TMPD/missing-opts")"

@@ -16,7 +16,7 @@ cat >"$TMPD/fake.json" <<'EOT'
   "lists": [{"id": 12, "name": "Newsletter (été)", "size": 41}]}}
 EOT
 BASE=$($FAKECTL start "$TMPD/fake" --dest brevo --config "$TMPD/fake.json") ||
-    skip_all "the fake Brevo server did not start"
+    fail_all "the fake Brevo server did not start"
 stop_fake() { $FAKECTL stop "$TMPD/fake" >/dev/null 2>&1; }
 cleanup_hooks="$cleanup_hooks stop_fake"
 

@@ -25,7 +25,7 @@ cat >"$IN/fake.json" <<EOT
   "segments": [{"id": "111", "name": "Sams", "approximate_number_users": 1200}]}}
 EOT
 BASE=$($FAKECTL start "$IN/fake" --dest snapchat --config "$IN/fake.json") ||
-    skip_all "the fake Snapchat server did not start"
+    fail_all "the fake Snapchat server did not start"
 stop_fake() { $FAKECTL stop "$IN/fake" >/dev/null 2>&1; }
 cleanup_hooks="$cleanup_hooks stop_fake"
 

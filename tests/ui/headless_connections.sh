@@ -9,15 +9,15 @@ PP=$TMPD/admin.pp
 
 fake_start braze braze '{"braze": {"keys": {"braze-good-key-1234":
     {"permissions": ["users.track", "segments.list"]}}}}' ||
-    skip_all "the fake Braze did not start"
+    fail_all "the fake Braze did not start"
 BRAZE=$fake_url
 fake_start brevo brevo '{"brevo": {"keys": {"xkeysib-good-5678": {}},
     "account": {"email": "owner@example.com", "companyName": "Example Ltd"}}}' ||
-    skip_all "the fake Brevo did not start"
+    fail_all "the fake Brevo did not start"
 BREVO=$fake_url
 fake_start snap snapchat '{"snapchat": {"client_secret": "snap-secret-42",
     "codes": ["code-1", "code-2"]}}' ||
-    skip_all "the fake Snapchat did not start"
+    fail_all "the fake Snapchat did not start"
 SNAP=$fake_url
 
 ui_keys braze <<EOT

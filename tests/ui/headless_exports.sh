@@ -22,11 +22,11 @@ golden xw-no-connection-create "and opens the connection wizard"
 fake_start braze braze '{"braze": {"keys": {"braze-key-1234":
     {"permissions": ["users.track", "segments.list"]}},
     "segments": [{"id": "seg-vip", "name": "VIP (Braze)"}]}}' ||
-    skip_all "the fake Braze did not start"
+    fail_all "the fake Braze did not start"
 BRAZE=$fake_url
 fake_start brevo brevo '{"brevo": {"keys": {"xkeysib-5678": {}},
     "lists": [{"id": 12, "name": "Newsletter (été)", "size": 41}]}}' ||
-    skip_all "the fake Brevo did not start"
+    fail_all "the fake Brevo did not start"
 BREVO=$fake_url
 # Runs to Brevo wait for their import processes: poll them at once here
 # (test-only; a real run waits 30 s first, then longer each time).

@@ -214,7 +214,7 @@ is "$(cat "$W/runs/$SEND/cancel" 2>/dev/null)" "$(id -un)" \
 fake_start braze braze '{"braze": {"keys": {"braze-key-1234":
     {"permissions": ["users.track", "segments.list"]}},
     "segments": [{"id": "seg-vip", "name": "VIP (Braze)"}]}}' ||
-    skip_all "the fake Braze did not start"
+    fail_all "the fake Braze did not start"
 printf 'braze-key-1234\n' >"$TMPD/braze.key"
 "$SEGSYNC" -w ws connection add --type braze --name "Braze EU" \
     --agree-privacy --api-key-file "$TMPD/braze.key" \

@@ -19,7 +19,7 @@ FAKECTL="${PYTHON3:-python3} $top_srcdir/tests/fakes/fakectl.py"
 mkdir -p "$DUMPS"
 cd "$TMPD" || exit 99
 locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' ||
-    skip_all "the C.UTF-8 locale is missing"
+    fail_all "the C.UTF-8 locale is missing"
 
 # A workspace in ws with two segments, unlocked with $TMPD/admin.pp.
 ui_workspace() {

@@ -3,15 +3,15 @@
 # mistakes (an invalid name, a wrong key, no export name, no segment),
 # and the terminal resized in the middle of each wizard.
 . "$top_srcdir/tests/ui/lib.sh"
-tm_available || skip_all "tmux is not installed"
+tm_available || fail_all "tmux is not installed"
 ui_workspace
 fake_start braze braze '{"braze": {"keys": {"braze-good-key-1234":
     {"permissions": ["users.track", "segments.list"]}},
     "segments": [{"id": "seg-vip", "name": "VIP (Braze)"}]}}' ||
-    skip_all "the fake Braze did not start"
+    fail_all "the fake Braze did not start"
 BRAZE=$fake_url
 
-tm_start || skip_all "tmux cannot start a session"
+tm_start || fail_all "tmux cannot start a session"
 tm_wait "Unlock your key" "segsync opens on the unlock screen"
 tm_type "admin passphrase"
 tm_keys Enter

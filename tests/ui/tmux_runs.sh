@@ -8,14 +8,14 @@
 # 'segsync run --detach' in another shell appears live. Meanwhile the UI
 # stays light: little CPU while watching, and no growing memory.
 . "$top_srcdir/tests/ui/lib.sh"
-tm_available || skip_all "tmux is not installed"
+tm_available || fail_all "tmux is not installed"
 ui_workspace
 PP=$TMPD/admin.pp
 
 fake_start braze braze '{"braze": {"keys": {"braze-key-1234":
     {"permissions": ["users.track", "segments.list"]}},
     "segments": [{"id": "seg-vip", "name": "VIP (Braze)"}]}}' ||
-    skip_all "the fake Braze did not start"
+    fail_all "the fake Braze did not start"
 FAKE=$TMPD/fake-braze
 latency() {
 	$FAKECTL config "$FAKE" "{\"faults\": {\"latency_ms\": $1}}" >/dev/null
@@ -73,7 +73,7 @@ wait_over() {
 # Run now, from the exports list (slow enough to be watched from two
 # sessions in turn).
 latency 150
-tm_start --passphrase-file "$PP" || skip_all "tmux cannot start a session"
+tm_start --passphrase-file "$PP" || fail_all "tmux cannot start a session"
 tm_wait "Welcome," "the UI opens"
 tm_keys e
 tm_wait "All to Braze" "the exports"

@@ -3,16 +3,16 @@
 # list ID that is not a number, then one that does not exist, and a
 # resize in the middle of each wizard.
 . "$top_srcdir/tests/ui/lib.sh"
-tm_available || skip_all "tmux is not installed"
+tm_available || fail_all "tmux is not installed"
 ui_workspace
 fake_start brevo brevo '{"brevo": {"keys": {"xkeysib-good-5678": {}},
     "account": {"email": "owner@example.com", "companyName": "Example Ltd"},
     "lists": [{"id": 12, "name": "Newsletter (été)", "size": 41}]}}' ||
-    skip_all "the fake Brevo did not start"
+    fail_all "the fake Brevo did not start"
 BREVO=$fake_url
 
 tm_start --passphrase-file "$TMPD/admin.pp" ||
-    skip_all "tmux cannot start a session"
+    fail_all "tmux cannot start a session"
 tm_wait "Welcome," "a passphrase file unlocks without asking"
 tm_keys c a Down Enter
 tm_wait "Step 2 of 8: Name" "Sendinblue chosen"

@@ -3,16 +3,16 @@
 # audience, against the fake Snapchat, with a wrong code and a resize in
 # the middle of each wizard.
 . "$top_srcdir/tests/ui/lib.sh"
-tm_available || skip_all "tmux is not installed"
+tm_available || fail_all "tmux is not installed"
 ui_workspace
 fake_start snap snapchat '{"snapchat": {"client_secret": "snap-secret-42",
     "codes": ["code-1"],
     "segments": [{"id": "111", "name": "Sams", "approximate_number_users": 1200}]}}' ||
-    skip_all "the fake Snapchat did not start"
+    fail_all "the fake Snapchat did not start"
 SNAP=$fake_url
 
 tm_start --passphrase-file "$TMPD/admin.pp" ||
-    skip_all "tmux cannot start a session"
+    fail_all "tmux cannot start a session"
 tm_wait "Welcome," "unlocked"
 tm_keys c a Down Down Enter
 tm_wait "Step 2 of 9: Name" "Snapchat has one more step: the authorization"

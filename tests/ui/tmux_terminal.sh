@@ -2,7 +2,7 @@
 # SIGTERM, and a crash (SIGSEGV); and the UI works with TERM=vt100 and
 # NO_COLOR. In tmux, comparing 'stty -g' before and after.
 . "$top_srcdir/tests/ui/lib.sh"
-tm_available || skip_all "tmux is not installed"
+tm_available || fail_all "tmux is not installed"
 ui_workspace
 
 # tm_session ENV...: segsync in a session between two 'stty -g'.
@@ -35,7 +35,7 @@ segsync_pid() {
 	done
 }
 
-tm_session || skip_all "tmux cannot start a session"
+tm_session || fail_all "tmux cannot start a session"
 tm_wait "Welcome," "the UI opens"
 tm_keys q
 tm_wait "SEGSYNC-EXIT=0" "q quits with status 0"

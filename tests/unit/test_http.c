@@ -87,7 +87,7 @@ stub_start(void)
 
 	py = getenv("PYTHON3");
 	if (py == NULL || *py == '\0' || access(py, X_OK) != 0)
-		skip_all("python3 is missing (PYTHON3 is not set)");
+		fail_all("python3 is missing (PYTHON3 is not set)");
 	top = getenv("top_srcdir");
 	if (top == NULL)
 		top = ".";

@@ -129,7 +129,7 @@ main(void)
 {
 	plan_lazy();
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
-		skip_all("the C.UTF-8 locale is missing");
+		fail_all("the C.UTF-8 locale is missing");
 	ui_text_init(1);
 	test_width();
 	test_fit();
