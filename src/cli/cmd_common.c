@@ -81,7 +81,7 @@ cmd_conn_unlock(struct cli_ctx *ctx, const struct workspace *ws,
 	if (sst != SEC_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		return (enum exit_status)secstatus_exit(sst);
+		return cli_sec_exit(sst);
 	}
 	return EXIT_OK;
 }

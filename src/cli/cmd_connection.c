@@ -396,7 +396,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	if (sst != SEC_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = cli_sec_exit(sst);
 		goto out;
 	}
 	outcome = connops_test(NULL, NULL, type, c, rec, &message);
@@ -411,7 +411,8 @@ cmd_connection_add(struct cli_ctx *ctx)
 	    message);
 
 	/* Under the lock: the name, the role and the members as they are. */
-	rc = connops_add(ws, c, type, values, tok.refresh, &cause);
+	rc = cli_fail_exit(connops_add(ws, c, type, values, tok.refresh,
+	    &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
@@ -791,7 +792,7 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 	if (sst != SEC_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = cli_sec_exit(sst);
 		goto out;
 	}
 	o = connops_test(NULL, NULL, d, c, rec, &message);

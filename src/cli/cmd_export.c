@@ -165,7 +165,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 
-	rc = connops_export_add(ws, x, &cause);
+	rc = cli_fail_exit(connops_export_add(ws, x, &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);

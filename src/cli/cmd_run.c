@@ -811,7 +811,7 @@ cmd_refresh(struct cli_ctx *ctx)
 			if (sst != SEC_OK) {
 				cli_error("%s", cause);
 				free(cause);
-				rc = (enum exit_status)secstatus_exit(sst);
+				rc = cli_sec_exit(sst);
 				goto out;
 			}
 		}

@@ -188,7 +188,7 @@ connops_verify_target(struct workspace *ws, struct identity *id,
  * Take the lock and re-read who is running and the connections, as they
  * are now. The caller unlocks (workspace_free does too).
  */
-static enum exit_status
+static enum fail_kind
 lock_admin(struct workspace *ws, struct connection_list *l,
     const char *denied, char **cause)
 {
@@ -198,12 +198,12 @@ lock_admin(struct workspace *ws, struct connection_list *l,
 	if (workspace_lock(ws, cause) == -1 ||
 	    workspace_current_member(ws, &me, cause) == -1 ||
 	    connection_list_load(ws, l, cause) == -1)
-		return EXIT_FAIL;
+		return FAIL_ERROR;
 	if (me->role != WS_ROLE_ADMIN) {
 		*cause = xasprintf(denied, me->user);
-		return EXIT_AUTH;
+		return FAIL_DENIED;
 	}
-	return EXIT_OK;
+	return FAIL_NONE;
 }
 
 static struct connection *
@@ -217,7 +217,7 @@ find_id(const struct connection_list *l, const char *id)
 	return NULL;
 }
 
-enum exit_status
+enum fail_kind
 connops_add(struct workspace *ws, const struct connection *c,
     const struct dest_driver *d, struct secret *const *values,
     const struct secret *refresh, char **cause)
@@ -226,18 +226,18 @@ connops_add(struct workspace *ws, const struct connection *c,
 	struct secrecord		*rec = NULL;
 	char			*path = NULL;
 	enum sec_status		 sst;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can add connections; "
 	    "you (%s) are a contributor"), cause);
-	if (rc != EXIT_OK)
+	if (rc != FAIL_NONE)
 		goto out;
 	if (connection_list_find(&l, c->name) != NULL) {
 		*cause =
 		    xasprintf(_("a connection named \"%s\" already exists; "
 				"choose another name"),
 			c->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 		goto out;
 	}
 	path = connection_secrets_path(ws, c->id);
@@ -246,12 +246,12 @@ connops_add(struct workspace *ws, const struct connection *c,
 		sst = secrecord_save(rec, path, workspace_file_mode(ws),
 		    workspace_gid(ws), cause);
 	if (sst != SEC_OK) {
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = secstatus_kind(sst);
 		goto out;
 	}
 	if (connection_save(ws, c, cause) == -1) {
 		unlink(path);
-		rc = EXIT_FAIL;
+		rc = FAIL_ERROR;
 	}
 out:
 	workspace_unlock(ws);
@@ -261,7 +261,7 @@ out:
 	return rc;
 }
 
-enum exit_status
+enum fail_kind
 connops_update(struct workspace *ws, const struct identity *id,
     const struct connection *c, const struct dest_driver *d,
     struct secret *const *values, const struct secret *refresh,
@@ -275,17 +275,17 @@ connops_update(struct workspace *ws, const struct identity *id,
 	char			*path = NULL;
 	size_t			 i;
 	enum sec_status		 sst = SEC_OK;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can change "
 	    "connections; you (%s) are a contributor"), cause);
-	if (rc != EXIT_OK)
+	if (rc != FAIL_NONE)
 		goto out;
 	old = find_id(&l, c->id);
 	if (old == NULL) {
 		*cause = xasprintf(_("the connection \"%s\" was removed "
 		    "meanwhile; nothing was saved"), c->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 		goto out;
 	}
 	same = connection_list_find(&l, c->name);
@@ -294,7 +294,7 @@ connops_update(struct workspace *ws, const struct identity *id,
 		    xasprintf(_("a connection named \"%s\" already exists; "
 				"choose another name"),
 			c->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 		goto out;
 	}
 	sst = connops_record_open(ws, old, id, &rec, cause);
@@ -317,11 +317,11 @@ connops_update(struct workspace *ws, const struct identity *id,
 		sst = secrecord_save(rec, path, workspace_file_mode(ws),
 		    workspace_gid(ws), cause);
 	if (sst != SEC_OK) {
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = secstatus_kind(sst);
 		goto out;
 	}
 	if (connection_save(ws, c, cause) == -1)
-		rc = EXIT_FAIL;
+		rc = FAIL_ERROR;
 out:
 	workspace_unlock(ws);
 	keyring_set_free(&set);
@@ -331,20 +331,20 @@ out:
 	return rc;
 }
 
-enum exit_status
+enum fail_kind
 connops_remove(struct workspace *ws, const char *id, char **cause)
 {
 	struct connection_list	 l;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can remove "
 	    "connections; you (%s) are a contributor"), cause);
-	if (rc == EXIT_OK && find_id(&l, id) == NULL) {
+	if (rc == FAIL_NONE && find_id(&l, id) == NULL) {
 		*cause = xstrdup(_("the connection was removed meanwhile"));
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 	}
-	if (rc == EXIT_OK && connection_remove_files(ws, id, cause) == -1)
-		rc = EXIT_FAIL;
+	if (rc == FAIL_NONE && connection_remove_files(ws, id, cause) == -1)
+		rc = FAIL_ERROR;
 	workspace_unlock(ws);
 	connection_list_free(&l);
 	return rc;
@@ -383,24 +383,24 @@ connops_remember_test(struct workspace *ws, const char *id,
 	return rc;
 }
 
-enum exit_status
+enum fail_kind
 connops_export_add(struct workspace *ws, const struct export *x,
     char **cause)
 {
 	struct export_list	xl = { NULL, 0 };
-	enum exit_status	rc = EXIT_OK;
+	enum fail_kind		rc = FAIL_NONE;
 
 	if (workspace_lock(ws, cause) == -1)
-		return EXIT_FAIL;
+		return FAIL_ERROR;
 	/* Someone may have taken the name meanwhile. */
 	if (export_list_load(ws, &xl, cause) == -1)
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 	else if (export_list_find(&xl, x->name) != NULL) {
 		*cause = xasprintf(_("an export named \"%s\" already exists; "
 		    "choose another name"), x->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 	} else if (export_save(ws, x, cause) == -1)
-		rc = EXIT_FAIL;
+		rc = FAIL_ERROR;
 	workspace_unlock(ws);
 	export_list_free(&xl);
 	return rc;

@@ -16,13 +16,14 @@
  * the UI runs them away from its loop. They touch no shared state, so
  * that is safe as long as one runs at a time.
  *
- * Errors: enum exit_status (exitcode.h) or enum sec_status with *cause set
- * to a malloc'd sentence (caller frees).
+ * Errors: enum fail_kind (base/fail.h: denied for the role, invalid for a
+ * name taken or a connection gone) or enum sec_status with *cause set to
+ * a malloc'd sentence (caller frees).
  */
 #ifndef SEGSYNC_SRC_STORE_CONNOPS_H
 #define SEGSYNC_SRC_STORE_CONNOPS_H
 
-#include "base/exitcode.h"
+#include "base/fail.h"
 #include "dest/dest.h"
 #include "secrets/identity.h"
 #include "secrets/secrecord.h"
@@ -97,7 +98,7 @@ enum dest_outcome connops_verify_target(struct workspace *,
  * must still be an administrator and the name still free. refresh as in
  * connops_record_build().
  */
-enum exit_status connops_add(struct workspace *, const struct connection *,
+enum fail_kind	connops_add(struct workspace *, const struct connection *,
 		    const struct dest_driver *, struct secret *const *values,
 		    const struct secret *refresh, char **cause);
 
@@ -109,13 +110,13 @@ enum exit_status connops_add(struct workspace *, const struct connection *,
  * to the new recipients (someone losing access may have kept the old
  * one).
  */
-enum exit_status connops_update(struct workspace *, const struct identity *,
+enum fail_kind	connops_update(struct workspace *, const struct identity *,
 		    const struct connection *, const struct dest_driver *,
 		    struct secret *const *values,
 		    const struct secret *refresh, char **cause);
 
 /* Remove a connection's two files (administrators only). */
-enum exit_status connops_remove(struct workspace *, const char *id,
+enum fail_kind	connops_remove(struct workspace *, const char *id,
 		    char **cause);
 
 /*
@@ -151,7 +152,7 @@ int		connops_resume(struct workspace *, const struct identity *,
 		    const struct connection *c, char **cause);
 
 /* Save a new export under the lock, its name still free. */
-enum exit_status connops_export_add(struct workspace *,
+enum fail_kind	connops_export_add(struct workspace *,
 		    const struct export *, char **cause);
 
 #endif
