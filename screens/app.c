@@ -85,12 +85,7 @@ fail:
 struct connection *
 app_conn(struct app *app, const char *id)
 {
-	size_t	i;
-
-	for (i = 0; i < app->conns.n; i++)
-		if (strcmp(app->conns.items[i]->id, id) == 0)
-			return app->conns.items[i];
-	return NULL;
+	return connection_list_by_id(&app->conns, id);
 }
 
 int

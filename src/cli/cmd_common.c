@@ -44,45 +44,48 @@ cmd_conn_find(const struct connection_list *l, const struct ws_member *me,
 }
 
 enum exit_status
-cmd_conn_unlock(struct cli_ctx *ctx, const struct workspace *ws,
-    const struct ws_member *me, const struct connection *c,
-    struct secrecord **recp, struct identity **idp)
+cmd_unlock(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, struct identity **idp)
 {
-	struct identity	*id = NULL;
-	unsigned char	 store[SECRECORD_STOREBYTES];
-	char		*path, *cause = NULL;
+	char		*cause = NULL;
 	enum sec_status	 sst;
 
-	*recp = NULL;
-	if (idp != NULL)
-		*idp = NULL;
-	secrecord_store_from_hex(workspace_id(ws), store);
-	path = connection_secrets_path(ws, c->id);
-	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, &id,
+	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, idp,
 	    &cause);
-	if (sst == SEC_OK)
-		sst = secrecord_load(path, store, c->id, id, recp, &cause);
-	if (sst == SEC_EDENIED && id != NULL) {
-		/* Name the connection as people know it. */
-		free(cause);
-		cause = xasprintf(c->contributors ?
-		    _("you are not allowed to use the connection \"%s\": its "
-		    "key was not sealed for you (an administrator re-adds you "
-		    "with 'segsync member add')") :
-		    _("you are not allowed to use the connection \"%s\": it "
-		    "is open to administrators only"), c->name);
-	}
-	if (sst == SEC_OK && idp != NULL) {
-		*idp = id;
-		id = NULL;
-	}
-	identity_free(&id);
-	free(path);
 	if (sst != SEC_OK) {
 		cli_error("%s", cause);
 		free(cause);
 		return cli_sec_exit(sst);
 	}
+	return EXIT_OK;
+}
+
+enum exit_status
+cmd_conn_unlock(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, const struct connection *c,
+    struct secrecord **recp, struct identity **idp)
+{
+	struct identity		*id = NULL;
+	char			*cause = NULL;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
+
+	*recp = NULL;
+	if (idp != NULL)
+		*idp = NULL;
+	if ((rc = cmd_unlock(ctx, ws, me, &id)) != EXIT_OK)
+		return rc;
+	sst = connops_record_open(ws, c, id, recp, &cause);
+	if (sst != SEC_OK) {
+		identity_free(&id);
+		cli_error("%s", cause);
+		free(cause);
+		return cli_sec_exit(sst);
+	}
+	if (idp != NULL)
+		*idp = id;
+	else
+		identity_free(&id);
 	return EXIT_OK;
 }
 
@@ -185,18 +188,6 @@ cmd_clause(char *message)
 	return message;
 }
 
-/* The connection an export goes through, by id, or NULL. */
-const struct connection *
-cmd_conn_by_id(const struct connection_list *l, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
-			return l->items[i];
-	return NULL;
-}
-
 /* Load the workspace's connections and exports; prints on failure. */
 enum exit_status
 cmd_load_all(const struct workspace *ws, struct connection_list *cl,
@@ -221,7 +212,7 @@ int
 cmd_export_visible(const struct ws_member *me, const struct connection_list *cl,
     const struct export *x)
 {
-	const struct connection	*c = cmd_conn_by_id(cl, x->connection);
+	const struct connection	*c = connection_list_by_id(cl, x->connection);
 
 	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }

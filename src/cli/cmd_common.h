@@ -25,6 +25,13 @@ struct connection *cmd_conn_find(const struct connection_list *,
 		    enum exit_status *rc);
 
 /*
+ * Unlock the member's key (a key file, a passphrase file or the
+ * terminal). Prints the reason and returns the exit status on failure.
+ */
+enum exit_status cmd_unlock(struct cli_ctx *, const struct workspace *,
+		    const struct ws_member *, struct identity **);
+
+/*
  * Unlock the member's key and decrypt the connection's record, naming the
  * connection in words when the member may not use it. Prints the reason
  * and returns the exit status on failure.
@@ -74,10 +81,6 @@ struct http_engine *cmd_check_engine(void);
  * embedded in another ("...: <message>; nothing was saved").
  */
 char		*cmd_clause(char *message);
-
-/* The connection an export goes through, by id, or NULL. */
-const struct connection *cmd_conn_by_id(const struct connection_list *,
-		    const char *id);
 
 struct export;
 struct export_list;

@@ -221,7 +221,7 @@ cmd_export_list(struct cli_ctx *ctx)
 		x = xl.items[i];
 		if (!cmd_export_visible(me, &cl, x))
 			continue;
-		c = cmd_conn_by_id(&cl, x->connection);
+		c = connection_list_by_id(&cl, x->connection);
 		if (ctx->json) {
 			cJSON_AddItemToArray(arr, export_to_json(x,
 			    c != NULL ? c->name : x->connection));
@@ -285,7 +285,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
 	if (x == NULL)
 		goto out;
-	c = cmd_conn_by_id(&cl, x->connection);
+	c = connection_list_by_id(&cl, x->connection);
 	d = c != NULL ? dest_find(c->type) : NULL;
 	if (ctx->json) {
 		o = export_to_json(x, c != NULL ? c->name : x->connection);

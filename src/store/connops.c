@@ -206,17 +206,6 @@ lock_admin(struct workspace *ws, struct connection_list *l,
 	return FAIL_NONE;
 }
 
-static struct connection *
-find_id(const struct connection_list *l, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
-			return l->items[i];
-	return NULL;
-}
-
 enum fail_kind
 connops_add(struct workspace *ws, const struct connection *c,
     const struct dest_driver *d, struct secret *const *values,
@@ -281,7 +270,7 @@ connops_update(struct workspace *ws, const struct identity *id,
 	    "connections; you (%s) are a contributor"), cause);
 	if (rc != FAIL_NONE)
 		goto out;
-	old = find_id(&l, c->id);
+	old = connection_list_by_id(&l, c->id);
 	if (old == NULL) {
 		*cause = xasprintf(_("the connection \"%s\" was removed "
 		    "meanwhile; nothing was saved"), c->name);
@@ -339,7 +328,7 @@ connops_remove(struct workspace *ws, const char *id, char **cause)
 
 	rc = lock_admin(ws, &l, _("only administrators can remove "
 	    "connections; you (%s) are a contributor"), cause);
-	if (rc == FAIL_NONE && find_id(&l, id) == NULL) {
+	if (rc == FAIL_NONE && connection_list_by_id(&l, id) == NULL) {
 		*cause = xstrdup(_("the connection was removed meanwhile"));
 		rc = FAIL_INVALID;
 	}
@@ -363,7 +352,7 @@ connops_remember_test(struct workspace *ws, const char *id,
 	if (workspace_lock(ws, cause) == 0 &&
 	    connection_list_load(ws, &l, cause) == 0) {
 		rc = 0;
-		c = find_id(&l, id);
+		c = connection_list_by_id(&l, id);
 		if (c != NULL) {
 			connection_set_last_test(c, dest_outcome_name(o),
 			    message);
@@ -406,74 +395,45 @@ connops_export_add(struct workspace *ws, const struct export *x,
 	return rc;
 }
 
-int
-connops_run(struct workspace *ws, const struct identity *id,
-    const char *user, const struct export *x, const struct connection *c,
-    const struct segment_list *segs, char **run_id, char **cause)
+enum fail_kind
+connops_start(struct workspace *ws, const struct identity *id,
+    const struct connops_start *st, char **run_id, pid_t *pidp,
+    char **cause)
 {
+	const struct connection		*c = st->conn;
 	const struct dest_driver	*d = dest_find(c->type);
 	struct secrecord			*rec = NULL;
 	struct credstore			*keep = NULL;
 	struct run_job			*job = NULL;
-	enum run_fault			 fault;
-	int				 rc = -1;
+	enum fail_kind			 kind;
+	enum sec_status			 sst;
 
 	*run_id = NULL;
 	if (d == NULL) {
 		*cause = xasprintf(_("sending to %s is not available yet in "
 		    "this version"), d != NULL ? _(d->label) : c->type);
-		return -1;
+		return FAIL_ERROR;
 	}
-	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
-		return -1;
+	if ((sst = connops_record_open(ws, c, id, &rec, cause)) != SEC_OK)
+		return secstatus_kind(sst);
 	keep = credstore_new(ws, identity_dup(id), c->id);
-	if (run_prepare(ws, user, x, c, segs, 0, &job, &fault, cause) != 0)
+	if ((st->resume != NULL ? run_resume_prepare(ws, st->user, st->resume,
+	    &job, &kind, cause) : run_prepare(ws, st->user, st->export, c,
+	    st->segs, st->scheduled, &job, &kind, cause)) != 0)
 		goto out;
 	run_job_connect(job, c, rec);
 	run_job_credstore(job, credstore_dest(keep));
 	*run_id = xstrdup(run_job_run(job)->id);
-	if (run_spawn(job, 1, NULL, cause) != 0) {
+	/* A scheduled run is refresh's child, which it waits for. */
+	kind = FAIL_ERROR;
+	if (run_spawn(job, !st->scheduled, pidp, cause) != 0) {
 		xfree(run_id);
 		goto out;
 	}
-	rc = 0;
+	kind = FAIL_NONE;
 out:
 	run_job_free(&job);
 	secrecord_free(&rec);
 	credstore_free(&keep);
-	return rc;
-}
-
-int
-connops_resume(struct workspace *ws, const struct identity *id,
-    const char *user, const char *run_id, const struct connection *c,
-    char **cause)
-{
-	const struct dest_driver	*d = dest_find(c->type);
-	struct secrecord			*rec = NULL;
-	struct credstore			*keep = NULL;
-	struct run_job			*job = NULL;
-	enum run_fault			 fault;
-	int				 rc = -1;
-
-	if (d == NULL) {
-		*cause = xasprintf(_("sending to %s is not available yet in "
-		    "this version"), d != NULL ? _(d->label) : c->type);
-		return -1;
-	}
-	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
-		return -1;
-	keep = credstore_new(ws, identity_dup(id), c->id);
-	if (run_resume_prepare(ws, user, run_id, &job, &fault, cause) != 0)
-		goto out;
-	run_job_connect(job, c, rec);
-	run_job_credstore(job, credstore_dest(keep));
-	if (run_spawn(job, 1, NULL, cause) != 0)
-		goto out;
-	rc = 0;
-out:
-	run_job_free(&job);
-	secrecord_free(&rec);
-	credstore_free(&keep);
-	return rc;
+	return kind;
 }
