@@ -188,23 +188,40 @@ cmd_clause(char *message)
 	return message;
 }
 
-/* Load the workspace's connections and exports; prints on failure. */
 enum exit_status
-cmd_load_all(const struct workspace *ws, struct connection_list *cl,
+cmd_open(struct cli_ctx *ctx, struct workspace **ws,
+    const struct ws_member **me, struct connection_list *cl,
     struct export_list *xl)
 {
-	char	*cause = NULL;
+	char			*cause = NULL;
+	enum exit_status	 rc;
 
-	memset(cl, 0, sizeof *cl);
-	memset(xl, 0, sizeof *xl);
-	if (connection_list_load(ws, cl, &cause) == -1 ||
-	    export_list_load(ws, xl, &cause) == -1) {
+	if (cl != NULL)
+		memset(cl, 0, sizeof *cl);
+	if (xl != NULL)
+		memset(xl, 0, sizeof *xl);
+	rc = cli_open_workspace(ctx, ws, me);
+	if (rc != EXIT_OK)
+		return rc;
+	if ((cl != NULL && connection_list_load(*ws, cl, &cause) == -1) ||
+	    (xl != NULL && export_list_load(*ws, xl, &cause) == -1)) {
 		cli_error("%s", cause);
 		free(cause);
-		connection_list_free(cl);
+		cmd_close(ws, cl, xl);
 		return EXIT_CONFIG;
 	}
 	return EXIT_OK;
+}
+
+void
+cmd_close(struct workspace **ws, struct connection_list *cl,
+    struct export_list *xl)
+{
+	if (xl != NULL)
+		export_list_free(xl);
+	if (cl != NULL)
+		connection_list_free(cl);
+	workspace_free(ws);
 }
 
 /* A member sees the exports of the connections they may use. */

@@ -84,9 +84,17 @@ char		*cmd_clause(char *message);
 
 struct export;
 struct export_list;
-/* Load the workspace's connections and exports; prints on failure. */
-enum exit_status cmd_load_all(const struct workspace *,
-		    struct connection_list *, struct export_list *);
+/*
+ * How a command starts: open the workspace named by the options, find
+ * the current member, and load the connections (cl) and the exports (xl)
+ * when not NULL. On failure prints the reason, closes what it opened and
+ * returns the exit status. cmd_close() closes the same.
+ */
+enum exit_status cmd_open(struct cli_ctx *, struct workspace **,
+		    const struct ws_member **, struct connection_list *cl,
+		    struct export_list *xl);
+void		 cmd_close(struct workspace **, struct connection_list *,
+		    struct export_list *);
 
 /* A member sees the exports of the connections they may use. */
 int		 cmd_export_visible(const struct ws_member *,

@@ -543,30 +543,26 @@ start_and_follow(struct cli_ctx *ctx, struct workspace *ws,
 
 static enum exit_status
 cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
-    const struct ws_member *me, const char *id)
+    const struct ws_member *me, const struct connection_list *cl,
+    const char *id)
 {
-	struct connection_list	 cl;
-	struct export_list	 xl;
 	struct run		*probe = NULL;
 	const struct connection	*c;
 	char			*cause = NULL;
 	enum exit_status	 rc;
 
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK)
-		return rc;
 	if (run_load(ws, id, &probe, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (!run_visible(me, &cl, probe)) {
+	if (!run_visible(me, cl, probe)) {
 		cli_error(_("there is no run %s ('segsync runs' lists them)"),
 		    id);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	c = connection_list_by_id(&cl, probe->connection_id);
+	c = connection_list_by_id(cl, probe->connection_id);
 	if (c == NULL) {
 		cli_error(_("run %s went through the connection \"%s\", which "
 		    "was removed; it cannot be resumed"), id,
@@ -583,8 +579,6 @@ cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
 out:
 	free(cause);
 	run_free(&probe);
-	export_list_free(&xl);
-	connection_list_free(&cl);
 	return rc;
 }
 
@@ -614,18 +608,12 @@ cmd_run(struct cli_ctx *ctx)
 		    "resume a run"));
 		return EXIT_USAGE;
 	}
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
 	if (resume != NULL) {
-		rc = cmd_run_resume(ctx, ws, me, resume);
-		workspace_free(&ws);
-		return rc;
-	}
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
+		rc = cmd_run_resume(ctx, ws, me, &cl, resume);
+		goto out;
 	}
 	x = export_list_find(&xl, ctx->args[0]);
 	if (x == NULL || !cmd_export_visible(me, &cl, x)) {
@@ -659,9 +647,7 @@ cmd_run(struct cli_ctx *ctx)
 	    .user = me->user, .conn = c, .export = x, .segs = segs });
 out:
 	segments_free(&segs);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -694,14 +680,9 @@ cmd_refresh(struct cli_ctx *ctx)
 	int				 status;
 	enum exit_status		 rc, worst = EXIT_OK;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_refresh_signal;
 	sigemptyset(&sa.sa_mask);
@@ -811,9 +792,7 @@ cmd_refresh(struct cli_ctx *ctx)
 out:
 	identity_free(&ident);
 	segments_free(&segs);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -832,14 +811,9 @@ cmd_runs_list(struct cli_ctx *ctx)
 	cJSON				*arr;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	x = only != NULL ? export_list_find(&xl, only) : NULL;
 	if (run_list(ws, NULL, &runs, &n, &cause) != 0) {
 		cli_error("%s", cause);
@@ -882,9 +856,7 @@ cmd_runs_list(struct cli_ctx *ctx)
 		cJSON_Delete(arr);
 out:
 	run_list_free(&runs, n);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -898,14 +870,9 @@ load_visible(struct cli_ctx *ctx, struct workspace **wsp,
 	enum exit_status	 rc;
 
 	*rp = NULL;
-	rc = cli_open_workspace(ctx, wsp, mep);
+	rc = cmd_open(ctx, wsp, mep, &cl, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (connection_list_load(*wsp, &cl, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		return EXIT_CONFIG;
-	}
 	if (run_load(*wsp, ctx->args[0], rp, &cause) != 0) {
 		cli_error("%s", cause);
 		free(cause);
