@@ -1,7 +1,8 @@
 /*
  * The command line: one table of commands (shared/docs/cli.md) read by the
  * parser, the help printer and the man page test. Each command's handler
- * receives a parsed context and returns an exit status (exitcode.h).
+ * receives a parsed context and returns an exit status (exitcode.h); core
+ * failure kinds become exit statuses here only (cli_fail_exit).
  */
 #ifndef SEGSYNC_SRC_CLI_CLI_H
 #define SEGSYNC_SRC_CLI_CLI_H
