@@ -489,8 +489,9 @@ static int
 run_visible(const struct ws_member *me, const struct connection_list *cl,
     const struct run *r)
 {
-	const struct connection	*c = connection_list_by_id(cl, r->connection_id);
+	const struct connection	*c;
 
+	c = connection_list_by_id(cl, r->connection_id);
 	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }
 
