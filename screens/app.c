@@ -11,6 +11,7 @@
 #include "base/xmalloc.h"
 #include "run/runrecord.h"
 #include "screens/app.h"
+#include "screens/app_main.h"
 #include "screens/screens.h"
 #include "secrets/keyring.h"
 #include "secrets/passphrase.h"
@@ -84,12 +85,7 @@ fail:
 struct connection *
 app_conn(struct app *app, const char *id)
 {
-	size_t	i;
-
-	for (i = 0; i < app->conns.n; i++)
-		if (strcmp(app->conns.items[i]->id, id) == 0)
-			return app->conns.items[i];
-	return NULL;
+	return connection_list_by_id(&app->conns, id);
 }
 
 int
@@ -305,8 +301,8 @@ app_free(struct app *app)
 	workspace_free(&app->ws);
 }
 
-enum exit_status
-app_main(struct cli_ctx *ctx)
+int
+app_main(struct app_opts *ao, enum fail_kind *kind, char **cause)
 {
 	struct app		 app;
 	struct ui_opts		 o;
@@ -314,11 +310,10 @@ app_main(struct cli_ctx *ctx)
 	struct secret		*pass = NULL;
 	struct ui_screen	*s;
 	const char		*size;
-	char			*cause = NULL;
 	enum sec_status		 sst;
-	enum exit_status	 rc;
 	int			 status;
 
+	*cause = NULL;
 	memset(&app, 0, sizeof app);
 	memset(&o, 0, sizeof o);
 	o.script = getenv("SEGSYNC_UI_SCRIPT");
@@ -329,43 +324,42 @@ app_main(struct cli_ctx *ctx)
 	if (size != NULL && sscanf(size, "%dx%d", &o.cols, &o.rows) != 2)
 		o.cols = o.rows = 0;
 
-	rc = cli_open_workspace(ctx, &app.ws, &app.me);
-	if (rc != EXIT_OK)
-		return rc;
+	app.ws = ao->ws;
+	app.me = ao->me;
+	ao->ws = NULL;
 	app.user = xstrdup(app.me->user);
-	app.key_file = ctx->key_file;
-	app.passphrase_file = ctx->passphrase_file;
+	app.key_file = ao->key_file;
+	app.passphrase_file = ao->passphrase_file;
 
 	/*
 	 * Before the screen opens, everything that can fail in words on the
 	 * terminal: the identity file, and a passphrase file.
 	 */
-	sst = keyring_identity_load(app.ws, app.me, app.key_file, &id, &cause);
+	sst = keyring_identity_load(app.ws, app.me, app.key_file, &id, cause);
 	if (sst == SEC_OK && identity_locked(id) &&
 	    app.passphrase_file != NULL)
-		sst = passphrase_read_file(app.passphrase_file, &pass, &cause);
+		sst = passphrase_read_file(app.passphrase_file, &pass, cause);
 	if (sst != SEC_OK) {
-		cli_error("%s", cause);
-		free(cause);
 		identity_free(&id);
 		app_free(&app);
-		return (enum exit_status)secstatus_exit(sst);
+		*kind = secstatus_kind(sst);
+		return -1;
 	}
 	if (app_reload(&app) == -1) {
 		app_free(&app);
 		identity_free(&id);
 		secret_free(&pass);
-		return EXIT_CONFIG;
+		*kind = FAIL_INVALID;
+		return -1;
 	}
 
-	app.ui = ui_open(&o, &cause);
+	app.ui = ui_open(&o, cause);
 	if (app.ui == NULL) {
-		cli_error("%s", cause);
-		free(cause);
 		identity_free(&id);
 		secret_free(&pass);
 		app_free(&app);
-		return o.script != NULL ? EXIT_FAIL : EXIT_USAGE;
+		*kind = o.script != NULL ? FAIL_ERROR : FAIL_UNSUPPORTED;
+		return -1;
 	}
 	app_status(&app);
 	app_notes(&app);
@@ -381,5 +375,5 @@ app_main(struct cli_ctx *ctx)
 	status = ui_run(app.ui);
 	ui_close(&app.ui);
 	app_free(&app);
-	return (enum exit_status)status;
+	return status;
 }

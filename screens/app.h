@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 
-#include "cli/cli.h"
 #include "data/segments.h"
 #include "dest/dest.h"
 #include "secrets/identity.h"
@@ -47,9 +46,6 @@ struct app {
 	char			*run_cancel;	/* the run to stop? */
 	char			*notes;		/* the workspace's notes.txt */
 };
-
-/* segsync without a command (cli.c calls it through cli_ui). */
-enum exit_status	 app_main(struct cli_ctx *);
 
 /*
  * Read the workspace again: the member (and role), connections, exports,

@@ -619,7 +619,7 @@ cw_save(struct cw *w)
 	struct connection	*c;
 	char			*cause = NULL;
 	size_t			 i;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	c = cw_draft(w, values);
 	if (w->refresh != NULL) {
@@ -644,7 +644,7 @@ cw_save(struct cw *w)
 		    w->refresh, &cause);
 	cw_free_values(values);
 	app_reload(w->app);
-	if (rc != EXIT_OK) {
+	if (rc != FAIL_NONE) {
 		cause = app_sentence(cause);
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
 		    cause);

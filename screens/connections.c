@@ -267,7 +267,7 @@ conns_remove_answer(struct ui *ui, void *arg, int yes)
 	}
 	c = app_conn(cs->app, cs->remove_id);
 	name = xstrdup(c != NULL ? c->name : "?");
-	if (connops_remove(cs->app->ws, cs->remove_id, &cause) != EXIT_OK) {
+	if (connops_remove(cs->app->ws, cs->remove_id, &cause) != FAIL_NONE) {
 		ui_message(ui, UI_MSG_ERROR, "%s", cause);
 		free(cause);
 	} else

@@ -699,7 +699,7 @@ xw_save(struct xw *w)
 	struct connection	*c = xw_conn(w);
 	struct export		*x;
 	char			*cause = NULL, *text, *what, *problem = NULL;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	if (c == NULL) {
 		ui_message(w->app->ui, UI_MSG_ERROR, _("The connection was "
@@ -716,7 +716,7 @@ xw_save(struct xw *w)
 		return;
 	}
 	rc = connops_export_add(w->app->ws, x, &cause);
-	if (rc != EXIT_OK) {
+	if (rc != FAIL_NONE) {
 		cause = app_sentence(cause);
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
 		    cause);

@@ -75,13 +75,8 @@ exps_refresh(struct exps *e, int reload)
 static struct export *
 exps_selected(struct exps *e)
 {
-	const char	*id = ui_list_selected_key(&e->list);
-	size_t		 i;
-
-	for (i = 0; id != NULL && i < e->app->exports.n; i++)
-		if (strcmp(e->app->exports.items[i]->id, id) == 0)
-			return e->app->exports.items[i];
-	return NULL;
+	return export_list_by_id(&e->app->exports,
+	    ui_list_selected_key(&e->list));
 }
 
 static const char *

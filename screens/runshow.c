@@ -323,11 +323,8 @@ app_run_ask(struct app *app, const char *export_id)
 {
 	struct export	*x = NULL;
 	char		*what, *problem = NULL, *text;
-	size_t		 i;
 
-	for (i = 0; i < app->exports.n; i++)
-		if (strcmp(app->exports.items[i]->id, export_id) == 0)
-			x = app->exports.items[i];
+	x = export_list_by_id(&app->exports, export_id);
 	if (x == NULL) {
 		ui_message(app->ui, UI_MSG_ERROR, _("The export was removed "
 		    "meanwhile."));
@@ -358,12 +355,9 @@ app_run_export(struct app *app, const char *export_id)
 	struct export		*x = NULL;
 	struct connection	*c;
 	char			*cause = NULL, *run_id = NULL;
-	size_t			 i;
 
 	app_reload(app);
-	for (i = 0; i < app->exports.n; i++)
-		if (strcmp(app->exports.items[i]->id, export_id) == 0)
-			x = app->exports.items[i];
+	x = export_list_by_id(&app->exports, export_id);
 	c = x != NULL ? app_conn(app, x->connection) : NULL;
 	if (x == NULL || c == NULL) {
 		ui_message(app->ui, UI_MSG_ERROR, x == NULL ? _("The export "
@@ -374,8 +368,10 @@ app_run_export(struct app *app, const char *export_id)
 	}
 	if (app_run_busy(app, x))
 		return -1;
-	if (app->segs == NULL || connops_run(app->ws, app->id, app->user, x,
-	    c, app->segs, &run_id, &cause) != 0) {
+	if (app->segs == NULL || connops_start(app->ws, app->id,
+	    &(struct connops_start){ .user = app->user, .conn = c,
+	    .export = x, .segs = app->segs }, &run_id, NULL,
+	    &cause) != FAIL_NONE) {
 		cause = app_sentence(cause != NULL ? cause :
 		    xstrdup(_("the segments folder cannot be read")));
 		ui_message(app->ui, UI_MSG_ERROR,
@@ -396,7 +392,7 @@ app_run_resume(struct app *app, const char *run_id, int open)
 {
 	struct run		*r = NULL;
 	struct connection	*c;
-	char			*cause = NULL;
+	char			*cause = NULL, *started = NULL;
 
 	app_reload(app);
 	if (run_load(app->ws, run_id, &r, &cause) != 0) {
@@ -414,8 +410,9 @@ app_run_resume(struct app *app, const char *run_id, int open)
 		return -1;
 	}
 	run_free(&r);
-	if (connops_resume(app->ws, app->id, app->user, run_id, c,
-	    &cause) != 0) {
+	if (connops_start(app->ws, app->id, &(struct connops_start){
+	    .user = app->user, .conn = c, .resume = run_id }, &started, NULL,
+	    &cause) != FAIL_NONE) {
 		cause = app_sentence(cause);
 		ui_message(app->ui, UI_MSG_ERROR,
 		    _("The run did not resume: %s"), cause);
@@ -426,6 +423,7 @@ app_run_resume(struct app *app, const char *run_id, int open)
 		nav_open(app, NAV_PROGRESS, run_id);
 	ui_message(app->ui, UI_MSG_OK, _("Run %s resumed; what was answered "
 	    "before is not sent again."), run_id);
+	free(started);
 	return 0;
 }
 

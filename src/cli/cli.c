@@ -891,11 +891,34 @@ command_found:
 	return EXIT_OK;
 }
 
-enum exit_status (*cli_ui)(struct cli_ctx *);
+enum exit_status
+cli_fail_exit(enum fail_kind k)
+{
+	switch (k) {
+	case FAIL_NONE:
+		return EXIT_OK;
+	case FAIL_DENIED:
+		return EXIT_AUTH;
+	case FAIL_INVALID:
+		return EXIT_CONFIG;
+	case FAIL_UNSUPPORTED:
+		return EXIT_USAGE;
+	case FAIL_ERROR:
+	case FAIL_BUSY:
+		break;
+	}
+	return EXIT_FAIL;
+}
+
+enum exit_status
+cli_sec_exit(enum sec_status st)
+{
+	return cli_fail_exit(secstatus_kind(st));
+}
 
 /* segsync with no command: the terminal UI. */
 static enum exit_status
-run_ui(struct cli_ctx *ctx)
+run_ui(struct cli_ctx *ctx, enum exit_status (*ui)(struct cli_ctx *))
 {
 	const char	*script = getenv("SEGSYNC_UI_SCRIPT");
 
@@ -907,8 +930,8 @@ run_ui(struct cli_ctx *ctx)
 		    "'segsync --help')"));
 		return EXIT_USAGE;
 	}
-	if (cli_ui != NULL)
-		return cli_ui(ctx);
+	if (ui != NULL)
+		return ui(ctx);
 	cli_error(_("the terminal UI is not available yet in this version "
 	    "(%s); use the commands (see 'segsync --help')"), PACKAGE_VERSION);
 	return EXIT_FAIL;
@@ -940,7 +963,7 @@ cli_open_workspace(struct cli_ctx *ctx, struct workspace **ws,
 }
 
 int
-cli_main(int argc, char **argv)
+cli_main(int argc, char **argv, enum exit_status (*ui)(struct cli_ctx *))
 {
 	struct cli_ctx	 ctx;
 	const char	*group_only = NULL;
@@ -1017,7 +1040,7 @@ cli_main(int argc, char **argv)
 			rc = usage_error(NULL, _("'%s' is not a segsync "
 			    "command"), ctx.args[0]);
 		else
-			rc = run_ui(&ctx);
+			rc = run_ui(&ctx, ui);
 		goto out;
 	}
 	rc = ctx.cmd->run(&ctx);

@@ -1,14 +1,17 @@
 /*
  * The command line: one table of commands (shared/docs/cli.md) read by the
  * parser, the help printer and the man page test. Each command's handler
- * receives a parsed context and returns an exit status (exitcode.h).
+ * receives a parsed context and returns an exit status (exitcode.h); core
+ * failure kinds become exit statuses here only (cli_fail_exit).
  */
 #ifndef SEGSYNC_SRC_CLI_CLI_H
 #define SEGSYNC_SRC_CLI_CLI_H
 
 #include <stddef.h>
 
-#include "base/exitcode.h"
+#include "base/fail.h"
+#include "cli/exitcode.h"
+#include "secrets/secstatus.h"
 
 struct workspace;
 struct ws_member;
@@ -59,15 +62,19 @@ struct cli_ctx {
 	size_t			*nvalues;
 };
 
-/* The whole program: parse argv, run the command, return the status. */
-int	cli_main(int, char **);
+/*
+ * The whole program: parse argv, run the command, return the status.
+ * Without a command, ui (main.c: the terminal UI) runs instead.
+ */
+int	cli_main(int, char **, enum exit_status (*ui)(struct cli_ctx *));
 
 /*
- * The terminal UI (segsync without a command), set by main.c before
- * cli_main(): the core never links the UI (libsegsyncui.a), and the
- * tests linking only the core leave it NULL.
+ * The exit status for a core failure kind (shared/docs/cli.md): 3 for
+ * denied, 4 for invalid, 2 for unsupported, 1 otherwise; and for a
+ * secrets failure.
  */
-extern enum exit_status (*cli_ui)(struct cli_ctx *);
+enum exit_status cli_fail_exit(enum fail_kind);
+enum exit_status cli_sec_exit(enum sec_status);
 
 /*
  * The command table, ending with a zeroed entry (for tests and help).

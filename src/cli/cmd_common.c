@@ -44,45 +44,48 @@ cmd_conn_find(const struct connection_list *l, const struct ws_member *me,
 }
 
 enum exit_status
+cmd_unlock(struct cli_ctx *ctx, const struct workspace *ws,
+    const struct ws_member *me, struct identity **idp)
+{
+	char		*cause = NULL;
+	enum sec_status	 sst;
+
+	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, idp,
+	    &cause);
+	if (sst != SEC_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		return cli_sec_exit(sst);
+	}
+	return EXIT_OK;
+}
+
+enum exit_status
 cmd_conn_unlock(struct cli_ctx *ctx, const struct workspace *ws,
     const struct ws_member *me, const struct connection *c,
     struct secrecord **recp, struct identity **idp)
 {
-	struct identity	*id = NULL;
-	unsigned char	 store[SECRECORD_STOREBYTES];
-	char		*path, *cause = NULL;
-	enum sec_status	 sst;
+	struct identity		*id = NULL;
+	char			*cause = NULL;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
 
 	*recp = NULL;
 	if (idp != NULL)
 		*idp = NULL;
-	secrecord_store_from_hex(workspace_id(ws), store);
-	path = connection_secrets_path(ws, c->id);
-	sst = keyring_unlock(ws, me, ctx->key_file, ctx->passphrase_file, &id,
-	    &cause);
-	if (sst == SEC_OK)
-		sst = secrecord_load(path, store, c->id, id, recp, &cause);
-	if (sst == SEC_EDENIED && id != NULL) {
-		/* Name the connection as people know it. */
-		free(cause);
-		cause = xasprintf(c->contributors ?
-		    _("you are not allowed to use the connection \"%s\": its "
-		    "key was not sealed for you (an administrator re-adds you "
-		    "with 'segsync member add')") :
-		    _("you are not allowed to use the connection \"%s\": it "
-		    "is open to administrators only"), c->name);
-	}
-	if (sst == SEC_OK && idp != NULL) {
-		*idp = id;
-		id = NULL;
-	}
-	identity_free(&id);
-	free(path);
+	if ((rc = cmd_unlock(ctx, ws, me, &id)) != EXIT_OK)
+		return rc;
+	sst = connops_record_open(ws, c, id, recp, &cause);
 	if (sst != SEC_OK) {
+		identity_free(&id);
 		cli_error("%s", cause);
 		free(cause);
-		return (enum exit_status)secstatus_exit(sst);
+		return cli_sec_exit(sst);
 	}
+	if (idp != NULL)
+		*idp = id;
+	else
+		identity_free(&id);
 	return EXIT_OK;
 }
 
@@ -185,35 +188,40 @@ cmd_clause(char *message)
 	return message;
 }
 
-/* The connection an export goes through, by id, or NULL. */
-const struct connection *
-cmd_conn_by_id(const struct connection_list *l, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
-			return l->items[i];
-	return NULL;
-}
-
-/* Load the workspace's connections and exports; prints on failure. */
 enum exit_status
-cmd_load_all(const struct workspace *ws, struct connection_list *cl,
+cmd_open(struct cli_ctx *ctx, struct workspace **ws,
+    const struct ws_member **me, struct connection_list *cl,
     struct export_list *xl)
 {
-	char	*cause = NULL;
+	char			*cause = NULL;
+	enum exit_status	 rc;
 
-	memset(cl, 0, sizeof *cl);
-	memset(xl, 0, sizeof *xl);
-	if (connection_list_load(ws, cl, &cause) == -1 ||
-	    export_list_load(ws, xl, &cause) == -1) {
+	if (cl != NULL)
+		memset(cl, 0, sizeof *cl);
+	if (xl != NULL)
+		memset(xl, 0, sizeof *xl);
+	rc = cli_open_workspace(ctx, ws, me);
+	if (rc != EXIT_OK)
+		return rc;
+	if ((cl != NULL && connection_list_load(*ws, cl, &cause) == -1) ||
+	    (xl != NULL && export_list_load(*ws, xl, &cause) == -1)) {
 		cli_error("%s", cause);
 		free(cause);
-		connection_list_free(cl);
+		cmd_close(ws, cl, xl);
 		return EXIT_CONFIG;
 	}
 	return EXIT_OK;
+}
+
+void
+cmd_close(struct workspace **ws, struct connection_list *cl,
+    struct export_list *xl)
+{
+	if (xl != NULL)
+		export_list_free(xl);
+	if (cl != NULL)
+		connection_list_free(cl);
+	workspace_free(ws);
 }
 
 /* A member sees the exports of the connections they may use. */
@@ -221,7 +229,7 @@ int
 cmd_export_visible(const struct ws_member *me, const struct connection_list *cl,
     const struct export *x)
 {
-	const struct connection	*c = cmd_conn_by_id(cl, x->connection);
+	const struct connection	*c = connection_list_by_id(cl, x->connection);
 
 	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }

@@ -25,6 +25,13 @@ struct connection *cmd_conn_find(const struct connection_list *,
 		    enum exit_status *rc);
 
 /*
+ * Unlock the member's key (a key file, a passphrase file or the
+ * terminal). Prints the reason and returns the exit status on failure.
+ */
+enum exit_status cmd_unlock(struct cli_ctx *, const struct workspace *,
+		    const struct ws_member *, struct identity **);
+
+/*
  * Unlock the member's key and decrypt the connection's record, naming the
  * connection in words when the member may not use it. Prints the reason
  * and returns the exit status on failure.
@@ -75,15 +82,19 @@ struct http_engine *cmd_check_engine(void);
  */
 char		*cmd_clause(char *message);
 
-/* The connection an export goes through, by id, or NULL. */
-const struct connection *cmd_conn_by_id(const struct connection_list *,
-		    const char *id);
-
 struct export;
 struct export_list;
-/* Load the workspace's connections and exports; prints on failure. */
-enum exit_status cmd_load_all(const struct workspace *,
-		    struct connection_list *, struct export_list *);
+/*
+ * How a command starts: open the workspace named by the options, find
+ * the current member, and load the connections (cl) and the exports (xl)
+ * when not NULL. On failure prints the reason, closes what it opened and
+ * returns the exit status. cmd_close() closes the same.
+ */
+enum exit_status cmd_open(struct cli_ctx *, struct workspace **,
+		    const struct ws_member **, struct connection_list *cl,
+		    struct export_list *xl);
+void		 cmd_close(struct workspace **, struct connection_list *,
+		    struct export_list *);
 
 /* A member sees the exports of the connections they may use. */
 int		 cmd_export_visible(const struct ws_member *,

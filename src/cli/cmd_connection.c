@@ -318,7 +318,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 		free(cause);
 		return EXIT_CONFIG;
 	}
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &list, NULL);
 	if (rc != EXIT_OK)
 		return rc;
 	if (me->role != WS_ROLE_ADMIN) {
@@ -338,12 +338,6 @@ cmd_connection_add(struct cli_ctx *ctx)
 			rc = EXIT_CONFIG;
 			goto out;
 		}
-	}
-	if (connection_list_load(ws, &list, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
-		goto out;
 	}
 	if (connection_list_find(&list, name) != NULL) {
 		cli_error(_("a connection named \"%s\" already exists; choose "
@@ -396,7 +390,7 @@ cmd_connection_add(struct cli_ctx *ctx)
 	if (sst != SEC_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = cli_sec_exit(sst);
 		goto out;
 	}
 	outcome = connops_test(NULL, NULL, type, c, rec, &message);
@@ -411,7 +405,8 @@ cmd_connection_add(struct cli_ctx *ctx)
 	    message);
 
 	/* Under the lock: the name, the role and the members as they are. */
-	rc = connops_add(ws, c, type, values, tok.refresh, &cause);
+	rc = cli_fail_exit(connops_add(ws, c, type, values, tok.refresh,
+	    &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
@@ -429,12 +424,11 @@ out:
 		secret_free(&values[i]);
 	oauth_tokens_clear(&tok);
 	secrecord_free(&rec);
-	connection_list_free(&list);
 	connection_free(&c);
 	free(message);
 	free(path);
 	free(who);
-	workspace_free(&ws);
+	cmd_close(&ws, &list, NULL);
 	return rc;
 }
 
@@ -446,19 +440,12 @@ cmd_connection_list(struct cli_ctx *ctx)
 	struct connection_list	 l;
 	struct connection	*c;
 	cJSON			*arr;
-	char			*cause = NULL;
 	size_t			 i;
 	enum exit_status	 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &l, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (connection_list_load(ws, &l, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		workspace_free(&ws);
-		return EXIT_CONFIG;
-	}
 	if (ctx->json) {
 		arr = cJSON_CreateArray();
 		for (i = 0; i < l.n; i++)
@@ -480,8 +467,7 @@ cmd_connection_list(struct cli_ctx *ctx)
 			    c->created_at, c->created_by);
 		}
 	}
-	connection_list_free(&l);
-	workspace_free(&ws);
+	cmd_close(&ws, &l, NULL);
 	return EXIT_OK;
 }
 
@@ -501,15 +487,9 @@ cmd_connection_show(struct cli_ctx *ctx)
 	enum sec_status		 sst;
 	enum exit_status	 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &l, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (connection_list_load(ws, &l, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
 	c = connection_list_find(&l, ctx->args[0]);
 	if (c == NULL) {
 		cli_error(_("there is no connection named \"%s\" (see "
@@ -604,8 +584,7 @@ out:
 	secrecord_free(&rec);
 	free(text);
 	free(path);
-	connection_list_free(&l);
-	workspace_free(&ws);
+	cmd_close(&ws, &l, NULL);
 	return rc;
 }
 
@@ -614,28 +593,15 @@ cmd_connection_remove(struct cli_ctx *ctx)
 {
 	struct workspace	*ws;
 	const struct ws_member	*me;
-	struct connection_list	 l = { NULL, 0 };
+	struct connection_list	 l;
 	struct connection	*c;
 	char			*cause = NULL;
 	enum exit_status	 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &l, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (me->role != WS_ROLE_ADMIN) {
-		cli_error(_("only administrators can remove connections; you "
-		    "(%s) are a contributor"), me->user);
-		rc = EXIT_AUTH;
-		goto out;
-	}
-	if (workspace_lock(ws, &cause) == -1 ||
-	    workspace_current_member(ws, &me, &cause) == -1 ||
-	    connection_list_load(ws, &l, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_FAIL;
-		goto out;
-	}
+	/* Said before the lookup; connops_remove checks again, locked. */
 	if (me->role != WS_ROLE_ADMIN) {
 		cli_error(_("only administrators can remove connections; you "
 		    "(%s) are a contributor"), me->user);
@@ -649,10 +615,10 @@ cmd_connection_remove(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (connection_remove_files(ws, c->id, &cause) == -1) {
+	rc = cli_fail_exit(connops_remove(ws, c->id, &cause));
+	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
 		goto out;
 	}
 	printf(_("Removed the connection \"%s\" and its encrypted "
@@ -660,8 +626,7 @@ cmd_connection_remove(struct cli_ctx *ctx)
 	printf(_("The credentials still work at the destination until you "
 	    "revoke them there.\n"));
 out:
-	connection_list_free(&l);
-	workspace_free(&ws);
+	cmd_close(&ws, &l, NULL);
 	return rc;
 }
 
@@ -688,19 +653,13 @@ cmd_connection_test(struct cli_ctx *ctx)
 	struct connection		*c;
 	struct dest_session		*s = NULL;
 	struct credstore			*k = NULL;
-	char				*cause = NULL, *message = NULL;
+	char				*message = NULL;
 	enum dest_outcome		 o;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &l, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (connection_list_load(ws, &l, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
 	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
 	if (c == NULL)
 		goto out;
@@ -729,8 +688,7 @@ cmd_connection_test(struct cli_ctx *ctx)
 	remember_test(ws, c->id, o, message, NULL);
 out:
 	free(message);
-	connection_list_free(&l);
-	workspace_free(&ws);
+	cmd_close(&ws, &l, NULL);
 	return rc;
 }
 
@@ -751,19 +709,13 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 	enum dest_outcome		 o;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &l, NULL);
 	if (rc != EXIT_OK)
 		return rc;
 	if (me->role != WS_ROLE_ADMIN) {
 		cli_error(_("only administrators can authorize connections; "
 		    "you (%s) are a contributor"), me->user);
 		rc = EXIT_AUTH;
-		goto out;
-	}
-	if (connection_list_load(ws, &l, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_CONFIG;
 		goto out;
 	}
 	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
@@ -791,7 +743,7 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 	if (sst != SEC_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = cli_sec_exit(sst);
 		goto out;
 	}
 	o = connops_test(NULL, NULL, d, c, rec, &message);
@@ -821,7 +773,6 @@ out:
 	credstore_free(&k);
 	identity_free(&id);
 	secrecord_free(&rec);
-	connection_list_free(&l);
-	workspace_free(&ws);
+	cmd_close(&ws, &l, NULL);
 	return rc;
 }

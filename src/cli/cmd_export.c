@@ -88,14 +88,9 @@ cmd_export_add(struct cli_ctx *ctx)
 	size_t				 nmaps, nsegs, i;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	c = cmd_conn_find(&cl, me, cli_opt(ctx, "connection"), &rc);
 	if (c == NULL)
 		goto out;
@@ -165,7 +160,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 
-	rc = connops_export_add(ws, x, &cause);
+	rc = cli_fail_exit(connops_export_add(ws, x, &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
@@ -184,9 +179,7 @@ out:
 	free(cache);
 	free(dir);
 	export_free(&x);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -203,14 +196,9 @@ cmd_export_list(struct cli_ctx *ctx)
 	size_t				 i;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	arr = cJSON_CreateArray();
 	/* TRANSLATORS: column headings of 'export list'. */
 	if (!ctx->json)
@@ -221,7 +209,7 @@ cmd_export_list(struct cli_ctx *ctx)
 		x = xl.items[i];
 		if (!cmd_export_visible(me, &cl, x))
 			continue;
-		c = cmd_conn_by_id(&cl, x->connection);
+		c = connection_list_by_id(&cl, x->connection);
 		if (ctx->json) {
 			cJSON_AddItemToArray(arr, export_to_json(x,
 			    c != NULL ? c->name : x->connection));
@@ -237,9 +225,7 @@ cmd_export_list(struct cli_ctx *ctx)
 		cli_print_json(arr);
 	else
 		cJSON_Delete(arr);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return EXIT_OK;
 }
 
@@ -274,18 +260,13 @@ cmd_export_show(struct cli_ctx *ctx)
 	size_t				 i;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
 	if (x == NULL)
 		goto out;
-	c = cmd_conn_by_id(&cl, x->connection);
+	c = connection_list_by_id(&cl, x->connection);
 	d = c != NULL ? dest_find(c->type) : NULL;
 	if (ctx->json) {
 		o = export_to_json(x, c != NULL ? c->name : x->connection);
@@ -315,9 +296,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	for (i = 0; i < x->nsegments; i++)
 		printf("  %s\n", x->segments[i]);
 out:
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -332,14 +311,9 @@ cmd_export_remove(struct cli_ctx *ctx)
 	char				*cause = NULL;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
 	if (x == NULL)
 		goto out;
@@ -362,8 +336,6 @@ cmd_export_remove(struct cli_ctx *ctx)
 	    "on schedule. What was already sent stays at the "
 	    "destination.\n"), x->name);
 out:
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }

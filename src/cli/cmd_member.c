@@ -30,7 +30,7 @@ sec_fail(enum sec_status st, char *cause)
 {
 	cli_error("%s", cause != NULL ? cause : _("internal error"));
 	free(cause);
-	return (enum exit_status)secstatus_exit(st);
+	return cli_sec_exit(st);
 }
 
 /*

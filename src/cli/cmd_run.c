@@ -23,15 +23,13 @@
 #include "data/rejects.h"
 #include "data/segments.h"
 #include "dest/dest.h"
-#include "net/http.h"
 #include "run/deliver.h"
 #include "run/run.h"
 #include "run/runrecord.h"
 #include "run/runview.h"
 #include "secrets/identity.h"
-#include "secrets/keyring.h"
-#include "secrets/secstatus.h"
 #include "store/connection.h"
+#include "store/connops.h"
 #include "store/credstore.h"
 #include "store/export.h"
 #include "store/workspace.h"
@@ -61,19 +59,6 @@ status_exit(const struct run *r)
 		if (r->fault == RUN_FAULT_CONFIG)
 			return EXIT_CONFIG;
 		return EXIT_FAIL;
-	default:
-		return EXIT_FAIL;
-	}
-}
-
-static enum exit_status
-fault_exit(enum run_fault f)
-{
-	switch (f) {
-	case RUN_FAULT_AUTH:
-		return EXIT_AUTH;
-	case RUN_FAULT_CONFIG:
-		return EXIT_CONFIG;
 	default:
 		return EXIT_FAIL;
 	}
@@ -374,14 +359,9 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
     const struct segment_list *segs)
 {
 	struct deliver_segment	*ds;
-	struct deliver_mapping	 mp;
-	struct deliver_config	 cfg;
+	struct run_delivery	 rd;
 	struct deliver_stats	 st;
 	struct dry_reason	*reasons = NULL;
-	struct dest_session	*s = NULL;
-	struct http_engine	*e = NULL;
-	struct http_config	 hc;
-	struct rejects		*rj = NULL;
 	struct secrecord		*rec = NULL;
 	struct credstore		*keep = NULL;
 	const struct segment	*sg;
@@ -390,10 +370,11 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	size_t			 i, j, nreasons = 0;
 	double			 secs;
 	int			 fd;
+	enum fail_kind		 kind;
 	enum exit_status	 rc;
 
 	memset(&st, 0, sizeof st);
-	memset(&mp, 0, sizeof mp);
+	memset(&rd, 0, sizeof rd);
 	ds = xcalloc(x->nsegments + 1, sizeof *ds);
 	for (i = 0; i < x->nsegments; i++) {
 		ds[i].name = x->segments[i];
@@ -407,24 +388,11 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 			goto out;
 		}
 	}
-	if (export_delivery_mapping(x->map, x->nmap, d, &mp, &cause) != 0) {
-		cli_error("%s", cause);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
 
 	/* The session encodes exactly as a real run, auth header included. */
 	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
 	if (rc != EXIT_OK)
 		goto out;
-	http_config_defaults(&hc);
-	if (dest_session_new(d, c, rec, &s, &cause) != 0 ||
-	    (e = http_new(&hc, &cause)) == NULL) {
-		cli_error("%s", cause);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	dest_session_credstore(s, credstore_dest(keep));
 	tmp = getenv("TMPDIR");
 	snprintf(tmpl, sizeof tmpl, "%s/segsync-dry-XXXXXX",
 	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 40 ? tmp : "/tmp");
@@ -436,27 +404,23 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	}
 	close(fd);
 	rejpath = xstrdup(tmpl);
-	if (rejects_open(rejpath, &rj, &cause) != 0) {
+	rd.cfg.target = x->target;
+	rd.cfg.segments = ds;
+	rd.cfg.nsegments = x->nsegments;
+	rd.cfg.dry_run = 1;
+	rd.cfg.expected_rows = export_members(x, segs);
+	if (run_delivery_open(&rd, d, c, rec, credstore_dest(keep), x->map,
+	    x->nmap, rejpath, &kind, &cause) != 0) {
 		cli_error("%s", cause);
-		rc = EXIT_FAIL;
+		rc = cli_fail_exit(kind);
 		goto out;
 	}
-	memset(&cfg, 0, sizeof cfg);
-	cfg.session = s;
-	cfg.engine = e;
-	cfg.target = x->target;
-	cfg.segments = ds;
-	cfg.nsegments = x->nsegments;
-	cfg.mapping = &mp;
-	cfg.rejects = rj;
-	cfg.dry_run = 1;
-	cfg.expected_rows = export_members(x, segs);
-	if (deliver_run(&cfg, &st, &cause) != 0) {
+	if (deliver_run(&rd.cfg, &st, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (rejects_close(&rj, &cause) != 0) {
+	if (rejects_close(&rd.rejects, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_FAIL;
 		goto out;
@@ -488,7 +452,7 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	printf(_("%'llu profiles in %'llu requests (up to %u profiles each); "
 	    "%s allows %u requests per %g s, so sending takes at least "
 	    "%.1f s.\n"), (unsigned long long)st.total.sent,
-	    (unsigned long long)st.requests, s->batch_size, d->label,
+	    (unsigned long long)st.requests, rd.session->batch_size, d->label,
 	    d->limits.rate.limit, d->limits.rate.window_ms / 1000.0, secs);
 	dry_reasons(rejpath, &reasons, &nreasons);
 	if (nreasons > 0)
@@ -507,20 +471,16 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	free(reasons);
 	rc = EXIT_OK;
 out:
-	if (rj != NULL && rejects_close(&rj, &cause) != 0)
-		xfree(&cause);
+	run_delivery_free(&rd);
 	if (rejpath != NULL) {
 		(void)unlink(rejpath);
 		free(rejpath);
 	}
 	free(cause);
 	deliver_stats_free(&st);
-	dest_session_free(&s);
-	http_free(&e);
 	secrecord_free(&rec);
 	credstore_free(&keep);
 	free(ds);
-	export_delivery_mapping_free(&mp);
 	return rc;
 }
 
@@ -529,8 +489,9 @@ static int
 run_visible(const struct ws_member *me, const struct connection_list *cl,
     const struct run *r)
 {
-	const struct connection	*c = cmd_conn_by_id(cl, r->connection_id);
+	const struct connection	*c;
 
+	c = connection_list_by_id(cl, r->connection_id);
 	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }
 
@@ -546,19 +507,25 @@ can_send(const struct dest_driver *d, const struct connection *c)
 	return 1;
 }
 
+/* Start the run, then say so and follow it (unless --detach). */
 static enum exit_status
 start_and_follow(struct cli_ctx *ctx, struct workspace *ws,
-    struct run_job *job)
+    const struct ws_member *me, const struct connops_start *st)
 {
-	const struct run	*r = run_job_run(job);
-	char			*id = xstrdup(r->id), *cause = NULL;
+	struct identity		*ident = NULL;
+	char			*id = NULL, *cause = NULL;
+	enum fail_kind		 kind;
 	enum exit_status	 rc;
 
-	if (run_spawn(job, 1, NULL, &cause) != 0) {
+	rc = cmd_unlock(ctx, ws, me, &ident);
+	if (rc != EXIT_OK)
+		return rc;
+	kind = connops_start(ws, ident, st, &id, NULL, &cause);
+	identity_free(&ident);
+	if (kind != FAIL_NONE) {
 		cli_error("%s", cause);
 		free(cause);
-		free(id);
-		return EXIT_FAIL;
+		return cli_fail_exit(kind);
 	}
 	if (cli_opt(ctx, "detach") != NULL) {
 		printf(_("Run %s started; it goes on in the background.\n"
@@ -577,34 +544,26 @@ start_and_follow(struct cli_ctx *ctx, struct workspace *ws,
 
 static enum exit_status
 cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
-    const struct ws_member *me, const char *id)
+    const struct ws_member *me, const struct connection_list *cl,
+    const char *id)
 {
-	struct connection_list	 cl;
-	struct export_list	 xl;
-	struct run_job		*job = NULL;
 	struct run		*probe = NULL;
 	const struct connection	*c;
-	struct secrecord		*rec = NULL;
-	struct credstore		*keep = NULL;
-	enum run_fault		 fault;
 	char			*cause = NULL;
 	enum exit_status	 rc;
 
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK)
-		return rc;
 	if (run_load(ws, id, &probe, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (!run_visible(me, &cl, probe)) {
+	if (!run_visible(me, cl, probe)) {
 		cli_error(_("there is no run %s ('segsync runs' lists them)"),
 		    id);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	c = cmd_conn_by_id(&cl, probe->connection_id);
+	c = connection_list_by_id(cl, probe->connection_id);
 	if (c == NULL) {
 		cli_error(_("run %s went through the connection \"%s\", which "
 		    "was removed; it cannot be resumed"), id,
@@ -616,25 +575,11 @@ cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
-	if (rc != EXIT_OK)
-		goto out;
-	if (run_resume_prepare(ws, me->user, id, &job, &fault, &cause) != 0) {
-		cli_error("%s", cause);
-		rc = fault_exit(fault);
-		goto out;
-	}
-	run_job_connect(job, c, rec);
-	run_job_credstore(job, credstore_dest(keep));
-	rc = start_and_follow(ctx, ws, job);
+	rc = start_and_follow(ctx, ws, me, &(struct connops_start){
+	    .user = me->user, .conn = c, .resume = id });
 out:
 	free(cause);
-	run_job_free(&job);
 	run_free(&probe);
-	secrecord_free(&rec);
-	credstore_free(&keep);
-	export_list_free(&xl);
-	connection_list_free(&cl);
 	return rc;
 }
 
@@ -646,15 +591,10 @@ cmd_run(struct cli_ctx *ctx)
 	struct connection_list		 cl;
 	struct export_list		 xl;
 	struct segment_list		*segs = NULL;
-	struct run_job			*job = NULL;
-	struct secrecord			*rec = NULL;
-	struct credstore			*keep = NULL;
 	const struct export		*x;
 	const struct connection		*c;
 	const struct dest_driver	*d;
 	const char			*resume = cli_opt(ctx, "resume");
-	enum run_fault			 fault;
-	char				*cause = NULL;
 	enum exit_status		 rc;
 
 	if ((resume == NULL) == (ctx->nargs == 0)) {
@@ -669,18 +609,12 @@ cmd_run(struct cli_ctx *ctx)
 		    "resume a run"));
 		return EXIT_USAGE;
 	}
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
 	if (resume != NULL) {
-		rc = cmd_run_resume(ctx, ws, me, resume);
-		workspace_free(&ws);
-		return rc;
-	}
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
+		rc = cmd_run_resume(ctx, ws, me, &cl, resume);
+		goto out;
 	}
 	x = export_list_find(&xl, ctx->args[0]);
 	if (x == NULL || !cmd_export_visible(me, &cl, x)) {
@@ -689,7 +623,7 @@ cmd_run(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	c = cmd_conn_by_id(&cl, x->connection);
+	c = connection_list_by_id(&cl, x->connection);
 	if (c == NULL) {
 		cli_error(_("the export \"%s\" goes through a connection that "
 		    "was removed; add the export again on another one"),
@@ -710,27 +644,11 @@ cmd_run(struct cli_ctx *ctx)
 		rc = dry_run(ctx, ws, me, x, c, d, segs);
 		goto out;
 	}
-	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
-	if (rc != EXIT_OK)
-		goto out;
-	if (run_prepare(ws, me->user, x, c, segs, 0, &job, &fault,
-	    &cause) != 0) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = fault_exit(fault);
-		goto out;
-	}
-	run_job_connect(job, c, rec);
-	run_job_credstore(job, credstore_dest(keep));
-	rc = start_and_follow(ctx, ws, job);
+	rc = start_and_follow(ctx, ws, me, &(struct connops_start){
+	    .user = me->user, .conn = c, .export = x, .segs = segs });
 out:
-	run_job_free(&job);
-	secrecord_free(&rec);
-	credstore_free(&keep);
 	segments_free(&segs);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -748,17 +666,14 @@ cmd_refresh(struct cli_ctx *ctx)
 	struct connection_list		 cl;
 	struct export_list		 xl;
 	struct segment_list		*segs = NULL;
-	struct run_job			*job;
-	struct secrecord			*rec;
-	struct credstore			*keep = NULL;
+	struct connops_start		 st;
 	struct run			*r;
 	struct sigaction		 sa;
 	const struct export		*x;
 	const struct connection		*c;
 	const struct dest_driver	*d;
 	struct identity			*ident = NULL;
-	enum sec_status			 sst;
-	enum run_fault			 fault;
+	enum fail_kind			 kind;
 	char				*cause = NULL, *id;
 	size_t				 i, due = 0, ok = 0, failed = 0;
 	size_t				 skipped = 0;
@@ -766,14 +681,9 @@ cmd_refresh(struct cli_ctx *ctx)
 	int				 status;
 	enum exit_status		 rc, worst = EXIT_OK;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_refresh_signal;
 	sigemptyset(&sa.sa_mask);
@@ -786,7 +696,7 @@ cmd_refresh(struct cli_ctx *ctx)
 		if (!x->scheduled || !cmd_export_visible(me, &cl, x))
 			continue;
 		due++;
-		c = cmd_conn_by_id(&cl, x->connection);
+		c = connection_list_by_id(&cl, x->connection);
 		d = c != NULL ? dest_find(c->type) : NULL;
 		if (c == NULL || !can_send(d, c)) {
 			if (c == NULL)
@@ -802,59 +712,43 @@ cmd_refresh(struct cli_ctx *ctx)
 		}
 		/*
 		 * Unlock once first: without a usable key nothing can run,
-		 * and cron should hear it once, at once.
+		 * and cron should hear it once, at once. Every run then
+		 * starts with that identity.
 		 */
-		if (due == 1) {
-			sst = keyring_unlock(ws, me, ctx->key_file,
-			    ctx->passphrase_file, &ident, &cause);
-			identity_free(&ident);
-			if (sst != SEC_OK) {
-				cli_error("%s", cause);
-				free(cause);
-				rc = (enum exit_status)secstatus_exit(sst);
+		if (ident == NULL) {
+			rc = cmd_unlock(ctx, ws, me, &ident);
+			if (rc != EXIT_OK && due == 1)
 				goto out;
-			}
-		}
-		rec = NULL;
-		rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
-		if (rc != EXIT_OK) {
-			failed++;
-			worst = rc;
-			continue;
-		}
-		if (run_prepare(ws, me->user, x, c, segs, 1, &job, &fault,
-		    &cause) != 0) {
-			if (fault == RUN_FAULT_OTHER &&
-			    strstr(cause, "already running") != NULL) {
-				printf(_("%s: skipped, %s\n"), x->name, cause);
-				skipped++;
-			} else {
-				cli_error("%s: %s", x->name, cause);
+			if (rc != EXIT_OK) {
 				failed++;
-				worst = fault_exit(fault);
+				worst = rc;
+				continue;
 			}
+		}
+		memset(&st, 0, sizeof st);
+		st.user = me->user;
+		st.conn = c;
+		st.export = x;
+		st.segs = segs;
+		st.scheduled = 1;
+		kind = connops_start(ws, ident, &st, &id, &pid, &cause);
+		if (kind == FAIL_BUSY) {
+			printf(_("%s: skipped, %s\n"), x->name, cause);
 			xfree(&cause);
-			secrecord_free(&rec);
-			credstore_free(&keep);
+			skipped++;
 			continue;
 		}
-		run_job_connect(job, c, rec);
-		run_job_credstore(job, credstore_dest(keep));
-		id = xstrdup(run_job_run(job)->id);
-		if (run_spawn(job, 0, &pid, &cause) != 0) {
-			cli_error("%s: %s", x->name, cause);
+		if (kind != FAIL_NONE) {
+			/* A refused record names its connection already. */
+			if (kind == FAIL_DENIED)
+				cli_error("%s", cause);
+			else
+				cli_error("%s: %s", x->name, cause);
 			xfree(&cause);
-			run_job_free(&job);
-			secrecord_free(&rec);
-			credstore_free(&keep);
-			free(id);
 			failed++;
-			worst = EXIT_FAIL;
+			worst = cli_fail_exit(kind);
 			continue;
 		}
-		run_job_free(&job);
-		secrecord_free(&rec);
-		credstore_free(&keep);
 		/* Pass a stop request on to the worker, then wait for it. */
 		while (waitpid(pid, &status, 0) == -1) {
 			if (errno != EINTR)
@@ -897,10 +791,9 @@ cmd_refresh(struct cli_ctx *ctx)
 		    skipped);
 	rc = refresh_signal != 0 && worst == EXIT_OK ? EXIT_FAIL : worst;
 out:
+	identity_free(&ident);
 	segments_free(&segs);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -919,14 +812,9 @@ cmd_runs_list(struct cli_ctx *ctx)
 	cJSON				*arr;
 	enum exit_status		 rc;
 
-	rc = cli_open_workspace(ctx, &ws, &me);
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = cmd_load_all(ws, &cl, &xl);
-	if (rc != EXIT_OK) {
-		workspace_free(&ws);
-		return rc;
-	}
 	x = only != NULL ? export_list_find(&xl, only) : NULL;
 	if (run_list(ws, NULL, &runs, &n, &cause) != 0) {
 		cli_error("%s", cause);
@@ -969,9 +857,7 @@ cmd_runs_list(struct cli_ctx *ctx)
 		cJSON_Delete(arr);
 out:
 	run_list_free(&runs, n);
-	export_list_free(&xl);
-	connection_list_free(&cl);
-	workspace_free(&ws);
+	cmd_close(&ws, &cl, &xl);
 	return rc;
 }
 
@@ -985,14 +871,9 @@ load_visible(struct cli_ctx *ctx, struct workspace **wsp,
 	enum exit_status	 rc;
 
 	*rp = NULL;
-	rc = cli_open_workspace(ctx, wsp, mep);
+	rc = cmd_open(ctx, wsp, mep, &cl, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (connection_list_load(*wsp, &cl, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		return EXIT_CONFIG;
-	}
 	if (run_load(*wsp, ctx->args[0], rp, &cause) != 0) {
 		cli_error("%s", cause);
 		free(cause);

@@ -17,7 +17,7 @@
 #include "net/http.h"
 #include "net/ratelimit.h"
 #include "run/confirm.h"
-#include "run/deliver.h"
+#include "run/deliver_types.h"
 
 #define CONFIRM_FIRST_MS	((int64_t)30 * 1000)
 #define CONFIRM_MAX_MS		((int64_t)5 * 60 * 1000)

@@ -118,7 +118,10 @@ lock_file(const struct workspace *ws, const char *path, int *fdp,
 	return 0;
 }
 
-/* Take the export's lock, writing our run ID in it for others to read. */
+/*
+ * Take the export's lock, writing our run ID in it for others to read.
+ * 0; 1 with *cause when another run holds it; -1 with *cause.
+ */
 static int
 lock_export(struct run_job *job, const char *export_id, const char *name,
     char **cause)
@@ -143,7 +146,7 @@ lock_export(struct run_job *job, const char *export_id, const char *name,
 		    "with 'segsync runs cancel %s'"), name, held, held, held) :
 		    xasprintf(_("the export \"%s\" is already running"), name);
 		free(path);
-		return -1;
+		return 1;
 	}
 	free(path);
 	if (r != 0)
@@ -202,7 +205,7 @@ seg_stat(const char *file, long long *size, long long *mtime_ns,
 int
 run_prepare(struct workspace *ws, const char *user, const struct export *x,
     const struct connection *c, const struct segment_list *segs,
-    int scheduled, struct run_job **jobp, enum run_fault *fault,
+    int scheduled, struct run_job **jobp, enum fail_kind *kind,
     char **cause)
 {
 	struct run_job		*job;
@@ -211,9 +214,10 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	const struct segment	*sg;
 	char			 id[RUN_ID_LEN], now[UTIL_RFC3339_LEN], *dir;
 	size_t			 i;
+	int			 locked;
 
 	*jobp = NULL;
-	*fault = RUN_FAULT_CONFIG;
+	*kind = FAIL_INVALID;
 	job = job_new(ws);
 	job->driver = dest_find(c->type);
 	r = job->run = xcalloc(1, sizeof *r);
@@ -257,7 +261,7 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	r->started_at = xstrdup(now);
 	r->attempts = 1;
 
-	*fault = RUN_FAULT_OTHER;
+	*kind = FAIL_ERROR;
 	/* A new folder: two runs started in the same millisecond differ by
 	 * their random digit, or take the next ID. */
 	for (i = 0; i < 100; i++) {
@@ -279,7 +283,9 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 		goto fail;
 	}
 	free(dir);
-	if (lock_export(job, x->id, x->name, cause) != 0) {
+	if ((locked = lock_export(job, x->id, x->name, cause)) != 0) {
+		if (locked == 1)
+			*kind = FAIL_BUSY;
 		dir = run_dir(ws, r->id);
 		(void)rmdir(dir);
 		free(dir);
@@ -292,7 +298,7 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	if (run_save(ws, r, cause) != 0)
 		goto fail;
 	*jobp = job;
-	*fault = RUN_FAULT_NONE;
+	*kind = FAIL_NONE;
 	return 0;
 fail:
 	run_job_free(&job);
@@ -301,23 +307,24 @@ fail:
 
 int
 run_resume_prepare(struct workspace *ws, const char *user, const char *id,
-    struct run_job **jobp, enum run_fault *fault, char **cause)
+    struct run_job **jobp, enum fail_kind *kind, char **cause)
 {
 	struct run_job	*job;
 	struct run	*r;
 	char		*path;
 	long long	 size, mtime;
 	size_t		 i;
+	int		 locked;
 
 	*jobp = NULL;
-	*fault = RUN_FAULT_CONFIG;
+	*kind = FAIL_INVALID;
 	job = job_new(ws);
 	if (run_load(ws, id, &job->run, cause) != 0)
 		goto fail;
 	r = job->run;
 	switch (r->status) {
 	case RUN_RUNNING:
-		*fault = RUN_FAULT_OTHER;
+		*kind = FAIL_BUSY;
 		*cause = xasprintf(_("run %s is still running; watch it with "
 		    "'segsync runs watch %s'"), id, id);
 		goto fail;
@@ -349,14 +356,17 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 			goto fail;
 		}
 	}
-	*fault = RUN_FAULT_OTHER;
-	if (lock_export(job, r->export_id, r->export_name, cause) != 0 ||
-	    lock_run(job, cause) != 0)
+	*kind = FAIL_ERROR;
+	if ((locked = lock_export(job, r->export_id, r->export_name,
+	    cause)) != 0 || lock_run(job, cause) != 0) {
+		if (locked == 1)
+			*kind = FAIL_BUSY;
 		goto fail;
+	}
 	path = run_file(ws, id, "journal");
 	if (journal_load(path, &job->prior, cause) != 0) {
 		free(path);
-		*fault = RUN_FAULT_CONFIG;
+		*kind = FAIL_INVALID;
 		goto fail;
 	}
 	free(path);
@@ -382,7 +392,7 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 	if (run_save(ws, r, cause) != 0)
 		goto fail;
 	*jobp = job;
-	*fault = RUN_FAULT_NONE;
+	*kind = FAIL_NONE;
 	return 0;
 fail:
 	run_job_free(&job);
@@ -693,16 +703,13 @@ run_execute(struct run_job *job)
 {
 	struct run		*r = job->run;
 	struct deliver_segment	*segs;
-	struct deliver_config	 cfg;
+	struct deliver_config	*cfg;
 	struct deliver_stats	 st;
-	struct deliver_mapping	 dm;
-	struct dest_session	*s = NULL;
-	struct http_engine	*e = NULL;
-	struct http_config	 hc;
-	struct rejects		*rj = NULL;
+	struct run_delivery	 rd;
 	struct sigaction	 sa;
 	char			*cause = NULL, *path, now[UTIL_RFC3339_LEN];
 	size_t			 i;
+	enum fail_kind		 kind;
 	int			 rv = -1;
 
 	memset(&sa, 0, sizeof sa);
@@ -714,7 +721,7 @@ run_execute(struct run_job *job)
 	signal(SIGPIPE, SIG_IGN);
 	run_cancelled = 0;
 	memset(&st, 0, sizeof st);
-	memset(&dm, 0, sizeof dm);
+	memset(&rd, 0, sizeof rd);
 
 	r->pid = (long)getpid();
 	job->cancel_path = run_file(job->ws, r->id, "cancel");
@@ -728,17 +735,24 @@ run_execute(struct run_job *job)
 		cause = xstrdup(_("The run has no connection to send with."));
 		goto out;
 	}
-	if (export_delivery_mapping(r->map, r->nmap, job->driver, &dm,
-	    &cause) != 0 ||
-	    dest_session_new(job->driver, job->conn, job->rec, &s,
-	    &cause) != 0)
-		goto out;
-	dest_session_credstore(s, job->credstore);
-	http_config_defaults(&hc);
-	/* As many transfers as the driver keeps batches in flight. */
-	if (job->driver->limits.concurrency > hc.max_transfers)
-		hc.max_transfers = job->driver->limits.concurrency;
-	if ((e = http_new(&hc, &cause)) == NULL)
+	cfg = &rd.cfg;
+	cfg->target = r->target;
+	cfg->segments = segs;
+	cfg->nsegments = r->nsegments;
+	cfg->expected_rows = r->total_rows;
+	cfg->on_ack = run_on_ack;
+	cfg->prior = job->prior != NULL ? run_prior : NULL;
+	cfg->on_tick = run_on_tick;
+	cfg->on_confirm_reject = run_on_confirm_reject;
+	cfg->arg = job;
+	cfg->cancel = &run_cancelled;
+	/* Rebuilt on every attempt: validation rejects are found again and
+	 * the destination's come back from the journal. */
+	path = run_file(job->ws, r->id, "rejects.csv");
+	rv = run_delivery_open(&rd, job->driver, job->conn, job->rec,
+	    job->credstore, r->map, r->nmap, path, &kind, &cause);
+	free(path);
+	if (rv != 0)
 		goto out;
 	path = run_file(job->ws, r->id, "journal");
 	rv = journal_open(path, workspace_file_mode(job->ws),
@@ -747,39 +761,15 @@ run_execute(struct run_job *job)
 	if (rv != 0)
 		goto out;
 	rv = -1;
-	/* Rebuilt on every attempt: validation rejects are found again and
-	 * the destination's come back from the journal. */
-	path = run_file(job->ws, r->id, "rejects.csv");
-	if (rejects_open(path, &rj, &cause) != 0) {
-		free(path);
-		goto out;
-	}
-	free(path);
-
-	memset(&cfg, 0, sizeof cfg);
-	cfg.session = s;
-	cfg.engine = e;
-	cfg.target = r->target;
-	cfg.segments = segs;
-	cfg.nsegments = r->nsegments;
-	cfg.mapping = &dm;
-	cfg.expected_rows = r->total_rows;
-	cfg.rejects = rj;
-	cfg.on_ack = run_on_ack;
-	cfg.prior = job->prior != NULL ? run_prior : NULL;
-	cfg.on_tick = run_on_tick;
-	cfg.on_confirm_reject = run_on_confirm_reject;
-	cfg.arg = job;
-	cfg.cancel = &run_cancelled;
 	if (run_cancelled)
 		cause = xstrdup(_("The delivery was cancelled."));
 	else
-		rv = deliver_run(&cfg, &st, &cause);
+		rv = deliver_run(cfg, &st, &cause);
 out:
-	if (rj != NULL) {
+	if (rd.rejects != NULL) {
 		char	*c2 = NULL;
 
-		if (rejects_close(&rj, &c2) != 0) {
+		if (rejects_close(&rd.rejects, &c2) != 0) {
 			run_error(r, c2);
 			free(c2);
 		}
@@ -831,11 +821,52 @@ out:
 	if (run_save(job->ws, r, &cause) != 0)
 		free(cause);
 	deliver_stats_free(&st);
-	dest_session_free(&s);
-	http_free(&e);
-	export_delivery_mapping_free(&dm);
+	run_delivery_free(&rd);
 	free(segs);
 	return r->status;
+}
+
+int
+run_delivery_open(struct run_delivery *rd, const struct dest_driver *d,
+    const struct connection *c, const struct secrecord *rec,
+    const struct dest_credstore *k, const struct export_map *map,
+    size_t nmap, const char *rejects_path, enum fail_kind *kind,
+    char **cause)
+{
+	struct http_config	hc;
+
+	*kind = FAIL_INVALID;
+	if (export_delivery_mapping(map, nmap, d, &rd->mapping, cause) != 0 ||
+	    dest_session_new(d, c, rec, &rd->session, cause) != 0)
+		return -1;
+	dest_session_credstore(rd->session, k);
+	http_config_defaults(&hc);
+	/* As many transfers as the driver keeps batches in flight. */
+	if (d->limits.concurrency > hc.max_transfers)
+		hc.max_transfers = d->limits.concurrency;
+	if ((rd->engine = http_new(&hc, cause)) == NULL)
+		return -1;
+	*kind = FAIL_ERROR;
+	if (rejects_open(rejects_path, &rd->rejects, cause) != 0)
+		return -1;
+	rd->cfg.session = rd->session;
+	rd->cfg.engine = rd->engine;
+	rd->cfg.mapping = &rd->mapping;
+	rd->cfg.rejects = rd->rejects;
+	*kind = FAIL_NONE;
+	return 0;
+}
+
+void
+run_delivery_free(struct run_delivery *rd)
+{
+	char	*cause = NULL;
+
+	if (rd->rejects != NULL && rejects_close(&rd->rejects, &cause) != 0)
+		free(cause);
+	dest_session_free(&rd->session);
+	http_free(&rd->engine);
+	export_delivery_mapping_free(&rd->mapping);
 }
 
 static int

@@ -22,21 +22,28 @@
  * descriptors the worker inherits, so they live exactly as long as the
  * worker does (a kill -9 releases them: the run reads as interrupted).
  *
- * Errors: 0, or -1 with *cause (malloc'd sentence) and *fault saying which
- * exit status fits.
+ * Errors: 0, or -1 with *cause (malloc'd sentence) and *kind saying what
+ * kind of failure it was (base/fail.h; busy: the export or run is already
+ * running).
  */
 #ifndef SEGSYNC_SRC_RUN_RUN_H
 #define SEGSYNC_SRC_RUN_RUN_H
 
 #include <sys/types.h>
 
+#include "base/fail.h"
+#include "run/deliver.h"
 #include "run/runrecord.h"
 
 struct dest_credstore;
 
 struct connection;
 struct dest_driver;
+struct dest_session;
 struct export;
+struct export_map;
+struct http_engine;
+struct rejects;
 struct secrecord;
 struct segment_list;
 struct workspace;
@@ -54,11 +61,11 @@ struct run_job;
 int	run_prepare(struct workspace *, const char *user,
 	    const struct export *x, const struct connection *c,
 	    const struct segment_list *segs, int scheduled,
-	    struct run_job **jobp, enum run_fault *fault, char **cause);
+	    struct run_job **jobp, enum fail_kind *kind, char **cause);
 
 /* Resume run id, started again by user. */
 int	run_resume_prepare(struct workspace *, const char *user,
-	    const char *id, struct run_job **jobp, enum run_fault *fault,
+	    const char *id, struct run_job **jobp, enum fail_kind *kind,
 	    char **cause);
 
 /* The job's record (its id, its export's connection id, ...). */
@@ -85,6 +92,33 @@ int	run_spawn(struct run_job *, int detach, pid_t *pidp, char **cause);
 
 /* Be the worker, in this process. The run's final status. */
 enum run_status run_execute(struct run_job *);
+
+/*
+ * What a delivery sends with, set up alike for a run and a dry run
+ * (segsync run --dry-run). The caller fills cfg with what the delivery is
+ * about (target, segments, expected rows, dry_run, callbacks), then
+ * run_delivery_open() adds the mapping of map onto driver d's slots, a
+ * session of d on connection c's decrypted record with the credential
+ * store k (may be NULL), an engine with as many transfers as the driver
+ * keeps batches in flight, and the rejects file at rejects_path. 0, or -1
+ * with *kind (invalid for the mapping or the session) and *cause. The
+ * caller closes rd->rejects when it wants to hear of a write error;
+ * run_delivery_free() frees the rest (and any open rejects file).
+ */
+struct run_delivery {
+	struct deliver_config	 cfg;
+	struct deliver_mapping	 mapping;
+	struct dest_session	*session;
+	struct http_engine	*engine;
+	struct rejects		*rejects;
+};
+
+int	run_delivery_open(struct run_delivery *rd, const struct dest_driver *d,
+	    const struct connection *c, const struct secrecord *rec,
+	    const struct dest_credstore *k, const struct export_map *map,
+	    size_t nmap, const char *rejects_path, enum fail_kind *kind,
+	    char **cause);
+void	run_delivery_free(struct run_delivery *rd);
 
 /* Release the locks this process holds for the job, free it. */
 void	run_job_free(struct run_job **);

@@ -1,26 +1,25 @@
-/* Exit statuses for secrets failures. */
+/* The failure kinds of secrets failures. */
 #include "config.h"
 
-#include "base/exitcode.h"
 #include "secrets/secstatus.h"
 
-int
-secstatus_exit(enum sec_status st)
+enum fail_kind
+secstatus_kind(enum sec_status st)
 {
 	switch (st) {
 	case SEC_OK:
-		return EXIT_OK;
+		return FAIL_NONE;
 	case SEC_EUNSAFE:
 	case SEC_EPASSPHRASE:
 	case SEC_EDENIED:
 	case SEC_ENOKEY:
-		return EXIT_AUTH;
+		return FAIL_DENIED;
 	case SEC_EINVAL:
 	case SEC_EFORMAT:
 	case SEC_EINTEGRITY:
-		return EXIT_CONFIG;
+		return FAIL_INVALID;
 	case SEC_EFAIL:
 		break;
 	}
-	return EXIT_FAIL;
+	return FAIL_ERROR;
 }

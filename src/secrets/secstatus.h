@@ -1,11 +1,13 @@
 /*
  * The distinct ways a secrets operation can fail (identity, record,
  * passphrase). Every function returning one also sets *cause to a malloc'd
- * sentence naming the file (caller frees); the kind is for the exit status
- * and for tests, the sentence is for the user.
+ * sentence naming the file (caller frees); the kind is for the caller to act
+ * on and for tests, the sentence is for the user.
  */
 #ifndef SEGSYNC_SRC_SECRETS_SECSTATUS_H
 #define SEGSYNC_SRC_SECRETS_SECSTATUS_H
+
+#include "base/fail.h"
 
 enum sec_status {
 	SEC_OK = 0,
@@ -20,10 +22,10 @@ enum sec_status {
 };
 
 /*
- * The command-line exit status for a kind (shared/docs/cli.md, design 5.7):
- * 3 for authentication and permission, 4 for configuration and data, 1 for
- * system failures.
+ * The failure kind of a secrets failure: denied for authentication and
+ * permission, invalid for configuration and data, error for system
+ * failures (the command line's 3, 4 and 1: shared/docs/cli.md).
  */
-int	secstatus_exit(enum sec_status);
+enum fail_kind	secstatus_kind(enum sec_status);
 
 #endif

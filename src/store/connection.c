@@ -345,6 +345,17 @@ connection_list_find(const struct connection_list *l, const char *name)
 	return NULL;
 }
 
+struct connection *
+connection_list_by_id(const struct connection_list *l, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return l->items[i];
+	return NULL;
+}
+
 const char *
 connection_usable_by(const struct connection *c)
 {

@@ -67,6 +67,9 @@ void	connection_list_free(struct connection_list *);
 /* Find by display name (exact), or NULL. */
 struct connection *connection_list_find(const struct connection_list *,
 	    const char *name);
+/* Find by id, or NULL (also for a NULL id). */
+struct connection *connection_list_by_id(const struct connection_list *,
+	    const char *id);
 
 /* Write connections/<id>.json atomically (caller holds the lock). */
 int	connection_save(const struct workspace *, const struct connection *,

@@ -181,7 +181,7 @@ connops_verify_target(struct workspace *ws, struct identity *id,
  * Take the lock and re-read who is running and the connections, as they
  * are now. The caller unlocks (workspace_free does too).
  */
-static enum exit_status
+static enum fail_kind
 lock_admin(struct workspace *ws, struct connection_list *l,
     const char *denied, char **cause)
 {
@@ -191,26 +191,15 @@ lock_admin(struct workspace *ws, struct connection_list *l,
 	if (workspace_lock(ws, cause) == -1 ||
 	    workspace_current_member(ws, &me, cause) == -1 ||
 	    connection_list_load(ws, l, cause) == -1)
-		return EXIT_FAIL;
+		return FAIL_ERROR;
 	if (me->role != WS_ROLE_ADMIN) {
 		*cause = xasprintf(denied, me->user);
-		return EXIT_AUTH;
+		return FAIL_DENIED;
 	}
-	return EXIT_OK;
+	return FAIL_NONE;
 }
 
-static struct connection *
-find_id(const struct connection_list *l, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->id, id) == 0)
-			return l->items[i];
-	return NULL;
-}
-
-enum exit_status
+enum fail_kind
 connops_add(struct workspace *ws, const struct connection *c,
     const struct dest_driver *d, struct secret *const *values,
     const struct secret *refresh, char **cause)
@@ -219,18 +208,18 @@ connops_add(struct workspace *ws, const struct connection *c,
 	struct secrecord		*rec = NULL;
 	char			*path = NULL;
 	enum sec_status		 sst;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can add connections; "
 	    "you (%s) are a contributor"), cause);
-	if (rc != EXIT_OK)
+	if (rc != FAIL_NONE)
 		goto out;
 	if (connection_list_find(&l, c->name) != NULL) {
 		*cause =
 		    xasprintf(_("a connection named \"%s\" already exists; "
 				"choose another name"),
 			c->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 		goto out;
 	}
 	path = connection_secrets_path(ws, c->id);
@@ -239,12 +228,12 @@ connops_add(struct workspace *ws, const struct connection *c,
 		sst = secrecord_save(rec, path, workspace_file_mode(ws),
 		    workspace_gid(ws), cause);
 	if (sst != SEC_OK) {
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = secstatus_kind(sst);
 		goto out;
 	}
 	if (connection_save(ws, c, cause) == -1) {
 		unlink(path);
-		rc = EXIT_FAIL;
+		rc = FAIL_ERROR;
 	}
 out:
 	workspace_unlock(ws);
@@ -254,7 +243,7 @@ out:
 	return rc;
 }
 
-enum exit_status
+enum fail_kind
 connops_update(struct workspace *ws, const struct identity *id,
     const struct connection *c, const struct dest_driver *d,
     struct secret *const *values, const struct secret *refresh,
@@ -268,17 +257,17 @@ connops_update(struct workspace *ws, const struct identity *id,
 	char			*path = NULL;
 	size_t			 i;
 	enum sec_status		 sst = SEC_OK;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can change "
 	    "connections; you (%s) are a contributor"), cause);
-	if (rc != EXIT_OK)
+	if (rc != FAIL_NONE)
 		goto out;
-	old = find_id(&l, c->id);
+	old = connection_list_by_id(&l, c->id);
 	if (old == NULL) {
 		*cause = xasprintf(_("the connection \"%s\" was removed "
 		    "meanwhile; nothing was saved"), c->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 		goto out;
 	}
 	same = connection_list_find(&l, c->name);
@@ -287,7 +276,7 @@ connops_update(struct workspace *ws, const struct identity *id,
 		    xasprintf(_("a connection named \"%s\" already exists; "
 				"choose another name"),
 			c->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 		goto out;
 	}
 	sst = connops_record_open(ws, old, id, &rec, cause);
@@ -310,11 +299,11 @@ connops_update(struct workspace *ws, const struct identity *id,
 		sst = secrecord_save(rec, path, workspace_file_mode(ws),
 		    workspace_gid(ws), cause);
 	if (sst != SEC_OK) {
-		rc = (enum exit_status)secstatus_exit(sst);
+		rc = secstatus_kind(sst);
 		goto out;
 	}
 	if (connection_save(ws, c, cause) == -1)
-		rc = EXIT_FAIL;
+		rc = FAIL_ERROR;
 out:
 	workspace_unlock(ws);
 	keyring_set_free(&set);
@@ -324,20 +313,20 @@ out:
 	return rc;
 }
 
-enum exit_status
+enum fail_kind
 connops_remove(struct workspace *ws, const char *id, char **cause)
 {
 	struct connection_list	 l;
-	enum exit_status	 rc;
+	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can remove "
 	    "connections; you (%s) are a contributor"), cause);
-	if (rc == EXIT_OK && find_id(&l, id) == NULL) {
+	if (rc == FAIL_NONE && connection_list_by_id(&l, id) == NULL) {
 		*cause = xstrdup(_("the connection was removed meanwhile"));
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 	}
-	if (rc == EXIT_OK && connection_remove_files(ws, id, cause) == -1)
-		rc = EXIT_FAIL;
+	if (rc == FAIL_NONE && connection_remove_files(ws, id, cause) == -1)
+		rc = FAIL_ERROR;
 	workspace_unlock(ws);
 	connection_list_free(&l);
 	return rc;
@@ -356,7 +345,7 @@ connops_remember_test(struct workspace *ws, const char *id,
 	if (workspace_lock(ws, cause) == 0 &&
 	    connection_list_load(ws, &l, cause) == 0) {
 		rc = 0;
-		c = find_id(&l, id);
+		c = connection_list_by_id(&l, id);
 		if (c != NULL) {
 			connection_set_last_test(c, dest_outcome_name(o),
 			    message);
@@ -376,97 +365,68 @@ connops_remember_test(struct workspace *ws, const char *id,
 	return rc;
 }
 
-enum exit_status
+enum fail_kind
 connops_export_add(struct workspace *ws, const struct export *x,
     char **cause)
 {
 	struct export_list	xl = { NULL, 0 };
-	enum exit_status	rc = EXIT_OK;
+	enum fail_kind		rc = FAIL_NONE;
 
 	if (workspace_lock(ws, cause) == -1)
-		return EXIT_FAIL;
+		return FAIL_ERROR;
 	/* Someone may have taken the name meanwhile. */
 	if (export_list_load(ws, &xl, cause) == -1)
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 	else if (export_list_find(&xl, x->name) != NULL) {
 		*cause = xasprintf(_("an export named \"%s\" already exists; "
 		    "choose another name"), x->name);
-		rc = EXIT_CONFIG;
+		rc = FAIL_INVALID;
 	} else if (export_save(ws, x, cause) == -1)
-		rc = EXIT_FAIL;
+		rc = FAIL_ERROR;
 	workspace_unlock(ws);
 	export_list_free(&xl);
 	return rc;
 }
 
-int
-connops_run(struct workspace *ws, const struct identity *id,
-    const char *user, const struct export *x, const struct connection *c,
-    const struct segment_list *segs, char **run_id, char **cause)
+enum fail_kind
+connops_start(struct workspace *ws, const struct identity *id,
+    const struct connops_start *st, char **run_id, pid_t *pidp,
+    char **cause)
 {
+	const struct connection		*c = st->conn;
 	const struct dest_driver	*d = dest_find(c->type);
 	struct secrecord			*rec = NULL;
 	struct credstore			*keep = NULL;
 	struct run_job			*job = NULL;
-	enum run_fault			 fault;
-	int				 rc = -1;
+	enum fail_kind			 kind;
+	enum sec_status			 sst;
 
 	*run_id = NULL;
 	if (d == NULL) {
 		*cause = xasprintf(_("sending to %s is not available yet in "
 		    "this version"), d != NULL ? _(d->label) : c->type);
-		return -1;
+		return FAIL_ERROR;
 	}
-	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
-		return -1;
+	if ((sst = connops_record_open(ws, c, id, &rec, cause)) != SEC_OK)
+		return secstatus_kind(sst);
 	keep = credstore_new(ws, identity_dup(id), c->id);
-	if (run_prepare(ws, user, x, c, segs, 0, &job, &fault, cause) != 0)
+	if ((st->resume != NULL ? run_resume_prepare(ws, st->user, st->resume,
+	    &job, &kind, cause) : run_prepare(ws, st->user, st->export, c,
+	    st->segs, st->scheduled, &job, &kind, cause)) != 0)
 		goto out;
 	run_job_connect(job, c, rec);
 	run_job_credstore(job, credstore_dest(keep));
 	*run_id = xstrdup(run_job_run(job)->id);
-	if (run_spawn(job, 1, NULL, cause) != 0) {
+	/* A scheduled run is refresh's child, which it waits for. */
+	kind = FAIL_ERROR;
+	if (run_spawn(job, !st->scheduled, pidp, cause) != 0) {
 		xfree(run_id);
 		goto out;
 	}
-	rc = 0;
+	kind = FAIL_NONE;
 out:
 	run_job_free(&job);
 	secrecord_free(&rec);
 	credstore_free(&keep);
-	return rc;
-}
-
-int
-connops_resume(struct workspace *ws, const struct identity *id,
-    const char *user, const char *run_id, const struct connection *c,
-    char **cause)
-{
-	const struct dest_driver	*d = dest_find(c->type);
-	struct secrecord			*rec = NULL;
-	struct credstore			*keep = NULL;
-	struct run_job			*job = NULL;
-	enum run_fault			 fault;
-	int				 rc = -1;
-
-	if (d == NULL) {
-		*cause = xasprintf(_("sending to %s is not available yet in "
-		    "this version"), d != NULL ? _(d->label) : c->type);
-		return -1;
-	}
-	if (connops_record_open(ws, c, id, &rec, cause) != SEC_OK)
-		return -1;
-	keep = credstore_new(ws, identity_dup(id), c->id);
-	if (run_resume_prepare(ws, user, run_id, &job, &fault, cause) != 0)
-		goto out;
-	run_job_connect(job, c, rec);
-	run_job_credstore(job, credstore_dest(keep));
-	if (run_spawn(job, 1, NULL, cause) != 0)
-		goto out;
-	rc = 0;
-out:
-	run_job_free(&job);
-	secrecord_free(&rec);
-	credstore_free(&keep);
-	return rc;
+	return kind;
 }

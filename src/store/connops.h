@@ -16,13 +16,16 @@
  * the UI runs them away from its loop. They touch no shared state, so
  * that is safe as long as one runs at a time.
  *
- * Errors: enum exit_status (exitcode.h) or enum sec_status with *cause set
- * to a malloc'd sentence (caller frees).
+ * Errors: enum fail_kind (base/fail.h: denied for the role, invalid for a
+ * name taken or a connection gone) or enum sec_status with *cause set to
+ * a malloc'd sentence (caller frees).
  */
 #ifndef SEGSYNC_SRC_STORE_CONNOPS_H
 #define SEGSYNC_SRC_STORE_CONNOPS_H
 
-#include "base/exitcode.h"
+#include <sys/types.h>
+
+#include "base/fail.h"
 #include "dest/dest.h"
 #include "secrets/identity.h"
 #include "secrets/secrecord.h"
@@ -88,7 +91,7 @@ enum dest_outcome connops_verify_target(struct workspace *,
  * must still be an administrator and the name still free. refresh as in
  * connops_record_build().
  */
-enum exit_status connops_add(struct workspace *, const struct connection *,
+enum fail_kind	connops_add(struct workspace *, const struct connection *,
 		    const struct dest_driver *, struct secret *const *values,
 		    const struct secret *refresh, char **cause);
 
@@ -100,13 +103,13 @@ enum exit_status connops_add(struct workspace *, const struct connection *,
  * to the new recipients (someone losing access may have kept the old
  * one).
  */
-enum exit_status connops_update(struct workspace *, const struct identity *,
+enum fail_kind	connops_update(struct workspace *, const struct identity *,
 		    const struct connection *, const struct dest_driver *,
 		    struct secret *const *values,
 		    const struct secret *refresh, char **cause);
 
 /* Remove a connection's two files (administrators only). */
-enum exit_status connops_remove(struct workspace *, const char *id,
+enum fail_kind	connops_remove(struct workspace *, const char *id,
 		    char **cause);
 
 /*
@@ -119,30 +122,35 @@ int		connops_remember_test(struct workspace *, const char *id,
 		    const char *secret, char **cause);
 
 /*
- * Start a run of export x through connection c now (the UI's "Run now";
- * segsync run does the same and follows it): the record decrypted with
- * id (borrowed), a credential store for renewed credentials, the run prepared
- * and its worker detached (it outlives the caller). *run_id (malloc'd) names
- * the run. 0, or -1 with *cause.
+ * What to start: a new run of export (segs: the data folder's listing, for
+ * its files and row counts), or, when resume is set, that run again
+ * (interrupted, failed or cancelled: its journal says what not to send
+ * again); either through conn, as user. scheduled: by segsync refresh.
  */
-int		connops_run(struct workspace *, const struct identity *,
-		    const char *user, const struct export *x,
-		    const struct connection *c,
-		    const struct segment_list *segs, char **run_id,
-		    char **cause);
+struct connops_start {
+	const char			*user;
+	const struct connection		*conn;
+	const struct export		*export;
+	const struct segment_list	*segs;
+	const char			*resume;
+	int				 scheduled;
+};
 
 /*
- * Resume run run_id (interrupted, failed or cancelled) through c, the
- * connection it went through, as user: its journal says what not to send
- * again, and its worker starts detached as for connops_run(). 0, or -1
- * with *cause.
+ * Start a run now, the one way the UI (Run now, Resume), segsync run
+ * (--resume) and segsync refresh do: the record decrypted with id
+ * (borrowed), a credential store for renewed credentials, the run
+ * prepared and its worker started. The worker is detached (it outlives
+ * the caller), or for a scheduled run a child whose pid is *pidp, to
+ * wait for. *run_id (malloc'd) names the run. FAIL_NONE, or the kind of
+ * failure with *cause (busy: the export is already running).
  */
-int		connops_resume(struct workspace *, const struct identity *,
-		    const char *user, const char *run_id,
-		    const struct connection *c, char **cause);
+enum fail_kind	connops_start(struct workspace *, const struct identity *,
+		    const struct connops_start *, char **run_id, pid_t *pidp,
+		    char **cause);
 
 /* Save a new export under the lock, its name still free. */
-enum exit_status connops_export_add(struct workspace *,
+enum fail_kind	connops_export_add(struct workspace *,
 		    const struct export *, char **cause);
 
 #endif

@@ -356,6 +356,17 @@ export_list_find(const struct export_list *l, const char *name)
 	return NULL;
 }
 
+struct export *
+export_list_by_id(const struct export_list *l, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; id != NULL && i < l->n; i++)
+		if (strcmp(l->items[i]->id, id) == 0)
+			return l->items[i];
+	return NULL;
+}
+
 static cJSON *
 export_json_common(const struct export *x, cJSON *o)
 {

@@ -73,7 +73,9 @@ int	export_validate(const struct export *, const struct dest_driver *,
 int	export_list_load(const struct workspace *, struct export_list *,
 	    char **cause);
 void	export_list_free(struct export_list *);
+/* Find by display name (exact), or by id (NULL: none); or NULL. */
 struct export *export_list_find(const struct export_list *, const char *name);
+struct export *export_list_by_id(const struct export_list *, const char *id);
 
 /* Write exports/<id>.json atomically (caller holds the lock). */
 int	export_save(const struct workspace *, const struct export *,

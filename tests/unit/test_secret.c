@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "base/exitcode.h"
+#include "base/fail.h"
 #include "leakscan.h"
 #include "secrets/hygiene.h"
 #include "secrets/secret.h"
@@ -107,15 +107,20 @@ main(void)
 	ok(sectext_unb64("AAA", 3, out, 1) == -1, "wrong length refused");
 	ok(sectext_unb64("A-", 2, out, 1) == -1, "URL-safe alphabet refused");
 
-	is_int(secstatus_exit(SEC_EPASSPHRASE), EXIT_AUTH, "wrong passphrase "
-	    "exits 3");
-	is_int(secstatus_exit(SEC_EDENIED), EXIT_AUTH, "not allowed exits 3");
-	is_int(secstatus_exit(SEC_EUNSAFE), EXIT_AUTH, "unsafe file exits 3");
-	is_int(secstatus_exit(SEC_ENOKEY), EXIT_AUTH, "no key exits 3");
-	is_int(secstatus_exit(SEC_EINTEGRITY), EXIT_CONFIG, "integrity exits "
-	    "4");
-	is_int(secstatus_exit(SEC_EFORMAT), EXIT_CONFIG, "format exits 4");
-	is_int(secstatus_exit(SEC_EFAIL), EXIT_FAIL, "failure exits 1");
+	is_int(secstatus_kind(SEC_EPASSPHRASE), FAIL_DENIED, "wrong "
+	    "passphrase is denied (exits 3)");
+	is_int(secstatus_kind(SEC_EDENIED), FAIL_DENIED, "not allowed is "
+	    "denied (exits 3)");
+	is_int(secstatus_kind(SEC_EUNSAFE), FAIL_DENIED, "unsafe file is "
+	    "denied (exits 3)");
+	is_int(secstatus_kind(SEC_ENOKEY), FAIL_DENIED, "no key is denied "
+	    "(exits 3)");
+	is_int(secstatus_kind(SEC_EINTEGRITY), FAIL_INVALID, "integrity is "
+	    "invalid (exits 4)");
+	is_int(secstatus_kind(SEC_EFORMAT), FAIL_INVALID, "format is invalid "
+	    "(exits 4)");
+	is_int(secstatus_kind(SEC_EFAIL), FAIL_ERROR, "failure is an error "
+	    "(exits 1)");
 
 	/* The leak scanner finds every form and no false positive. */
 	{

@@ -1,6 +1,6 @@
 /* Exit statuses of the command line: a contract (shared/docs/cli.md). */
-#ifndef SEGSYNC_SRC_BASE_EXITCODE_H
-#define SEGSYNC_SRC_BASE_EXITCODE_H
+#ifndef SEGSYNC_SRC_CLI_EXITCODE_H
+#define SEGSYNC_SRC_CLI_EXITCODE_H
 
 enum exit_status {
 	EXIT_OK = 0,		/* success */
