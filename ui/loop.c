@@ -15,6 +15,7 @@
 #include <curses.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "script.h"
 #include "term.h"
@@ -81,12 +82,9 @@ static void	ui_modal_close(struct ui *);
 uint64_t
 ui_now(struct ui *ui)
 {
-	struct timespec	ts;
-
 	if (ui->script != NULL)
 		return ui->vclock;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)util_mono_ms();
 }
 
 static void

@@ -10,6 +10,15 @@
 #include "base/util.h"
 #include "base/xmalloc.h"
 
+int64_t
+util_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 util_rfc3339(time_t t, char buf[UTIL_RFC3339_LEN])
 {

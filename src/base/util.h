@@ -3,12 +3,19 @@
 #define SEGSYNC_SRC_BASE_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define UTIL_RFC3339_LEN	sizeof("2026-11-22T18:19:41Z")
 
 /* Format t as RFC 3339 in UTC ("2026-11-22T18:19:41Z"). */
 void	util_rfc3339(time_t t, char buf[UTIL_RFC3339_LEN]);
+
+/*
+ * Milliseconds on the monotonic clock: for deadlines, backoff, rate
+ * limits and elapsed times, which a change of the wall clock must not move.
+ */
+int64_t	util_mono_ms(void);
 
 /* Join a directory and a name with one '/', malloc'd. */
 char	*util_path(const char *dir, const char *name);

@@ -930,11 +930,7 @@ run_ui(struct cli_ctx *ctx, enum exit_status (*ui)(struct cli_ctx *))
 		    "'segsync --help')"));
 		return EXIT_USAGE;
 	}
-	if (ui != NULL)
-		return ui(ctx);
-	cli_error(_("the terminal UI is not available yet in this version "
-	    "(%s); use the commands (see 'segsync --help')"), PACKAGE_VERSION);
-	return EXIT_FAIL;
+	return ui(ctx);
 }
 
 enum exit_status

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,14 +130,6 @@ term_width(void)
 	return 80;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The live line on a terminal: phase, bar, counts, rate, ETA. */
 static void
@@ -214,7 +207,7 @@ follow(const struct workspace *ws, const char *id)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	for (;;) {
-		if (runview_poll(rv, ws, now_ms()) == -1) {
+		if (runview_poll(rv, ws, util_mono_ms()) == -1) {
 			if (tty && shown)
 				putchar('\n');
 			cli_error("%s", rv->error);
@@ -366,7 +359,7 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	struct credstore		*keep = NULL;
 	const struct segment	*sg;
 	const char		*tmp;
-	char			*cause = NULL, *rejpath = NULL, tmpl[64];
+	char			*cause = NULL, *rejpath = NULL, tmpl[PATH_MAX];
 	size_t			 i, j, nreasons = 0;
 	double			 secs;
 	int			 fd;
@@ -394,8 +387,9 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	if (rc != EXIT_OK)
 		goto out;
 	tmp = getenv("TMPDIR");
-	snprintf(tmpl, sizeof tmpl, "%s/segsync-dry-XXXXXX",
-	    tmp != NULL && tmp[0] != '\0' && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (tmp == NULL || tmp[0] == '\0' || (size_t)snprintf(tmpl,
+	    sizeof tmpl, "%s/segsync-dry-XXXXXX", tmp) >= sizeof tmpl)
+		snprintf(tmpl, sizeof tmpl, "/tmp/segsync-dry-XXXXXX");
 	if ((fd = mkstemp(tmpl)) == -1) {
 		cli_error(_("cannot create a temporary file in %s: %s"),
 		    tmpl, strerror(errno));
@@ -495,13 +489,14 @@ run_visible(const struct ws_member *me, const struct connection_list *cl,
 	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }
 
-/* Refuse a driver that cannot send yet; prints why. */
+/* Refuse a connection whose destination this build lacks; prints why. */
 static int
-can_send(const struct dest_driver *d, const struct connection *c)
+known_driver(const struct dest_driver *d, const struct connection *c)
 {
+	/* A connection file naming a destination this build lacks. */
 	if (d == NULL) {
-		cli_error(_("sending to %s is not available yet in this "
-		    "version"), d != NULL ? d->label : c->type);
+		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
+		    c->name, c->type);
 		return 0;
 	}
 	return 1;
@@ -571,7 +566,7 @@ cmd_run_resume(struct cli_ctx *ctx, struct workspace *ws,
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (!can_send(dest_find(c->type), c)) {
+	if (!known_driver(dest_find(c->type), c)) {
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -632,7 +627,7 @@ cmd_run(struct cli_ctx *ctx)
 		goto out;
 	}
 	d = dest_find(c->type);
-	if (!can_send(d, c)) {
+	if (!known_driver(d, c)) {
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -698,7 +693,7 @@ cmd_refresh(struct cli_ctx *ctx)
 		due++;
 		c = connection_list_by_id(&cl, x->connection);
 		d = c != NULL ? dest_find(c->type) : NULL;
-		if (c == NULL || !can_send(d, c)) {
+		if (c == NULL || !known_driver(d, c)) {
 			if (c == NULL)
 				cli_error(_("%s: its connection was removed"),
 				    x->name);

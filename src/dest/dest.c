@@ -184,7 +184,12 @@ dest_session_new(const struct dest_driver *d, const struct connection *conn,
 	s = xcalloc(1, sizeof *s);
 	s->driver = d;
 	s->batch_size = d->limits.batch_default;
-	if (d->session_open(s, conn, rec, cause) != 0) {
+	/*
+	 * Checked here as well as by the driver (which words the error for
+	 * its own field): no driver can send anywhere http_url_check refuses.
+	 */
+	if (d->session_open(s, conn, rec, cause) != 0 ||
+	    http_url_check(s->base_url, cause) != 0) {
 		dest_session_free(&s);
 		return -1;
 	}

@@ -126,8 +126,9 @@ struct dest_slot {
 };
 
 /*
- * Sending limits. batch_default profiles per request unless the export
- * says otherwise (at most batch_max); a request body never over
+ * Sending limits. batch_default profiles per request unless the session
+ * is given another size (dest_session_set_batch, at most batch_max: the
+ * benchmarks and tests do); a request body never over
  * max_request_bytes (encode() asks for a split instead); rate is the
  * account's documented budget for the delivery endpoint (the session's
  * limiter is made from it); concurrency is how many batches may be in

@@ -42,6 +42,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "data/csv.h"
 #include "data/normalize.h"
@@ -630,13 +631,9 @@ out:
 static int
 sib_budget(const struct dest_session *s)
 {
-	struct timespec	ts;
-
 	if (s->other_limiter == NULL)
 		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ratelimit_wait(s->other_limiter, (int64_t)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000) == 0;
+	return ratelimit_wait(s->other_limiter, util_mono_ms()) == 0;
 }
 
 /*

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "dest/dest.h"
 #include "dest/jsonbuf.h"
@@ -133,7 +134,7 @@ snap_use(struct dest_session *s, const struct secret *access,
 	struct snap	*p = s->priv;
 	size_t		 hl = strlen(SNAP_BEARER), len;
 	char		*line;
-	int64_t		 now = oauth_now_ms(), life;
+	int64_t		 now = util_mono_ms(), life;
 
 	len = hl + secret_len(access);
 	secret_free(&s->auth);
@@ -318,7 +319,7 @@ snap_token(struct dest_session *s, int force, char **cause)
 	struct renewal	 r;
 	int		 rv;
 
-	if (!force && s->auth != NULL && oauth_now_ms() < p->renew_at)
+	if (!force && s->auth != NULL && util_mono_ms() < p->renew_at)
 		return 0;
 	if (p->revoked) {
 		*cause = snap_reauthorize(p, _("Snapchat no longer accepts "

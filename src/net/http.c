@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "net/http.h"
 #include "net/ratelimit.h"
@@ -100,14 +101,6 @@ struct http_engine {
 	struct http_counters	 counters;
 };
 
-static int64_t
-http_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t
 http_wall_ms(void)
@@ -182,7 +175,7 @@ http_timer_cb(CURLM *multi, long timeout_ms, void *arg)
 	struct http_engine	*e = arg;
 
 	(void)multi;
-	e->timer_due = timeout_ms < 0 ? -1 : http_now_ms() + timeout_ms;
+	e->timer_due = timeout_ms < 0 ? -1 : util_mono_ms() + timeout_ms;
 	return 0;
 }
 
@@ -810,7 +803,7 @@ http_finish(struct http_engine *e, struct http_request *req,
 	resp.body_len = req->resp_len;
 	resp.headers = req->hdrs;
 	resp.nheaders = req->nhdrs;
-	resp.total_s = (http_now_ms() - req->submitted_ms) / 1000.0;
+	resp.total_s = (util_mono_ms() - req->submitted_ms) / 1000.0;
 	resp.attempts = req->attempts;
 	resp.throttled = req->throttled;
 	resp.reached = req->reached;
@@ -922,7 +915,7 @@ http_submit(struct http_engine *e, struct http_request *req, char **cause)
 	if (e->cfg.debug != NULL)
 		req->log_url = redact_headers(req->url, strlen(req->url));
 	req->engine = e;
-	req->submitted_ms = http_now_ms();
+	req->submitted_ms = util_mono_ms();
 	req->due_ms = req->submitted_ms;
 	TAILQ_INSERT_TAIL(&e->waiting, req, entry);
 	e->nwaiting++;
@@ -1067,7 +1060,7 @@ http_start_ready(struct http_engine *e, int64_t *wake)
 	int			 held = 0;
 	char			*error;
 
-	now = http_now_ms();
+	now = util_mono_ms();
 	*wake = INT64_MAX;
 	for (req = TAILQ_FIRST(&e->waiting); req != NULL; req = next) {
 		next = TAILQ_NEXT(req, entry);
@@ -1200,7 +1193,7 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 	req->easy = NULL;
 	e->counters.bytes_up += (uint64_t)up + (uint64_t)hdr;
 	e->counters.bytes_down += (uint64_t)down;
-	now = http_now_ms();
+	now = util_mono_ms();
 
 	if (code == CURLE_OK) {
 		if (req->limiter != NULL)
@@ -1353,7 +1346,7 @@ http_act(struct http_engine *e, const struct pollfd *pfd, size_t n,
 		    &running);
 	}
 	if (mc == CURLM_OK && e->timer_due >= 0 &&
-	    e->timer_due <= http_now_ms()) {
+	    e->timer_due <= util_mono_ms()) {
 		e->timer_due = -1;
 		mc = curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0,
 		    &running);
@@ -1403,7 +1396,7 @@ http_step(struct http_engine *e, struct curl_waitfd *extra, unsigned nextra,
 	http_ready(e, &wake);
 	t = timeout_ms < 0 ? 0 : timeout_ms;
 	d = 0;
-	now = http_now_ms();
+	now = util_mono_ms();
 	if (e->timer_due >= 0 && e->timer_due < wake)
 		wake = e->timer_due;
 	if (wake != INT64_MAX) {
@@ -1458,7 +1451,7 @@ http_step(struct http_engine *e, struct curl_waitfd *extra, unsigned nextra,
 	}
 	r = poll(pfd, (nfds_t)n, t);
 	if (t > 0 || d > 0)
-		e->waited_ms = http_now_ms();
+		e->waited_ms = util_mono_ms();
 	if (r == -1) {
 		if (errno != EINTR) {
 			*cause = xasprintf(_("poll failed: %s."),

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "net/http.h"
 #include "net/oauth.h"
@@ -21,15 +22,6 @@
 
 /* When the server gives no lifetime: the shortest documented one. */
 #define OAUTH_DEFAULT_EXPIRES	1800
-
-int64_t
-oauth_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 char *
 oauth_state_new(void)
@@ -526,7 +518,7 @@ oauth_cache_get(const struct secret *refresh, int64_t margin_ms,
 		return -1;
 	cache_key(refresh, key);
 	ep = cache_find(key);
-	if (ep == NULL || (*ep)->expires_at - margin_ms <= oauth_now_ms())
+	if (ep == NULL || (*ep)->expires_at - margin_ms <= util_mono_ms())
 		return -1;
 	*access = secret_dup((*ep)->access);
 	*expires_at = (*ep)->expires_at;
@@ -685,7 +677,7 @@ token_call(struct http_engine *e, const struct oauth_app *app,
 	if (cJSON_IsNumber(exp) && exp->valuedouble >= 1 &&
 	    exp->valuedouble < 1e7)
 		tok->expires_in = (long)exp->valuedouble;
-	tok->expires_at = oauth_now_ms() + (int64_t)tok->expires_in * 1000;
+	tok->expires_at = util_mono_ms() + (int64_t)tok->expires_in * 1000;
 	st = OAUTH_OK;
 out:
 	json_wipe(j);

@@ -60,7 +60,7 @@ struct oauth_tokens {
 	struct secret	*access;	/* the bare token, no "Bearer " */
 	struct secret	*refresh;	/* NULL when the answer had none */
 	long		 expires_in;	/* seconds, as the server said */
-	int64_t		 expires_at;	/* oauth_now_ms() + expires_in */
+	int64_t		 expires_at;	/* util_mono_ms() + expires_in */
 };
 
 enum oauth_status {
@@ -71,9 +71,6 @@ enum oauth_status {
 	OAUTH_UNREACHABLE,	/* no answer from the token endpoint */
 	OAUTH_OTHER		/* anything else, in *cause */
 };
-
-/* Milliseconds of the monotonic clock (token expiry is measured on it). */
-int64_t		 oauth_now_ms(void);
 
 /* A fresh random state: OAUTH_STATE_BYTES * 2 lowercase hex, malloc'd. */
 char		*oauth_state_new(void);

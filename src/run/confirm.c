@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "data/csv.h"
 #include "data/dedup.h"
@@ -69,14 +70,6 @@ struct resolve {
 	const char			*reason;	/* of refs[] */
 };
 
-static int64_t
-confirm_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct confirm *
 confirm_new(void)
@@ -342,7 +335,7 @@ confirm_wait(const struct deliver_config *cfg, struct deliver_stats *stats,
 			*cause = xstrdup(_("The delivery was cancelled."));
 			return -1;
 		}
-		now = confirm_now_ms();
+		now = util_mono_ms();
 		until = due;
 		if (rl != NULL && now + ratelimit_wait(rl, now) > until)
 			until = now + ratelimit_wait(rl, now);
@@ -368,7 +361,7 @@ confirm_give_up(struct deliver_stats *stats, const struct dest_driver *d,
 	    "accepted, unconfirmed.", "%1$zu jobs queued by %2$s were still "
 	    "pending after %3$lld minutes: their profiles count as accepted, "
 	    "unconfirmed.", pending), pending, _(d->label),
-	    (long long)((confirm_now_ms() - start) / 60000)));
+	    (long long)((util_mono_ms() - start) / 60000)));
 }
 
 static int
@@ -416,11 +409,11 @@ confirm_poll(const struct deliver_config *cfg, struct deliver_stats *stats,
 	confirm_timing(&first, &max, &give_up);
 	pj = xcalloc(njobs, sizeof *pj);
 	idx = xcalloc(njobs, sizeof *idx);
-	start = confirm_now_ms();
+	start = util_mono_ms();
 	interval = first;
 	due = start + first;
 	while (pending > 0) {
-		now = confirm_now_ms();
+		now = util_mono_ms();
 		stats->confirm_next = (int64_t)time(NULL) +
 		    (due > now ? (due - now + 999) / 1000 : 0);
 		w = confirm_wait(cfg, stats, due, start + give_up, cause);
@@ -474,7 +467,7 @@ confirm_poll(const struct deliver_config *cfg, struct deliver_stats *stats,
 			confirm_note(stats, msg);
 		if (pending == 0)
 			break;
-		now = confirm_now_ms();
+		now = util_mono_ms();
 		if (now - start >= give_up) {
 			confirm_give_up(stats, d, pending, start);
 			break;

@@ -70,14 +70,6 @@ run_on_signal(int sig)
 	run_cancelled = 1;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Open (creating) path with the workspace's file mode and take an
@@ -614,7 +606,7 @@ static void
 run_note_retries(struct run_job *job)
 {
 	struct run	*r = job->run;
-	int64_t		 now = mono_ms();
+	int64_t		 now = util_mono_ms();
 
 	if (r->retries > job->noted_retries &&
 	    (job->noted_retries_ms == 0 ||
@@ -657,7 +649,7 @@ static void
 run_on_tick(const struct deliver_stats *st, void *arg)
 {
 	struct run_job	*job = arg;
-	int64_t		 now = mono_ms();
+	int64_t		 now = util_mono_ms();
 	struct stat	 sb;
 
 	if (job->journal_error != NULL)

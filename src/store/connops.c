@@ -403,8 +403,8 @@ connops_start(struct workspace *ws, const struct identity *id,
 
 	*run_id = NULL;
 	if (d == NULL) {
-		*cause = xasprintf(_("sending to %s is not available yet in "
-		    "this version"), d != NULL ? _(d->label) : c->type);
+		*cause = xasprintf(_("the connection \"%s\" has the unknown "
+		    "type \"%s\""), c->name, c->type);
 		return FAIL_ERROR;
 	}
 	if ((sst = connops_record_open(ws, c, id, &rec, cause)) != SEC_OK)
