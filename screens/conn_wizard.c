@@ -743,12 +743,14 @@ cw_check_dest(struct cw *w)
 	return 1;
 }
 
-/* "Braze sends profiles to a Braze segment API identifier". */
+/*
+ * "Braze: Braze segment API identifier": a label and what it names, the
+ * one shape every language can put in a list without grammar of ours.
+ */
 static char *
 cw_dest_clause(const struct dest_driver *d)
 {
-	return xasprintf(_("%s sends profiles to a %s"), _(d->label),
-	    _(d->target.label));
+	return xasprintf(_("%s: %s"), _(d->label), _(d->target.label));
 }
 
 static const char *
@@ -758,7 +760,8 @@ cw_help_dest(struct cw *w)
 
 	dests = app_dests_join(cw_dest_clause, "; ", "; ");
 	free(w->help);
-	w->help = xasprintf(_("Choose with Up and Down, then Enter. %s."),
+	w->help = xasprintf(_("Choose with Up and Down, then Enter. Where "
+	    "each destination sends the profiles: %s."),
 	    dests != NULL ? dests : "");
 	free(dests);
 	return w->help;
@@ -825,7 +828,7 @@ cw_check_creds_step(struct cw *w)
 	return 0;
 }
 
-/* "Braze's REST endpoint": the fields with suggestions of a driver. */
+/* "Braze: REST endpoint": the fields with suggestions of a driver. */
 static char *
 cw_suggest_clause(const struct dest_driver *d)
 {
@@ -837,7 +840,7 @@ cw_suggest_clause(const struct dest_driver *d)
 		for (f = d->conn_fields; f->key != NULL; f++) {
 			if (strcmp(f->key, sg->key) != 0)
 				continue;
-			clause = xasprintf(_("%s's %s"), _(d->label),
+			clause = xasprintf(_("%s: %s"), _(d->label),
 			    _(f->label));
 			t = xasprintf("%s%s%s", s != NULL ? s : "", s != NULL ?
 			    ", " : "", clause);
@@ -854,7 +857,7 @@ cw_help_creds(struct cw *w)
 {
 	char	*fields, *sentence = NULL;
 
-	fields = app_dests_join(cw_suggest_clause, ", ", ", ");
+	fields = app_dests_join(cw_suggest_clause, "; ", "; ");
 	if (fields != NULL)
 		sentence = xasprintf(_("A field with suggestions (%s) lists "
 		    "them with Down."), fields);

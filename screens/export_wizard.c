@@ -929,7 +929,7 @@ xw_check_target_step(struct xw *w)
 static char *
 xw_target_clause(const struct dest_driver *d)
 {
-	return xasprintf(_("a %s"), _(d->target.label));
+	return xasprintf(_("%s: %s"), _(d->label), _(d->target.label));
 }
 
 static const char *
@@ -937,10 +937,10 @@ xw_help_target(struct xw *w)
 {
 	char	*targets;
 
-	targets = app_dests_join(xw_target_clause, ", ", _(", or "));
+	targets = app_dests_join(xw_target_clause, "; ", "; ");
 	free(w->help);
 	w->help = xasprintf(_("The destination target is where the profiles "
-	    "go: %s. \"Look it up\" asks the destination and shows the name "
+	    "go (%s). \"Look it up\" asks the destination and shows the name "
 	    "it has there."), targets != NULL ? targets : "");
 	free(targets);
 	return w->help;
