@@ -1,7 +1,10 @@
 /* Command-line parsing, help and dispatch (shared/docs/cli.md). */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -958,6 +961,39 @@ cli_open_workspace(struct cli_ctx *ctx, struct workspace **ws,
 	return EXIT_OK;
 }
 
+#ifdef ENABLE_NLS
+/*
+ * The catalogues: LOCALEDIR, or those of a build tree (a locale/ folder
+ * beside the program, which make writes), so that the tests read the
+ * uninstalled program in French and Dutch. Whoever can write beside the
+ * program can replace the program itself: this trusts nobody new.
+ */
+static void
+bind_catalogues(void)
+{
+	char		 exe[PATH_MAX], *slash, *dir;
+	ssize_t		 n;
+	struct stat	 sb;
+
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		dir = xasprintf("%s/locale", exe);
+		if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			bindtextdomain(PACKAGE, dir);
+			free(dir);
+			textdomain(PACKAGE);
+			return;
+		}
+		free(dir);
+	}
+	bindtextdomain(PACKAGE, LOCALEDIR);
+	textdomain(PACKAGE);
+}
+#endif
+
 int
 cli_main(int argc, char **argv, enum exit_status (*ui)(struct cli_ctx *))
 {
@@ -969,8 +1005,7 @@ cli_main(int argc, char **argv, enum exit_status (*ui)(struct cli_ctx *))
 
 	setlocale(LC_ALL, "");
 #ifdef ENABLE_NLS
-	bindtextdomain(PACKAGE, LOCALEDIR);
-	textdomain(PACKAGE);
+	bind_catalogues();
 #endif
 	cJSON_InitHooks(&(cJSON_Hooks){ .malloc_fn = xmalloc,
 	    .free_fn = free });
