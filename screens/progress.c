@@ -151,7 +151,7 @@ prog_errors(const struct run *r, int y, int x, int w, int h)
 static void
 prog_events(const struct run *r, int y, int x, int w, int h)
 {
-	char	*line;
+	char	*line, *what;
 	size_t	 i, n;
 
 	if (h < 3 || r->nevents == 0)
@@ -161,11 +161,13 @@ prog_events(const struct run *r, int y, int x, int w, int h)
 	if (n > r->nevents)
 		n = r->nevents;
 	for (i = r->nevents - n; i < r->nevents; i++) {
+		what = run_event_text(&r->events[i]);
 		line = xasprintf("%.8s  %s", strlen(r->events[i].at) >=
 		    APP_RFC3339_SECS_END ? r->events[i].at + APP_RFC3339_TIME :
-		    "", r->events[i].what);
+		    "", what);
 		ui_draw_text(y++, x, w, UI_A_DIM, line);
 		free(line);
+		free(what);
 	}
 }
 

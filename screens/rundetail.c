@@ -75,7 +75,7 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 {
 	const struct run	*r = d->rv->run;
 	const char		*kv[2 * 12];
-	char			*own[12], a[32], b[32], dur[32], *t;
+	char			*own[12], a[32], b[32], dur[32], *t, *what;
 	size_t			 n = 0, nown = 0, i;
 	long			 elapsed;
 
@@ -149,10 +149,11 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	dpara_add(d, UI_A_HEADING, xstrdup(_("Timeline")));
 	for (i = 0; i < r->nevents; i++) {
 		snprintf(a, sizeof a, "%s", app_date(r->events[i].at));
+		what = run_event_text(&r->events[i]);
 		dpara_add(d, UI_A_NORMAL, xasprintf("%s:%.2s  %s", a,
 		    strlen(r->events[i].at) >= APP_RFC3339_SECS_END ?
-		    r->events[i].at + APP_RFC3339_SECS : "00",
-		    r->events[i].what));
+		    r->events[i].at + APP_RFC3339_SECS : "00", what));
+		free(what);
 	}
 	if (r->nevents == 0)
 		dpara_add(d, UI_A_DIM, xstrdup(_("Nothing recorded.")));

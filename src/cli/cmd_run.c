@@ -889,7 +889,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 	struct workspace		*ws = NULL;
 	const struct ws_member		*me;
 	struct run			*r;
-	char				 dur[32], *rej;
+	char				 dur[32], *rej, *what;
 	size_t				 i;
 	enum exit_status		 rc;
 
@@ -961,8 +961,11 @@ cmd_runs_show(struct cli_ctx *ctx)
 	printf(_("Rejects file: %s\n"), rej);
 	free(rej);
 	printf(_("Timeline:\n"));
-	for (i = 0; i < r->nevents; i++)
-		printf("  %s  %s\n", r->events[i].at, r->events[i].what);
+	for (i = 0; i < r->nevents; i++) {
+		what = run_event_text(&r->events[i]);
+		printf("  %s  %s\n", r->events[i].at, what);
+		free(what);
+	}
 	if (r->status == RUN_INTERRUPTED || r->status == RUN_FAILED ||
 	    r->status == RUN_CANCELLED)
 		printf(_("Resume it with 'segsync run --resume %s'.\n"),

@@ -285,8 +285,8 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	}
 	if (lock_run(job, cause) != 0)
 		goto fail;
-	run_event(r, scheduled ? _("Started by the scheduled refresh (as "
-	    "%s).") : _("Started by %s."), user);
+	run_event(r, scheduled ? N_("Started by the scheduled refresh (as "
+	    "%s).") : N_("Started by %s."), user);
 	if (run_save(ws, r, cause) != 0)
 		goto fail;
 	*jobp = job;
@@ -363,7 +363,7 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 	}
 	free(path);
 	if (r->status == RUN_INTERRUPTED)
-		run_event(r, _("Interrupted: the worker stopped (killed, or "
+		run_event(r, N_("Interrupted: the worker stopped (killed, or "
 		    "the machine restarted) after %s."), r->updated_at != NULL ?
 		    r->updated_at : r->started_at);
 	job->base.requests = r->requests;
@@ -378,7 +378,7 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 	r->attempts++;
 	xfree(&r->finished_at);
 	r->fault = RUN_FAULT_NONE;
-	run_event(r, _("Resumed by %s (attempt %u): %zu profiles answered "
+	run_event(r, N_("Resumed by %s (attempt %u): %'zu profiles answered "
 	    "before are not sent again."), user, r->attempts,
 	    journal_index_count(job->prior));
 	if (run_save(ws, r, cause) != 0)
@@ -611,7 +611,7 @@ run_note_retries(struct run_job *job)
 	if (r->retries > job->noted_retries &&
 	    (job->noted_retries_ms == 0 ||
 	    now - job->noted_retries_ms >= RUN_NOTE_MS)) {
-		run_event(r, _("Retries so far: %llu (%llu answered 429 Too "
+		run_event(r, N_("Retries so far: %'llu (%'llu answered 429 Too "
 		    "Many Requests); the requests were sent again."),
 		    (unsigned long long)r->retries,
 		    (unsigned long long)r->throttled);
@@ -621,8 +621,8 @@ run_note_retries(struct run_job *job)
 	if (r->rate_waits > job->noted_waits &&
 	    (job->noted_waits_ms == 0 ||
 	    now - job->noted_waits_ms >= RUN_NOTE_MS)) {
-		run_event(r, _("Waits for the destination's rate limit so far: "
-		    "%llu."), (unsigned long long)r->rate_waits);
+		run_event(r, N_("Waits for the destination's rate limit so far: "
+		    "%'llu."), (unsigned long long)r->rate_waits);
 		job->noted_waits = r->rate_waits;
 		job->noted_waits_ms = now;
 	}
@@ -658,7 +658,7 @@ run_on_tick(const struct deliver_stats *st, void *arg)
 	    job->run->phase)
 		return;
 	if (st->phase != job->run->phase && st->phase != DELIVER_PHASE_DONE)
-		run_event(job->run, _("Phase: %s."), run_phase_name(st->phase));
+		run_event(job->run, N_("Phase: %s."), run_phase_name(st->phase));
 	job->last_save = now;
 	if (!run_cancelled && lstat(job->cancel_path, &sb) == 0)
 		run_cancelled = 1;
@@ -686,7 +686,7 @@ run_finish_prune(struct run_job *job)
 
 	n = run_prune(job->ws, job->run->export_id, keep);
 	if (n > 0)
-		run_event(job->run, _("%zu older runs of this export removed "
+		run_event(job->run, N_("%zu older runs of this export removed "
 		    "(the workspace keeps %u)."), n, keep);
 }
 
@@ -787,13 +787,13 @@ out:
 	if (rv == 0) {
 		r->status = RUN_SUCCEEDED;
 		r->fault = RUN_FAULT_NONE;
-		run_event(r, _("Succeeded: %llu profiles accepted, %llu "
+		run_event(r, N_("Succeeded: %'llu profiles accepted, %'llu "
 		    "rejected."), (unsigned long long)r->counts.accepted,
 		    (unsigned long long)r->counts.rejected);
 	} else if (run_cancelled && job->journal_error == NULL) {
 		r->status = RUN_CANCELLED;
 		r->fault = RUN_FAULT_OTHER;
-		run_event(r, _("Cancelled after %llu profiles had been "
+		run_event(r, N_("Cancelled after %'llu profiles had been "
 		    "accepted."), (unsigned long long)r->counts.accepted);
 	} else {
 		r->status = RUN_FAILED;
@@ -801,7 +801,7 @@ out:
 		    fault_of(&st);
 		if (cause != NULL && cause[0] != '\0')
 			run_error(r, cause);
-		run_event(r, _("Failed."));
+		run_event(r, N_("Failed."));
 	}
 	free(cause);
 	util_rfc3339(time(NULL), now);

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "base/deferfmt.h"
 #include "base/fileio.h"
 #include "base/i18n.h"
 #include "base/util.h"
@@ -160,6 +161,56 @@ add_str(cJSON *o, const char *k, const char *v)
 }
 
 /* Jobs queued at the destination and what their confirmation found. */
+/* An event's format and arguments, when it has them. */
+static void
+event_msg_json(cJSON *it, const struct run_event *e)
+{
+	cJSON	*a;
+	size_t	 i;
+
+	if (e->msgid == NULL)
+		return;
+	add_str(it, "msgid", e->msgid);
+	a = cJSON_AddArrayToObject(it, "args");
+	for (i = 0; i < e->nargs; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(e->args[i]));
+}
+
+/* The most arguments a stored event may have: formats take a few. */
+#define RUN_EVENT_ARGS_MAX	16
+
+/* Read them back; a malformed pair leaves the English what alone. */
+static void
+event_msg_parse(const cJSON *it, struct run_event *e)
+{
+	const cJSON	*m, *a, *v;
+	size_t		 n = 0;
+
+	m = cJSON_GetObjectItemCaseSensitive(it, "msgid");
+	a = cJSON_GetObjectItemCaseSensitive(it, "args");
+	if (!cJSON_IsString(m) || !cJSON_IsArray(a) ||
+	    cJSON_GetArraySize(a) > RUN_EVENT_ARGS_MAX)
+		return;
+	cJSON_ArrayForEach(v, a)
+		if (!cJSON_IsString(v))
+			return;
+	e->args = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *e->args);
+	cJSON_ArrayForEach(v, a)
+		e->args[n++] = xstrdup(v->valuestring);
+	e->nargs = n;
+	e->msgid = xstrdup(m->valuestring);
+}
+
+static void
+event_free(struct run_event *e)
+{
+	free(e->at);
+	free(e->what);
+	free(e->msgid);
+	deferfmt_free(e->args, e->nargs);
+	memset(e, 0, sizeof *e);
+}
+
 static cJSON *
 confirm_json(const struct run *r)
 {
@@ -245,6 +296,7 @@ run_record_json(const struct run *r)
 		it = cJSON_CreateObject();
 		add_str(it, "at", r->events[i].at);
 		add_str(it, "what", r->events[i].what);
+		event_msg_json(it, &r->events[i]);
 		cJSON_AddItemToArray(a, it);
 	}
 	return o;
@@ -522,7 +574,8 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 		if (!cJSON_IsString(at) || !cJSON_IsString(what))
 			continue;
 		r->events[r->nevents].at = xstrdup(at->valuestring);
-		r->events[r->nevents++].what = xstrdup(what->valuestring);
+		r->events[r->nevents].what = xstrdup(what->valuestring);
+		event_msg_parse(it, &r->events[r->nevents++]);
 	}
 	cJSON_Delete(o);
 	*rp = r;
@@ -710,15 +763,15 @@ run_list_free(struct run ***runsp, size_t n)
 void
 run_event(struct run *r, const char *fmt, ...)
 {
-	char	 now[UTIL_RFC3339_LEN];
-	va_list	 ap;
+	char			 now[UTIL_RFC3339_LEN];
+	struct run_event	*e;
+	va_list			 ap;
 
 	util_rfc3339(time(NULL), now);
 	if (r->nevents == RUN_EVENTS_MAX) {
 		/* Keep the first half (how it started), drop the oldest of
 		 * the rest. */
-		free(r->events[RUN_EVENTS_MAX / 2].at);
-		free(r->events[RUN_EVENTS_MAX / 2].what);
+		event_free(&r->events[RUN_EVENTS_MAX / 2]);
 		memmove(&r->events[RUN_EVENTS_MAX / 2],
 		    &r->events[RUN_EVENTS_MAX / 2 + 1],
 		    (RUN_EVENTS_MAX / 2 - 1) * sizeof *r->events);
@@ -726,11 +779,21 @@ run_event(struct run *r, const char *fmt, ...)
 	}
 	r->events = xreallocarray(r->events, r->nevents + 1,
 	    sizeof *r->events);
-	r->events[r->nevents].at = xstrdup(now);
+	e = &r->events[r->nevents++];
+	e->at = xstrdup(now);
+	e->msgid = xstrdup(fmt);
 	va_start(ap, fmt);
-	r->events[r->nevents].what = xvasprintf(fmt, ap);
+	e->args = deferfmt_args(fmt, ap, &e->nargs);
 	va_end(ap);
-	r->nevents++;
+	e->what = deferfmt_render(fmt, e->args, e->nargs, 0);
+}
+
+char *
+run_event_text(const struct run_event *e)
+{
+	if (e->msgid == NULL)
+		return xstrdup(e->what);
+	return deferfmt_render(e->msgid, e->args, e->nargs, 1);
 }
 
 void
@@ -875,10 +938,8 @@ run_free(struct run **rp)
 	for (i = 0; i < r->nerrors; i++)
 		free(r->errors[i]);
 	free(r->errors);
-	for (i = 0; i < r->nevents; i++) {
-		free(r->events[i].at);
-		free(r->events[i].what);
-	}
+	for (i = 0; i < r->nevents; i++)
+		event_free(&r->events[i]);
 	free(r->events);
 	free(r);
 	*rp = NULL;

@@ -71,9 +71,18 @@ struct run_segment {
 	struct deliver_counts	 counts;
 };
 
+/*
+ * One line of the timeline: what, in English with plain digits (for
+ * --json and older readers), and, for events the run engine writes, the
+ * untranslated format and its arguments, so that each reader reads it in
+ * their own language (run_event_text()).
+ */
 struct run_event {
-	char	*at;		/* RFC 3339 */
-	char	*what;		/* in words */
+	char	 *at;		/* RFC 3339 */
+	char	 *what;		/* in words, English */
+	char	 *msgid;	/* untranslated format, or NULL */
+	char	**args;		/* deferfmt_args() of it */
+	size_t	  nargs;
 };
 
 struct run {
@@ -177,9 +186,15 @@ int		 run_alive(const struct workspace *, const char *id);
 int		 run_export_running(const struct workspace *,
 		    const char *export_id, char id[RUN_ID_LEN]);
 
-/* Add to the timeline or the errors (the oldest go past the caps). */
+/*
+ * Add to the timeline or the errors (the oldest go past the caps). fmt is
+ * untranslated (N_()): the timeline keeps it and its arguments, and each
+ * reader renders it in their language.
+ */
 void		 run_event(struct run *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+/* An event in the reader's language, malloc'd. */
+char		*run_event_text(const struct run_event *);
 void		 run_error(struct run *, const char *message);
 
 /* Copy the delivery's live counts and the process's resources. */

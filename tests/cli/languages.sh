@@ -60,4 +60,37 @@ ok $? "connection list --json too"
 with_locale LANG=fr_FR.UTF-8 "$S" -w "$TMPD/ws" connection show Nope
 is "$rc" 4 "French: a missing connection exits 4, as in English"
 unlike "$err" "no connection named" "and says so in French"
+
+# A run started by a French administrator reads in Dutch for a Dutch one:
+# the timeline keeps formats and arguments, not sentences.
+FAKECTL="${PYTHON3:-python3} $top_srcdir/tests/fakes/fakectl.py"
+"$top_builddir/bench/gen_segment" --rows 3000 --seed 5 -o "$TMPD/data/Big.csv"
+cat >"$TMPD/fake.json" <<'EOT'
+{"braze": {"instance": "rest.fra-01.braze.eu",
+  "keys": {"good-key-1234": {"permissions": ["users.track", "segments.list"]}},
+  "segments": [{"id": "vip-seg", "name": "VIP"}]}}
+EOT
+BASE=$($FAKECTL start "$TMPD/fake" --dest braze --config "$TMPD/fake.json") ||
+    { echo "Bail out! the fake Braze server did not start"; exit 1; }
+stop_fake() { $FAKECTL stop "$TMPD/fake" >/dev/null 2>&1; }
+cleanup_hooks="$cleanup_hooks stop_fake"
+export SEGSYNC_PASSPHRASE_FILE="$TMPD/admin.pp"
+printf 'good-key-1234\n' >"$TMPD/key"
+"$S" -w "$TMPD/ws" connection add --type braze --name Braze --agree-privacy \
+    --api-key-file "$TMPD/key" --endpoint rest.fra-01.braze.eu \
+    --base-url "$BASE" --export-user >/dev/null || exit 99
+"$S" -w "$TMPD/ws" export add --name Big --connection Braze \
+    --target vip-seg --map email=email --map customer_id=customer_id \
+    --segment Big >/dev/null || exit 99
+with_locale LANG=fr_FR.UTF-8 "$S" -w "$TMPD/ws" run Big
+is "$rc" 0 "a run started in French"
+id=$(ls "$TMPD/ws/runs" | grep -v '\.lock$' | sort | tail -1)
+with_locale LANG=nl_NL.UTF-8 "$S" -w "$TMPD/ws" runs show "$id"
+like "$out" "Gestart door" "watched in Dutch: how it started, in Dutch"
+like "$out" "Geslaagd: 2.9" "and how it ended, counts grouped as in Dutch"
+unlike "$out" "Démarrée\|Réussie" "with nothing left in French"
+with_locale LANG=fr_FR.UTF-8 "$S" -w "$TMPD/ws" runs show "$id"
+like "$out" "Réussie : 2" "the same run read in French"
+with_locale LANG=nl_NL.UTF-8 "$S" -w "$TMPD/ws" runs show "$id" --json
+like "$out" '"what":	"Succeeded: 2' "--json keeps the English, digits plain"
 done_testing
