@@ -2,9 +2,12 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/fileio.h"
 #include "base/i18n.h"
@@ -182,11 +185,32 @@ app_job_keys(struct app *app, struct workspace **ws, struct identity **id)
 const char *
 app_date(const char *t)
 {
-	static char	buf[32];
+	static char	 buf[64];
+	const char	*lc = setlocale(LC_TIME, NULL);
+	char		 fmt[32], *y;
+	struct tm	 tm;
 
 	if (t == NULL)
 		return "-";
-	/* "2026-11-22T18:19:41Z" -> "2026-11-22 18:19" (UTC). */
+	/*
+	 * The locale's date ("22/11/2026 18:19" in French), in UTC as the
+	 * records are; under C or POSIX, and for anything unparsable, the
+	 * record's own "2026-11-22 18:19".
+	 */
+	memset(&tm, 0, sizeof tm);
+	if (lc != NULL && strcmp(lc, "C") != 0 && strcmp(lc, "POSIX") != 0 &&
+	    strncmp(lc, "C.", 2) != 0 &&
+	    sscanf(t, "%4d-%2d-%2dT%2d:%2d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min) == 5) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		/* The locale's order and separators; years in four digits. */
+		snprintf(fmt, sizeof fmt, "%s %%H:%%M", nl_langinfo(D_FMT));
+		if ((y = strstr(fmt, "%y")) != NULL)
+			y[1] = 'Y';
+		if (strftime(buf, sizeof buf, fmt, &tm) > 0)
+			return buf;
+	}
 	snprintf(buf, sizeof buf, "%.*s %.5s", APP_RFC3339_DATE_LEN, t,
 	    strlen(t) > APP_RFC3339_TIME ? t + APP_RFC3339_TIME : "");
 	return buf;
