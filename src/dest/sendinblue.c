@@ -578,8 +578,7 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		goto out;
 	default:
 		if (resp->status / 100 == 5) {
-			/* Not retried: Brevo may have queued it all the same.
-			 */
+			/* Not retried: Brevo may have queued it all the same */
 			lost = xasprintf(_("status %1$ld: %2$s"), resp->status,
 			    msg);
 			sib_lost(results, n, lost);

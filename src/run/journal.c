@@ -150,8 +150,7 @@ journal_line(struct journal *j, const struct deliver_ack *a)
 		    " %" PRIx64, a->job);
 	if (r != NULL) {
 		j->buf[j->len++] = ' ';
-		/* One line per profile: a reason's own newlines become spaces.
-		 */
+		/* One line per profile: a reason's newlines become spaces. */
 		for (i = 0; i < rlen; i++)
 			j->buf[j->len++] = (r[i] == '\n' || r[i] == '\r') ?
 			    ' ' : r[i];
