@@ -219,8 +219,10 @@ conns_test(struct conns *cs, struct connection *c)
 	enum sec_status		 sst;
 
 	if (d == NULL) {
-		ui_message(cs->app->ui, UI_MSG_WARN, _("Testing %s credentials "
-		    "comes in a later version."), app_type_label(c->type));
+		text = app_sentence(xasprintf(_("the connection \"%s\" has "
+		    "the unknown type \"%s\""), c->name, c->type));
+		ui_message(cs->app->ui, UI_MSG_ERROR, "%s", text);
+		free(text);
 		return;
 	}
 	sst = connops_record_open(cs->app->ws, c, cs->app->id, &rec, &cause);

@@ -593,19 +593,25 @@ cmd_connection_remove(struct cli_ctx *ctx)
 {
 	struct workspace	*ws;
 	const struct ws_member	*me;
-	struct connection_list	 l;
+	struct connection_list	 l = { NULL, 0 };
 	struct connection	*c;
 	char			*cause = NULL;
 	enum exit_status	 rc;
 
-	rc = cmd_open(ctx, &ws, &me, &l, NULL);
+	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
-	/* Said before the lookup; connops_remove checks again, locked. */
+	/* Said before anything is read; connops_remove checks again, locked. */
 	if (me->role != WS_ROLE_ADMIN) {
 		cli_error(_("only administrators can remove connections; you "
 		    "(%s) are a contributor"), me->user);
 		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (connection_list_load(ws, &l, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
 		goto out;
 	}
 	c = connection_list_find(&l, ctx->args[0]);

@@ -382,6 +382,15 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 		}
 	}
 
+	/* A mapping the driver refuses is said before any unlocking. */
+	if (export_delivery_mapping(x->map, x->nmap, d, &rd.mapping,
+	    &cause) != 0) {
+		cli_error("%s", cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	export_delivery_mapping_free(&rd.mapping);
+
 	/* The session encodes exactly as a real run, auth header included. */
 	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
 	if (rc != EXIT_OK)
@@ -675,6 +684,7 @@ cmd_refresh(struct cli_ctx *ctx)
 	pid_t				 pid;
 	int				 status;
 	enum exit_status		 rc, worst = EXIT_OK;
+	enum exit_status		 unlock_rc = EXIT_OK;
 
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
@@ -710,15 +720,18 @@ cmd_refresh(struct cli_ctx *ctx)
 		 * and cron should hear it once, at once. Every run then
 		 * starts with that identity.
 		 */
-		if (ident == NULL) {
-			rc = cmd_unlock(ctx, ws, me, &ident);
-			if (rc != EXIT_OK && due == 1)
+		if (ident == NULL && unlock_rc == EXIT_OK) {
+			unlock_rc = cmd_unlock(ctx, ws, me, &ident);
+			if (unlock_rc != EXIT_OK && due == 1) {
+				rc = unlock_rc;
 				goto out;
-			if (rc != EXIT_OK) {
-				failed++;
-				worst = rc;
-				continue;
 			}
+		}
+		if (ident == NULL) {
+			/* Asked once: a second prompt would not do better. */
+			failed++;
+			worst = unlock_rc;
+			continue;
 		}
 		memset(&st, 0, sizeof st);
 		st.user = me->user;

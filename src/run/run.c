@@ -740,15 +740,16 @@ run_execute(struct run_job *job)
 	cfg->cancel = &run_cancelled;
 	/* Rebuilt on every attempt: validation rejects are found again and
 	 * the destination's come back from the journal. */
-	path = run_file(job->ws, r->id, "rejects.csv");
-	rv = run_delivery_open(&rd, job->driver, job->conn, job->rec,
-	    job->credstore, r->map, r->nmap, path, &kind, &cause);
-	free(path);
-	if (rv != 0)
-		goto out;
+	/* The journal first: without it, the last rejects file stays. */
 	path = run_file(job->ws, r->id, "journal");
 	rv = journal_open(path, workspace_file_mode(job->ws),
 	    workspace_gid(job->ws), &job->journal, &cause);
+	free(path);
+	if (rv != 0)
+		goto out;
+	path = run_file(job->ws, r->id, "rejects.csv");
+	rv = run_delivery_open(&rd, job->driver, job->conn, job->rec,
+	    job->credstore, r->map, r->nmap, path, &kind, &cause);
 	free(path);
 	if (rv != 0)
 		goto out;
