@@ -37,8 +37,9 @@ main(void)
 	plan_lazy();
 	check("", "", "empty");
 	check("Braze EU, 2024", "Braze EU, 2024", "printable ASCII as it is");
-	check("caf\xc3\xa9 \xce\xb1\xce\xb2\xce\xb3 \xe2\x82\xac \xf0\x9f\x98\x80",
-	    "caf\xc3\xa9 \xce\xb1\xce\xb2\xce\xb3 \xe2\x82\xac \xf0\x9f\x98\x80",
+	check("caf\xc3\xa9 \xce\xb1\xce\xb2\xce\xb3 \xe2\x82\xac "
+	    "\xf0\x9f\x98\x80", "caf\xc3\xa9 \xce\xb1\xce\xb2\xce\xb3 "
+	    "\xe2\x82\xac \xf0\x9f\x98\x80",
 	    "letters, Greek, the euro and an emoji as they are");
 	check("a\033]0;pwned\007b", "a?]0;pwned?b",
 	    "OSC title: ESC and BEL as '?'");
