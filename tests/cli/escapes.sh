@@ -17,7 +17,8 @@ mkdir -p "$D"
 # OSC 0 (window title), OSC 52 (clipboard), CSI clear screen, C1 CSI as
 # UTF-8 (U+009B) and as a raw byte, BEL, a byte no UTF-8 has, and DEL;
 # and what a reader sees of it. The letter after it stays as it is.
-P=$(printf '\033]0;pwned\007\033]52;c;cHduZWQ=\007\033[2J\302\233\233\007\377\177')
+P=$(printf '\033]0;pwned\007\033]52;c;cHduZWQ=\007')
+P=$P$(printf '\033[2J\302\233\233\007\377\177')
 SP='?]0;pwned??]52;c;cHduZWQ=??[2J?????'
 E=$(printf '\303\251')
 # The same, valid UTF-8 (a file name must be, to be a segment).
