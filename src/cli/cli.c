@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "base/i18n.h"
+#include "base/safetext.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
 #include "cli/cli.h"
@@ -257,16 +258,49 @@ static const char *const secret_opts[] = {
 	"token", "refresh-token", "access-token", "auth-code", NULL
 };
 
+/* How many cli_str() copies live at once: more than one printf takes. */
+#define CLI_STR_SLOTS	16
+
+const char *
+cli_str(const char *s)
+{
+	static char	*slots[CLI_STR_SLOTS];
+	static size_t	 next;
+
+	if (s == NULL || safetext_clean(s))
+		return s;
+	free(slots[next]);
+	slots[next] = safetext(s);
+	s = slots[next];
+	next = (next + 1) % CLI_STR_SLOTS;
+	return s;
+}
+
+/*
+ * A message on stderr after prefix. The whole sentence goes through
+ * safetext(): it embeds names and causes from the core that come from
+ * workspace files, and no message of ours has a control in it.
+ */
+static void __attribute__((format(printf, 2, 0)))
+cli_vmessage(const char *prefix, const char *fmt, va_list ap)
+{
+	char	*text, *safe;
+
+	text = xvasprintf(fmt, ap);
+	safe = safetext(text);
+	fprintf(stderr, "%s%s\n", prefix, safe);
+	free(safe);
+	free(text);
+}
+
 void
 cli_error(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs("segsync: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vmessage("segsync: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
@@ -274,20 +308,21 @@ cli_warn(const char *fmt, ...)
 {
 	va_list	ap;
 
-	fputs(_("segsync: warning: "), stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vmessage(_("segsync: warning: "), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void
 cli_print_json(cJSON *json)
 {
-	char	*text;
+	char	*text, *safe;
 
+	/* cJSON escapes what is below U+0020 only: DEL, C1, bad bytes. */
 	text = cJSON_Print(json);
-	puts(text);
+	safe = safetext_json(text);
+	puts(safe);
+	free(safe);
 	free(text);
 	cJSON_Delete(json);
 }
@@ -310,11 +345,9 @@ usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	va_list	 ap;
 	char	*name;
 
-	fputs("segsync: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vmessage("segsync: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (c != NULL) {
 		name = cmd_full_name(c);
 		fprintf(stderr, _("Try 'segsync %s --help' for more "

@@ -93,7 +93,19 @@ size_t		 cli_opt_all(const struct cli_ctx *, const char *name,
 		    char ***values);
 int		 cli_flag(const struct cli_ctx *, const char *name);
 
-/* Print "segsync: <message>" on stderr. */
+/*
+ * A string from a workspace file or a destination's answer as it may be
+ * printed for a person: s itself when it has no control and is valid
+ * UTF-8, else a copy with each control or bad byte as '?' (base/safetext.h)
+ * that lives until 16 later calls. Every such string the command line
+ * prints goes through it; NULL stays NULL.
+ */
+const char	*cli_str(const char *s);
+
+/*
+ * Print "segsync: <message>" on stderr, with any control in the message
+ * (names and causes from files) as '?'.
+ */
 void	cli_error(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	cli_warn(const char *fmt, ...)

@@ -187,11 +187,12 @@ authorize_flow(const struct dest_driver *d, const struct connection *c,
 	url = oauth_authorize_url(&app, state);
 	printf(_("Open this address in a web browser, on any computer, sign "
 	    "in to %1$s as a user with the Data Manager role on the ad "
-	    "account, and allow access:\n\n  %2$s\n\n"), _(d->label), url);
+	    "account, and allow access:\n\n  %2$s\n\n"), _(d->label),
+	    cli_str(url));
 	printf(_("The browser is then sent to %s (the page may fail to "
 	    "load: that is expected). Paste the whole address from the "
 	    "address bar, or only the value after code=.\n"),
-	    app.redirect_uri);
+	    cli_str(app.redirect_uri));
 	fflush(stdout);
 	free(url);
 
@@ -415,8 +416,9 @@ cmd_connection_add(struct cli_ctx *ctx)
 	if (message != NULL && outcome == DEST_WARNING)
 		cli_warn("%s", message);
 	else if (message != NULL)
-		printf("%s\n", message);
-	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"), c->name,
+		printf("%s\n", cli_str(message));
+	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"),
+	    cli_str(c->name),
 	    _(type->label), c->contributors ? _("administrators and "
 	    "contributors") : _("administrators only"));
 out:
@@ -461,10 +463,11 @@ cmd_connection_list(struct cli_ctx *ctx)
 			c = l.items[i];
 			if (!cmd_conn_visible(me, c))
 				continue;
-			printf("%-24s %-11s %-15s %-12s %s %s\n", c->name,
-			    c->type, connection_usable_by(c),
-			    c->export_user != NULL ? c->export_user : "-",
-			    c->created_at, c->created_by);
+			printf("%-24s %-11s %-15s %-12s %s %s\n",
+			    cli_str(c->name), cli_str(c->type),
+			    connection_usable_by(c), c->export_user != NULL ?
+			    cli_str(c->export_user) : "-",
+			    cli_str(c->created_at), cli_str(c->created_by));
 		}
 	}
 	cmd_close(&ws, &l, NULL);
@@ -547,37 +550,42 @@ cmd_connection_show(struct cli_ctx *ctx)
 		cli_print_json(o);
 		goto out;
 	}
-	printf(_("Name:           %s\n"), c->name);
-	printf(_("Type:           %s\n"), type_label(c->type));
+	printf(_("Name:           %s\n"), cli_str(c->name));
+	printf(_("Type:           %s\n"), cli_str(type_label(c->type)));
 	printf(_("Usable by:      %s\n"), c->contributors ?
 	    _("administrators and contributors") : _("administrators only"));
 	printf(_("Export user:    %s\n"), c->export_user != NULL ?
-	    c->export_user : _("none"));
-	printf(_("Created:        %s by %s\n"), c->created_at, c->created_by);
+	    cli_str(c->export_user) : _("none"));
+	printf(_("Created:        %s by %s\n"), cli_str(c->created_at),
+	    cli_str(c->created_by));
 	printf(_("Privacy notice: agreed by %s on %s\n"),
-	    c->privacy_agreed_by, c->privacy_agreed_at);
+	    cli_str(c->privacy_agreed_by), cli_str(c->privacy_agreed_at));
 	cJSON_ArrayForEach(item, c->settings)
 		if (cJSON_IsString(item))
-			printf("%-15s %s\n", item->string, item->valuestring);
+			printf("%-15s %s\n", cli_str(item->string),
+			    cli_str(item->valuestring));
 	for (i = 0; i < secrecord_field_count(rec); i++) {
 		if (unlocked) {
 			mask = secret_mask(secrecord_get(rec,
 			    secrecord_field_name(rec, i)));
 			printf(_("%-15s %s (decrypted for you, shown masked)\n"),
-			    secrecord_field_name(rec, i), mask);
+			    cli_str(secrecord_field_name(rec, i)),
+			    cli_str(mask));
 			free(mask);
 		} else
 			printf(_("%-15s stored encrypted\n"),
-			    secrecord_field_name(rec, i));
+			    cli_str(secrecord_field_name(rec, i)));
 	}
 	if (c->last_test_at != NULL)
-		printf(_("Last test:      %s, %s: %s\n"), c->last_test_at,
-		    c->last_test_outcome, c->last_test_message);
+		printf(_("Last test:      %s, %s: %s\n"),
+		    cli_str(c->last_test_at), cli_str(c->last_test_outcome),
+		    cli_str(c->last_test_message));
 	else
 		printf(_("Last test:      never\n"));
 	printf(_("Encrypted for:  "));
 	for (i = 0; i < secrecord_recipient_count(rec); i++)
-		printf("%s%s", i == 0 ? "" : ", ", secrecord_recipient_id(rec, i));
+		printf("%s%s", i == 0 ? "" : ", ",
+		    cli_str(secrecord_recipient_id(rec, i)));
 	putchar('\n');
 	cJSON_Delete(o);
 out:
@@ -628,7 +636,8 @@ cmd_connection_remove(struct cli_ctx *ctx)
 		goto out;
 	}
 	printf(_("Removed the connection \"%s\" and its encrypted "
-	    "credentials: nothing more is sent through it.\n"), c->name);
+	    "credentials: nothing more is sent through it.\n"),
+	    cli_str(c->name));
 	printf(_("The credentials still work at the destination until you "
 	    "revoke them there.\n"));
 out:
@@ -687,7 +696,7 @@ cmd_connection_test(struct cli_ctx *ctx)
 	rc = cmd_outcome_exit(o);
 	if (rc == EXIT_OK)
 		printf(o == DEST_WARNING ? _("Works, with a warning: %s\n") :
-		    "%s\n", message);
+		    "%s\n", cli_str(message));
 	else
 		cli_error(_("the connection \"%s\" does not work: %s"),
 		    c->name, cmd_clause(message));
@@ -770,9 +779,9 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 		goto out;
 	}
 	remember_test(ws, c->id, o, message, OAUTH_REFRESH_FIELD);
-	printf("%s\n", message);
+	printf("%s\n", cli_str(message));
 	printf(_("Authorized the connection \"%s\": its new refresh token is "
-	    "stored encrypted.\n"), c->name);
+	    "stored encrypted.\n"), cli_str(c->name));
 out:
 	oauth_tokens_clear(&tok);
 	free(message);

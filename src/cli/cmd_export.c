@@ -59,7 +59,7 @@ verify_target(struct cli_ctx *ctx, struct workspace *ws,
 	if (o == DEST_WARNING)
 		cli_warn("%s", message);
 	else
-		printf("%s\n", message);
+		printf("%s\n", cli_str(message));
 	x->target_name = found;
 	found = NULL;
 out:
@@ -167,9 +167,10 @@ cmd_export_add(struct cli_ctx *ctx)
 		goto out;
 	}
 	printf(_("Saved the export \"%s\": %zu segment(s), %llu profiles "
-	    "before de-duplication, to %s \"%s\" through \"%s\".\n"), x->name,
-	    x->nsegments, export_members(x, segs), _(d->target.label),
-	    x->target_name != NULL ? x->target_name : x->target, c->name);
+	    "before de-duplication, to %s \"%s\" through \"%s\".\n"),
+	    cli_str(x->name), x->nsegments, export_members(x, segs),
+	    _(d->target.label), cli_str(x->target_name != NULL ?
+	    x->target_name : x->target), cli_str(c->name));
 	printf(x->scheduled ? _("It runs on every scheduled refresh, and on "
 	    "demand with 'segsync run'; saving did not run it.\n") :
 	    _("Saving did not run it: run it on demand with 'segsync "
@@ -215,10 +216,11 @@ cmd_export_list(struct cli_ctx *ctx)
 			    c != NULL ? c->name : x->connection));
 			continue;
 		}
-		util_print_padded(x->name, 24);
+		util_print_padded(cli_str(x->name), 24);
 		putchar(' ');
-		util_print_padded(c != NULL ? c->name : _("(removed)"), 20);
-		printf(" %-20s %-9s %zu\n", x->target,
+		util_print_padded(c != NULL ? cli_str(c->name) : _("(removed)"),
+		    20);
+		printf(" %-20s %-9s %zu\n", cli_str(x->target),
 		    x->scheduled ? _("yes") : _("no"), x->nsegments);
 	}
 	if (ctx->json)
@@ -280,21 +282,23 @@ cmd_export_show(struct cli_ctx *ctx)
 		cli_print_json(o);
 		goto out;
 	}
-	printf(_("Name:        %s\n"), x->name);
-	printf(_("Connection:  %s (%s)\n"), c != NULL ? c->name :
+	printf(_("Name:        %s\n"), cli_str(x->name));
+	printf(_("Connection:  %s (%s)\n"), c != NULL ? cli_str(c->name) :
 	    _("removed"), d != NULL ? _(d->label) : "-");
-	printf(_("Target:      %s%s%s%s\n"), x->target,
+	printf(_("Target:      %s%s%s%s\n"), cli_str(x->target),
 	    x->target_name != NULL ? " (" : "",
-	    x->target_name != NULL ? x->target_name : "",
+	    x->target_name != NULL ? cli_str(x->target_name) : "",
 	    x->target_name != NULL ? ")" : "");
 	printf(_("Scheduled:   %s\n"), x->scheduled ? _("yes") : _("no"));
-	printf(_("Created:     %s by %s\n"), x->created_at, x->created_by);
+	printf(_("Created:     %s by %s\n"), cli_str(x->created_at),
+	    cli_str(x->created_by));
 	printf("%s\n", _("Mapping:"));
 	for (i = 0; i < x->nmap; i++)
-		printf("  %-20s <- %s\n", x->map[i].dest, x->map[i].field);
+		printf("  %-20s <- %s\n", cli_str(x->map[i].dest),
+		    cli_str(x->map[i].field));
 	printf("%s\n", _("Segments:"));
 	for (i = 0; i < x->nsegments; i++)
-		printf("  %s\n", x->segments[i]);
+		printf("  %s\n", cli_str(x->segments[i]));
 out:
 	cmd_close(&ws, &cl, &xl);
 	return rc;
@@ -334,7 +338,7 @@ cmd_export_remove(struct cli_ctx *ctx)
 	}
 	printf(_("Removed the export \"%s\": it no longer runs, on demand or "
 	    "on schedule. What was already sent stays at the "
-	    "destination.\n"), x->name);
+	    "destination.\n"), cli_str(x->name));
 out:
 	cmd_close(&ws, &cl, &xl);
 	return rc;

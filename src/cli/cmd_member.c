@@ -66,7 +66,7 @@ print_names(const char *label, char **names, size_t n)
 		return;
 	fputs(label, stdout);
 	for (i = 0; i < n; i++)
-		printf("%s\"%s\"", i == 0 ? " " : ", ", names[i]);
+		printf("%s\"%s\"", i == 0 ? " " : ", ", cli_str(names[i]));
 	puts(".");
 }
 
@@ -164,7 +164,7 @@ cmd_init(struct cli_ctx *ctx)
 	data = workspace_data_dir(ws);
 	printf(_("Created the workspace %s.\n"), workspace_dir(ws));
 	printf(_("Administrator: %s. Segments are read from %s.\n"), name,
-	    data);
+	    cli_str(data));
 	printf(_("Your identity is %s, protected by your passphrase.\n"),
 	    idpath);
 	if (workspace_group(ws) != NULL)
@@ -231,8 +231,8 @@ cmd_identity_new(struct cli_ctx *ctx)
 	printf(_("Created your identity %s, protected by your passphrase.\n"),
 	    path);
 	printf(_("Ask an administrator of %s to run:\n  segsync member add %s "
-	    "--role contributor\n(or --role admin).\n"), workspace_dir(ws),
-	    user);
+	    "--role contributor\n(or --role admin).\n"),
+	    cli_str(workspace_dir(ws)), user);
 out:
 	identity_free(&id);
 	secret_free(&pass);
@@ -425,14 +425,15 @@ cmd_member_list(struct cli_ctx *ctx)
 		    _("ADDED BY"), _("ADDED"));
 		for (i = 0; i < n; i++) {
 			m = workspace_member_at(ws, i);
-			printf("%-16s %-14s %-16s %s\n", m->user,
-			    workspace_role_label(m->role), m->added_by,
-			    m->added_at);
+			printf("%-16s %-14s %-16s %s\n", cli_str(m->user),
+			    workspace_role_label(m->role),
+			    cli_str(m->added_by), cli_str(m->added_at));
 		}
 		for (i = 0; i < workspace_service_count(ws); i++) {
 			sv = workspace_service_at(ws, i);
-			printf("%-16s %-14s %-16s %s\n", sv->id,
-			    _("key file"), sv->added_by, sv->added_at);
+			printf("%-16s %-14s %-16s %s\n", cli_str(sv->id),
+			    _("key file"), cli_str(sv->added_by),
+			    cli_str(sv->added_at));
 		}
 	}
 	workspace_free(&ws);

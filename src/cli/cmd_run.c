@@ -82,18 +82,19 @@ print_outcome(const struct workspace *ws, const struct run *r)
 	runview_duration(run_elapsed(r), dur, sizeof dur);
 	switch (r->status) {
 	case RUN_SUCCEEDED:
-		printf(_("Run %s succeeded in %s.\n"), r->id, dur);
+		printf(_("Run %s succeeded in %s.\n"), cli_str(r->id), dur);
 		break;
 	case RUN_CANCELLED:
-		printf(_("Run %s was cancelled after %s.\n"), r->id, dur);
+		printf(_("Run %s was cancelled after %s.\n"), cli_str(r->id),
+		    dur);
 		break;
 	case RUN_INTERRUPTED:
 		printf(_("Run %s was interrupted (its worker stopped); "
-		    "resume it with 'segsync run --resume %s'.\n"), r->id,
-		    r->id);
+		    "resume it with 'segsync run --resume %s'.\n"),
+		    cli_str(r->id), cli_str(r->id));
 		break;
 	case RUN_FAILED:
-		printf(_("Run %s failed after %s.\n"), r->id, dur);
+		printf(_("Run %s failed after %s.\n"), cli_str(r->id), dur);
 		break;
 	case RUN_RUNNING:
 		break;
@@ -108,16 +109,16 @@ print_outcome(const struct workspace *ws, const struct run *r)
 	    (unsigned long long)r->counts.warnings,
 	    (unsigned long long)r->requests);
 	for (i = 0; i < r->nerrors; i++)
-		printf("  %s\n", r->errors[i]);
+		printf("  %s\n", cli_str(r->errors[i]));
 	if (r->counts.rejected > 0) {
 		rej = run_file(ws, r->id, "rejects.csv");
 		printf(_("  Rejected records, with the reason for each: %s\n"),
-		    rej);
+		    cli_str(rej));
 		free(rej);
 	}
 	if (r->status == RUN_FAILED || r->status == RUN_CANCELLED)
 		printf(_("  'segsync run --resume %s' sends what is left.\n"),
-		    r->id);
+		    cli_str(r->id));
 }
 
 static int
@@ -429,13 +430,13 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 		goto out;
 	}
 	printf(_("Dry run of \"%s\" to the %s \"%s\": nothing was sent and "
-	    "nothing was saved.\n\n"), x->name, _(d->target.label),
-	    x->target);
+	    "nothing was saved.\n\n"), cli_str(x->name), _(d->target.label),
+	    cli_str(x->target));
 	/* TRANSLATORS: column headings of 'run --dry-run'. */
 	printf("%-24s %10s %10s %10s %10s %10s\n", _("SEGMENT"), _("READ"),
 	    _("DUPLICATES"), _("REJECTED"), _("TO SEND"), _("WARNINGS"));
 	for (i = 0; i < x->nsegments; i++) {
-		util_print_padded(x->segments[i], 24);
+		util_print_padded(cli_str(x->segments[i]), 24);
 		printf(" %10llu %10llu %10llu %10llu %10llu\n",
 		    (unsigned long long)st.segments[i].read,
 		    (unsigned long long)st.segments[i].duplicates,
@@ -461,10 +462,11 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	if (nreasons > 0)
 		printf(_("\nRejected records by reason:\n"));
 	for (i = 0; i < nreasons; i++) {
-		printf("  %10llu  %s (", reasons[i].count, reasons[i].reason);
+		printf("  %10llu  %s (", reasons[i].count,
+		    cli_str(reasons[i].reason));
 		for (j = 0; j < reasons[i].nexamples; j++) {
 			printf("%s%s", j > 0 ? ", " : "",
-			    reasons[i].examples[j]);
+			    cli_str(reasons[i].examples[j]));
 			free(reasons[i].examples[j]);
 		}
 		printf("%s)\n", reasons[i].count > reasons[i].nexamples ?
@@ -741,7 +743,8 @@ cmd_refresh(struct cli_ctx *ctx)
 		st.scheduled = 1;
 		kind = connops_start(ws, ident, &st, &id, &pid, &cause);
 		if (kind == FAIL_BUSY) {
-			printf(_("%s: skipped, %s\n"), x->name, cause);
+			printf(_("%s: skipped, %s\n"), cli_str(x->name),
+			    cli_str(cause));
 			xfree(&cause);
 			skipped++;
 			continue;
@@ -772,14 +775,16 @@ cmd_refresh(struct cli_ctx *ctx)
 			worst = EXIT_FAIL;
 		} else {
 			printf(_("%s: %s, run %s: %'llu read, %'llu accepted, "
-			    "%'llu rejected, %'llu duplicates.\n"), x->name,
-			    run_status_label(r->status), r->id,
+			    "%'llu rejected, %'llu duplicates.\n"),
+			    cli_str(x->name), run_status_label(r->status),
+			    cli_str(r->id),
 			    (unsigned long long)r->counts.read,
 			    (unsigned long long)r->counts.accepted,
 			    (unsigned long long)r->counts.rejected,
 			    (unsigned long long)r->counts.duplicates);
 			if (r->nerrors > 0)
-				printf("  %s\n", r->errors[r->nerrors - 1]);
+				printf("  %s\n",
+				    cli_str(r->errors[r->nerrors - 1]));
 			if (r->status == RUN_SUCCEEDED)
 				ok++;
 			else {
@@ -849,13 +854,14 @@ cmd_runs_list(struct cli_ctx *ctx)
 			continue;
 		}
 		runview_duration(run_elapsed(runs[i]), dur, sizeof dur);
-		printf("%-21s ", runs[i]->id);
-		util_print_padded(runs[i]->export_name, 18);
-		printf(" %-10s ", runs[i]->destination);
+		printf("%-21s ", cli_str(runs[i]->id));
+		util_print_padded(cli_str(runs[i]->export_name), 18);
+		printf(" %-10s ", cli_str(runs[i]->destination));
 		util_print_padded(run_status_label(runs[i]->status), 11);
 		putchar(' ');
-		util_print_padded(runs[i]->started_by, 10);
-		printf(" %-17.16s %8s %10llu %9llu\n", runs[i]->started_at,
+		util_print_padded(cli_str(runs[i]->started_by), 10);
+		printf(" %-17.16s %8s %10llu %9llu\n",
+		    cli_str(runs[i]->started_at),
 		    dur, (unsigned long long)runs[i]->counts.accepted,
 		    (unsigned long long)runs[i]->counts.rejected);
 	}
@@ -916,19 +922,21 @@ cmd_runs_show(struct cli_ctx *ctx)
 		goto out;
 	}
 	runview_duration(run_elapsed(r), dur, sizeof dur);
-	printf(_("Run:          %s\n"), r->id);
-	printf(_("Export:       %s\n"), r->export_name);
+	printf(_("Run:          %s\n"), cli_str(r->id));
+	printf(_("Export:       %s\n"), cli_str(r->export_name));
 	printf(_("Destination:  %s, connection \"%s\", target %s\n"),
-	    r->destination, r->connection_name, r->target);
+	    cli_str(r->destination), cli_str(r->connection_name),
+	    cli_str(r->target));
 	printf(_("Status:       %s%s\n"), run_status_label(r->status),
 	    r->status == RUN_RUNNING ? "" : "");
 	if (r->status == RUN_RUNNING)
 		printf(_("Phase:        %s, %u requests in flight\n"),
 		    run_phase_name(r->phase), r->in_flight);
-	printf(_("Started:      %s by %s%s\n"), r->started_at,
-	    r->started_by, r->scheduled ? _(" (scheduled refresh)") : "");
+	printf(_("Started:      %s by %s%s\n"), cli_str(r->started_at),
+	    cli_str(r->started_by), r->scheduled ?
+	    _(" (scheduled refresh)") : "");
 	printf(_("Finished:     %s (%s)\n"), r->finished_at != NULL ?
-	    r->finished_at : "-", dur);
+	    cli_str(r->finished_at) : "-", dur);
 	if (r->attempts > 1)
 		printf(_("Attempts:     %u (resumed)\n"), r->attempts);
 	printf(_("Counts:       %'llu read, %'llu duplicates, %'llu "
@@ -954,11 +962,11 @@ cmd_runs_show(struct cli_ctx *ctx)
 		    (unsigned long long)r->jobs_failed,
 		    (unsigned long long)r->confirm_rejected,
 		    r->confirm_note != NULL ? "; " : "",
-		    r->confirm_note != NULL ? r->confirm_note : "");
+		    r->confirm_note != NULL ? cli_str(r->confirm_note) : "");
 	printf(_("Segments:\n"));
 	for (i = 0; i < r->nsegments; i++) {
 		printf("  ");
-		util_print_padded(r->segments[i].name, 24);
+		util_print_padded(cli_str(r->segments[i].name), 24);
 		printf(_(" %'llu read, %'llu duplicates, %'llu rejected, "
 		    "%'llu accepted\n"),
 		    (unsigned long long)r->segments[i].counts.read,
@@ -969,20 +977,20 @@ cmd_runs_show(struct cli_ctx *ctx)
 	if (r->nerrors > 0)
 		printf(_("Errors:\n"));
 	for (i = 0; i < r->nerrors; i++)
-		printf("  %s\n", r->errors[i]);
+		printf("  %s\n", cli_str(r->errors[i]));
 	rej = run_file(ws, r->id, "rejects.csv");
-	printf(_("Rejects file: %s\n"), rej);
+	printf(_("Rejects file: %s\n"), cli_str(rej));
 	free(rej);
 	printf(_("Timeline:\n"));
 	for (i = 0; i < r->nevents; i++) {
 		what = run_event_text(&r->events[i]);
-		printf("  %s  %s\n", r->events[i].at, what);
+		printf("  %s  %s\n", cli_str(r->events[i].at), cli_str(what));
 		free(what);
 	}
 	if (r->status == RUN_INTERRUPTED || r->status == RUN_FAILED ||
 	    r->status == RUN_CANCELLED)
 		printf(_("Resume it with 'segsync run --resume %s'.\n"),
-		    r->id);
+		    cli_str(r->id));
 out:
 	run_free(&r);
 	workspace_free(&ws);
@@ -1042,11 +1050,11 @@ cmd_runs_cancel(struct cli_ctx *ctx)
 	}
 	if (r != NULL && r->status != RUN_RUNNING)
 		printf(_("Run %s is %s: %'llu profiles had been accepted.\n"),
-		    r->id, run_status_label(r->status),
+		    cli_str(r->id), run_status_label(r->status),
 		    (unsigned long long)r->counts.accepted);
 	else
 		printf(_("Asked run %s to stop; it stops once its requests in "
-		    "flight are answered.\n"), ctx->args[0]);
+		    "flight are answered.\n"), cli_str(ctx->args[0]));
 	run_free(&r);
 	workspace_free(&ws);
 	return EXIT_OK;

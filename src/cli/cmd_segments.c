@@ -72,22 +72,23 @@ cmd_segments(struct cli_ctx *ctx)
 	}
 	if (l->n == 0) {
 		printf(_("No segments in %s: each *.csv file there is one "
-		    "segment.\n"), dir);
+		    "segment.\n"), cli_str(dir));
 		goto out;
 	}
 	/* TRANSLATORS: column headings of 'segsync segments'. */
 	printf("%-28s %10s  %s\n", _("SEGMENT"), _("MEMBERS"), _("FIELDS"));
 	for (i = 0; i < l->n; i++) {
 		sg = &l->v[i];
-		util_print_padded(sg->name, 28);
+		util_print_padded(cli_str(sg->name), 28);
 		if (!sg->usable) {
 			printf(" %10s  ", "-");
-			printf(_("unusable: %s\n"), sg->error);
+			printf(_("unusable: %s\n"), cli_str(sg->error));
 			continue;
 		}
 		printf(" %10llu  ", sg->members);
 		for (j = 0; j < sg->nfields; j++)
-			printf("%s%s", j == 0 ? "" : ", ", sg->fields[j]);
+			printf("%s%s", j == 0 ? "" : ", ",
+			    cli_str(sg->fields[j]));
 		putchar('\n');
 	}
 out:
