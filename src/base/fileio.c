@@ -18,6 +18,128 @@
 #include "base/xmalloc.h"
 
 /*
+ * The tree (a workspace) whose files are opened component by component
+ * without following symbolic links, and whose files' owners are checked.
+ */
+static char		*fileio_root;
+static fileio_owner_fn	*fileio_owner;
+static void		*fileio_owner_arg;
+
+void
+fileio_set_tree(const char *root, fileio_owner_fn *fn, void *arg)
+{
+	size_t	len;
+
+	free(fileio_root);
+	fileio_root = NULL;
+	fileio_owner = NULL;
+	fileio_owner_arg = NULL;
+	if (root == NULL)
+		return;
+	len = strlen(root);
+	while (len > 1 && root[len - 1] == '/')
+		len--;
+	fileio_root = xasprintf("%.*s", (int)len, root);
+	fileio_owner = fn;
+	fileio_owner_arg = arg;
+}
+
+void
+fileio_clear_tree(const void *arg)
+{
+	if (fileio_owner_arg == arg)
+		fileio_set_tree(NULL, NULL, NULL);
+}
+
+/* The part of path below the tree's root, or NULL when it is outside. */
+static const char *
+fileio_in_tree(const char *path)
+{
+	size_t	len;
+
+	if (fileio_root == NULL)
+		return NULL;
+	len = strlen(fileio_root);
+	if (strncmp(path, fileio_root, len) != 0 || path[len] != '/')
+		return NULL;
+	path += len;
+	while (*path == '/')
+		path++;
+	return *path == '\0' ? NULL : path;
+}
+
+/*
+ * Open the directory holding path; *base is set to its last component.
+ * Inside the tree every directory below the root is opened with
+ * O_NOFOLLOW from its parent's descriptor, so a symbolic link planted
+ * anywhere in the workspace is never followed. -1 with errno on failure.
+ */
+static int
+fileio_open_parent(const char *path, const char **base)
+{
+	const char	*rel, *p, *slash;
+	char		*name;
+	int		 fd, next, saved;
+
+	rel = fileio_in_tree(path);
+	if (rel == NULL) {
+		slash = strrchr(path, '/');
+		if (slash == NULL) {
+			*base = path;
+			return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
+		*base = slash + 1;
+		name = slash == path ? xstrdup("/") :
+		    xasprintf("%.*s", (int)(slash - path), path);
+		fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		saved = errno;
+		free(name);
+		errno = saved;
+		return fd;
+	}
+	fd = open(fileio_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (p = rel; fd != -1 && (slash = strchr(p, '/')) != NULL;
+	    p = slash + 1) {
+		if (slash == p)
+			continue;
+		name = xasprintf("%.*s", (int)(slash - p), p);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		saved = errno;
+		free(name);
+		close(fd);
+		errno = saved;
+		fd = next;
+	}
+	*base = p;
+	return fd;
+}
+
+int
+fileio_open(const char *path, int flags, mode_t mode)
+{
+	const char	*base;
+	int		 dfd, fd, saved;
+
+	dfd = fileio_open_parent(path, &base);
+	if (dfd == -1)
+		return -1;
+	fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return fd;
+}
+
+int
+fileio_check_owner(const char *path, const struct stat *st, char **cause)
+{
+	if (fileio_owner == NULL || fileio_in_tree(path) == NULL)
+		return 0;
+	return fileio_owner(path, st->st_uid, fileio_owner_arg, cause);
+}
+
+/*
  * Test-only crash points: SEGSYNC_TEST_FAULT=<step> makes the process kill
  * itself at that step, as a power cut or kill -9 would. It only ever makes
  * a write fail, never succeed, so it opens no back door.
@@ -89,25 +211,43 @@ int
 fileio_write_atomic(const char *path, const void *buf, size_t len,
     mode_t mode, gid_t gid, char **cause)
 {
-	char		*dir, *tmp = NULL;
+	char		*dir, *tmp = NULL, *tmpname = NULL;
 	unsigned char	 rnd[6];
 	char		 hex[sizeof rnd * 2 + 1];
 	const char	*base;
-	int		 fd = -1, saved;
+	int		 dfd, fd = -1, saved;
 	void		(*oldxfsz)(int);
 
 	dir = fileio_dirname(path);
-	base = strrchr(path, '/');
-	base = base == NULL ? path : base + 1;
+	/*
+	 * Everything happens relative to the directory's descriptor, opened
+	 * without following links inside the workspace, so that a directory
+	 * swapped for a symbolic link cannot send the file elsewhere.
+	 */
+	dfd = fileio_open_parent(path, &base);
+	if (dfd == -1) {
+		saved = errno;
+		if (saved == ENOTDIR || saved == ELOOP)
+			*cause = xasprintf(_("cannot write %s: a folder on its "
+			    "way is a symbolic link or not a folder; refusing "
+			    "to follow it"), path);
+		else
+			*cause = xasprintf(_("cannot open directory %s: %s"),
+			    dir, strerror(saved));
+		free(dir);
+		errno = saved;
+		return -1;
+	}
 	randombytes_buf(rnd, sizeof rnd);
 	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-	tmp = xasprintf("%s/.%s.%s.tmp", dir, base, hex);
+	tmpname = xasprintf(".%s.%s.tmp", base, hex);
+	tmp = xasprintf("%s/%s", dir, tmpname);
 
 	/* A file-size limit must give EFBIG, not kill us mid-write. */
 	oldxfsz = signal(SIGXFSZ, SIG_IGN);
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
+	fd = openat(dfd, tmpname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		*cause = xasprintf(_("cannot create a temporary file in %s: "
 		    "%s"), dir, strerror(errno));
@@ -142,7 +282,7 @@ fileio_write_atomic(const char *path, const void *buf, size_t len,
 		goto write_fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) == -1) {
+	if (renameat(dfd, tmpname, dfd, base) == -1) {
 		*cause = xasprintf(_("cannot replace %s: %s"), path,
 		    strerror(errno));
 		goto fail;
@@ -150,10 +290,15 @@ fileio_write_atomic(const char *path, const void *buf, size_t len,
 	fileio_fault("after-rename");
 	signal(SIGXFSZ, oldxfsz);
 	free(tmp);
-	if (fileio_sync_dir(dir, cause) == -1) {
+	free(tmpname);
+	if (fsync(dfd) == -1 && errno != EINVAL) {
+		*cause = xasprintf(_("cannot sync directory %s: %s"), dir,
+		    strerror(errno));
+		close(dfd);
 		free(dir);
 		return -1;
 	}
+	close(dfd);
 	free(dir);
 	return 0;
 
@@ -164,9 +309,11 @@ fail:
 	saved = errno;
 	if (fd != -1)
 		close(fd);
-	unlink(tmp);
+	(void)unlinkat(dfd, tmpname, 0);
+	close(dfd);
 	signal(SIGXFSZ, oldxfsz);
 	free(tmp);
+	free(tmpname);
 	free(dir);
 	errno = saved;
 	return -1;
@@ -183,7 +330,11 @@ fileio_read(const char *path, size_t cap, int nofollow, char **out,
 	int		 fd, saved;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	/* O_NONBLOCK: a FIFO must be refused, not waited on in open(). */
+	if (nofollow)
+		fd = fileio_open(path, O_RDONLY | O_NONBLOCK, 0);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
 		saved = errno;
 		if (saved == ELOOP)
@@ -199,6 +350,11 @@ fileio_read(const char *path, size_t cap, int nofollow, char **out,
 		*cause = xasprintf(_("%s is not a regular file"), path);
 		close(fd);
 		errno = EINVAL;
+		return -1;
+	}
+	if (nofollow && fileio_check_owner(path, &st, cause) == -1) {
+		close(fd);
+		errno = EPERM;
 		return -1;
 	}
 	if ((unsigned long long)st.st_size > cap) {
