@@ -475,6 +475,46 @@ test_members(const char *base)
 	free(dir);
 }
 
+/*
+ * A second open file description conflicts with the first even in one
+ * process: the lock is refused after the timeout, naming its holder and
+ * since when (from the holder's record in .lock).
+ */
+static void
+test_lock_timeout(const char *base)
+{
+	struct workspace	*a, *b = NULL;
+	char			*dir, *cause = NULL, *want, *lock, *text;
+	int64_t			 t0;
+
+	dir = util_path(base, "locked");
+	a = make_ws(dir, NULL);
+	ok(a != NULL && workspace_open(dir, &b, &cause) == 0, "open twice");
+	ok(workspace_lock(a, &cause) == 0, "the first takes the lock");
+	setenv("SEGSYNC_TEST_LOCK_TIMEOUT", "0.3", 1);
+	t0 = util_mono_ms();
+	ok(workspace_lock(b, &cause) == -1, "the second gives up");
+	ok(util_mono_ms() - t0 >= 300 && util_mono_ms() - t0 < 3000,
+	    "after the timeout, not before, not much after");
+	want = xasprintf("(process %ld) since 20", (long)getpid());
+	like(cause, want, "naming the process and since when");
+	like(cause, "kill ", "and what can be done");
+	free(want);
+	xfree(&cause);
+	unsetenv("SEGSYNC_TEST_LOCK_TIMEOUT");
+	workspace_unlock(a);
+	lock = util_path(dir, ".lock");
+	text = slurp(lock);
+	is_str(text, "", "unlocking leaves no stale record");
+	free(text);
+	ok(workspace_lock(b, &cause) == 0, "then the lock is free");
+	workspace_unlock(b);
+	free(lock);
+	workspace_free(&b);
+	workspace_free(&a);
+	free(dir);
+}
+
 static void
 test_default_dir(void)
 {
@@ -518,6 +558,7 @@ main(void)
 	test_crash_points(base);
 	test_concurrent_writers(base);
 	test_members(base);
+	test_lock_timeout(base);
 	test_default_dir();
 	return done_testing();
 }
