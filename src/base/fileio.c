@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,57 +16,145 @@
 
 #include "base/fileio.h"
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 
 /*
- * The tree (a workspace) whose files are opened component by component
- * without following symbolic links, and whose files' owners are checked.
+ * The trees (open workspaces) whose files are opened component by
+ * component without following symbolic links, and whose files' owners are
+ * checked. A list under a mutex: the UI opens the same workspace again
+ * for a job that runs in another thread.
  */
-static char		*fileio_root;
-static fileio_owner_fn	*fileio_owner;
-static void		*fileio_owner_arg;
+struct fileio_tree {
+	const void		*key;
+	char			*root;
+	uid_t			*uids;
+	size_t			 nuids;
+	int			 shared;
+	struct fileio_tree	*next;
+};
+static struct fileio_tree	*fileio_trees;
+static pthread_mutex_t		 fileio_trees_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 void
-fileio_set_tree(const char *root, fileio_owner_fn *fn, void *arg)
+fileio_clear_tree(const void *key)
 {
-	size_t	len;
+	struct fileio_tree	**pt, *t;
 
-	free(fileio_root);
-	fileio_root = NULL;
-	fileio_owner = NULL;
-	fileio_owner_arg = NULL;
-	if (root == NULL)
-		return;
+	pthread_mutex_lock(&fileio_trees_mutex);
+	for (pt = &fileio_trees; *pt != NULL; pt = &(*pt)->next) {
+		if ((*pt)->key == key) {
+			t = *pt;
+			*pt = t->next;
+			free(t->root);
+			free(t->uids);
+			free(t);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fileio_trees_mutex);
+}
+
+void
+fileio_set_tree(const void *key, const char *root, int shared,
+    const uid_t *uids, size_t nuids)
+{
+	struct fileio_tree	*t;
+	size_t			 len;
+
+	fileio_clear_tree(key);
+	t = xcalloc(1, sizeof *t);
+	t->key = key;
 	len = strlen(root);
 	while (len > 1 && root[len - 1] == '/')
 		len--;
-	fileio_root = xasprintf("%.*s", (int)len, root);
-	fileio_owner = fn;
-	fileio_owner_arg = arg;
+	t->root = xasprintf("%.*s", (int)len, root);
+	t->shared = shared;
+	t->nuids = nuids;
+	t->uids = xcalloc(nuids == 0 ? 1 : nuids, sizeof *t->uids);
+	if (nuids > 0)
+		memcpy(t->uids, uids, nuids * sizeof *uids);
+	pthread_mutex_lock(&fileio_trees_mutex);
+	t->next = fileio_trees;
+	fileio_trees = t;
+	pthread_mutex_unlock(&fileio_trees_mutex);
 }
 
-void
-fileio_clear_tree(const void *arg)
+/* The tree holding path (mutex held), with *rel the part below its root. */
+static struct fileio_tree *
+fileio_find_tree(const char *path, const char **rel)
 {
-	if (fileio_owner_arg == arg)
-		fileio_set_tree(NULL, NULL, NULL);
+	struct fileio_tree	*t;
+	const char		*p;
+	size_t			 len;
+
+	for (t = fileio_trees; t != NULL; t = t->next) {
+		len = strlen(t->root);
+		if (strncmp(path, t->root, len) != 0 || path[len] != '/')
+			continue;
+		for (p = path + len; *p == '/'; p++)
+			;
+		if (*p == '\0')
+			continue;
+		if (rel != NULL)
+			*rel = p;
+		return t;
+	}
+	return NULL;
 }
 
-/* The part of path below the tree's root, or NULL when it is outside. */
-static const char *
-fileio_in_tree(const char *path)
+/* A copy of the root of the tree holding path, or NULL when outside. */
+static char *
+fileio_in_tree(const char *path, const char **rel)
 {
-	size_t	len;
+	struct fileio_tree	*t;
+	char			*root;
 
-	if (fileio_root == NULL)
-		return NULL;
-	len = strlen(fileio_root);
-	if (strncmp(path, fileio_root, len) != 0 || path[len] != '/')
-		return NULL;
-	path += len;
-	while (*path == '/')
-		path++;
-	return *path == '\0' ? NULL : path;
+	pthread_mutex_lock(&fileio_trees_mutex);
+	t = fileio_find_tree(path, rel);
+	root = t == NULL ? NULL : xstrdup(t->root);
+	pthread_mutex_unlock(&fileio_trees_mutex);
+	return root;
+}
+
+int
+fileio_check_owner(const char *path, uid_t uid, char **cause)
+{
+	struct fileio_tree	*t;
+	char			*name;
+	size_t			 i;
+	int			 trusted = 1, shared = 0;
+
+	/* Root can write anything anyway; trusting its files costs nothing. */
+	if (uid == geteuid() || uid == 0)
+		return 0;
+	pthread_mutex_lock(&fileio_trees_mutex);
+	t = fileio_find_tree(path, NULL);
+	if (t != NULL) {
+		shared = t->shared;
+		trusted = 0;
+		for (i = 0; shared && i < t->nuids; i++)
+			if (t->uids[i] == uid)
+				trusted = 1;
+	}
+	pthread_mutex_unlock(&fileio_trees_mutex);
+	if (trusted)
+		return 0;
+	name = util_user_name((unsigned long)uid);
+	if (!shared)
+		*cause = xasprintf(_("%s belongs to Unix user %s (uid %lu), "
+		    "not to you, in a private workspace; refusing to use it "
+		    "(check the file, then remove it or restore it from a "
+		    "backup)"), path, name == NULL ? "?" : name,
+		    (unsigned long)uid);
+	else
+		*cause = xasprintf(_("%s belongs to Unix user %s (uid %lu), "
+		    "who is not a member of this workspace; refusing to use "
+		    "it (an administrator can check the file, then remove it "
+		    "or restore it from a backup)"), path,
+		    name == NULL ? "?" : name, (unsigned long)uid);
+	free(name);
+	return -1;
 }
 
 /*
@@ -77,12 +166,13 @@ fileio_in_tree(const char *path)
 static int
 fileio_open_parent(const char *path, const char **base)
 {
+	struct stat	 st;
 	const char	*rel, *p, *slash;
-	char		*name;
+	char		*name, *root;
 	int		 fd, next, saved;
 
-	rel = fileio_in_tree(path);
-	if (rel == NULL) {
+	root = fileio_in_tree(path, &rel);
+	if (root == NULL) {
 		slash = strrchr(path, '/');
 		if (slash == NULL) {
 			*base = path;
@@ -97,7 +187,10 @@ fileio_open_parent(const char *path, const char **base)
 		errno = saved;
 		return fd;
 	}
-	fd = open(fileio_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	saved = errno;
+	free(root);
+	errno = saved;
 	for (p = rel; fd != -1 && (slash = strchr(p, '/')) != NULL;
 	    p = slash + 1) {
 		if (slash == p)
@@ -106,6 +199,11 @@ fileio_open_parent(const char *path, const char **base)
 		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		saved = errno;
+		/* Linux says ENOTDIR for a link here; call it what it is. */
+		if (next == -1 && saved == ENOTDIR &&
+		    fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			saved = ELOOP;
 		free(name);
 		close(fd);
 		errno = saved;
@@ -129,14 +227,6 @@ fileio_open(const char *path, int flags, mode_t mode)
 	close(dfd);
 	errno = saved;
 	return fd;
-}
-
-int
-fileio_check_owner(const char *path, const struct stat *st, char **cause)
-{
-	if (fileio_owner == NULL || fileio_in_tree(path) == NULL)
-		return 0;
-	return fileio_owner(path, st->st_uid, fileio_owner_arg, cause);
 }
 
 /*
@@ -319,9 +409,28 @@ fail:
 	return -1;
 }
 
+static int	fileio_read_impl(const char *, size_t, int, int, char **,
+		    size_t *, uid_t *, char **);
+
 int
 fileio_read(const char *path, size_t cap, int nofollow, char **out,
     size_t *outlen, char **cause)
+{
+	return fileio_read_impl(path, cap, nofollow, 1, out, outlen, NULL,
+	    cause);
+}
+
+int
+fileio_read_owner(const char *path, size_t cap, char **out, size_t *outlen,
+    uid_t *owner, char **cause)
+{
+	return fileio_read_impl(path, cap, 1, 0, out, outlen, owner, cause);
+}
+
+/* fileio_read(), checking the owner or returning it. */
+static int
+fileio_read_impl(const char *path, size_t cap, int nofollow, int check,
+    char **out, size_t *outlen, uid_t *owner, char **cause)
 {
 	struct stat	 st;
 	char		*buf = NULL;
@@ -352,7 +461,10 @@ fileio_read(const char *path, size_t cap, int nofollow, char **out,
 		errno = EINVAL;
 		return -1;
 	}
-	if (nofollow && fileio_check_owner(path, &st, cause) == -1) {
+	if (owner != NULL)
+		*owner = st.st_uid;
+	if (nofollow && check && fileio_check_owner(path, st.st_uid,
+	    cause) == -1) {
 		close(fd);
 		errno = EPERM;
 		return -1;

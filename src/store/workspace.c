@@ -50,9 +50,6 @@ struct workspace {
 	char			*file;
 	char			*lockpath;
 	int			 lockfd;
-	int			 loading;	/* reading workspace.json */
-	int			 load_foreign;	/* ...owned by another uid */
-	unsigned long		 load_uid;
 
 	cJSON			*doc;
 	char			*id;
@@ -368,64 +365,22 @@ ws_parse(struct workspace *ws, cJSON *doc, char **cause)
 	return 0;
 }
 
-/* May a file owned by uid be trusted in this workspace? */
-static int
-ws_uid_trusted(const struct workspace *ws, unsigned long uid)
-{
-	size_t	i;
-
-	/* Root can write anything anyway; trusting its files costs nothing. */
-	if (uid == (unsigned long)geteuid() || uid == 0)
-		return 1;
-	if (ws->gid == (gid_t)-1)
-		return 0;
-	for (i = 0; i < ws->nmembers; i++)
-		if (ws->members[i].uid == uid)
-			return 1;
-	return 0;
-}
-
-static char *
-ws_foreign_owner(const struct workspace *ws, const char *path,
-    unsigned long uid)
-{
-	char	*name, *msg;
-
-	name = util_user_name(uid);
-	if (ws->gid == (gid_t)-1)
-		msg = xasprintf(_("%s belongs to Unix user %s (uid %lu), not "
-		    "to you, in a private workspace; refusing to use it "
-		    "(check the file, then remove it or restore it from a "
-		    "backup)"), path, name == NULL ? "?" : name, uid);
-	else
-		msg = xasprintf(_("%s belongs to Unix user %s (uid %lu), who "
-		    "is not a member of this workspace; refusing to use it "
-		    "(an administrator can check the file, then remove it or "
-		    "restore it from a backup)"), path,
-		    name == NULL ? "?" : name, uid);
-	free(name);
-	return msg;
-}
-
 /*
- * fileio's owner check for every file read inside the workspace. While
- * workspace.json itself is read the members are not known yet: its
- * owner is noted and checked once the file is parsed.
+ * Tell fileio which files of the workspace may be trusted: in a shared
+ * workspace those of its members, in a private one the user's alone.
  */
-static int
-ws_owner_ok(const char *path, uid_t uid, void *arg, char **cause)
+static void
+ws_register(struct workspace *ws)
 {
-	struct workspace	*ws = arg;
+	uid_t	*uids;
+	size_t	 i;
 
-	if (ws_uid_trusted(ws, (unsigned long)uid))
-		return 0;
-	if (ws->loading) {
-		ws->load_foreign = 1;
-		ws->load_uid = (unsigned long)uid;
-		return 0;
-	}
-	*cause = ws_foreign_owner(ws, path, (unsigned long)uid);
-	return -1;
+	uids = xcalloc(ws->nmembers == 0 ? 1 : ws->nmembers, sizeof *uids);
+	for (i = 0; i < ws->nmembers; i++)
+		uids[i] = (uid_t)ws->members[i].uid;
+	fileio_set_tree(ws, ws->dir, ws->gid != (gid_t)-1, uids,
+	    ws->nmembers);
+	free(uids);
 }
 
 /* Read and validate workspace.json into ws (replacing what it held). */
@@ -436,13 +391,13 @@ ws_load(struct workspace *ws, char **cause)
 	const char	*end = NULL;
 	unsigned long	 line, col;
 	cJSON		*doc;
+	uid_t		 owner;
 	int		 saved;
 
 	ws_clear(ws);
-	ws->loading = 1;
-	ws->load_foreign = 0;
-	if (fileio_read(ws->file, WS_FILE_CAP, 1, &text, NULL, &why) == -1) {
-		ws->loading = 0;
+	/* Its owner is checked against the members it lists, once parsed. */
+	if (fileio_read_owner(ws->file, WS_FILE_CAP, &text, NULL, &owner,
+	    &why) == -1) {
 		saved = errno;
 		if (saved == ENOENT)
 			*cause = xasprintf(_("%s is not a segsync workspace "
@@ -454,7 +409,6 @@ ws_load(struct workspace *ws, char **cause)
 		errno = saved;
 		return -1;
 	}
-	ws->loading = 0;
 	doc = cJSON_ParseWithOpts(text, &end, 1);
 	if (doc == NULL) {
 		util_line_col(text, end == NULL ? 0 : (size_t)(end - text),
@@ -472,9 +426,10 @@ ws_load(struct workspace *ws, char **cause)
 		ws_clear(ws);
 		return -1;
 	}
-	if (ws->load_foreign && !ws_uid_trusted(ws, ws->load_uid)) {
-		*cause = ws_foreign_owner(ws, ws->file, ws->load_uid);
+	ws_register(ws);
+	if (fileio_check_owner(ws->file, owner, cause) == -1) {
 		ws_clear(ws);
+		ws_register(ws);
 		return -1;
 	}
 	return 0;
@@ -491,7 +446,8 @@ ws_new(const char *dir)
 	ws->lockpath = util_path(dir, ".lock");
 	ws->lockfd = -1;
 	ws->gid = (gid_t)-1;
-	fileio_set_tree(dir, ws_owner_ok, ws);
+	/* Until workspace.json is read, only the user's files are trusted. */
+	ws_register(ws);
 	return ws;
 }
 
@@ -608,7 +564,7 @@ ws_open_lock(struct workspace *ws, char **cause)
 		ws->lockfd = -1;
 		return -1;
 	}
-	if (fileio_check_owner(ws->lockpath, &st, cause) == -1) {
+	if (fileio_check_owner(ws->lockpath, st.st_uid, cause) == -1) {
 		close(ws->lockfd);
 		ws->lockfd = -1;
 		return -1;
@@ -1206,6 +1162,7 @@ ws_reparse(struct workspace *ws, char **cause)
 			cJSON_Delete(doc);
 		return -1;
 	}
+	ws_register(ws);
 	return 0;
 }
 

@@ -232,6 +232,7 @@ mv "$W/connections" "$TMPD/conns"
 ln -s "$TMPD/conns" "$W/connections"
 logrun "$S" -w "$W" connection list
 is "$rc" 4 "so is a connections folder that is a symbolic link"
+like "$err" "is a symbolic link; refusing to follow it" "in words too"
 rm "$W/connections"
 mv "$TMPD/conns" "$W/connections"
 logrun "$S" -w "$W" connection list

@@ -515,6 +515,41 @@ test_lock_timeout(const char *base)
 	free(dir);
 }
 
+/*
+ * Inside an open workspace no symbolic link is followed, not even as a
+ * folder on the way; the protection lasts as long as one of the objects
+ * opened on the workspace (the UI opens it again for a job).
+ */
+static void
+test_no_links(const char *base)
+{
+	struct workspace	*a, *b = NULL;
+	char			*dir, *sub, *via, *text = NULL, *cause = NULL;
+
+	dir = util_path(base, "links");
+	a = make_ws(dir, NULL);
+	ok(a != NULL && workspace_open(dir, &b, &cause) == 0, "open twice");
+	sub = util_path(dir, "sub");
+	via = util_path(sub, WORKSPACE_FILE);
+	ok(symlink(".", sub) == 0, "a folder link inside the workspace");
+	ok(fileio_read(via, 1 << 20, 1, &text, NULL, &cause) == -1 &&
+	    errno == ELOOP, "a file read through it is refused");
+	like(cause, "symbolic link", "and says so");
+	xfree(&cause);
+	workspace_free(&b);
+	ok(fileio_read(via, 1 << 20, 1, &text, NULL, &cause) == -1,
+	    "still refused while the other object is open");
+	xfree(&cause);
+	workspace_free(&a);
+	ok(fileio_read(via, 1 << 20, 1, &text, NULL, &cause) == 0,
+	    "outside any open workspace only the last component counts");
+	free(text);
+	xfree(&cause);
+	free(via);
+	free(sub);
+	free(dir);
+}
+
 static void
 test_default_dir(void)
 {
@@ -559,6 +594,7 @@ main(void)
 	test_concurrent_writers(base);
 	test_members(base);
 	test_lock_timeout(base);
+	test_no_links(base);
 	test_default_dir();
 	return done_testing();
 }
