@@ -706,8 +706,10 @@ ws_lock_holder(struct workspace *ws, int64_t waited_ms)
 	n = pread(ws->lockfd, text, sizeof text - 1, 0);
 	if (n > 0) {
 		text[n] = '\0';
+		/* Anyone in the group can write it: a hint, never a fact. */
 		have_rec = sscanf(text, "segsync lock: pid=%ld uid=%lu "
-		    "since=%20s", &rpid, &ruid, since) == 3;
+		    "since=%20s", &rpid, &ruid, since) == 3 && rpid > 0 &&
+		    since[strspn(since, "0123456789-:TZ")] == '\0';
 	}
 	if (fstat(ws->lockfd, &st) == 0)
 		pid = ws_lock_pid(&st);
