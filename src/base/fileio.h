@@ -10,6 +10,7 @@
 #define SEGSYNC_SRC_BASE_FILEIO_H
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <stddef.h>
 
 /* Largest file read_file() accepts unless told otherwise. */
@@ -30,6 +31,36 @@ int	fileio_write_atomic(const char *path, const void *buf, size_t len,
  */
 int	fileio_read(const char *path, size_t cap, int nofollow, char **out,
 	    size_t *outlen, char **cause);
+
+/*
+ * Trees whose files are opened carefully (open workspaces, registered
+ * under a key): below root, fileio_open(), fileio_read() with nofollow and
+ * fileio_write_atomic() open every directory from its parent's descriptor
+ * with O_NOFOLLOW, so no symbolic link inside the tree is ever followed,
+ * and fileio_read() refuses a file whose owner is not trusted: trusted are
+ * the user, root and, when shared, the uids given. Setting a key again
+ * replaces its tree. Thread-safe.
+ */
+void	fileio_set_tree(const void *key, const char *root, int shared,
+	    const uid_t *uids, size_t nuids);
+void	fileio_clear_tree(const void *key);
+
+/*
+ * open(2) that never follows a symbolic link as the last component, nor,
+ * inside a tree, as any directory below its root (errno ELOOP then).
+ * O_CLOEXEC is added. A descriptor or -1 with errno.
+ */
+int	fileio_open(const char *path, int flags, mode_t mode);
+
+/* May a file at path owned by uid be used? 0, or -1 with *cause. */
+int	fileio_check_owner(const char *path, uid_t uid, char **cause);
+
+/*
+ * fileio_read() with nofollow, leaving the owner check to the caller:
+ * *owner is set (for a file that says who is trusted, workspace.json).
+ */
+int	fileio_read_owner(const char *path, size_t cap, char **out,
+	    size_t *outlen, uid_t *owner, char **cause);
 
 /* Create a directory with exactly this mode (whatever the umask). */
 int	fileio_mkdir(const char *path, mode_t mode, gid_t gid, char **cause);

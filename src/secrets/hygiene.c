@@ -48,7 +48,12 @@ hygiene_open_private(const char *path, int *fd, char **cause)
 	int		f, saved;
 
 	*fd = -1;
-	f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	/*
+	 * O_NONBLOCK: a FIFO put in place of the file must not keep us
+	 * waiting in open() for a writer; it is refused below instead.
+	 */
+	f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+	    O_NONBLOCK);
 	if (f == -1) {
 		saved = errno;
 		if (saved == ELOOP) {
@@ -62,7 +67,9 @@ hygiene_open_private(const char *path, int *fd, char **cause)
 	}
 	/* Checked on the open descriptor, so the file cannot be swapped. */
 	if (fstat(f, &st) == -1 || !S_ISREG(st.st_mode)) {
-		*cause = xasprintf(_("%s is not a regular file"), path);
+		*cause = xasprintf(_("%s is not a regular file (it may be a "
+		    "FIFO, a device or a directory); a key or passphrase file "
+		    "must be a plain file"), path);
 		close(f);
 		return SEC_EFORMAT;
 	}
@@ -80,6 +87,8 @@ hygiene_open_private(const char *path, int *fd, char **cause)
 		close(f);
 		return SEC_EUNSAFE;
 	}
+	/* Reads of a regular file never block; keep them plain anyway. */
+	(void)fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK);
 	*fd = f;
 	return SEC_OK;
 }

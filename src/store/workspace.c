@@ -3,6 +3,7 @@
 
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +29,21 @@
 
 /* workspace.json is small; anything larger is not ours. */
 #define WS_FILE_CAP	(4u * 1024 * 1024)
+
+/*
+ * How long a change waits for the lock before giving up and saying who
+ * holds it: a member holding .lock must not stall everyone else forever.
+ */
+#define WS_LOCK_TIMEOUT_MS	10000
+/*
+ * Test-only: seconds (fractions allowed) to wait instead, so that the
+ * suite need not sleep ten seconds per case. It can only shorten or
+ * lengthen a wait, never grant a lock, so it opens no back door.
+ */
+#define WS_LOCK_TIMEOUT_ENV	"SEGSYNC_TEST_LOCK_TIMEOUT"
+
+/* What a holder writes into .lock: informative only, never trusted. */
+#define WS_LOCK_RECORD		"segsync lock: pid=%ld uid=%lu since=%s\n"
 
 struct workspace {
 	char			*dir;
@@ -347,6 +365,24 @@ ws_parse(struct workspace *ws, cJSON *doc, char **cause)
 	return 0;
 }
 
+/*
+ * Tell fileio which files of the workspace may be trusted: in a shared
+ * workspace those of its members, in a private one the user's alone.
+ */
+static void
+ws_register(struct workspace *ws)
+{
+	uid_t	*uids;
+	size_t	 i;
+
+	uids = xcalloc(ws->nmembers == 0 ? 1 : ws->nmembers, sizeof *uids);
+	for (i = 0; i < ws->nmembers; i++)
+		uids[i] = (uid_t)ws->members[i].uid;
+	fileio_set_tree(ws, ws->dir, ws->gid != (gid_t)-1, uids,
+	    ws->nmembers);
+	free(uids);
+}
+
 /* Read and validate workspace.json into ws (replacing what it held). */
 static int
 ws_load(struct workspace *ws, char **cause)
@@ -355,10 +391,13 @@ ws_load(struct workspace *ws, char **cause)
 	const char	*end = NULL;
 	unsigned long	 line, col;
 	cJSON		*doc;
+	uid_t		 owner;
 	int		 saved;
 
 	ws_clear(ws);
-	if (fileio_read(ws->file, WS_FILE_CAP, 1, &text, NULL, &why) == -1) {
+	/* Its owner is checked against the members it lists, once parsed. */
+	if (fileio_read_owner(ws->file, WS_FILE_CAP, &text, NULL, &owner,
+	    &why) == -1) {
 		saved = errno;
 		if (saved == ENOENT)
 			*cause = xasprintf(_("%s is not a segsync workspace "
@@ -387,6 +426,12 @@ ws_load(struct workspace *ws, char **cause)
 		ws_clear(ws);
 		return -1;
 	}
+	ws_register(ws);
+	if (fileio_check_owner(ws->file, owner, cause) == -1) {
+		ws_clear(ws);
+		ws_register(ws);
+		return -1;
+	}
 	return 0;
 }
 
@@ -401,6 +446,8 @@ ws_new(const char *dir)
 	ws->lockpath = util_path(dir, ".lock");
 	ws->lockfd = -1;
 	ws->gid = (gid_t)-1;
+	/* Until workspace.json is read, only the user's files are trusted. */
+	ws_register(ws);
 	return ws;
 }
 
@@ -412,6 +459,7 @@ workspace_free(struct workspace **pws)
 	if (ws == NULL)
 		return;
 	workspace_unlock(ws);
+	fileio_clear_tree(ws);
 	ws_clear(ws);
 	free(ws->dir);
 	free(ws->file);
@@ -466,16 +514,24 @@ ws_mkdir_parents(const char *dir, char **cause)
 static int
 ws_open_lock(struct workspace *ws, char **cause)
 {
+	struct stat	st;
+	int		saved;
+
 	if (ws->lockfd != -1)
 		return 0;
 	/*
 	 * flock needs no write access, so every member of a shared
-	 * workspace can take the lock whoever created the file.
+	 * workspace can take the lock whoever created the file; write access
+	 * only lets the holder say who it is. O_NONBLOCK: a FIFO put there
+	 * must not stop us in open().
 	 */
-	ws->lockfd = open(ws->lockpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ws->lockfd = fileio_open(ws->lockpath, O_RDWR | O_NONBLOCK, 0);
+	if (ws->lockfd == -1 && errno == EACCES)
+		ws->lockfd = fileio_open(ws->lockpath, O_RDONLY | O_NONBLOCK,
+		    0);
 	if (ws->lockfd == -1 && errno == ENOENT) {
-		ws->lockfd = open(ws->lockpath, O_RDONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
+		ws->lockfd = fileio_open(ws->lockpath, O_RDWR | O_CREAT |
+		    O_EXCL | O_NONBLOCK, 0600);
 		/* The umask (077) must not decide the mode of a shared file. */
 		if (ws->lockfd != -1 && (fchmod(ws->lockfd,
 		    workspace_file_mode(ws)) == -1 || (ws->gid != (gid_t)-1 &&
@@ -488,28 +544,271 @@ ws_open_lock(struct workspace *ws, char **cause)
 		}
 	}
 	if (ws->lockfd == -1) {
-		*cause = xasprintf(_("cannot open the lock file %s: %s"),
-		    ws->lockpath, strerror(errno));
+		saved = errno;
+		if (saved == ELOOP)
+			*cause = xasprintf(_("the lock file %s is a "
+			    "symbolic link, or lies in a folder that is one; "
+			    "refusing to follow it (someone may have replaced "
+			    "it: check it, remove it and try again)"),
+			    ws->lockpath);
+		else
+			*cause = xasprintf(_("cannot open the lock file %s: "
+			    "%s"), ws->lockpath, strerror(saved));
+		return -1;
+	}
+	if (fstat(ws->lockfd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*cause = xasprintf(_("the lock file %s is not a regular file; "
+		    "refusing to use it (check it, remove it and try again)"),
+		    ws->lockpath);
+		close(ws->lockfd);
+		ws->lockfd = -1;
+		return -1;
+	}
+	if (fileio_check_owner(ws->lockpath, st.st_uid, cause) == -1) {
+		close(ws->lockfd);
+		ws->lockfd = -1;
 		return -1;
 	}
 	return 0;
 }
 
-/* Take the exclusive lock without reading the file (init, lock). */
+/* How long to wait for the lock, in milliseconds. */
+static int64_t
+ws_lock_timeout_ms(void)
+{
+	const char	*env;
+	char		*end;
+	double		 s;
+
+	env = getenv(WS_LOCK_TIMEOUT_ENV);
+	if (env != NULL && *env != '\0') {
+		s = strtod(env, &end);
+		if (*end == '\0' && s >= 0 && s <= 3600)
+			return (int64_t)(s * 1000);
+	}
+	return WS_LOCK_TIMEOUT_MS;
+}
+
+/*
+ * The process holding a flock on the file dev/ino, from /proc/locks, or
+ * -1. The kernel's view, so it names holders that wrote no record too.
+ */
+static long
+ws_lock_pid(const struct stat *st)
+{
+	FILE		*f;
+	char		 line[256], t1[16], t2[16], t3[16];
+	unsigned	 maj, min;
+	unsigned long	 ino;
+	long		 pid, found = -1, by_ino = -1;
+
+	f = fopen("/proc/locks", "re");
+	if (f == NULL)
+		return -1;
+	while (found == -1 && fgets(line, sizeof line, f) != NULL) {
+		/*
+		 * "1: FLOCK ADVISORY WRITE 1234 08:02:5678 0 EOF"; waiters
+		 * have "->" before FLOCK and do not parse.
+		 */
+		if (sscanf(line, "%*[^:]: %15s %15s %15s %ld %x:%x:%lu", t1,
+		    t2, t3, &pid, &maj, &min, &ino) != 7 ||
+		    strcmp(t1, "FLOCK") != 0 ||
+		    ino != (unsigned long)st->st_ino)
+			continue;
+		if (maj == major(st->st_dev) && min == minor(st->st_dev))
+			found = pid;
+		else if (by_ino == -1)
+			by_ino = pid;	/* overlay file systems differ */
+	}
+	fclose(f);
+	return found != -1 ? found : by_ino;
+}
+
+/* The effective uid of a process, from /proc; -1 when unknown. */
+static int
+ws_proc_uid(long pid, unsigned long *uid)
+{
+	FILE	*f;
+	char	 path[64], line[256];
+	int	 rc = -1;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "Uid: %*u %lu", uid) == 1) {
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* When a process started (wall clock), from /proc; -1 when unknown. */
+static time_t
+ws_proc_start(long pid)
+{
+	FILE			*f;
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 ticks;
+	long long		 btime = -1;
+	long			 hz;
+	int			 i;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	p = fgets(buf, sizeof buf, f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return -1;
+	/* Field 22 (starttime) follows the 20th space after the name. */
+	for (i = 0; i < 20 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %llu", &ticks) != 1)
+		return -1;
+	f = fopen("/proc/stat", "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(buf, sizeof buf, f) != NULL)
+		if (sscanf(buf, "btime %lld", &btime) == 1)
+			break;
+	fclose(f);
+	hz = sysconf(_SC_CLK_TCK);
+	if (btime < 0 || hz <= 0)
+		return -1;
+	return (time_t)(btime + (long long)(ticks / (unsigned long long)hz));
+}
+
+/*
+ * Say who holds the lock we could not get: the kernel names the process
+ * (/proc/locks), /proc its user; the holder's own record in .lock, when
+ * it is the same process, says since when. A record alone (no /proc) is
+ * used as a last resort.
+ */
+static char *
+ws_lock_holder(struct workspace *ws, int64_t waited_ms)
+{
+	struct stat	 st;
+	char		 text[256], since[UTIL_RFC3339_LEN + 1];
+	char		 started[UTIL_RFC3339_LEN], secs[32], *name, *msg;
+	unsigned long	 uid = 0, ruid = 0;
+	long		 pid = -1, rpid = -1;
+	ssize_t		 n;
+	time_t		 t;
+	int		 have_uid = 0, have_rec = 0;
+
+	/* Whole seconds: the wait overshoots the timeout by a pause. */
+	snprintf(secs, sizeof secs, "%lld", (long long)(waited_ms / 1000));
+	n = pread(ws->lockfd, text, sizeof text - 1, 0);
+	if (n > 0) {
+		text[n] = '\0';
+		/* Anyone in the group can write it: a hint, never a fact. */
+		have_rec = sscanf(text, "segsync lock: pid=%ld uid=%lu "
+		    "since=%20s", &rpid, &ruid, since) == 3 && rpid > 0 &&
+		    since[strspn(since, "0123456789-:TZ")] == '\0';
+	}
+	if (fstat(ws->lockfd, &st) == 0)
+		pid = ws_lock_pid(&st);
+	if (pid == -1 && have_rec && (kill((pid_t)rpid, 0) == 0 ||
+	    errno == EPERM))
+		pid = rpid;
+	if (pid == -1)
+		return xasprintf(_("the workspace %s is locked by another "
+		    "process; gave up after %s seconds. Try again later "
+		    "('fuser -v %s' shows who holds it)"), ws->dir, secs,
+		    ws->lockpath);
+	if (ws_proc_uid(pid, &uid) == 0)
+		have_uid = 1;
+	else if (have_rec && rpid == pid) {
+		uid = ruid;
+		have_uid = 1;
+	}
+	name = have_uid ? util_user_name(uid) : NULL;
+	if (name == NULL)
+		name = have_uid ? xasprintf("uid %lu", uid) : xstrdup("?");
+	if (have_rec && rpid == pid)
+		msg = xasprintf(_("the workspace %s is locked by %s (process "
+		    "%ld) since %s; gave up after %s seconds. Try again once "
+		    "that process has finished; if it is stuck, its user or "
+		    "root can end it with 'kill %ld'"), ws->dir, name, pid,
+		    since, secs, pid);
+	else {
+		t = ws_proc_start(pid);
+		if (t == -1)
+			snprintf(started, sizeof started, "?");
+		else
+			util_rfc3339(t, started);
+		msg = xasprintf(_("the workspace %s is locked by %s (process "
+		    "%ld, running since %s; it is not segsync or did not say "
+		    "when it took the lock); gave up after %s seconds. Try "
+		    "again once that process has finished; if it is stuck, "
+		    "its user or root can end it with 'kill %ld'"), ws->dir,
+		    name, pid, started, secs, pid);
+	}
+	free(name);
+	return msg;
+}
+
+/* Say in .lock who holds it (when the file is writable to us). */
+static void
+ws_lock_record(struct workspace *ws)
+{
+	char	now[UTIL_RFC3339_LEN], *text;
+	int	fl;
+
+	fl = fcntl(ws->lockfd, F_GETFL);
+	if (fl == -1 || (fl & O_ACCMODE) != O_RDWR)
+		return;
+	util_rfc3339(time(NULL), now);
+	text = xasprintf(WS_LOCK_RECORD, (long)getpid(),
+	    (unsigned long)geteuid(), now);
+	if (ftruncate(ws->lockfd, 0) == 0)
+		(void)pwrite(ws->lockfd, text, strlen(text), 0);
+	free(text);
+}
+
+/*
+ * Take the exclusive lock without reading the file (init, lock), waiting
+ * at most the timeout; then say who gave up on whom.
+ */
 static int
 ws_flock(struct workspace *ws, char **cause)
 {
+	struct timespec	ts;
+	int64_t		start, limit;
+	long		pause_ms = 10;
+
 	if (ws_open_lock(ws, cause) == -1)
 		return -1;
-	while (flock(ws->lockfd, LOCK_EX) == -1) {
+	start = util_mono_ms();
+	limit = ws_lock_timeout_ms();
+	while (flock(ws->lockfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
-		*cause = xasprintf(_("cannot lock %s: %s"), ws->lockpath,
-		    strerror(errno));
-		close(ws->lockfd);
-		ws->lockfd = -1;
-		return -1;
+		if (errno != EWOULDBLOCK) {
+			*cause = xasprintf(_("cannot lock %s: %s"),
+			    ws->lockpath, strerror(errno));
+			close(ws->lockfd);
+			ws->lockfd = -1;
+			return -1;
+		}
+		if (util_mono_ms() - start >= limit) {
+			*cause = ws_lock_holder(ws, util_mono_ms() - start);
+			close(ws->lockfd);
+			ws->lockfd = -1;
+			return -1;
+		}
+		ts.tv_sec = 0;
+		ts.tv_nsec = pause_ms * 1000000L;
+		(void)nanosleep(&ts, NULL);
+		if (pause_ms < 200)
+			pause_ms *= 2;
 	}
+	ws_lock_record(ws);
 	return 0;
 }
 
@@ -567,7 +866,10 @@ workspace_init(const char *dir, const struct ws_init_opts *o,
 		/*
 		 * In a shared workspace every member writes their own identity
 		 * here; the sticky bit stops them renaming or deleting
-		 * anyone else's.
+		 * anyone else's. The root, connections/ and exports/ cannot
+		 * be sticky: an administrator replaces files another one wrote
+		 * (workspace.json, re-sealed records) by rename(2), which a
+		 * sticky directory forbids unless one owns the file.
 		 */
 		rc = fileio_mkdir(path, workspace_dir_mode(ws) |
 		    (ws->gid != (gid_t)-1 && strcmp(ws_subdirs[i],
@@ -685,6 +987,9 @@ workspace_unlock(struct workspace *ws)
 {
 	if (ws->lockfd == -1)
 		return;
+	/* No stale record for the next waiter to report. */
+	if ((fcntl(ws->lockfd, F_GETFL) & O_ACCMODE) == O_RDWR)
+		(void)ftruncate(ws->lockfd, 0);
 	flock(ws->lockfd, LOCK_UN);
 	close(ws->lockfd);
 	ws->lockfd = -1;
@@ -859,6 +1164,7 @@ ws_reparse(struct workspace *ws, char **cause)
 			cJSON_Delete(doc);
 		return -1;
 	}
+	ws_register(ws);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
  *	exports/		<id>.json
  *	runs/			<run-id>/ (summary, journal, progress, rejects)
  *	data/			default segments folder (CSV files)
- *	.lock			flock(2) target serialising every change
+ *	.lock			flock(2) target serialising every change;
+ *				its holder writes who it is and since when
  *
  * Directories are 0700 and files 0600 whatever the umask, or 2770/0660 with
  * the workspace's group when it is shared (init --group).
@@ -16,7 +17,13 @@
  * Changing workspace.json always goes through workspace_lock() (exclusive
  * flock, then a fresh read of the file), a change to the in-memory
  * document, workspace_save() (atomic replace) and workspace_unlock(), so two
- * segsync processes never lose each other's changes.
+ * segsync processes never lose each other's changes. The lock is waited for
+ * 10 seconds at most; then the refusal names the process holding it, its
+ * user and since when.
+ *
+ * While a workspace is open no symbolic link inside it is followed, and a
+ * file owned by anyone but the user, root or (when shared) a member is
+ * refused (base/fileio.h, fileio_set_tree).
  *
  * Errors: 0 / -1 with *cause set to a malloc'd sentence (caller frees).
  */

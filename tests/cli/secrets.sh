@@ -188,6 +188,56 @@ is "$rc" 3 "a key file that is a symbolic link is refused"
 logrun "$S" -w "$W" key add-file "$IN/cron.key" --name other
 is "$rc" 4 "key add-file never overwrites a file"
 
+# A FIFO in place of a passphrase or key file is refused at once, not
+# waited on in open() for a writer that never comes.
+mkfifo "$TMPD/pp.fifo" "$IN/key.fifo"
+chmod 600 "$TMPD/pp.fifo" "$IN/key.fifo"
+start=$(date +%s)
+logrun timeout 10 "$S" -w "$W" connection show Brevo --unlock \
+    --passphrase-file "$TMPD/pp.fifo"
+is "$rc" 4 "a FIFO as passphrase file is refused (status 4)"
+like "$err" "$TMPD/pp.fifo is not a regular file" "naming the file"
+logrun timeout 10 "$S" -w "$W" connection show Brevo --unlock \
+    --key-file "$IN/key.fifo"
+is "$rc" 4 "a FIFO as key file is refused too"
+like "$err" "must be a plain file" "in words"
+[ $(($(date +%s) - start)) -lt 5 ]
+ok $? "both at once (under 5 s), not after timeout's 10 s"
+logrun sh -c "'$S' -w '$W' connection show Brevo --unlock \
+    --passphrase-file - <'$PP'"
+is "$rc" 0 "--passphrase-file - still reads standard input"
+
+# A symbolic link in place of the lock or of a connection file is refused,
+# naming the file, and never followed.
+mv "$W/.lock" "$TMPD/lock.bak"
+ln -s "$TMPD/elsewhere" "$W/.lock"
+logrun "$S" -w "$W" connection add --type sendinblue --name Linked \
+    --agree-privacy --api-key-file "$IN/api.key" --base-url "$BREVO" \
+    --passphrase-file "$PP"
+is "$rc" 1 "a symbolic link as .lock stops changes (status 1)"
+like "$err" "the lock file $W/.lock is a symbolic link" "and says so"
+[ ! -e "$TMPD/elsewhere" ]
+ok $? "the link was not followed"
+rm "$W/.lock"
+mv "$TMPD/lock.bak" "$W/.lock"
+cj=$(ls "$W/connections"/*.json | head -1)
+mv "$cj" "$TMPD/conn.bak"
+ln -s "$TMPD/conn.bak" "$cj"
+logrun "$S" -w "$W" connection list
+is "$rc" 4 "a connection file that is a symbolic link is refused"
+like "$err" "$cj is a symbolic link" "naming the file"
+rm "$cj"
+mv "$TMPD/conn.bak" "$cj"
+mv "$W/connections" "$TMPD/conns"
+ln -s "$TMPD/conns" "$W/connections"
+logrun "$S" -w "$W" connection list
+is "$rc" 4 "so is a connections folder that is a symbolic link"
+like "$err" "is a symbolic link; refusing to follow it" "in words too"
+rm "$W/connections"
+mv "$TMPD/conns" "$W/connections"
+logrun "$S" -w "$W" connection list
+is "$rc" 0 "all is well once the files are back"
+
 # Tampering: the file is rejected by name, nothing decrypts.
 rec=$(ls "$W/connections"/*.secrets | head -1)
 cp "$rec" "$TMPD/rec.bak"
@@ -284,6 +334,54 @@ if multiuser; then
 	echo "waiting user passphrase" >&8
 	exec 8>&-
 	wait "$pid"
+	# A member holding .lock (flock(1), no segsync record) makes a change
+	# wait for the timeout (shortened for the test), then fail naming them.
+	mkdir "$TMPD/flag"
+	chmod 777 "$TMPD/flag"
+	setpriv --reuid="$U" --regid="$(id -g "$U")" --init-groups \
+	    flock -x -o "$SW/.lock" \
+	    sh -c "echo \$\$ >'$TMPD/flag/held'; exec sleep 60" &
+	holder=$!
+	i=0
+	while [ ! -s "$TMPD/flag/held" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	start=$(date +%s)
+	SEGSYNC_TEST_LOCK_TIMEOUT=2 logrun "$S" -w "$SW" connection add \
+	    --type sendinblue --name Blocked --agree-privacy \
+	    --api-key-file "$IN/api.key" --base-url "$BREVO" \
+	    --passphrase-file "$TMPD/admin.pp"
+	took=$(($(date +%s) - start))
+	is "$rc" 1 "a change cannot get a lock a member holds (status 1)"
+	like "$err" "is locked by $U (process $holder, running since" \
+	    "and names who holds it: user, process, since when"
+	like "$err" "gave up after 2 seconds" "after the timeout"
+	like "$err" "kill $holder" "and says what can be done"
+	[ "$took" -ge 1 ] && [ "$took" -le 6 ]
+	ok $? "it waited for the timeout, no longer (${took} s)"
+	kill "$(cat "$TMPD/flag/held")" "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	logrun "$S" -w "$SW" connection list
+	unlike "$out" "Blocked" "nothing was saved while it was locked"
+	# A file owned by a group member who is not a member of the
+	# workspace is refused, in words.
+	sj=$(grep -l '"name":[[:space:]]*"Shared"' "$SW"/connections/*.json)
+	chown "${U}d" "$sj"
+	logrun "$S" -w "$SW" connection list
+	is "$rc" 4 "a connection file owned by a non-member is refused"
+	like "$err" "$sj belongs to Unix user ${U}d" \
+	    "naming the file and its owner"
+	like "$err" "who is not a member of this workspace" "and why"
+	chown "$U" "$sj"
+	logrun "$S" -w "$SW" connection list
+	is "$rc" 0 "one owned by a member is used"
+	chown 0 "$sj"
+	chown "${U}d" "$SW/workspace.json"
+	logrun "$S" -w "$SW" member list
+	is "$rc" 4 "a workspace.json owned by a non-member is refused"
+	like "$err" "$SW/workspace.json belongs to Unix user ${U}d" "in words"
+	chown 0 "$SW/workspace.json"
 	# A member who edits a connection's file to open it to contributors
 	# gains nothing: its record says otherwise, and the next reseal
 	# reports the disagreement instead of sealing the key for them.

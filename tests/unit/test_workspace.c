@@ -475,6 +475,81 @@ test_members(const char *base)
 	free(dir);
 }
 
+/*
+ * A second open file description conflicts with the first even in one
+ * process: the lock is refused after the timeout, naming its holder and
+ * since when (from the holder's record in .lock).
+ */
+static void
+test_lock_timeout(const char *base)
+{
+	struct workspace	*a, *b = NULL;
+	char			*dir, *cause = NULL, *want, *lock, *text;
+	int64_t			 t0;
+
+	dir = util_path(base, "locked");
+	a = make_ws(dir, NULL);
+	ok(a != NULL && workspace_open(dir, &b, &cause) == 0, "open twice");
+	ok(workspace_lock(a, &cause) == 0, "the first takes the lock");
+	setenv("SEGSYNC_TEST_LOCK_TIMEOUT", "0.3", 1);
+	t0 = util_mono_ms();
+	ok(workspace_lock(b, &cause) == -1, "the second gives up");
+	ok(util_mono_ms() - t0 >= 300 && util_mono_ms() - t0 < 3000,
+	    "after the timeout, not before, not much after");
+	want = xasprintf("(process %ld) since 20", (long)getpid());
+	like(cause, want, "naming the process and since when");
+	like(cause, "kill ", "and what can be done");
+	free(want);
+	xfree(&cause);
+	unsetenv("SEGSYNC_TEST_LOCK_TIMEOUT");
+	workspace_unlock(a);
+	lock = util_path(dir, ".lock");
+	text = slurp(lock);
+	is_str(text, "", "unlocking leaves no stale record");
+	free(text);
+	ok(workspace_lock(b, &cause) == 0, "then the lock is free");
+	workspace_unlock(b);
+	free(lock);
+	workspace_free(&b);
+	workspace_free(&a);
+	free(dir);
+}
+
+/*
+ * Inside an open workspace no symbolic link is followed, not even as a
+ * folder on the way; the protection lasts as long as one of the objects
+ * opened on the workspace (the UI opens it again for a job).
+ */
+static void
+test_no_links(const char *base)
+{
+	struct workspace	*a, *b = NULL;
+	char			*dir, *sub, *via, *text = NULL, *cause = NULL;
+
+	dir = util_path(base, "links");
+	a = make_ws(dir, NULL);
+	ok(a != NULL && workspace_open(dir, &b, &cause) == 0, "open twice");
+	sub = util_path(dir, "sub");
+	via = util_path(sub, WORKSPACE_FILE);
+	ok(symlink(".", sub) == 0, "a folder link inside the workspace");
+	ok(fileio_read(via, 1 << 20, 1, &text, NULL, &cause) == -1 &&
+	    errno == ELOOP, "a file read through it is refused");
+	like(cause, "symbolic link", "and says so");
+	xfree(&cause);
+	workspace_free(&b);
+	ok(fileio_read(via, 1 << 20, 1, &text, NULL, &cause) == -1,
+	    "still refused while the other object is open");
+	xfree(&cause);
+	workspace_free(&a);
+	ok(fileio_read(via, 1 << 20, 1, &text, NULL, &cause) == 0,
+	    "outside any open workspace only the last component counts");
+	free(text);
+	xfree(&cause);
+	free(via);
+	free(sub);
+	free(dir);
+}
+
 static void
 test_default_dir(void)
 {
@@ -518,6 +593,8 @@ main(void)
 	test_crash_points(base);
 	test_concurrent_writers(base);
 	test_members(base);
+	test_lock_timeout(base);
+	test_no_links(base);
 	test_default_dir();
 	return done_testing();
 }
