@@ -48,6 +48,9 @@ struct run_job {
 	struct journal			*journal;
 	char				*journal_error;
 	char				*cancel_path;
+	/* The last cancel request refused (so that it is told once). */
+	unsigned long			 refused_uid;
+	struct timespec			 refused_mtime;
 	int64_t				 last_save;
 	/* Retries and waits as the timeline last told them. */
 	uint64_t			 noted_retries;
@@ -645,6 +648,44 @@ run_save_progress(struct run_job *job, const struct deliver_stats *st)
 		job->journal_error = cause;
 }
 
+/*
+ * Whether the cancel request in sb comes from someone who may start this
+ * run: its own user, root, an administrator, or a contributor when the
+ * connection is open to contributors. The runs folder is group-writable:
+ * without this, any group member could stop an administrator's run. A
+ * refused request is told once in the timeline and otherwise ignored.
+ */
+static int
+cancel_allowed(struct run_job *job, const struct stat *sb)
+{
+	const struct ws_member	*m = NULL;
+	char			*user;
+
+	if (S_ISREG(sb->st_mode) && (sb->st_uid == geteuid() ||
+	    sb->st_uid == 0))
+		return 1;
+	user = util_user_name((unsigned long)sb->st_uid);
+	if (user != NULL)
+		m = workspace_member_find(job->ws, user);
+	if (S_ISREG(sb->st_mode) && m != NULL && m->uid == sb->st_uid &&
+	    (m->role == WS_ROLE_ADMIN || (m->role == WS_ROLE_CONTRIBUTOR &&
+	    job->conn->contributors))) {
+		free(user);
+		return 1;
+	}
+	if (job->refused_uid != (unsigned long)sb->st_uid ||
+	    job->refused_mtime.tv_sec != sb->st_mtim.tv_sec ||
+	    job->refused_mtime.tv_nsec != sb->st_mtim.tv_nsec) {
+		job->refused_uid = (unsigned long)sb->st_uid;
+		job->refused_mtime = sb->st_mtim;
+		run_event(job->run, N_("A cancel request from %s was ignored: "
+		    "only a member who may start this run can cancel it."),
+		    user != NULL ? user : "?");
+	}
+	free(user);
+	return 0;
+}
+
 static void
 run_on_tick(const struct deliver_stats *st, void *arg)
 {
@@ -660,7 +701,8 @@ run_on_tick(const struct deliver_stats *st, void *arg)
 	if (st->phase != job->run->phase && st->phase != DELIVER_PHASE_DONE)
 		run_event(job->run, N_("Phase: %s."), run_phase_name(st->phase));
 	job->last_save = now;
-	if (!run_cancelled && lstat(job->cancel_path, &sb) == 0)
+	if (!run_cancelled && lstat(job->cancel_path, &sb) == 0 &&
+	    cancel_allowed(job, &sb))
 		run_cancelled = 1;
 	run_save_progress(job, st);
 }
