@@ -178,7 +178,8 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	const struct run	*r = prog_run(p);
 	char			*t, a[64], b[64], c[64];
 	int			 x = body.x + 2, w = body.w - 3, y = body.y;
-	int			 gw, lw, left, segh, errh, need;
+	const char		*lab[9];
+	int			 gw, lw, left, segh, errh, need, k;
 	long			 elapsed, rem;
 	double			 rate;
 	enum ui_role		 role;
@@ -220,21 +221,36 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	free(t);
 	y++;
 
-	/* The counts: three columns of "label  value". */
+	/*
+	 * The counts: three columns of "label  value", the labels as wide
+	 * as the widest in the reader's language needs (11 columns at least).
+	 */
 	gw = w / 3;
+	lab[0] = _("Read");
+	lab[1] = _("Accepted");
+	lab[2] = _("Duplicates");
+	lab[3] = _("Sent");
+	lab[4] = _("Rejected");
+	lab[5] = _("In flight");
+	lab[6] = _("Throughput");
+	lab[7] = _("Elapsed");
+	lab[8] = _("Remaining");
 	lw = 11;
-	runshow_pair(y, x, lw, gw - 3, _("Read"), runshow_count(
+	for (k = 0; k < 9; k++)
+		if (ui_text_width(lab[k]) + 1 > lw)
+			lw = ui_text_width(lab[k]) + 1;
+	runshow_pair(y, x, lw, gw - 3, lab[0], runshow_count(
 	    r->counts.read), UI_A_NORMAL);
-	runshow_pair(y, x + gw, lw, gw - 3, _("Accepted"), runshow_count(
+	runshow_pair(y, x + gw, lw, gw - 3, lab[1], runshow_count(
 	    r->counts.accepted), UI_A_OK);
-	runshow_pair(y++, x + 2 * gw, lw, gw - 3, _("Duplicates"),
+	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[2],
 	    runshow_count(r->counts.duplicates), UI_A_NORMAL);
-	runshow_pair(y, x, lw, gw - 3, _("Sent"), runshow_count(
+	runshow_pair(y, x, lw, gw - 3, lab[3], runshow_count(
 	    r->counts.sent), UI_A_NORMAL);
-	runshow_pair(y, x + gw, lw, gw - 3, _("Rejected"), runshow_count(
+	runshow_pair(y, x + gw, lw, gw - 3, lab[4], runshow_count(
 	    r->counts.rejected), r->counts.rejected > 0 ? UI_A_WARN :
 	    UI_A_NORMAL);
-	runshow_pair(y++, x + 2 * gw, lw, gw - 3, _("In flight"),
+	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[5],
 	    runshow_count(r->in_flight), UI_A_NORMAL);
 	rate = r->status == RUN_RUNNING ? p->rv->rate.rate : elapsed > 0 ?
 	    (double)runview_done(r) / (double)elapsed : 0;
@@ -246,10 +262,9 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 		runview_duration(rem, c, sizeof c);
 	else
 		snprintf(c, sizeof c, "-");
-	runshow_pair(y, x, lw, gw - 3, _("Throughput"), a, UI_A_NORMAL);
-	runshow_pair(y, x + gw, lw, gw - 3, _("Elapsed"), b, UI_A_NORMAL);
-	runshow_pair(y++, x + 2 * gw, lw, gw - 3, _("Remaining"), c,
-	    UI_A_NORMAL);
+	runshow_pair(y, x, lw, gw - 3, lab[6], a, UI_A_NORMAL);
+	runshow_pair(y, x + gw, lw, gw - 3, lab[7], b, UI_A_NORMAL);
+	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[8], c, UI_A_NORMAL);
 	t = prog_retries(r);
 	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, UI_A_NORMAL, t) > 1 ?
 	    2 : 1;

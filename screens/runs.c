@@ -119,6 +119,33 @@ runs_columns(struct runs *rs)
 		ui_list_column(&rs->list, c++, _("REJECTED"), 9, 0);
 }
 
+/*
+ * A date without its year, for a narrow table: "11-22 18:19" from
+ * "2026-11-22 18:19", and "22/11 18:19" from the French "22/11/2026 18:19":
+ * the year is not always first, so it is found, with the separator that
+ * ties it to the day and month.
+ */
+static void
+runs_date_short(char *s)
+{
+	size_t	i, len = strlen(s);
+
+	for (i = 0; i + 4 <= len; i++) {
+		if ((i > 0 && isdigit((unsigned char)s[i - 1])) ||
+		    !isdigit((unsigned char)s[i]) ||
+		    !isdigit((unsigned char)s[i + 1]) ||
+		    !isdigit((unsigned char)s[i + 2]) ||
+		    !isdigit((unsigned char)s[i + 3]) ||
+		    (i + 4 < len && isdigit((unsigned char)s[i + 4])))
+			continue;
+		if (i == 0 && len > 4 && ispunct((unsigned char)s[4]))
+			memmove(s, s + 5, len - 4);
+		else if (i > 0 && ispunct((unsigned char)s[i - 1]))
+			memmove(s + i - 1, s + i + 4, len - i - 3);
+		return;
+	}
+}
+
 static void
 runs_fill(struct runs *rs, const char *select)
 {
@@ -142,11 +169,12 @@ runs_fill(struct runs *rs, const char *select)
 			continue;
 		/* "2026-11-22 18:19", or "11-22 18:19" when narrow. */
 		snprintf(when, sizeof when, "%s", app_date(r->started_at));
+		if (!rs->wide)
+			runs_date_short(when);
 		runview_duration(runview_elapsed(rs->hist.v[i],
 		    (int64_t)ui_now(rs->app->ui)), dur, sizeof dur);
 		c = 0;
-		cells[c++] = rs->wide || strlen(when) < APP_RFC3339_YEAR_LEN ?
-		    when : when + APP_RFC3339_YEAR_LEN;
+		cells[c++] = when;
 		cells[c++] = r->export_name;
 		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
 		cells[c++] = run_status_label(r->status);

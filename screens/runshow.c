@@ -164,11 +164,10 @@ runshow_pair(int y, int x, int lw, int w, const char *label,
 int
 runshow_segments(const struct run *r, int y, int x, int w, int h)
 {
-	static const int	 cw = 11;
 	const char		*heads[5];
 	const struct deliver_counts *c;
 	char			 more[96];
-	int			 nw, rows, i, k, nshow;
+	int			 cw[5], cx[6], nw, rows, i, k, nshow;
 
 	if (h < 2 || r->nsegments == 0)
 		return 0;
@@ -177,12 +176,25 @@ runshow_segments(const struct run *r, int y, int x, int w, int h)
 	heads[2] = _("ACCEPTED");
 	heads[3] = _("REJECTED");
 	heads[4] = _("DUPLICATES");
-	nw = w - 5 * cw;
+	/*
+	 * Columns of 11, wider where a heading needs more in the reader's
+	 * language, with a column between headings.
+	 */
+	nw = w;
+	for (k = 0; k < 5; k++) {
+		cw[k] = ui_text_width(heads[k]) + 1;
+		if (cw[k] < 11)
+			cw[k] = 11;
+		nw -= cw[k];
+	}
 	if (nw < 8)
 		nw = 8;
+	cx[0] = x + nw;
+	for (k = 0; k < 5; k++)
+		cx[k + 1] = cx[k] + cw[k];
 	ui_draw_text(y, x, nw, UI_A_HEADING, _("SEGMENT"));
 	for (k = 0; k < 5; k++)
-		runshow_right(y, x + nw + k * cw, cw, UI_A_HEADING, heads[k]);
+		runshow_right(y, cx[k], cw[k], UI_A_HEADING, heads[k]);
 	rows = 1;
 	nshow = (int)r->nsegments;
 	if (nshow > h - 1)
@@ -191,15 +203,15 @@ runshow_segments(const struct run *r, int y, int x, int w, int h)
 		c = &r->segments[i].counts;
 		ui_draw_text(y + rows, x, nw - 1, UI_A_NORMAL,
 		    r->segments[i].name);
-		runshow_right(y + rows, x + nw, cw, UI_A_NORMAL,
+		runshow_right(y + rows, cx[0], cw[0], UI_A_NORMAL,
 		    runshow_count(r->segments[i].rows));
-		runshow_right(y + rows, x + nw + cw, cw, UI_A_NORMAL,
+		runshow_right(y + rows, cx[1], cw[1], UI_A_NORMAL,
 		    runshow_count(c->read));
-		runshow_right(y + rows, x + nw + 2 * cw, cw, UI_A_NORMAL,
+		runshow_right(y + rows, cx[2], cw[2], UI_A_NORMAL,
 		    runshow_count(c->accepted));
-		runshow_right(y + rows, x + nw + 3 * cw, cw, c->rejected > 0 ?
+		runshow_right(y + rows, cx[3], cw[3], c->rejected > 0 ?
 		    UI_A_WARN : UI_A_NORMAL, runshow_count(c->rejected));
-		runshow_right(y + rows, x + nw + 4 * cw, cw, UI_A_NORMAL,
+		runshow_right(y + rows, cx[4], cw[4], UI_A_NORMAL,
 		    runshow_count(c->duplicates));
 	}
 	if ((size_t)nshow < r->nsegments) {

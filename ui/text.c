@@ -1,6 +1,7 @@
 /* UTF-8 text in terminal columns (see text.h). */
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,13 +269,21 @@ ui_text_wrap(const char *s, int width, struct ui_line *lines, size_t max)
 char *
 ui_text_count(unsigned long long n, char *buf, size_t size)
 {
-	char	digits[32];
-	size_t	len, i, o = 0;
+	const struct lconv	*lc = localeconv();
+	const char		*sep = ",";
+	char			 digits[32];
+	size_t			 len, seplen, i, o = 0;
 
+	/* The C locales have no separator: the English screens show ','. */
+	if (lc->thousands_sep != NULL && *lc->thousands_sep != '\0')
+		sep = lc->thousands_sep;
+	seplen = strlen(sep);
 	len = (size_t)snprintf(digits, sizeof digits, "%llu", n);
 	for (i = 0; i < len && o + 1 < size; i++) {
-		if (i > 0 && (len - i) % 3 == 0 && o + 2 < size)
-			buf[o++] = ',';
+		if (i > 0 && (len - i) % 3 == 0 && o + seplen + 1 < size) {
+			memcpy(buf + o, sep, seplen);
+			o += seplen;
+		}
 		buf[o++] = digits[i];
 	}
 	buf[o] = '\0';

@@ -70,7 +70,12 @@ char	*ui_text_display(const char *s, size_t len);
 size_t	ui_text_wrap(const char *s, int width, struct ui_line *lines,
 	    size_t max);
 
-/* Thousands separated by ',' ("12,345"), into buf. */
+/*
+ * Thousands separated as the locale's LC_NUMERIC does ("12 345" with a
+ * narrow no-break space in French, "12.345" in Dutch), by ',' where it
+ * has no separator (C), into buf. The separator may take several bytes
+ * for its one column.
+ */
 char	*ui_text_count(unsigned long long n, char *buf, size_t size);
 
 #endif

@@ -21,6 +21,24 @@ cd "$TMPD" || exit 99
 locale -a 2>/dev/null | grep -qi '^c\.utf-\?8$' ||
     fail_all "the C.UTF-8 locale is missing"
 
+# The locale ui_run and tm_start run segsync in: C.UTF-8, the English of
+# the golden screens, unless ui_lang chose another. LANGUAGE is unset
+# around segsync so that the tester's own does not choose for the test.
+UI_LOCALE=C.UTF-8
+# ui_lang fr|nl|en: run what follows in fr_FR.UTF-8, nl_NL.UTF-8 or
+# C.UTF-8 (script/bootstrap generates the first two).
+ui_lang() {
+	case $1 in
+	fr) UI_LOCALE=fr_FR.UTF-8 ;;
+	nl) UI_LOCALE=nl_NL.UTF-8 ;;
+	en) UI_LOCALE=C.UTF-8 ;;
+	*) fail_all "ui_lang: unknown language $1" ;;
+	esac
+	locale -a 2>/dev/null | grep -qix "${UI_LOCALE%.UTF-8}.utf-\?8" ||
+	    fail_all "the locale $UI_LOCALE is missing" \
+	    "(script/bootstrap generates it)"
+}
+
 # A workspace in ws with two segments, unlocked with $TMPD/admin.pp.
 ui_workspace() {
 	ws_init ws >/dev/null || exit 99
@@ -36,7 +54,8 @@ ui_keys() { cat >"$TMPD/$1.keys"; }
 ui_run() {
 	t_script=$1
 	shift
-	run env LC_ALL=C.UTF-8 SEGSYNC_UI_SCRIPT="$TMPD/$t_script.keys" \
+	run env -u LANGUAGE LC_ALL="$UI_LOCALE" \
+	    SEGSYNC_UI_SCRIPT="$TMPD/$t_script.keys" \
 	    SEGSYNC_UI_DUMP_DIR="$DUMPS" "$SEGSYNC" -w ws "$@"
 }
 
@@ -44,8 +63,11 @@ ui_run() {
 ui_norm() {
 	t_user=$(id -un)
 	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]/YYYY-MM-DD hh:mm/g' \
+	    -e 's,\b[0-3][0-9]\([/-]\)[01][0-9]\1[0-9]\{4\} [0-2][0-9]:[0-5][0-9]\b,DD\1MM\1YYYY hh:mm,g' \
 	    -e 's/YYYY-MM-DD hh:mm:[0-9][0-9]/YYYY-MM-DD hh:mm:ss/g' \
+	    -e 's,\(DD\([/-]\)MM\2YYYY hh:mm\):[0-9][0-9],\1:ss,g' \
 	    -e 's/\b[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]\b/MM-DD hh:mm/g' \
+	    -e 's,\b[0-3][0-9]\([/-]\)[01][0-9] [0-2][0-9]:[0-5][0-9]\b,DD\1MM hh:mm,g' \
 	    -e 's/127\.0\.0\.1:[0-9]\{4,5\}/127.0.0.1:PORT/g' \
 	    -e 's/state=[0-9a-f]\{32\}/state=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/g' \
 	    -e 's/[0-9]\{8\}T[0-9]\{6\}Z-[0-9a-f]\{4\}/YYYYMMDDThhmmssZ-NNNN/g' \
@@ -116,7 +138,8 @@ cleanup_hooks="$cleanup_hooks t_tm_kill"
 
 # tm_start ARGS...: segsync -w ws ARGS in a new 80x24 session.
 tm_start() {
-	t_cmd="cd '$TMPD' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$SEGSYNC' -w ws $*;"
+	t_cmd="cd '$TMPD' && env -u LANGUAGE LANG=$UI_LOCALE LC_ALL=$UI_LOCALE"
+	t_cmd="$t_cmd '$SEGSYNC' -w ws $*;"
 	t_cmd="$t_cmd echo SEGSYNC-EXIT=\$?; sleep 600"
 	tm new-session -d -x 80 -y 24 -c "$TMPD" "$t_cmd" || return 1
 	tm set-option -g window-size manual >/dev/null 2>&1

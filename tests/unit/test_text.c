@@ -122,6 +122,21 @@ test_count(void)
 	is_str(ui_text_count(1000, buf, sizeof buf), "1,000", "thousands");
 	is_str(ui_text_count(1234567, buf, sizeof buf), "1,234,567",
 	    "millions");
+
+	/* The locale's separator, which may be several bytes. */
+	if (setlocale(LC_NUMERIC, "fr_FR.UTF-8") != NULL &&
+	    strcmp(localeconv()->thousands_sep, "\xe2\x80\xaf") == 0)
+		is_str(ui_text_count(1234567, buf, sizeof buf),
+		    "1\xe2\x80\xaf" "234\xe2\x80\xaf" "567",
+		    "French: a narrow no-break space");
+	else
+		skip("fr_FR.UTF-8 is missing or groups otherwise");
+	if (setlocale(LC_NUMERIC, "nl_NL.UTF-8") != NULL)
+		is_str(ui_text_count(1234567, buf, sizeof buf), "1.234.567",
+		    "Dutch: a dot");
+	else
+		skip("nl_NL.UTF-8 is missing");
+	setlocale(LC_NUMERIC, "C");
 }
 
 int
