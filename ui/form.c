@@ -262,15 +262,35 @@ label_width(const struct ui_form *f)
 	return w;
 }
 
+/* Scroll f so that the focused item shows whole in view. */
+static void
+form_scroll(struct ui_form *f, const struct ui_rect *view, int total,
+    const struct ui_item *buttons)
+{
+	const struct ui_item	*it = ui_form_focused(f);
+
+	if (total <= view->h)
+		f->top = 0;
+	else if (it != NULL && it != buttons) {
+		if (it->y + it->h > f->top + view->h)
+			f->top = it->y + it->h - view->h;
+		if (it->y < f->top)
+			f->top = it->y;
+	}
+	if (f->top > total - view->h)
+		f->top = total - view->h > 0 ? total - view->h : 0;
+}
+
 void
 ui_form_draw(struct ui_form *f, struct ui_rect r)
 {
 	struct ui_form_geom	 g;
 	struct ui_item		*it, *buttons = NULL, *fill = NULL;
-	struct ui_rect		 area, lr;
-	int			 total = 0, y, sy, rows;
+	struct ui_rect		 area, view, lr;
+	int			 total = 0, y, sy, rows, w;
 	size_t			 i;
 	char			*c;
+	const char		*more;
 
 	ui_layout_form(r, label_width(f), &g);
 	area = r;
@@ -321,52 +341,54 @@ ui_form_draw(struct ui_form *f, struct ui_rect r)
 		y += f->items[i].h;
 	}
 
-	/* Scroll so that the focused item shows whole. */
-	it = ui_form_focused(f);
-	if (total <= area.h)
-		f->top = 0;
-	else if (it != NULL && it != buttons) {
-		if (it->y + it->h > f->top + area.h)
-			f->top = it->y + it->h - area.h;
-		if (it->y < f->top)
-			f->top = it->y;
+	/*
+	 * A form taller than its area scrolls with a row of its own at the
+	 * bottom for "(more below)" and, once scrolled, one at the top for
+	 * "(more above)", so that they never cover a line of the form.
+	 */
+	view = area;
+	if (total > area.h && area.h > 4)
+		view.h--;
+	form_scroll(f, &view, total, buttons);
+	if (f->top > 0 && view.h < area.h) {
+		view.y++;
+		view.h--;
+		form_scroll(f, &view, total, buttons);
 	}
-	if (f->top > total - area.h)
-		f->top = total - area.h > 0 ? total - area.h : 0;
 
 	for (i = 0; i < f->n; i++) {
 		it = &f->items[i];
 		if (it->hidden || it == buttons || it->h == 0)
 			continue;
-		sy = area.y + it->y - f->top;
+		sy = view.y + it->y - f->top;
 		switch (it->kind) {
 		case UI_ITEM_TEXT:
 			rows = it->h - 1;
 			lr = (struct ui_rect){ r.x + 2, sy,
 			    r.w - UI_FORM_TEXT_INSET, rows };
-			if (sy < area.y) {
+			if (sy < view.y) {
 				/* Partly scrolled off: draw what is left. */
 				continue;
 			}
-			if (sy + rows > area.y + area.h)
-				lr.h = area.y + area.h - sy;
+			if (sy + rows > view.y + view.h)
+				lr.h = view.y + view.h - sy;
 			ui_draw_wrap(lr, it->role, it->text);
 			break;
 		case UI_ITEM_FIELD:
-			if (sy < area.y || sy + it->h - 1 > area.y + area.h)
+			if (sy < view.y || sy + it->h - 1 > view.y + view.h)
 				continue;
 			ui_field_draw(it->field, sy, &g, (int)i == f->focus);
 			break;
 		case UI_ITEM_LIST:
 			lr = (struct ui_rect){ r.x, sy, r.w, it->h - 1 };
-			if (sy < area.y || sy >= area.y + area.h)
+			if (sy < view.y || sy >= view.y + view.h)
 				continue;
-			if (sy + lr.h > area.y + area.h)
-				lr.h = area.y + area.h - sy;
+			if (sy + lr.h > view.y + view.h)
+				lr.h = view.y + view.h - sy;
 			ui_list_draw(it->list, lr, (int)i == f->focus);
 			break;
 		case UI_ITEM_CHECK:
-			if (sy < area.y || sy >= area.y + area.h)
+			if (sy < view.y || sy >= view.y + view.h)
 				continue;
 			if ((int)i == f->focus)
 				ui_draw_text(sy, g.mark_x, 1, UI_A_HEADING,
@@ -381,18 +403,23 @@ ui_form_draw(struct ui_form *f, struct ui_rect r)
 			break;
 		}
 	}
-	if (f->top > 0)
-		ui_draw_text(area.y, r.x + r.w - 12, 12, UI_A_DIM,
-		    _("(more above)"));
-	if (total - f->top > area.h)
-		ui_draw_text(area.y + area.h - 1, r.x + r.w - 12, 12, UI_A_DIM,
-		    _("(more below)"));
+	if (f->top > 0) {
+		more = _("(more above)");
+		w = ui_text_width(more);
+		ui_draw_text(area.y, r.x + r.w - w, w, UI_A_DIM, more);
+	}
+	if (total - f->top > view.h) {
+		more = _("(more below)");
+		w = ui_text_width(more);
+		ui_draw_text(area.y + area.h - 1, r.x + r.w - w, w, UI_A_DIM,
+		    more);
+	}
 	if (buttons != NULL)
 		ui_buttons_draw(buttons->buttons, (struct ui_rect){ r.x,
 		    r.y + r.h - 1, r.w, 1 }, buttons == ui_form_focused(f));
 	it = ui_form_focused(f);
 	if (it != NULL && it->kind == UI_ITEM_FIELD && it->field->sug_open)
-		ui_field_draw_suggest(it->field, area.y + it->y - f->top, &g,
+		ui_field_draw_suggest(it->field, view.y + it->y - f->top, &g,
 		    r);
 }
 
