@@ -7,6 +7,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "base/safetext.h"
 #include "base/xmalloc.h"
 #include "text.h"
 
@@ -37,37 +38,11 @@ ui_text_utf8(void)
 size_t
 ui_text_decode(const char *s, size_t len, uint32_t *cp)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	uint32_t		 c = p[0];
-	size_t			 n, i;
+	size_t	n = safetext_decode(s, len, cp);
 
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, c &= 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, c &= 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, c &= 0x07;
-	else
-		goto bad;
-	if (n > len)
-		goto bad;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			goto bad;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		goto bad;
-	*cp = c;
+	if (*cp == SAFETEXT_BAD)
+		*cp = UI_TEXT_BAD;
 	return n;
-bad:
-	*cp = UI_TEXT_BAD;
-	return 1;
 }
 
 size_t

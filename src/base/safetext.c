@@ -9,18 +9,12 @@
 #include "base/safetext.h"
 #include "base/xmalloc.h"
 
-#define SAFETEXT_BAD	UINT32_MAX
-
-/*
- * The code point at s (NUL-terminated) and its length in bytes; a byte
- * that does not start a valid sequence (overlong forms and surrogates
- * included) is SAFETEXT_BAD, one byte long.
- */
-static size_t
-decode(const unsigned char *s, uint32_t *cp)
+size_t
+safetext_decode(const char *s, size_t len, uint32_t *cp)
 {
-	uint32_t	c = s[0];
-	size_t		n, i;
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 c = p[0];
+	size_t			 n, i;
 
 	if (c < 0x80) {
 		*cp = c;
@@ -34,11 +28,13 @@ decode(const unsigned char *s, uint32_t *cp)
 		n = 4, c &= 0x07;
 	else
 		goto bad;
+	if (n > len)
+		goto bad;
 	/* A NUL ends the string: it is no continuation byte either. */
 	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
+		if ((p[i] & 0xc0) != 0x80)
 			goto bad;
-		c = (c << 6) | (s[i] & 0x3f);
+		c = (c << 6) | (p[i] & 0x3f);
 	}
 	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
 	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
@@ -48,6 +44,13 @@ decode(const unsigned char *s, uint32_t *cp)
 bad:
 	*cp = SAFETEXT_BAD;
 	return 1;
+}
+
+/* The same, in a NUL-terminated string. */
+static size_t
+decode(const unsigned char *s, uint32_t *cp)
+{
+	return safetext_decode((const char *)s, SIZE_MAX, cp);
 }
 
 static int

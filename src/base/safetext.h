@@ -9,6 +9,20 @@
 #ifndef SEGSYNC_SRC_BASE_SAFETEXT_H
 #define SEGSYNC_SRC_BASE_SAFETEXT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a byte that starts no valid sequence decodes to (no code point). */
+#define SAFETEXT_BAD	UINT32_MAX
+
+/*
+ * The code point at s (at most len bytes; a NUL ends a sequence too) and
+ * its length in bytes: strict UTF-8, so overlong forms, surrogates and
+ * truncated sequences are SAFETEXT_BAD, one byte long. The UI measures
+ * text with it as well (ui_text_decode).
+ */
+size_t	 safetext_decode(const char *s, size_t len, uint32_t *cp);
+
 /*
  * Whether s can be printed as it is: valid UTF-8 with no C0 control
  * (newline and tab included), no DEL and no C1 control (U+0080..U+009F).
