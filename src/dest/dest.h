@@ -296,6 +296,11 @@ struct dest_session {
 						   failure of encode() is then
 						   a credentials failure */
 	const struct dest_credstore *credstore;	/* borrowed; may be NULL */
+	int			 update_only;	/* the export's mode is
+						   update-only: encode()
+						   creates no profile
+						   (drivers with
+						   update_only) */
 	void			*priv;
 };
 
@@ -333,6 +338,15 @@ struct dest_driver {
 	const char		*oauth_url;
 	const char		*oauth_scope;
 	const char		*oauth_secret;	/* "client_secret" */
+
+	/*
+	 * Keeping a destination in step (data-rules.md): whether the
+	 * driver offers the update-only mode (encode() then marks every
+	 * profile to update only, when s->update_only is set), and how
+	 * many profiles one removal request takes at most.
+	 */
+	int			 update_only;
+	unsigned		 remove_batch_max;
 
 	/*
 	 * Fill s->base_url, s->account, s->auth and s->priv from the
@@ -394,6 +408,29 @@ struct dest_driver {
 	 * any profile (a warning to show; nothing was rejected for it).
 	 */
 	enum dest_verdict (*decode)(struct dest_session *s,
+		    const struct http_response *resp,
+		    const struct dest_profile *profiles, size_t n,
+		    struct dest_result *results, char **message);
+
+	/*
+	 * One request removing n profiles (1 <= n <= remove_batch_max)
+	 * from the target, as data-rules.md "What a removal is" says for
+	 * the destination: the profiles carry only their key (email, and
+	 * customer_id when it was the key), no segments, no other field.
+	 * The request draws on the limiter of the endpoint it calls.
+	 * Returns like encode().
+	 */
+	int	(*encode_remove)(struct dest_session *s, const char *target,
+		    const struct dest_profile *profiles, size_t n,
+		    struct http_request **reqp, char **cause);
+
+	/*
+	 * Read the answer to an encode_remove()d request, like decode():
+	 * results[i].rejected when the destination refused to remove that
+	 * profile (with the reason); one it says it does not hold is
+	 * removed, not rejected.
+	 */
+	enum dest_verdict (*decode_remove)(struct dest_session *s,
 		    const struct http_response *resp,
 		    const struct dest_profile *profiles, size_t n,
 		    struct dest_result *results, char **message);

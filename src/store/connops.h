@@ -134,6 +134,14 @@ struct connops_start {
 	const struct segment_list	*segs;
 	const char			*resume;
 	int				 scheduled;
+	/*
+	 * segsync run --full, --force, --allow-empty (data-rules.md,
+	 * "Keeping a destination in step"); a resumed run keeps those it
+	 * was started with.
+	 */
+	int				 full;
+	int				 force;
+	int				 allow_empty;
 };
 
 /*

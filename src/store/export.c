@@ -272,6 +272,34 @@ export_parse(const char *path, const char *text, struct export **out,
 		x->target_name = xstrdup(jstr(doc, "target_name"));
 	x->scheduled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc,
 	    "scheduled"));
+	/* Saved before modes existed: upsert, the only behaviour then. */
+	x->mode = EXPORT_UPSERT;
+	x->max_removals = EXPORT_MAX_REMOVALS_DEFAULT;
+	if ((item = cJSON_GetObjectItemCaseSensitive(doc, "mode")) != NULL) {
+		if (!cJSON_IsString(item) ||
+		    export_mode_parse(item->valuestring) == -1) {
+			*cause = xasprintf(_("%s: \"mode\" must be \"upsert\", "
+			    "\"mirror\" or \"update-only\""), path);
+			export_free(&x);
+			cJSON_Delete(doc);
+			return -1;
+		}
+		x->mode = (enum export_mode)export_mode_parse(
+		    item->valuestring);
+	}
+	if ((item = cJSON_GetObjectItemCaseSensitive(doc,
+	    "max_removals")) != NULL) {
+		if (!cJSON_IsNumber(item) || item->valuedouble < 0 ||
+		    item->valuedouble > 100 ||
+		    item->valuedouble != (double)(int)item->valuedouble) {
+			*cause = xasprintf(_("%s: \"max_removals\" must be a "
+			    "whole number from 0 to 100"), path);
+			export_free(&x);
+			cJSON_Delete(doc);
+			return -1;
+		}
+		x->max_removals = (unsigned)item->valueint;
+	}
 	x->created_by = xstrdup(jstr(doc, "created_by") != NULL ?
 	    jstr(doc, "created_by") : "");
 	x->created_at = xstrdup(jstr(doc, "created_at") != NULL ?
@@ -381,7 +409,30 @@ export_json_common(const struct export *x, cJSON *o)
 	for (i = 0; i < x->nmap; i++)
 		cJSON_AddStringToObject(map, x->map[i].dest, x->map[i].field);
 	cJSON_AddBoolToObject(o, "scheduled", x->scheduled);
+	cJSON_AddStringToObject(o, "mode", export_mode_name(x->mode));
+	cJSON_AddNumberToObject(o, "max_removals", x->max_removals);
 	return o;
+}
+
+static const char *const export_modes[] = { "upsert", "mirror",
+    "update-only" };
+
+const char *
+export_mode_name(enum export_mode m)
+{
+	return (size_t)m < sizeof export_modes / sizeof export_modes[0] ?
+	    export_modes[m] : "upsert";
+}
+
+int
+export_mode_parse(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof export_modes / sizeof export_modes[0]; i++)
+		if (strcmp(s, export_modes[i]) == 0)
+			return (int)i;
+	return -1;
 }
 
 int

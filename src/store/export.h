@@ -25,6 +25,19 @@ struct cJSON;
 
 #define EXPORT_VERSION	1
 
+/*
+ * How a run keeps the target in step (data-rules.md "Keeping a destination
+ * in step"). An export saved before modes existed loads as upsert.
+ */
+enum export_mode {
+	EXPORT_UPSERT,
+	EXPORT_MIRROR,
+	EXPORT_UPDATE_ONLY
+};
+
+/* The mirror mode's largest share of removals, in percent, by default. */
+#define EXPORT_MAX_REMOVALS_DEFAULT	10
+
 struct export_map {
 	char	*dest;		/* "email", "customer_id", "attr:NAME" */
 	char	*field;		/* the segments' CSV field */
@@ -41,6 +54,8 @@ struct export {
 	char			**segments;
 	size_t			 nsegments;
 	int			 scheduled;
+	enum export_mode	 mode;
+	unsigned		 max_removals;	/* percent, 0 to 100 */
 	char			*created_by;
 	char			*created_at;
 };
@@ -55,6 +70,10 @@ struct export_list {
  * DEST is split at the first '='.
  */
 int	export_map_parse(const char *arg, struct export_map *m, char **cause);
+
+/* "upsert", "mirror", "update-only"; and back (-1: not a mode). */
+const char	*export_mode_name(enum export_mode);
+int		 export_mode_parse(const char *);
 
 /* The field mapped to dest ("email"), or NULL. */
 const char	*export_field(const struct export *, const char *dest);
