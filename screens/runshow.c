@@ -88,6 +88,9 @@ runshow_state(const struct run *r, long elapsed)
 		case DELIVER_PHASE_SEND:
 			return xstrdup(_("Sending: profiles go out in batches "
 			    "and the answers come back."));
+		case DELIVER_PHASE_REMOVE:
+			return xasprintf(_("Removing: the members who left "
+			    "the segments leave %s."), runshow_dest(r));
 		case DELIVER_PHASE_CONFIRM:
 			if (r->jobs > 0)
 				return xasprintf(_("Confirming: %llu of %llu "

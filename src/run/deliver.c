@@ -18,11 +18,14 @@
 #include "net/http.h"
 #include "run/confirm.h"
 #include "run/deliver.h"
+#include "run/syncstate.h"
 
 /*
- * The key map: slots of 1 + W 64-bit words (W = segment words); word 0 is
- * the hash with bit 0 meaning "sent" (0: empty slot), the others the
- * segment bits. With one segment W is 0: every key is in it.
+ * The key map: slots of 2 + W 64-bit words (W = segment words); word 0 is
+ * the hash with bit 0 meaning "sent" (0: empty slot), word 1 what the sync
+ * state says of the key (ST_* flags in the low bits, the digest of the
+ * item last answered for above them; 0: nothing), the others the segment
+ * bits. With one segment W is 0: every key is in it.
  */
 struct keymap {
 	uint64_t	*v;
@@ -34,11 +37,21 @@ struct keymap {
 
 #define KEY_SENT	((uint64_t)1)
 
+#define ST_PRESENT	((uint64_t)1)	/* the state holds the key */
+#define ST_ACCEPTED	((uint64_t)2)	/* ... as accepted */
+#define ST_PENDING	((uint64_t)4)	/* ... sent, never answered */
+#define ST_SEEN		((uint64_t)8)	/* a valid row of this run */
+#define ST_FLAGS	((uint64_t)15)
+#define SLOT_WORDS(m)	(2 + (m)->words)
+#define SEG_WORD(s, k)	((s)[2 + (k) / 64])
+#define SEG_BIT(k)	((uint64_t)1 << ((k) % 64))
+
 /* Offsets into a batch's arena; NONE stands for NULL. */
 #define NONE		SIZE_MAX
 
 struct item {
 	size_t			 email, cid, fn, ln, phone, ident;
+	uint64_t		 hash, digest;	/* key, item (sync) */
 	size_t			 seg;		/* segment index */
 	unsigned long long	 line;
 	size_t			 nsegs;		/* names in segnames */
@@ -79,6 +92,10 @@ struct deliver {
 	uint64_t			 resubmitted;	/* RETRY verdicts */
 	unsigned			 rows;		/* since the last tick */
 	struct confirm			*confirm;	/* jobs, or NULL */
+	const struct deliver_sync	*sync;		/* or NULL */
+	struct synclog			*log;
+	uint64_t			*seghash;	/* per segment name */
+	struct synclog_entry		*logbuf;	/* batch_size */
 	/*
 	 * Finished batches kept for their buffers (wiped): allocating and
 	 * freeing a batch's arrays for every request was a visible share of
@@ -118,7 +135,8 @@ keymap_alloc(size_t n, size_t stride)
  * holds the old and the new table at once while doubling.
  */
 static int
-keymap_init(struct keymap *m, size_t nsegments, uint64_t expected)
+keymap_init(struct keymap *m, size_t nsegments, uint64_t expected,
+    const unsigned char *key)
 {
 	m->words = nsegments > 1 ? (nsegments + 63) / 64 : 0;
 	m->nslots = 1024;
@@ -126,8 +144,11 @@ keymap_init(struct keymap *m, size_t nsegments, uint64_t expected)
 	    (uint64_t)m->nslots * 3 < expected * 4 + 4)
 		m->nslots *= 2;
 	m->used = 0;
-	m->v = keymap_alloc(m->nslots, 1 + m->words);
-	randombytes_buf(m->key, sizeof m->key);
+	m->v = keymap_alloc(m->nslots, SLOT_WORDS(m));
+	if (key != NULL)
+		memcpy(m->key, key, sizeof m->key);
+	else
+		randombytes_buf(m->key, sizeof m->key);
 	return 0;
 }
 
@@ -163,7 +184,7 @@ static void keymap_grow(struct keymap *);
 static inline void
 keymap_prefetch(const struct keymap *m, uint64_t h)
 {
-	size_t	i = ((size_t)(h >> 1) & (m->nslots - 1)) * (1 + m->words);
+	size_t	i = ((size_t)(h >> 1) & (m->nslots - 1)) * SLOT_WORDS(m);
 
 #if defined(__x86_64__) || defined(__i386__)
 	__asm__ volatile("prefetcht0 %0" : : "m" (m->v[i]));
@@ -176,7 +197,7 @@ keymap_prefetch(const struct keymap *m, uint64_t h)
 static uint64_t *
 keymap_slot(struct keymap *m, uint64_t h, int add)
 {
-	size_t		 stride = 1 + m->words, i, mask = m->nslots - 1;
+	size_t		 stride = SLOT_WORDS(m), i, mask = m->nslots - 1;
 	uint64_t	*s;
 
 	i = (size_t)(h >> 1) & mask;
@@ -203,7 +224,7 @@ static void
 keymap_grow(struct keymap *m)
 {
 	struct keymap	 old = *m;
-	size_t		 stride = 1 + m->words, i;
+	size_t		 stride = SLOT_WORDS(m), i;
 	uint64_t	*s, *t;
 
 	m->nslots *= 2;
@@ -330,7 +351,9 @@ deliver_plan(struct deliver *d, char **cause)
 			if (h == 0)
 				continue;
 			s = keymap_slot(&d->map, h, 1);
-			s[1 + seg / 64] |= (uint64_t)1 << (seg % 64);
+			if (d->map.words > 0)
+				SEG_WORD(s, seg) |= SEG_BIT(seg);
+			s[1] |= ST_SEEN;
 		}
 		free(c.attr);
 		csv_close(&r);
@@ -596,6 +619,25 @@ deliver_submit(struct deliver *d, struct batch *b)
 		batch_free(b);
 		return;
 	}
+	/*
+	 * The state learns that these were sent before they are: a worker
+	 * killed while they are in flight leaves them to be retried.
+	 */
+	if (d->log != NULL) {
+		size_t	i;
+
+		for (i = 0; i < b->n; i++) {
+			d->logbuf[i].kind = SYNCLOG_SENT;
+			d->logbuf[i].hash = b->items[i].hash;
+			d->logbuf[i].digest = b->items[i].digest;
+		}
+		if (synclog_append(d->log, d->logbuf, b->n, &cause) != 0) {
+			http_request_free(&req);
+			deliver_stop(d, cause);
+			batch_free(b);
+			return;
+		}
+	}
 	/* After encode(), which may have renewed the credentials. */
 	b->auth_gen = d->cfg->session->auth_gen;
 	http_request_callback(req, deliver_done, b);
@@ -655,7 +697,7 @@ deliver_results(struct deliver *d, struct batch *b,
 	unsigned char		*resend = NULL;
 	struct deliver_ack	*acks;
 	struct item		*it;
-	size_t			 i, nacks = 0, nresend = 0;
+	size_t			 i, nacks = 0, nresend = 0, nlog = 0;
 	char			*cause = NULL;
 	const char		*ident;
 	unsigned		 flags;
@@ -681,6 +723,17 @@ deliver_results(struct deliver *d, struct batch *b,
 		    res[i].reason : _("rejected")) : NULL;
 		acks[nacks].job = res[i].rejected ? 0 : res[i].job;
 		nacks++;
+		if (d->log != NULL) {
+			uint64_t	*slot = keymap_slot(&d->map, it->hash, 0);
+
+			d->logbuf[nlog].kind = res[i].rejected ?
+			    SYNCLOG_REJECTED : SYNCLOG_ACCEPTED;
+			d->logbuf[nlog].hash = it->hash;
+			d->logbuf[nlog++].digest = it->digest;
+			if (slot != NULL)
+				slot[1] = it->digest | ST_PRESENT | ST_SEEN |
+				    (res[i].rejected ? 0 : ST_ACCEPTED);
+		}
 		/* Queued: the confirmation phase decides it. */
 		if (!res[i].rejected && res[i].job != 0)
 			deliver_job(d, res[i].job, b->p[i].ref);
@@ -689,6 +742,8 @@ deliver_results(struct deliver *d, struct batch *b,
 		    strlen(ident), acks[nacks - 1].reason, &cause) != 0)
 			deliver_stop(d, cause);
 	}
+	if (nlog > 0 && synclog_append(d->log, d->logbuf, nlog, &cause) != 0)
+		deliver_stop(d, cause);
 	if (nacks > 0 && d->cfg->on_ack != NULL)
 		d->cfg->on_ack(acks, nacks, d->cfg->arg);
 	free(acks);
@@ -836,6 +891,75 @@ deliver_pump(struct deliver *d, int until_done, char **cause)
 	}
 }
 
+/*
+ * The digest of what is sent of an item (sync state): its normalised
+ * fields as they lie in the arena, which of them are present (the arena
+ * holds only the values), its membership (mx: the segments' name hashes
+ * xored, so that their order in the export does not matter) and the mode.
+ * The low ST_FLAGS bits are left for the state's flags.
+ */
+static uint64_t
+item_digest(struct deliver *d, const struct batch *b, const struct item *it,
+    uint64_t mx)
+{
+	const size_t		*at = b->attrs + b->n * d->nattrs;
+	const unsigned char	*key = d->sync->keys->digest;
+	unsigned char		 buf[25], out[crypto_shorthash_BYTES];
+	uint64_t		 shape = 0, h, dg;
+	size_t			 j;
+
+	shape |= (uint64_t)(it->cid != NONE) << 0;
+	shape |= (uint64_t)(it->fn != NONE) << 1;
+	shape |= (uint64_t)(it->ln != NONE) << 2;
+	shape |= (uint64_t)(it->phone != NONE) << 3;
+	for (j = 0; j < d->nattrs; j++)
+		if (at[j] != NONE)
+			shape ^= (uint64_t)1 << ((4 + j) % 64) ^
+			    (j >= 60 ? (uint64_t)j << 32 : 0);
+	crypto_shorthash(out, (const unsigned char *)b->arena + it->email,
+	    b->alen - it->email, key);
+	memcpy(&h, out, sizeof h);
+	memcpy(buf, &h, 8);
+	memcpy(buf + 8, &mx, 8);
+	memcpy(buf + 16, &shape, 8);
+	buf[24] = (unsigned char)d->sync->update_only;
+	crypto_shorthash(out, buf, sizeof buf, key);
+	memcpy(&dg, out, sizeof dg);
+	return dg & ~ST_FLAGS;
+}
+
+/*
+ * What the state says of a valid row's key, the first time it is seen:
+ * counted as fresh, changed or retried (send it: 0) or unchanged (1: do
+ * not). Without a state, every row is sent.
+ */
+static int
+deliver_classify(struct deliver *d, uint64_t *slot, const struct item *it)
+{
+	struct deliver_counts	*sc = &d->stats->segments[it->seg];
+	uint64_t		 w;
+
+	if (d->sync == NULL)
+		return 0;
+	w = slot[1];
+	slot[1] |= ST_SEEN;
+	if (!(w & ST_PRESENT)) {
+		sc->fresh++;
+		d->stats->total.fresh++;
+	} else if (w & ST_PENDING) {
+		sc->retried++;
+		d->stats->total.retried++;
+	} else if (!d->sync->full && (w & ~ST_FLAGS) == it->digest) {
+		sc->unchanged++;
+		d->stats->total.unchanged++;
+		return 1;
+	} else {
+		sc->changed++;
+		d->stats->total.changed++;
+	}
+	return 0;
+}
+
 /* The normalised fields of a valid, new row, added to batch b. */
 static void
 deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
@@ -847,12 +971,14 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	const char		*v;
 	char			 phone[NORMALIZE_PHONE_SIZE];
 	size_t			 len, i, k, nseg = d->cfg->nsegments;
+	uint64_t		 mx = 0;
 
 	memset(it, 0, sizeof *it);
 	it->seg = seg;
 	it->line = row->line;
-	it->email = batch_add(b, email, elen);
+	/* The identifier as read first: the digest covers what follows. */
 	it->ident = batch_add(b, ident, identlen);
+	it->email = batch_add(b, email, elen);
 	it->cid = it->fn = it->ln = it->phone = NONE;
 	if (c->slot[DEST_SLOT_CUSTOMER_ID] != -1) {
 		f = &row->fields[c->slot[DEST_SLOT_CUSTOMER_ID]];
@@ -895,10 +1021,15 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	for (i = 0; i < nseg; i++) {
 		k = d->order[i];
 		if (d->map.words == 0 ||
-		    (slot[1 + k / 64] & ((uint64_t)1 << (k % 64))))
+		    (SEG_WORD(slot, k) & SEG_BIT(k))) {
 			b->segnames[b->n * nseg + it->nsegs++] =
 			    d->cfg->segments[k].name;
+			if (d->sync != NULL)
+				mx ^= d->seghash[k];
+		}
 	}
+	if (d->sync != NULL)
+		it->digest = item_digest(d, b, it, mx);
 	b->n++;
 }
 
@@ -947,6 +1078,11 @@ deliver_settle(struct deliver *d, size_t seg, struct batch **bp,
 		    strlen(ident), preason, cause);
 		batch_unmark(b, pd->n, pd->alen);
 		return rv;
+	}
+	b->items[pd->n].hash = pd->h;
+	if (deliver_classify(d, slot, &b->items[pd->n])) {
+		batch_unmark(b, pd->n, pd->alen);
+		return 0;
 	}
 	if (b->n == b->cap) {
 		deliver_enqueue(d, b);
@@ -1075,6 +1211,13 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 		}
 		deliver_row(d, *bp, &row, &c, seg, email, elen, slot, ident,
 		    identlen);
+		(*bp)->items[(*bp)->n - 1].hash = h;
+		if (deliver_classify(d, slot, &(*bp)->items[(*bp)->n - 1])) {
+			/* The last row is the arena's end: take it back. */
+			batch_unmark(*bp, (*bp)->n - 1,
+			    (*bp)->items[(*bp)->n - 1].ident);
+			continue;
+		}
 		if ((*bp)->n == (*bp)->cap) {
 			deliver_enqueue(d, *bp);
 			*bp = batch_new(d);
@@ -1156,6 +1299,693 @@ deliver_check(const struct deliver_config *cfg, char **cause)
 	return 0;
 }
 
+/*
+ * Keeping the target in step (syncstate.h): the state read into the key
+ * map before the plan, the guards, the removals after every add is
+ * answered, and the new state written when the run ends.
+ */
+
+static void
+state_apply(const struct synclog_entry *e, void *arg)
+{
+	struct deliver	*d = arg;
+	uint64_t	*slot, was;
+
+	slot = keymap_slot(&d->map, e->hash, 1);
+	was = slot[1];
+	switch (e->kind) {
+	case SYNCLOG_SENT:
+		/* Whether it got there is not known: it keeps ACCEPTED. */
+		slot[1] = (e->digest & ~ST_FLAGS) | ST_PRESENT | ST_PENDING |
+		    (was & ST_ACCEPTED);
+		break;
+	case SYNCLOG_ACCEPTED:
+		slot[1] = (e->digest & ~ST_FLAGS) | ST_PRESENT | ST_ACCEPTED;
+		break;
+	case SYNCLOG_REJECTED:
+		slot[1] = (e->digest & ~ST_FLAGS) | ST_PRESENT;
+		break;
+	case SYNCLOG_REMOVED:
+		slot[1] = 0;
+		break;
+	}
+}
+
+/* The key map slot of a state record, hashing its id when it has one. */
+static uint64_t
+rec_hash(const struct deliver *d, const struct syncstate_rec *rec)
+{
+	if (rec->id == NULL)
+		return rec->hash;
+	return syncstate_hash(d->sync->keys, rec->id, rec->idlen,
+	    !(rec->flags & SYNCSTATE_CID));
+}
+
+/* Read the state and its log into the key map. 0, or -1 with *cause. */
+static int
+state_load(struct deliver *d, char **cause)
+{
+	const struct deliver_sync	*sy = d->sync;
+	struct syncstate_reader		*r;
+	struct syncstate_rec		 rec;
+	const char			*target;
+	char				*why = NULL;
+	uint64_t			*slot;
+	size_t				 i, stride;
+	int				 rv;
+
+	rv = syncstate_open(sy->state_path, sy->keys, &r, &target, &why,
+	    cause);
+	if (rv == -1)
+		return -1;
+	if (rv == 0 && strcmp(target, sy->target_label) != 0) {
+		why = xasprintf(_("the export's target changed since the last "
+		    "run (it was %s)"), target);
+		syncstate_close(&r);
+		rv = 1;
+	}
+	if (why != NULL) {
+		d->stats->state_note = xasprintf(_("This run starts a new sync "
+		    "state: %s. Nothing is removed from the old target."),
+		    why);
+		free(why);
+	}
+	while (rv == 0 && (rv = syncstate_next(r, &rec, cause)) == 1) {
+		slot = keymap_slot(&d->map, rec_hash(d, &rec), 1);
+		slot[1] = (rec.digest & ~ST_FLAGS) | ST_PRESENT |
+		    ((rec.flags & SYNCSTATE_ACCEPTED) ? ST_ACCEPTED : 0) |
+		    ((rec.flags & SYNCSTATE_PENDING) ? ST_PENDING : 0);
+		rv = 0;
+	}
+	if (r != NULL) {
+		d->stats->baseline = 0;
+		syncstate_close(&r);
+	} else
+		d->stats->baseline = 1;
+	if (rv == -1)
+		return -1;
+	if (synclog_replay(sy->log_path, sy->keys, sy->target_label,
+	    state_apply, d, cause) != 0)
+		return -1;
+	stride = SLOT_WORDS(&d->map);
+	for (i = 0; i < d->map.nslots; i++) {
+		slot = d->map.v + i * stride;
+		if (slot[0] != 0 && (slot[1] & ST_PRESENT)) {
+			d->stats->baseline = 0;
+			if (slot[1] & ST_ACCEPTED)
+				d->stats->members++;
+		}
+	}
+	return 0;
+}
+
+/* Members of the state that no valid row of this run holds. */
+static uint64_t
+state_leavers(const struct deliver *d, uint64_t *seen)
+{
+	size_t		 i, stride = SLOT_WORDS(&d->map);
+	const uint64_t	*slot;
+	uint64_t	 n = 0;
+
+	*seen = 0;
+	for (i = 0; i < d->map.nslots; i++) {
+		slot = d->map.v + i * stride;
+		if (slot[0] == 0)
+			continue;
+		if (slot[1] & ST_SEEN)
+			(*seen)++;
+		else if ((slot[1] & (ST_PRESENT | ST_ACCEPTED)) ==
+		    (ST_PRESENT | ST_ACCEPTED))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The mirror mode's guards, checked before anything is sent. 0, or -1
+ * with *cause when one trips (a dry run only notes it in stats).
+ */
+static int
+state_guards(struct deliver *d, char **cause)
+{
+	const struct deliver_sync	*sy = d->sync;
+	struct deliver_stats		*st = d->stats;
+	uint64_t			 seen;
+	char				*msg = NULL;
+
+	st->to_remove = state_leavers(d, &seen);
+	if (!sy->mirror) {
+		st->to_remove = 0;
+		return 0;
+	}
+	if (seen == 0 && st->members > 0 && !sy->allow_empty) {
+		st->guard = DELIVER_GUARD_EMPTY;
+		msg = xasprintf(ngettext("The segments hold no valid profile, "
+		    "while the target holds %llu member this export added: "
+		    "removing it looks like a mistake (an emptied or "
+		    "unreadable export?). Nothing was sent. To remove it, run "
+		    "the export again with --allow-empty.",
+		    "The segments hold no valid profile, while the target "
+		    "holds %llu members this export added: removing them all "
+		    "looks like a mistake (an emptied or unreadable export?). "
+		    "Nothing was sent. To remove them all, run the export "
+		    "again with --allow-empty.", st->members),
+		    (unsigned long long)st->members);
+	} else if (!sy->force && !(seen == 0 && sy->allow_empty) &&
+	    st->to_remove * 100 > (uint64_t)sy->max_removals * st->members) {
+		st->guard = DELIVER_GUARD_SHARE;
+		msg = xasprintf(ngettext("This run would remove %1$llu of the "
+		    "%2$llu members (%3$llu%%), more than the export's "
+		    "maximum of %4$u%%. Nothing was sent. To go ahead, run "
+		    "the export again with --force, or give it a higher "
+		    "--max-removals.", "This run would remove %1$llu of the "
+		    "%2$llu members (%3$llu%%), more than the export's "
+		    "maximum of %4$u%%. Nothing was sent. To go ahead, run "
+		    "the export again with --force, or give it a higher "
+		    "--max-removals.", st->to_remove),
+		    (unsigned long long)st->to_remove,
+		    (unsigned long long)st->members,
+		    (unsigned long long)((st->to_remove * 100 +
+		    st->members - 1) / st->members), sy->max_removals);
+	}
+	if (msg == NULL)
+		return 0;
+	if (d->cfg->dry_run) {
+		free(st->state_note);
+		st->state_note = msg;
+		return 0;
+	}
+	*cause = msg;
+	return -1;
+}
+
+/*
+ * One removal request in the making or in flight: the profiles (their
+ * key only, in the arena), their hashes, the driver's results.
+ */
+struct rset {
+	struct deliver		*d;
+	size_t			 n, cap;
+	struct dest_profile	*p;
+	uint64_t		*hash;
+	char			*arena;
+	size_t			 alen, asize;
+	unsigned		 resubmits, auth_gen;
+	int			 reauthed;
+	struct dest_result	*res;
+	struct rset		*next;
+};
+
+static struct rset *
+rset_new(struct deliver *d, size_t cap)
+{
+	struct rset	*r = xcalloc(1, sizeof *r);
+
+	r->d = d;
+	r->cap = cap;
+	r->p = xcalloc(cap, sizeof *r->p);
+	r->hash = xcalloc(cap, sizeof *r->hash);
+	r->res = xcalloc(cap, sizeof *r->res);
+	return r;
+}
+
+static void
+rset_free(struct rset *r)
+{
+	if (r == NULL)
+		return;
+	if (r->arena != NULL)
+		sodium_memzero(r->arena, r->alen);
+	free(r->arena);
+	free(r->p);
+	free(r->hash);
+	free(r->res);
+	free(r);
+}
+
+/* Offsets while filling; pointers once full (rset_fix). */
+static void
+rset_add(struct rset *r, const struct syncstate_rec *rec, uint64_t h)
+{
+	struct dest_profile	*p = &r->p[r->n];
+	size_t			 off;
+
+	if (r->alen + rec->idlen + 1 > r->asize) {
+		r->asize = r->asize == 0 ? 8192 : r->asize * 2;
+		while (r->alen + rec->idlen + 1 > r->asize)
+			r->asize *= 2;
+		r->arena = xrealloc_wipe(r->arena, r->alen, r->asize);
+	}
+	off = r->alen;
+	memcpy(r->arena + off, rec->id, rec->idlen);
+	r->arena[off + rec->idlen] = '\0';
+	r->alen += rec->idlen + 1;
+	memset(p, 0, sizeof *p);
+	/* Offsets + 1 (0: none) until the arena stops moving. */
+	p->ref = (rec->flags & SYNCSTATE_CID) ? (uint64_t)off + 1 : 0;
+	p->nattrs = (rec->flags & SYNCSTATE_CID) ? 0 : off + 1;
+	r->hash[r->n++] = h;
+}
+
+static void
+rset_fix(struct rset *r)
+{
+	struct dest_profile	*p;
+	size_t			 i;
+
+	for (i = 0; i < r->n; i++) {
+		p = &r->p[i];
+		if (p->ref != 0) {
+			p->customer_id = r->arena + (p->ref - 1);
+			p->email = "";
+		} else
+			p->email = r->arena + (p->nattrs - 1);
+		p->ref = i;
+		p->nattrs = 0;
+	}
+}
+
+/* Of one answer: count, log and forget what was removed. */
+static void
+rset_results(struct deliver *d, struct rset *r)
+{
+	uint64_t	*slot;
+	size_t		 i, nlog = 0;
+	char		*cause = NULL;
+	const char	*id;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->res[i].rejected) {
+			d->stats->remove_rejected++;
+			id = r->p[i].customer_id != NULL ? r->p[i].customer_id :
+			    r->p[i].email;
+			if (d->cfg->rejects != NULL && rejects_add(
+			    d->cfg->rejects, _("(removal)"), 0, id,
+			    strlen(id), r->res[i].reason != NULL ?
+			    r->res[i].reason : _("rejected"), &cause) != 0)
+				deliver_stop(d, cause);
+			continue;
+		}
+		d->stats->removed++;
+		if ((slot = keymap_slot(&d->map, r->hash[i], 0)) != NULL)
+			slot[1] = 0;
+		d->logbuf[nlog].kind = SYNCLOG_REMOVED;
+		d->logbuf[nlog].hash = r->hash[i];
+		d->logbuf[nlog++].digest = 0;
+		if (nlog == d->cfg->session->batch_size) {
+			if (synclog_append(d->log, d->logbuf, nlog, &cause))
+				deliver_stop(d, cause);
+			nlog = 0;
+		}
+	}
+	if (nlog > 0 && synclog_append(d->log, d->logbuf, nlog, &cause) != 0)
+		deliver_stop(d, cause);
+}
+
+static struct rset	*rqueue;	/* removal sets waiting for a slot */
+
+/* Queue r cut in two halves, the second in a copy of the arena. */
+static void
+rset_split(struct deliver *d, struct rset *r)
+{
+	struct rset	*h2 = rset_new(d, r->cap);
+	size_t		 half = r->n / 2, i;
+
+	h2->arena = xmalloc(r->asize);
+	memcpy(h2->arena, r->arena, r->alen);
+	h2->alen = r->alen;
+	h2->asize = r->asize;
+	for (i = 0; i < r->n - half; i++) {
+		h2->p[i] = r->p[half + i];
+		if (h2->p[i].customer_id != NULL)
+			h2->p[i].customer_id = h2->arena +
+			    (r->p[half + i].customer_id - r->arena);
+		else
+			h2->p[i].email = h2->arena +
+			    (r->p[half + i].email - r->arena);
+		h2->p[i].ref = i;
+		h2->hash[i] = r->hash[half + i];
+	}
+	h2->n = r->n - half;
+	h2->resubmits = r->resubmits;
+	r->n = half;
+	h2->next = rqueue;
+	rqueue = h2;
+	r->next = rqueue;
+	rqueue = r;
+}
+
+static void	rset_submit(struct deliver *, struct rset *);
+
+static void
+rset_done(const struct http_response *resp, void *arg)
+{
+	struct rset		*r = arg;
+	struct deliver		*d = r->d;
+	enum dest_verdict	 v;
+	char			*msg = NULL;
+
+	d->in_flight--;
+	d->stats->in_flight = d->in_flight;
+	if (resp->outcome == HTTP_CANCELLED || d->fatal != NULL) {
+		rset_free(r);
+		return;
+	}
+	memset(r->res, 0, r->n * sizeof *r->res);
+	v = d->driver->decode_remove(d->cfg->session, resp, r->p, r->n,
+	    r->res, &msg);
+	switch (v) {
+	case DEST_BATCH_DONE:
+		d->stats->batches++;
+		rset_results(d, r);
+		dest_results_clear(r->res, r->n);
+		free(msg);
+		rset_free(r);
+		return;
+	case DEST_BATCH_SPLIT:
+		free(msg);
+		msg = NULL;
+		if (r->n > 1) {
+			rset_split(d, r);
+			return;
+		}
+		msg = xstrdup(_("The destination refused a removal of one "
+		    "profile as too large."));
+		break;
+	case DEST_BATCH_REAUTH:
+		if (d->driver->reauth != NULL && !r->reauthed) {
+			r->reauthed = 1;
+			free(msg);
+			msg = NULL;
+			if (d->driver->reauth(d->cfg->session, r->auth_gen,
+			    &msg) == 0) {
+				r->next = rqueue;
+				rqueue = r;
+				return;
+			}
+		}
+		break;
+	case DEST_BATCH_RETRY:
+		if (++r->resubmits <= d->cfg->max_resubmits) {
+			d->resubmitted++;
+			free(msg);
+			dest_results_clear(r->res, r->n);
+			r->next = rqueue;
+			rqueue = r;
+			return;
+		}
+		break;
+	case DEST_BATCH_FATAL:
+		break;
+	}
+	if (d->stats->fatal_status == 0)
+		d->stats->fatal_status = resp->status;
+	deliver_stop(d, xasprintf(_("%1$s The removals stopped after "
+	    "%2$llu members had been removed; the others stay at the "
+	    "destination until the next run."), msg != NULL ? msg : "",
+	    (unsigned long long)d->stats->removed));
+	free(msg);
+	dest_results_clear(r->res, r->n);
+	rset_free(r);
+}
+
+static void
+rset_submit(struct deliver *d, struct rset *r)
+{
+	struct http_request	*req;
+	char			*cause = NULL;
+	int			 rv;
+
+	rv = d->driver->encode_remove(d->cfg->session, d->cfg->target, r->p,
+	    r->n, &req, &cause);
+	if (rv == 1 && r->n > 1) {
+		rset_split(d, r);
+		return;
+	}
+	if (rv != 0) {
+		deliver_stop(d, cause != NULL ? cause : xstrdup(_("A removal "
+		    "could not be encoded.")));
+		rset_free(r);
+		return;
+	}
+	r->auth_gen = d->cfg->session->auth_gen;
+	http_request_callback(req, rset_done, r);
+	if (http_submit(d->cfg->engine, req, &cause) != 0) {
+		deliver_stop(d, cause);
+		rset_free(r);
+		return;
+	}
+	d->in_flight++;
+	d->stats->in_flight = d->in_flight;
+}
+
+/* Send what rqueue holds while there is room; wait when full or done. */
+static int
+rset_pump(struct deliver *d, int until_done, char **cause)
+{
+	struct rset	*r;
+
+	for (;;) {
+		while (d->fatal == NULL && rqueue != NULL &&
+		    d->in_flight < d->max_in_flight) {
+			r = rqueue;
+			rqueue = r->next;
+			r->next = NULL;
+			rset_submit(d, r);
+		}
+		if (d->cfg->cancel != NULL && *d->cfg->cancel &&
+		    d->fatal == NULL)
+			deliver_stop(d, xstrdup(_("The delivery was "
+			    "cancelled.")));
+		if (d->in_flight == 0 && (rqueue == NULL || d->fatal != NULL))
+			return 0;
+		if (!until_done && d->in_flight < d->max_in_flight &&
+		    d->fatal == NULL && rqueue == NULL)
+			return 0;
+		if (http_step(d->cfg->engine, NULL, 0, 100, cause) == -1)
+			return -1;
+		deliver_tick(d);
+	}
+}
+
+/*
+ * Remove the members who left: the state's accepted keys that no valid
+ * row of this run holds, named by the ids the state file keeps. A dry run
+ * only counts the requests. 0, or -1 with *cause.
+ */
+static int
+state_remove(struct deliver *d, char **cause)
+{
+	const struct deliver_sync	*sy = d->sync;
+	struct syncstate_reader		*rd;
+	struct syncstate_rec		 rec;
+	struct rset			*r = NULL, *q;
+	const char			*target;
+	char				*why = NULL, *ignore = NULL;
+	uint64_t			*slot, h;
+	size_t				 cap;
+	int				 rv;
+
+	cap = d->driver->remove_batch_max;
+	if (cap == 0)
+		cap = 1;
+	if (d->cfg->dry_run) {
+		d->stats->remove_requests = (d->stats->to_remove + cap - 1) /
+		    cap;
+		return 0;
+	}
+	rv = syncstate_open(sy->state_path, sy->keys, &rd, &target, &why,
+	    cause);
+	free(why);
+	if (rv != 0)
+		return rv == 1 ? 0 : -1;
+	if (strcmp(target, sy->target_label) != 0) {
+		syncstate_close(&rd);
+		return 0;
+	}
+	d->stats->phase = DELIVER_PHASE_REMOVE;
+	rqueue = NULL;
+	while ((rv = syncstate_next(rd, &rec, cause)) == 1) {
+		if (rec.id == NULL)
+			continue;	/* its id was never known */
+		h = rec_hash(d, &rec);
+		slot = keymap_slot(&d->map, h, 0);
+		if (slot == NULL || (slot[1] & (ST_PRESENT | ST_ACCEPTED |
+		    ST_SEEN)) != (ST_PRESENT | ST_ACCEPTED))
+			continue;
+		if (r == NULL)
+			r = rset_new(d, cap);
+		rset_add(r, &rec, h);
+		if (r->n == cap) {
+			rset_fix(r);
+			r->next = rqueue;
+			rqueue = r;
+			r = NULL;
+			if (rset_pump(d, 0, cause) != 0)
+				goto fail;
+			if (d->fatal != NULL)
+				break;
+		}
+	}
+	if (rv == -1)
+		goto fail;
+	if (r != NULL && d->fatal == NULL) {
+		rset_fix(r);
+		r->next = rqueue;
+		rqueue = r;
+		r = NULL;
+	}
+	syncstate_close(&rd);
+	if (rset_pump(d, 1, cause) != 0)
+		goto drop;
+	if (d->fatal != NULL) {
+		*cause = d->fatal;
+		d->fatal = NULL;
+		goto drop;
+	}
+	return 0;
+fail:
+	syncstate_close(&rd);
+	deliver_stop(d, xstrdup(""));
+	if (rset_pump(d, 1, &ignore) != 0)
+		free(ignore);
+drop:
+	rset_free(r);
+	while ((q = rqueue) != NULL) {
+		rqueue = q->next;
+		rset_free(q);
+	}
+	return -1;
+}
+
+/* Write one key's record unless it was written already (KEY_SENT). */
+static int
+state_put(struct syncstate_writer *w, uint64_t *slot,
+    const char *id, size_t idlen, int cid, char **cause)
+{
+	struct syncstate_rec	rec;
+
+	if ((slot[0] & KEY_SENT) || !(slot[1] & ST_PRESENT))
+		return 0;
+	slot[0] |= KEY_SENT;
+	memset(&rec, 0, sizeof rec);
+	rec.flags = ((slot[1] & ST_ACCEPTED) ? SYNCSTATE_ACCEPTED : 0) |
+	    ((slot[1] & ST_PENDING) ? SYNCSTATE_PENDING : 0) |
+	    (cid ? SYNCSTATE_CID : 0);
+	rec.hash = slot[0] & ~KEY_SENT;
+	rec.digest = slot[1] & ~ST_FLAGS;
+	rec.id = id;
+	rec.idlen = id != NULL ? idlen : 0;
+	return syncstate_put(w, &rec, cause);
+}
+
+/*
+ * Fold the run into a new state file: every key the state holds, with its
+ * id from this run's rows, else from the old state, else none. Then the
+ * log, which the new file holds, is removed. 0, or -1 with *cause (the
+ * log then still holds the run: nothing is lost).
+ */
+static int
+state_save(struct deliver *d, char **cause)
+{
+	const struct deliver_config	*cfg = d->cfg;
+	const struct deliver_sync	*sy = d->sync;
+	struct syncstate_writer		*w = NULL;
+	struct syncstate_reader		*rd = NULL;
+	struct syncstate_rec		 rec;
+	struct csv_reader		*r;
+	struct csv_row			 row;
+	struct columns			 c;
+	enum csv_status			 st;
+	enum normalize_result		 er;
+	const struct csv_field		*f;
+	const char			*target, *cid;
+	char				 email[NORMALIZE_EMAIL_SIZE];
+	char				*rc = NULL, *why = NULL;
+	size_t				 i, seg, elen, cidlen, stride;
+	uint64_t			 h, *slot;
+	int				 rv;
+
+	stride = SLOT_WORDS(&d->map);
+	for (i = 0; i < d->map.nslots; i++)
+		d->map.v[i * stride] &= ~KEY_SENT;
+	if (syncstate_create(sy->state_path, sy->keys, sy->target_label,
+	    sy->file_mode, sy->gid, &w, cause) != 0)
+		return -1;
+	for (seg = 0; seg < cfg->nsegments; seg++) {
+		if (csv_open(cfg->segments[seg].path, &r, &rc) != 0) {
+			xfree(&rc);
+			continue;	/* its keys are written without id */
+		}
+		if (columns_find(d, r, seg, &c, &rc) != 0) {
+			xfree(&rc);
+			csv_close(&r);
+			continue;
+		}
+		while ((st = csv_next(r, &row, &rc)) != CSV_EOF) {
+			if (st != CSV_OK) {
+				xfree(&rc);
+				if (st == CSV_IO_ERROR)
+					break;
+				continue;
+			}
+			h = row_key(d, &row, &c, email, &elen, &er);
+			if (h == 0 || (slot = keymap_slot(&d->map, h, 0)) ==
+			    NULL)
+				continue;
+			cidlen = 0;
+			cid = NULL;
+			if (c.slot[DEST_SLOT_CUSTOMER_ID] != -1) {
+				f = &row.fields[c.slot[DEST_SLOT_CUSTOMER_ID]];
+				cid = normalize_trim(f->s, f->len, &cidlen);
+			}
+			rv = cidlen > 0 ? state_put(w, slot, cid, cidlen,
+			    1, cause) : state_put(w, slot, email, elen, 0,
+			    cause);
+			if (rv != 0) {
+				free(c.attr);
+				csv_close(&r);
+				goto fail;
+			}
+		}
+		sodium_memzero(email, sizeof email);
+		free(c.attr);
+		csv_close(&r);
+	}
+	/* Keys no row holds now keep the id the old state had. */
+	rv = syncstate_open(sy->state_path, sy->keys, &rd, &target, &why,
+	    cause);
+	free(why);
+	if (rv == -1)
+		goto fail;
+	if (rv == 0 && strcmp(target, sy->target_label) == 0) {
+		while ((rv = syncstate_next(rd, &rec, cause)) == 1) {
+			slot = keymap_slot(&d->map, rec_hash(d, &rec), 0);
+			if (slot != NULL && state_put(w, slot, rec.id,
+			    rec.idlen, rec.flags & SYNCSTATE_CID, cause) != 0)
+				goto fail;
+		}
+		if (rv == -1)
+			goto fail;
+	}
+	syncstate_close(&rd);
+	for (i = 0; i < d->map.nslots; i++) {
+		slot = d->map.v + i * stride;
+		if (slot[0] != 0 && state_put(w, slot, NULL, 0, 0,
+		    cause) != 0)
+			goto fail;
+	}
+	if (synclog_close(&d->log, cause) != 0)
+		goto fail;
+	if (syncstate_commit(&w, cause) != 0)
+		return -1;
+	return synclog_remove(sy->log_path, cause);
+fail:
+	syncstate_close(&rd);
+	syncstate_abandon(&w);
+	return -1;
+}
+
 static const struct deliver_segment	*sort_segments;
 
 static int
@@ -1207,16 +2037,46 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 		d.order[seg] = seg;
 	sort_segments = cfg.segments;
 	qsort(d.order, cfg.nsegments, sizeof *d.order, order_cmp);
-	keymap_init(&d.map, cfg.nsegments, cfg.expected_rows);
+	keymap_init(&d.map, cfg.nsegments, cfg.expected_rows,
+	    cfg.sync != NULL ? cfg.sync->keys->hash : NULL);
+	if ((d.sync = cfg.sync) != NULL) {
+		unsigned char	out[crypto_shorthash_BYTES];
 
-	/* One segment: every profile's membership is known, read it once. */
+		cfg.session->update_only = d.sync->update_only;
+		d.seghash = xcalloc(cfg.nsegments, sizeof *d.seghash);
+		for (seg = 0; seg < cfg.nsegments; seg++) {
+			crypto_shorthash(out, (const unsigned char *)
+			    cfg.segments[seg].name,
+			    strlen(cfg.segments[seg].name) + 1,
+			    d.sync->keys->digest);
+			memcpy(&d.seghash[seg], out, sizeof d.seghash[seg]);
+		}
+		d.logbuf = xcalloc(cfg.session->batch_size + 1,
+		    sizeof *d.logbuf);
+		if (state_load(&d, cause) != 0)
+			goto out;
+	}
+
+	/*
+	 * One segment: every profile's membership is known, read it once;
+	 * unless the guards of the mirror mode need to know who left before
+	 * anything is sent.
+	 */
 	stats->phase = DELIVER_PHASE_PLAN;
-	if (cfg.nsegments > 1) {
+	if (cfg.nsegments > 1 || (d.sync != NULL && d.sync->mirror)) {
 		if (deliver_plan(&d, cause) != 0)
 			goto out;
 		d.planned = 1;
 	}
-	stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
+	if (d.sync != NULL) {
+		if (state_guards(&d, cause) != 0)
+			goto out;
+		if (!cfg.dry_run && synclog_open(d.sync->log_path,
+		    d.sync->keys, d.sync->target_label, d.sync->file_mode,
+		    d.sync->gid, &d.log, cause) != 0)
+			goto out;
+	}
+	stats->map_bytes = d.map.nslots * SLOT_WORDS(&d.map) * 8;
 
 	stats->phase = DELIVER_PHASE_SEND;
 	deliver_tick(&d);
@@ -1244,14 +2104,33 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 	if (d.confirm != NULL && confirm_run(d.confirm, &cfg, stats,
 	    cause) != 0)
 		goto out;
+	/* Adds and removals of one target go one after the other. */
+	if (d.sync != NULL && d.sync->mirror && stats->to_remove > 0 &&
+	    state_remove(&d, cause) != 0)
+		goto out;
 	rv = 0;
 out:
+	if (d.log != NULL) {
+		char	*why = NULL;
+
+		if (state_save(&d, &why) != 0) {
+			char	*note = xasprintf(_("The sync state could not "
+			    "be saved (%s); its log still holds this run, "
+			    "which the next run reads."), why);
+
+			free(why);
+			free(stats->state_note);
+			stats->state_note = note;
+		}
+		if (synclog_close(&d.log, &why) != 0)
+			free(why);
+	}
 	if (d.confirm != NULL)
 		stats->confirm_bytes = confirm_bytes(d.confirm);
 	confirm_free(&d.confirm);
 	if (!d.planned) {
 		stats->profiles = d.map.used;
-		stats->map_bytes = d.map.nslots * (1 + d.map.words) * 8;
+		stats->map_bytes = d.map.nslots * SLOT_WORDS(&d.map) * 8;
 	}
 	http_counters(cfg.engine, &hc);
 	stats->requests = cfg.dry_run ? d.dry_requests : hc.sent;
@@ -1271,6 +2150,8 @@ out:
 	}
 	free(d.fatal);
 	free(d.order);
+	free(d.seghash);
+	free(d.logbuf);
 	keymap_free(&d.map);
 	return rv;
 }
@@ -1283,4 +2164,6 @@ deliver_stats_free(struct deliver_stats *stats)
 	stats->nsegments = 0;
 	free(stats->confirm_note);
 	stats->confirm_note = NULL;
+	free(stats->state_note);
+	stats->state_note = NULL;
 }

@@ -9,6 +9,8 @@
 #ifndef SEGSYNC_SRC_RUN_DELIVER_TYPES_H
 #define SEGSYNC_SRC_RUN_DELIVER_TYPES_H
 
+#include <sys/types.h>
+
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +37,13 @@ struct deliver_mapping {
 	size_t			 nattrs;
 };
 
-/* The counts of data-rules.md "Counts of a run". */
+/*
+ * The counts of data-rules.md "Counts of a run", and of "Keeping a
+ * destination in step": of the valid profiles, the ones sent because the
+ * state did not hold them (fresh), held them otherwise (changed), held
+ * them sent but never answered (retried), and the ones not sent because
+ * the destination already has them as they are (unchanged).
+ */
 struct deliver_counts {
 	uint64_t	read;
 	uint64_t	rejected;
@@ -43,6 +51,17 @@ struct deliver_counts {
 	uint64_t	sent;
 	uint64_t	accepted;
 	uint64_t	warnings;
+	uint64_t	fresh;
+	uint64_t	changed;
+	uint64_t	retried;
+	uint64_t	unchanged;
+};
+
+/* Which guard of the mirror mode stopped a run (or would, dry). */
+enum deliver_guard {
+	DELIVER_GUARD_NONE,
+	DELIVER_GUARD_EMPTY,	/* no valid profile, members in the state */
+	DELIVER_GUARD_SHARE	/* removals over the maximum share */
 };
 
 /* Where a delivery is: what a progress screen names. */
@@ -50,6 +69,7 @@ enum deliver_phase {
 	DELIVER_PHASE_PLAN,	/* reading every segment once for membership */
 	DELIVER_PHASE_SEND,	/* reading, sending, answers coming back */
 	DELIVER_PHASE_CONFIRM,	/* waiting on the destination's own jobs */
+	DELIVER_PHASE_REMOVE,	/* removing members who left (mirror) */
 	DELIVER_PHASE_DONE
 };
 
@@ -87,6 +107,21 @@ struct deliver_stats {
 	int64_t			 confirm_next;	/* epoch s; 0: none due */
 	size_t			 confirm_bytes;	/* job -> refs map */
 	char			*confirm_note;	/* malloc'd, or NULL */
+	/*
+	 * Keeping in step: the state's accepted members when the run began,
+	 * how many of them left (to remove, in mirror mode), how many were
+	 * removed and how many removals the destination refused; the guard
+	 * that tripped; and what the run should tell of the state (a new
+	 * target, a state it could not save), malloc'd or NULL.
+	 */
+	uint64_t		 members;
+	uint64_t		 to_remove;
+	uint64_t		 removed;
+	uint64_t		 remove_rejected;
+	uint64_t		 remove_requests;	/* dry: would make */
+	enum deliver_guard	 guard;
+	int			 baseline;	/* no state: a first run */
+	char			*state_note;
 };
 
 /*
@@ -141,6 +176,27 @@ typedef void deliver_reject_cb(const uint64_t *refs, size_t n, uint64_t job,
 #define DELIVER_REF_SEGMENT(r)	((size_t)((r) >> 40))
 #define DELIVER_REF_LINE(r)	((r) & (((uint64_t)1 << 40) - 1))
 
+struct syncstate_keys;
+
+/*
+ * Keeping the target in step (syncstate.h): the export's state and log,
+ * the files' mode and group, its mode and the run's options.
+ */
+struct deliver_sync {
+	const struct syncstate_keys	*keys;		/* borrowed */
+	const char			*state_path;
+	const char			*log_path;
+	const char			*target_label;	/* connection/target */
+	mode_t				 file_mode;
+	gid_t				 gid;
+	int				 mirror;
+	int				 update_only;
+	int				 full;
+	int				 force;
+	int				 allow_empty;
+	unsigned			 max_removals;	/* percent */
+};
+
 struct deliver_config {
 	struct dest_session		*session;	/* borrowed */
 	struct http_engine		*engine;	/* borrowed */
@@ -159,6 +215,7 @@ struct deliver_config {
 	deliver_reject_cb		*on_confirm_reject; /* may be NULL */
 	void				*arg;		/* of the four */
 	volatile sig_atomic_t		*cancel;	/* may be NULL */
+	const struct deliver_sync	*sync;		/* NULL: send all */
 };
 
 #endif

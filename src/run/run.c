@@ -29,6 +29,8 @@
 #include "run/journal.h"
 #include "run/run.h"
 #include "run/runrecord.h"
+#include "run/syncstate.h"
+#include "secrets/secrecord.h"
 #include "store/connection.h"
 #include "store/export.h"
 #include "store/workspace.h"
@@ -222,6 +224,8 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	r->connection_name = xstrdup(c->name);
 	r->destination = xstrdup(c->type);
 	r->target = xstrdup(x->target);
+	r->mode = xstrdup(export_mode_name(x->mode));
+	r->max_removals = x->max_removals;
 	r->map = xcalloc(x->nmap + 1, sizeof *r->map);
 	for (i = 0; i < x->nmap; i++) {
 		r->map[i].dest = xstrdup(x->map[i].dest);
@@ -398,6 +402,61 @@ const struct run *
 run_job_run(const struct run_job *job)
 {
 	return job->run;
+}
+
+void
+run_job_options(struct run_job *job, int full, int force, int allow_empty)
+{
+	job->run->full = full;
+	job->run->force = force;
+	job->run->allow_empty = allow_empty;
+}
+
+/*
+ * The export's sync state, as the connection's sync key opens it (a record
+ * without one, from before sync states, sends everything). 0, or -1.
+ */
+static int
+run_sync_setup(struct run_job *job, struct deliver_sync *sy,
+    struct syncstate_keys *keys)
+{
+	const struct run	*r = job->run;
+	const struct secret	*k;
+	char			*rel;
+
+	k = secrecord_get(job->rec, SYNCSTATE_KEY_FIELD);
+	if (k == NULL)
+		return -1;
+	syncstate_keys_derive(secret_peek(k),
+	    secret_len(k), r->export_id, keys);
+	memset(sy, 0, sizeof *sy);
+	sy->keys = keys;
+	rel = xasprintf("exports/%s.state", r->export_id);
+	sy->state_path = workspace_path(job->ws, rel);
+	free(rel);
+	rel = xasprintf("exports/%s.state.log", r->export_id);
+	sy->log_path = workspace_path(job->ws, rel);
+	free(rel);
+	sy->target_label = xasprintf("%s/%s", r->connection_id, r->target);
+	sy->file_mode = workspace_file_mode(job->ws);
+	sy->gid = workspace_gid(job->ws);
+	sy->mirror = r->mode != NULL && strcmp(r->mode, "mirror") == 0;
+	sy->update_only = r->mode != NULL &&
+	    strcmp(r->mode, "update-only") == 0;
+	sy->full = r->full;
+	sy->force = r->force;
+	sy->allow_empty = r->allow_empty;
+	sy->max_removals = r->max_removals;
+	return 0;
+}
+
+static void
+run_sync_free(struct deliver_sync *sy, struct syncstate_keys *keys)
+{
+	free((char *)sy->state_path);
+	free((char *)sy->log_path);
+	free((char *)sy->target_label);
+	sodium_memzero(keys, sizeof *keys);
 }
 
 void
@@ -740,6 +799,8 @@ run_execute(struct run_job *job)
 	struct deliver_config	*cfg;
 	struct deliver_stats	 st;
 	struct run_delivery	 rd;
+	struct deliver_sync	 sync;
+	struct syncstate_keys	 keys;
 	struct sigaction	 sa;
 	char			*cause = NULL, *path, now[UTIL_RFC3339_LEN];
 	size_t			 i;
@@ -756,6 +817,8 @@ run_execute(struct run_job *job)
 	run_cancelled = 0;
 	memset(&st, 0, sizeof st);
 	memset(&rd, 0, sizeof rd);
+	memset(&sync, 0, sizeof sync);
+	memset(&keys, 0, sizeof keys);
 
 	r->pid = (long)getpid();
 	job->cancel_path = run_file(job->ws, r->id, "cancel");
@@ -780,6 +843,8 @@ run_execute(struct run_job *job)
 	cfg->on_confirm_reject = run_on_confirm_reject;
 	cfg->arg = job;
 	cfg->cancel = &run_cancelled;
+	if (run_sync_setup(job, &sync, &keys) == 0)
+		cfg->sync = &sync;
 	/* Rebuilt on every attempt: validation rejects are found again and
 	 * the destination's come back from the journal. */
 	/* The journal first: without it, the last rejects file stays. */
@@ -830,9 +895,18 @@ out:
 	if (rv == 0) {
 		r->status = RUN_SUCCEEDED;
 		r->fault = RUN_FAULT_NONE;
-		run_event(r, N_("Succeeded: %'llu profiles accepted, %'llu "
-		    "rejected."), (unsigned long long)r->counts.accepted,
-		    (unsigned long long)r->counts.rejected);
+		if (sync.keys != NULL)
+			run_event(r, N_("Succeeded: %'llu profiles accepted, "
+			    "%'llu rejected, %'llu unchanged, %'llu removed."),
+			    (unsigned long long)r->counts.accepted,
+			    (unsigned long long)r->counts.rejected,
+			    (unsigned long long)r->counts.unchanged,
+			    (unsigned long long)r->removed);
+		else
+			run_event(r, N_("Succeeded: %'llu profiles accepted, "
+			    "%'llu rejected."),
+			    (unsigned long long)r->counts.accepted,
+			    (unsigned long long)r->counts.rejected);
 	} else if (run_cancelled && job->journal_error == NULL) {
 		r->status = RUN_CANCELLED;
 		r->fault = RUN_FAULT_OTHER;
@@ -857,6 +931,7 @@ out:
 		free(cause);
 	deliver_stats_free(&st);
 	run_delivery_free(&rd);
+	run_sync_free(&sync, &keys);
 	free(segs);
 	return r->status;
 }

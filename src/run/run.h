@@ -71,6 +71,13 @@ int	run_resume_prepare(struct workspace *, const char *user,
 /* The job's record (its id, its export's connection id, ...). */
 const struct run *run_job_run(const struct run_job *);
 
+/*
+ * A new run's options (segsync run --full, --force, --allow-empty): saved
+ * with its record, so that a resume keeps them.
+ */
+void	run_job_options(struct run_job *, int full, int force,
+	    int allow_empty);
+
 /* The connection and decrypted record to send with (both borrowed). */
 void	run_job_connect(struct run_job *, const struct connection *c,
 	    const struct secrecord *rec);

@@ -96,7 +96,7 @@ run_status_label(enum run_status s)
 }
 
 static const char *const phase_names[] = {
-	"planning", "sending", "confirming", "done"
+	"planning", "sending", "confirming", "removing", "done"
 };
 
 const char *
@@ -148,6 +148,46 @@ counts_json(const struct deliver_counts *c)
 	cJSON_AddNumberToObject(o, "sent", (double)c->sent);
 	cJSON_AddNumberToObject(o, "accepted", (double)c->accepted);
 	cJSON_AddNumberToObject(o, "warnings", (double)c->warnings);
+	cJSON_AddNumberToObject(o, "unchanged", (double)c->unchanged);
+	cJSON_AddNumberToObject(o, "new", (double)c->fresh);
+	cJSON_AddNumberToObject(o, "changed", (double)c->changed);
+	cJSON_AddNumberToObject(o, "retried", (double)c->retried);
+	return o;
+}
+
+static void	add_str(cJSON *, const char *, const char *);
+
+static const char *const guard_names[] = { "", "empty", "max_removals" };
+
+/* The run's counts, with the removals (which belong to no segment). */
+static cJSON *
+run_counts_json(const struct run *r)
+{
+	cJSON	*o = counts_json(&r->counts);
+
+	cJSON_AddNumberToObject(o, "removed", (double)r->removed);
+	return o;
+}
+
+static cJSON *
+sync_json(const struct run *r)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	add_str(o, "mode", r->mode);
+	cJSON_AddNumberToObject(o, "max_removals", r->max_removals);
+	cJSON_AddBoolToObject(o, "full", r->full);
+	cJSON_AddBoolToObject(o, "force", r->force);
+	cJSON_AddBoolToObject(o, "allow_empty", r->allow_empty);
+	cJSON_AddBoolToObject(o, "baseline", r->baseline);
+	cJSON_AddNumberToObject(o, "members", (double)r->members);
+	cJSON_AddNumberToObject(o, "to_remove", (double)r->to_remove);
+	cJSON_AddNumberToObject(o, "removed", (double)r->removed);
+	cJSON_AddNumberToObject(o, "remove_rejected",
+	    (double)r->remove_rejected);
+	add_str(o, "guard", r->guard == DELIVER_GUARD_NONE ? NULL :
+	    guard_names[r->guard]);
+	add_str(o, "note", r->state_note);
 	return o;
 }
 
@@ -277,7 +317,7 @@ run_record_json(const struct run *r)
 	cJSON_AddNumberToObject(o, "pid", (double)r->pid);
 	cJSON_AddNumberToObject(o, "attempts", r->attempts);
 	cJSON_AddNumberToObject(o, "total_rows", (double)r->total_rows);
-	cJSON_AddItemToObject(o, "counts", counts_json(&r->counts));
+	cJSON_AddItemToObject(o, "counts", run_counts_json(r));
 	cJSON_AddNumberToObject(o, "requests", (double)r->requests);
 	cJSON_AddNumberToObject(o, "retries", (double)r->retries);
 	cJSON_AddNumberToObject(o, "throttled", (double)r->throttled);
@@ -288,6 +328,7 @@ run_record_json(const struct run *r)
 	    (double)(long long)(r->cpu_seconds * 1000) / 1000);
 	cJSON_AddNumberToObject(it, "peak_rss_kb", (double)r->peak_rss_kb);
 	cJSON_AddItemToObject(o, "confirmation", confirm_json(r));
+	cJSON_AddItemToObject(o, "sync", sync_json(r));
 	a = cJSON_AddArrayToObject(o, "errors");
 	for (i = 0; i < r->nerrors; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(r->errors[i]));
@@ -399,6 +440,11 @@ get_counts(const cJSON *o, struct deliver_counts *c, const char *path,
 	    get_u64(v, "accepted", &c->accepted, path, cause) != 0 ||
 	    get_u64(v, "warnings", &c->warnings, path, cause) != 0)
 		return -1;
+	/* Optional: records from before the sync state. */
+	c->unchanged = opt_u64(v, "unchanged");
+	c->fresh = opt_u64(v, "new");
+	c->changed = opt_u64(v, "changed");
+	c->retried = opt_u64(v, "retried");
 	return 0;
 }
 
@@ -503,7 +549,7 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 	xfree(&s);
 	if (get_str(o, "phase", 0, &s, path, cause) != 0)
 		goto fail;
-	if ((k = name_index(phase_names, 4, s)) == -1) {
+	if ((k = name_index(phase_names, 5, s)) == -1) {
 		*cause = xasprintf(_("%s: unknown phase \"%s\"."), path, s);
 		goto fail;
 	}
@@ -539,6 +585,36 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 		goto fail;
 	}
 	r->peak_rss_kb = (long)d;
+	/* Optional: records from before the sync state. */
+	res = cJSON_GetObjectItemCaseSensitive(o, "sync");
+	if (cJSON_IsObject(res)) {
+		const cJSON	*v;
+
+		v = cJSON_GetObjectItemCaseSensitive(res, "mode");
+		if (cJSON_IsString(v))
+			r->mode = xstrdup(v->valuestring);
+		r->full = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res,
+		    "full"));
+		r->force = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res,
+		    "force"));
+		r->allow_empty = cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(res, "allow_empty"));
+		r->baseline = cJSON_IsTrue(
+		    cJSON_GetObjectItemCaseSensitive(res, "baseline"));
+		r->max_removals = (unsigned)opt_u64(res, "max_removals");
+		r->members = opt_u64(res, "members");
+		r->to_remove = opt_u64(res, "to_remove");
+		r->removed = opt_u64(res, "removed");
+		r->remove_rejected = opt_u64(res, "remove_rejected");
+		v = cJSON_GetObjectItemCaseSensitive(res, "guard");
+		if (cJSON_IsString(v) && name_index(guard_names, 3,
+		    v->valuestring) > 0)
+			r->guard = (enum deliver_guard)name_index(guard_names,
+			    3, v->valuestring);
+		v = cJSON_GetObjectItemCaseSensitive(res, "note");
+		if (cJSON_IsString(v))
+			r->state_note = xstrdup(v->valuestring);
+	}
 	/* Optional: records of runs without a confirmation phase. */
 	res = cJSON_GetObjectItemCaseSensitive(o, "confirmation");
 	if (cJSON_IsObject(res)) {
@@ -830,6 +906,17 @@ run_take_stats(struct run *r, const struct deliver_stats *st)
 	r->jobs_failed = st->jobs_failed;
 	r->confirm_rejected = st->confirm_rejected;
 	r->confirm_next = st->confirm_next;
+	r->members = st->members;
+	r->to_remove = st->to_remove;
+	r->removed = st->removed;
+	r->remove_rejected = st->remove_rejected;
+	r->guard = st->guard;
+	r->baseline = st->baseline;
+	if (st->state_note != NULL && (r->state_note == NULL ||
+	    strcmp(r->state_note, st->state_note) != 0)) {
+		free(r->state_note);
+		r->state_note = xstrdup(st->state_note);
+	}
 	if (st->confirm_note != NULL && (r->confirm_note == NULL ||
 	    strcmp(r->confirm_note, st->confirm_note) != 0)) {
 		free(r->confirm_note);
@@ -858,7 +945,7 @@ run_to_json(const struct workspace *ws, const struct run *r, int detail)
 	add_str(o, "started_by", r->started_by);
 	add_str(o, "started_at", r->started_at);
 	add_str(o, "finished_at", r->finished_at);
-	cJSON_AddItemToObject(o, "counts", counts_json(&r->counts));
+	cJSON_AddItemToObject(o, "counts", run_counts_json(r));
 	cJSON_AddNumberToObject(o, "requests", (double)r->requests);
 	it = cJSON_AddObjectToObject(o, "resources");
 	cJSON_AddNumberToObject(it, "cpu_seconds",
@@ -883,6 +970,7 @@ run_to_json(const struct workspace *ws, const struct run *r, int detail)
 	cJSON_AddNumberToObject(o, "rate_waits", (double)r->rate_waits);
 	cJSON_AddNumberToObject(o, "in_flight", r->in_flight);
 	cJSON_AddItemToObject(o, "confirmation", confirm_json(r));
+	cJSON_AddItemToObject(o, "sync", sync_json(r));
 	m = cJSON_AddObjectToObject(o, "mapping");
 	for (i = 0; i < r->nmap; i++)
 		cJSON_AddStringToObject(m, r->map[i].dest, r->map[i].field);
@@ -935,6 +1023,8 @@ run_free(struct run **rp)
 	free(r->finished_at);
 	free(r->updated_at);
 	free(r->confirm_note);
+	free(r->state_note);
+	free(r->mode);
 	for (i = 0; i < r->nerrors; i++)
 		free(r->errors[i]);
 	free(r->errors);

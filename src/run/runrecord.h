@@ -127,6 +127,24 @@ struct run {
 	int64_t			 confirm_next;	/* epoch s; 0: none due */
 	char			*confirm_note;	/* in words, or NULL */
 
+	/*
+	 * Keeping in step (deliver_types.h): the options the run was started
+	 * with (a resume keeps them), the export's mode then, and what the
+	 * state said and the removals did.
+	 */
+	int			 full;
+	int			 force;
+	int			 allow_empty;
+	char			*mode;		/* "upsert", ...; NULL: old */
+	unsigned		 max_removals;	/* percent (mirror) */
+	uint64_t		 members;
+	uint64_t		 to_remove;
+	uint64_t		 removed;
+	uint64_t		 remove_rejected;
+	enum deliver_guard	 guard;
+	int			 baseline;
+	char			*state_note;	/* in words, or NULL */
+
 	char			**errors;
 	size_t			 nerrors;
 	struct run_event	*events;

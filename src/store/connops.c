@@ -12,6 +12,7 @@
 #include "net/http.h"
 #include "net/oauth.h"
 #include "run/run.h"
+#include "run/syncstate.h"
 #include "secrets/keyring.h"
 #include "store/connops.h"
 #include "store/credstore.h"
@@ -388,6 +389,46 @@ connops_export_add(struct workspace *ws, const struct export *x,
 	return rc;
 }
 
+/* Keep the sync key the record has, or give it a new one. */
+static int
+sync_key_fn(const struct secret *cur, struct secret **newval, void *arg,
+    char **cause)
+{
+	struct secret	**out = arg;
+
+	(void)cause;
+	if (cur != NULL && secret_len(cur) == SYNCSTATE_KEYBYTES) {
+		*out = secret_dup(cur);
+		return 0;
+	}
+	*newval = secret_new(SYNCSTATE_KEYBYTES);
+	randombytes_buf(secret_buf(*newval), SYNCSTATE_KEYBYTES);
+	*out = secret_dup(*newval);
+	return 0;
+}
+
+/*
+ * The connection's sync key (syncstate.h) in rec, made and saved under the
+ * record's lock by the first run that needs it, so that two runs starting
+ * at once agree on it. 0, or -1 with *cause.
+ */
+static int
+sync_key_ensure(struct credstore *keep, struct secrecord *rec, char **cause)
+{
+	const struct dest_credstore	*k = credstore_dest(keep);
+	struct secret			*key = NULL;
+	enum sec_status			 sst;
+
+	if (secrecord_get(rec, SYNCSTATE_KEY_FIELD) != NULL)
+		return 0;
+	if (k->update(k->arg, SYNCSTATE_KEY_FIELD, sync_key_fn, &key,
+	    cause) != 0)
+		return -1;
+	sst = secrecord_set(rec, SYNCSTATE_KEY_FIELD, key, cause);
+	secret_free(&key);
+	return sst == SEC_OK ? 0 : -1;
+}
+
 enum fail_kind
 connops_start(struct workspace *ws, const struct identity *id,
     const struct connops_start *st, char **run_id, pid_t *pidp,
@@ -400,6 +441,7 @@ connops_start(struct workspace *ws, const struct identity *id,
 	struct run_job			*job = NULL;
 	enum fail_kind			 kind;
 	enum sec_status			 sst;
+	char				*user = NULL;
 
 	*run_id = NULL;
 	if (d == NULL) {
@@ -410,10 +452,18 @@ connops_start(struct workspace *ws, const struct identity *id,
 	if ((sst = connops_record_open(ws, c, id, &rec, cause)) != SEC_OK)
 		return secstatus_kind(sst);
 	keep = credstore_new(ws, identity_dup(id), c->id);
-	if ((st->resume != NULL ? run_resume_prepare(ws, st->user, st->resume,
-	    &job, &kind, cause) : run_prepare(ws, st->user, st->export, c,
+	/* Taking the workspace's lock reads it again: st->user with it. */
+	user = xstrdup(st->user);
+	if (sync_key_ensure(keep, rec, cause) != 0) {
+		kind = FAIL_ERROR;
+		goto out;
+	}
+	if ((st->resume != NULL ? run_resume_prepare(ws, user, st->resume,
+	    &job, &kind, cause) : run_prepare(ws, user, st->export, c,
 	    st->segs, st->scheduled, &job, &kind, cause)) != 0)
 		goto out;
+	if (st->resume == NULL)
+		run_job_options(job, st->full, st->force, st->allow_empty);
 	run_job_connect(job, c, rec);
 	run_job_credstore(job, credstore_dest(keep));
 	*run_id = xstrdup(run_job_run(job)->id);
@@ -428,5 +478,6 @@ out:
 	run_job_free(&job);
 	secrecord_free(&rec);
 	credstore_free(&keep);
+	free(user);
 	return kind;
 }

@@ -133,7 +133,7 @@ is "$out" "[]" "runs --export filters"
 # --- SIGHUP: closing the terminal does not stop a run ------------------------
 fake reset >/dev/null
 latency 40
-setsid sh -c "exec '$S' -w '$W' run Small >'$TMPD/hup.out' 2>&1" &
+setsid sh -c "exec '$S' -w '$W' run Small --full >'$TMPD/hup.out' 2>&1" &
 hpid=$!
 sleep 1
 hid=$(newest)
@@ -151,7 +151,7 @@ if command -v tmux >/dev/null; then
 	latency 30
 	sock=$TMPD/tmux.sock
 	tmux -S "$sock" new-session -d -x 80 -y 24 \
-	    "SEGSYNC_PASSPHRASE_FILE='$TMPD/admin.pp' '$S' -w '$W' run Big"
+	    "SEGSYNC_PASSPHRASE_FILE='$TMPD/admin.pp' '$S' -w '$W' run Big --full"
 	t_i=0
 	while [ "$t_i" -lt 100 ] && [ "$(newest)" = "$hid" ]; do
 		sleep 0.1
@@ -174,15 +174,15 @@ fi
 # --- overlapping runs are refused; cancel is consistent ----------------------
 fake reset >/dev/null
 latency 150
-run "$S" -w "$W" run Big --detach
+run "$S" -w "$W" run Big --full --detach
 is "$rc" 0 "run --detach returns at once"
 like "$out" "goes on in the background" "saying the run goes on"
 cid=$(newest)
 wait_accepted "$cid" 500
-run "$S" -w "$W" run Big
+run "$S" -w "$W" run Big --full
 is "$rc" 1 "a second run of the same export is refused (1)"
 like "$err" "already running as run $cid" "naming the run that holds it"
-run "$S" -w "$W" run Small --detach
+run "$S" -w "$W" run Small --full --detach
 is "$rc" 0 "another export runs side by side"
 sid=$(newest)
 run "$S" -w "$W" runs cancel "$cid"
@@ -204,7 +204,7 @@ like "$err" "is not running" "in words"
 # --- kill -9 at several points, then resume ----------------------------------
 fake reset >/dev/null
 latency 60
-run "$S" -w "$W" run Big --detach
+run "$S" -w "$W" run Big --full --detach
 kid=$(newest)
 for at in 1500 6000 15000; do
 	wait_accepted "$kid" "$at"
@@ -241,7 +241,7 @@ like "$err" "nothing to resume" "in words"
 # A resume refuses a segment file that changed.
 fake reset >/dev/null
 latency 100
-"$S" -w "$W" run Big --detach >/dev/null
+"$S" -w "$W" run Big --full --detach >/dev/null
 mid=$(newest)
 wait_accepted "$mid" 500
 kill -9 "$(rj "$mid" pid)"
@@ -281,7 +281,7 @@ ok "$([ -n "$err" ] && [ "$(printf '%s\n' "$err" | wc -l)" -le 3 ]; echo $?)" \
 diag "$err"
 # A running export is skipped, not failed.
 latency 150
-"$S" -w "$W" run Big --detach >/dev/null
+"$S" -w "$W" run Big --full --detach >/dev/null
 bid=$(newest)
 run env -i PATH=/usr/bin:/bin "$S" -w "$W" --key-file "$TMPD/cron.key" refresh
 is "$rc" 0 "refresh skips an export already running"
@@ -297,7 +297,7 @@ d = json.load(open(p))
 d.setdefault("settings", {})["runs_retention"] = 2
 open(p, "w").write(json.dumps(d, indent=2))
 EOT
-for i in 1 2 3; do "$S" -w "$W" run Small >/dev/null; done
+for i in 1 2 3; do "$S" -w "$W" run Small --full >/dev/null; done
 run "$S" -w "$W" runs --export Small --json
 n=$(printf '%s' "$out" | "${PYTHON3:-python3}" -c \
     'import json,sys; print(len([r for r in json.load(sys.stdin) if r["status"] != "interrupted"]))')
