@@ -5,7 +5,10 @@
  * credentials check is GET /ok, any target exists, and each batch is one
  * POST /ok of the batch's emails that accepts every profile. When
  * SEGSYNC_NULL_FILE names a file, every accepted email is appended to it,
- * one a line, so that a test can see what a run delivered.
+ * one a line, so that a test can see what a run delivered. Removals are
+ * the same: POST /ok?key=null-remove of the emails, every one removed,
+ * and appended to SEGSYNC_NULL_REMOVED_FILE when it is set. It offers
+ * update-only too (encode() then says "update_only":true).
  */
 #include "config.h"
 
@@ -131,10 +134,11 @@ null_verify_target(struct dest_session *s, struct http_engine *e,
 	return DEST_OK;
 }
 
+/* {"target":T,"emails":[...]} to path, flagged update-only when asked. */
 static int
-null_encode(struct dest_session *s, const char *target,
-    const struct dest_profile *profiles, size_t n, unsigned char *warned,
-    struct http_request **reqp, char **cause)
+null_build(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, const char *path,
+    int update_only, struct http_request **reqp, char **cause)
 {
 	struct jsonbuf	b = JSONBUF_INIT;
 	size_t		i;
@@ -142,10 +146,10 @@ null_encode(struct dest_session *s, const char *target,
 	*reqp = NULL;
 	jsonbuf_lit(&b, "{\"target\":");
 	jsonbuf_str(&b, target);
+	if (update_only)
+		jsonbuf_lit(&b, ",\"update_only\":true");
 	jsonbuf_lit(&b, ",\"emails\":[");
 	for (i = 0; i < n; i++) {
-		if (warned != NULL)
-			warned[i] = 0;
 		if (i > 0)
 			jsonbuf_lit(&b, ",");
 		jsonbuf_str(&b, profiles[i].email);
@@ -159,21 +163,50 @@ null_encode(struct dest_session *s, const char *target,
 		    "destination."));
 		return -1;
 	}
-	*reqp = dest_post_json(s, "/ok?key=null", &b);
+	*reqp = dest_post_json(s, path, &b);
 	return 0;
 }
 
-static enum dest_verdict
-null_decode(struct dest_session *s, const struct http_response *resp,
-    const struct dest_profile *profiles, size_t n,
-    struct dest_result *results, char **message)
+static int
+null_encode(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, unsigned char *warned,
+    struct http_request **reqp, char **cause)
 {
-	const char	*path = getenv("SEGSYNC_NULL_FILE");
+	if (warned != NULL)
+		memset(warned, 0, n);
+	return null_build(s, target, profiles, n, "/ok?key=null",
+	    s->update_only, reqp, cause);
+}
+
+static int
+null_encode_remove(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, struct http_request **reqp,
+    char **cause)
+{
+	if (n == 0 || n > s->driver->remove_batch_max) {
+		*reqp = NULL;
+		*cause = xasprintf(_("A batch of %1$zu removals does not fit "
+		    "the null destination's %2$u per request."), n,
+		    s->driver->remove_batch_max);
+		return -1;
+	}
+	return null_build(s, target, profiles, n, "/ok?key=null-remove", 0,
+	    reqp, cause);
+}
+
+/*
+ * Any 2xx takes every profile; their emails are appended to the file
+ * the environment variable env names, when it is set.
+ */
+static enum dest_verdict
+null_answer(const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n, const char *env,
+    char **message)
+{
+	const char	*path = getenv(env);
 	FILE		*f;
 	size_t		 i;
 
-	(void)s;
-	(void)results;
 	*message = NULL;
 	if (resp->outcome == HTTP_CANCELLED) {
 		*message = xstrdup(_("The delivery was cancelled."));
@@ -206,6 +239,27 @@ null_decode(struct dest_session *s, const struct http_response *resp,
 	return DEST_BATCH_DONE;
 }
 
+static enum dest_verdict
+null_decode(struct dest_session *s, const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
+{
+	(void)s;
+	(void)results;
+	return null_answer(resp, profiles, n, "SEGSYNC_NULL_FILE", message);
+}
+
+static enum dest_verdict
+null_decode_remove(struct dest_session *s, const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
+{
+	(void)s;
+	(void)results;
+	return null_answer(resp, profiles, n, "SEGSYNC_NULL_REMOVED_FILE",
+	    message);
+}
+
 const struct dest_driver dest_null = {
 	.id = "null",
 	.label = N_("Null"),
@@ -217,10 +271,14 @@ const struct dest_driver dest_null = {
 	.attrs = 0,
 	.limits = { 100, 1000, 1000000, { 1000, 1000, 100, NULL }, 2,
 	    { 0, 0, 0, NULL }, 0 },
+	.update_only = 1,
+	.remove_batch_max = 100,
 	.session_open = null_session_open,
 	.target_check = null_target_check,
 	.test = null_test,
 	.verify_target = null_verify_target,
 	.encode = null_encode,
-	.decode = null_decode
+	.decode = null_decode,
+	.encode_remove = null_encode_remove,
+	.decode_remove = null_decode_remove
 };

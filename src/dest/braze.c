@@ -414,6 +414,12 @@ braze_encode(struct dest_session *s, const char *target,
 			jsonbuf_str(&b, p->customer_id);
 			jsonbuf_lit(&b, ",");
 		}
+		/*
+		 * Without it Braze creates a profile for an unknown
+		 * external_id or email (api-contracts.md 1.4).
+		 */
+		if (s->update_only)
+			jsonbuf_lit(&b, "\"_update_existing_only\":true,");
 		jsonbuf_lit(&b, "\"email\":");
 		jsonbuf_str(&b, p->email);
 		for (j = 0; j < p->nattrs; j++) {
@@ -441,6 +447,63 @@ braze_encode(struct dest_session *s, const char *target,
 	if (b.len > s->driver->limits.max_request_bytes) {
 		size_t	blen = b.len;
 
+		jsonbuf_free(&b);
+		if (n > 1)
+			return 1;
+		*cause = xasprintf(_("One profile makes a request of %zu "
+		    "bytes, more than Braze's %zu."), blen,
+		    s->driver->limits.max_request_bytes);
+		return -1;
+	}
+	*reqp = dest_post_json(s, "/users/track", &b);
+	return 0;
+}
+
+/*
+ * Removal (data-rules.md "What a removal is"): the membership attribute
+ * set to null, on an attribute object that names the profile as encode()
+ * does, by external_id when there is one, else by email, and nothing
+ * else: Braze keeps the user and its other attributes. Every object also
+ * says "_update_existing_only": a profile deleted in Braze since it was
+ * sent must not come back as an empty one to have nothing removed.
+ */
+static int
+braze_encode_remove(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, struct http_request **reqp,
+    char **cause)
+{
+	const struct dest_profile	*p;
+	struct jsonbuf			 b = JSONBUF_INIT;
+	struct braze_names		 names;
+	size_t				 i, blen;
+
+	*reqp = NULL;
+	if (n == 0 || n > s->driver->remove_batch_max) {
+		*cause = xasprintf(_("A batch of %1$zu removals does not fit "
+		    "Braze's %2$u per request."), n,
+		    s->driver->remove_batch_max);
+		return -1;
+	}
+	names.n = 0;
+	jsonbuf_lit(&b, "{\"attributes\":[");
+	for (i = 0; i < n; i++) {
+		p = &profiles[i];
+		if (i > 0)
+			jsonbuf_lit(&b, ",");
+		if (p->customer_id != NULL) {
+			jsonbuf_lit(&b, "{\"external_id\":");
+			jsonbuf_str(&b, p->customer_id);
+		} else {
+			jsonbuf_lit(&b, "{\"email\":");
+			jsonbuf_str(&b, p->email);
+		}
+		jsonbuf_lit(&b, ",\"_update_existing_only\":true");
+		braze_name(&b, &names, target, 1);
+		jsonbuf_lit(&b, "null}");
+	}
+	jsonbuf_lit(&b, "]}");
+	if (b.len > s->driver->limits.max_request_bytes) {
+		blen = b.len;
 		jsonbuf_free(&b);
 		if (n > 1)
 			return 1;
@@ -713,10 +776,19 @@ const struct dest_driver dest_braze = {
 		.concurrency = 16,
 		.attr_name_max = BRAZE_NAME_MAX
 	},
+	.update_only = 1,
+	/* The most attribute objects any plan takes, as batch_max. */
+	.remove_batch_max = 75,
 	.session_open = braze_session_open,
 	.target_check = braze_target_check,
 	.test = braze_test,
 	.verify_target = braze_verify_target,
 	.encode = braze_encode,
-	.decode = braze_decode
+	.decode = braze_decode,
+	/*
+	 * A removal is a /users/track request like any other: its answer
+	 * reads the same (errors[] items name the refused objects).
+	 */
+	.encode_remove = braze_encode_remove,
+	.decode_remove = braze_decode
 };

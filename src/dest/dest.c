@@ -334,11 +334,18 @@ dest_get_url(struct dest_session *s, struct http_engine *e, const char *url,
 struct http_request *
 dest_post_json(struct dest_session *s, const char *path, struct jsonbuf *b)
 {
+	return dest_request_json(s, "POST", path, b);
+}
+
+struct http_request *
+dest_request_json(struct dest_session *s, const char *method,
+    const char *path, struct jsonbuf *b)
+{
 	struct http_request	*req;
 	char			*url;
 
 	url = xasprintf("%s%s", s->base_url, path);
-	req = http_request_new("POST", url);
+	req = http_request_new(method, url);
 	free(url);
 	http_request_header(req, (const char *)secret_peek(s->auth));
 	http_request_header(req, "Content-Type: application/json");

@@ -14,6 +14,10 @@
  *   words;
  * - how a batch of profiles becomes one HTTP request (encode) and how the
  *   answer maps back to each profile (decode);
+ * - how a batch of profiles that left the export's segments is removed
+ *   from the target (encode_remove, decode_remove: data-rules.md "What a
+ *   removal is"), and whether it can update existing profiles only
+ *   (update_only);
  * - for a destination that only queues what it is sent (Brevo's import
  *   processes), how to read the outcome of its jobs (confirm).
  *
@@ -31,7 +35,15 @@
  *	    on DEST_BATCH_REAUTH: d->reauth(s, gen, &cause) once, where gen
  *		is s->auth_gen when the batch was encoded; then encode and
  *		submit the batch again
- *	once every batch is answered, if results carried jobs and the
+ *	in mirror mode, once every add batch is answered, per removal
+	batch of at most d->remove_batch_max profiles (their keys only):
+	    r = d->encode_remove(s, target, profiles, n, &req, &cause);
+	    submit as above; in the callback: verdict =
+		d->decode_remove(s, resp, profiles, n, results, &message);
+		the same verdicts, DEST_BATCH_REAUTH too
+	with s->update_only set (the export's mode is update-only; only
+	drivers with update_only), encode() creates no profile
+	once every batch is answered, if results carried jobs and the
  *	driver has confirm (src/run/confirm.c does this part):
  *	    outcome = d->confirm(s, engine, jobs, njobs, &message);
  *	    again, spaced out, while some jobs stay DEST_JOB_PENDING
@@ -583,6 +595,12 @@ struct jsonbuf;
  */
 struct http_request *dest_post_json(struct dest_session *s, const char *path,
 	    struct jsonbuf *b);
+/*
+ * The same with another method: a DELETE with a JSON body (Snapchat's
+ * removals).
+ */
+struct http_request *dest_request_json(struct dest_session *s,
+	    const char *method, const char *path, struct jsonbuf *b);
 
 /* Free every results[i].reason and zero the n entries. */
 void	dest_results_clear(struct dest_result *results, size_t n);

@@ -622,6 +622,166 @@ out:
 }
 
 /*
+ * Removal (data-rules.md "What a removal is"): the contacts leave the
+ * export's list, POST /contacts/lists/{id}/contacts/remove with their
+ * emails (at most 150, api-contracts.md 2.5); the contacts themselves
+ * stay. The endpoint is under /v3/contacts/, so it draws on the contacts
+ * budget (s->limiter, as dest_post_json() sets it), not on the hourly one
+ * of "all other endpoints" (api-contracts.md 2.3). Removing is idempotent,
+ * so, unlike an import, the engine may send it again after a failure.
+ */
+static int
+sib_encode_remove(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, struct http_request **reqp,
+    char **cause)
+{
+	struct jsonbuf	 b = JSONBUF_INIT;
+	uint64_t	 id;
+	size_t		 i;
+	char		 path[96];
+
+	*reqp = NULL;
+	if (n == 0 || n > s->driver->remove_batch_max) {
+		*cause = xasprintf(_("A batch of %1$zu removals does not fit "
+		    "Sendinblue's %2$u per request."), n,
+		    s->driver->remove_batch_max);
+		return -1;
+	}
+	if (sib_target_check(target, cause) != 0)
+		return -1;
+	sib_list_id(target, &id);
+	jsonbuf_lit(&b, "{\"emails\":[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			jsonbuf_lit(&b, ",");
+		jsonbuf_str(&b, profiles[i].email);
+	}
+	jsonbuf_lit(&b, "]}");
+	if (b.len > s->driver->limits.max_request_bytes) {
+		jsonbuf_free(&b);
+		if (n > 1)
+			return 1;
+		*cause = xasprintf(_("One profile makes a request of more than "
+		    "Sendinblue's %zu bytes."),
+		    s->driver->limits.max_request_bytes);
+		return -1;
+	}
+	snprintf(path, sizeof path, "/contacts/lists/%" PRIu64
+	    "/contacts/remove", id);
+	*reqp = dest_post_json(s, path, &b);
+	return 0;
+}
+
+/*
+ * The answer to a removal. 200 or 201 {"contacts": {"success": [...],
+ * "failure": [...]}}: Brevo lists under failure the emails it did not
+ * take off the list because they were not on it (or are no contact at
+ * all), so they are removed too; nothing of a 2xx is rejected. Errors map
+ * as for an import, except that a 5xx is sent again (removing twice is
+ * harmless) and a 404 or a 400 about the list is the list gone.
+ */
+static enum dest_verdict
+sib_decode_remove(struct dest_session *s, const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
+{
+	enum dest_verdict	 v = DEST_BATCH_DONE;
+	cJSON			*body = NULL;
+	const cJSON		*contacts;
+	const char		*msg, *code;
+
+	(void)s;
+	(void)profiles;
+	*message = NULL;
+	if (resp->outcome == HTTP_CANCELLED) {
+		*message = xstrdup(_("The delivery was cancelled."));
+		return DEST_BATCH_FATAL;
+	}
+	if (resp->outcome != HTTP_DONE) {
+		/* The engine already retried; the caller may try later. */
+		*message = xstrdup(resp->error != NULL ? resp->error :
+		    _("The request to Brevo failed."));
+		return DEST_BATCH_RETRY;
+	}
+	if (resp->body_len > 0)
+		body = cJSON_ParseWithLength(resp->body, resp->body_len);
+	msg = sib_string(body, "message");
+	code = sib_string(body, "code");
+	if (msg == NULL)
+		msg = resp->error != NULL ? resp->error : "?";
+
+	switch (resp->status) {
+	case 200:
+	case 201:
+	case 204:
+		contacts = cJSON_GetObjectItemCaseSensitive(body, "contacts");
+		if (resp->status != 204 && !cJSON_IsObject(contacts))
+			*message = xstrdup(_("Brevo answered the removal from "
+			    "the list without the contacts it removed."));
+		goto out;
+	case 400:
+		break;
+	case 401:
+		*message = xasprintf(_("Brevo refused the API key (401): %s"),
+		    msg);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 402:
+	case 403:
+		*message = xasprintf(_("Brevo refused to remove contacts from "
+		    "the list (%1$ld): the API key may not change lists, or "
+		    "the account is not validated yet: %2$s"), resp->status,
+		    msg);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 404:
+		*message = xasprintf(_("Brevo says the export's list does not "
+		    "exist in this account (404): %s"), msg);
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 413:
+		if (n > 1) {
+			v = DEST_BATCH_SPLIT;
+			goto out;
+		}
+		*message = xstrdup(_("Brevo refused a removal of one contact "
+		    "as too large (413)."));
+		v = DEST_BATCH_FATAL;
+		goto out;
+	case 429:
+		*message = xstrdup(_("Brevo kept answering that the rate limit "
+		    "is spent (429)."));
+		v = DEST_BATCH_RETRY;
+		goto out;
+	default:
+		*message = xasprintf(_("Brevo did not remove the contacts from "
+		    "the list (status %1$ld): %2$s"), resp->status, msg);
+		v = resp->status / 100 == 5 ? DEST_BATCH_RETRY :
+		    DEST_BATCH_FATAL;
+		goto out;
+	}
+
+	/* 400: the list, too many emails, or the whole request. */
+	if (strstr(msg, "list") != NULL || strstr(msg, "List") != NULL)
+		*message = xasprintf(_("Brevo refused the removal (400): the "
+		    "export's list does not exist in this account or is not "
+		    "a list ID: %s"), msg);
+	else if (n > 1 && ((code != NULL && strcmp(code, "out_of_range") ==
+	    0) || strstr(msg, "150") != NULL)) {
+		v = DEST_BATCH_SPLIT;
+		goto out;
+	} else
+		*message = xasprintf(_("Brevo refused the removal as malformed "
+		    "(400, %1$s): %2$s"), code != NULL ? code : "?", msg);
+	v = DEST_BATCH_FATAL;
+out:
+	if (v != DEST_BATCH_DONE)
+		dest_results_clear(results, n);
+	cJSON_Delete(body);
+	return v;
+}
+
+/*
  * Whether the hourly budget grants a request now. A confirmation round
  * starts when it does (src/run/confirm.c waits for that); past its first
  * request the round rather stops early than waits, possibly for most of
@@ -926,11 +1086,20 @@ const struct dest_driver dest_sendinblue = {
 	.limits = { 20000, 100000, 8u * 1000 * 1000,
 	    { 9, 1000, 1, &sib_ratelimit }, 2,
 	    { 100, 3600 * 1000, 10, &sib_ratelimit }, 0 },
+	/*
+	 * Update-only is Braze's alone (data-rules.md): an import creates
+	 * the contacts it does not find, and nothing in it says not to.
+	 */
+	.update_only = 0,
+	/* maxItems of /contacts/lists/{id}/contacts/remove. */
+	.remove_batch_max = 150,
 	.session_open = sib_session_open,
 	.target_check = sib_target_check,
 	.test = sib_test,
 	.verify_target = sib_verify_target,
 	.encode = sib_encode,
 	.decode = sib_decode,
+	.encode_remove = sib_encode_remove,
+	.decode_remove = sib_decode_remove,
 	.confirm = sib_confirm
 };

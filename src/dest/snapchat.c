@@ -591,9 +591,15 @@ snap_verify_target(struct dest_session *s, struct http_engine *e,
 	return DEST_OK;
 }
 
+/*
+ * One request of the n hashes: POST /segments/{id}/users to add them, or,
+ * remove set, DELETE of the same path with the same body plus the
+ * audience's id in the users object (api-contracts.md 3.7: the
+ * docs-derived clients send it; whether Snapchat needs it is not known).
+ */
 static int
-snap_encode(struct dest_session *s, const char *target,
-    const struct dest_profile *profiles, size_t n, unsigned char *warned,
+snap_build(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, int remove,
     struct http_request **reqp, char **cause)
 {
 	static const char		 head[] = "{\"users\":[{\"schema\":"
@@ -606,15 +612,12 @@ snap_encode(struct dest_session *s, const char *target,
 	char				*path;
 
 	*reqp = NULL;
-	if (n == 0 || n > s->batch_size) {
-		*cause = xasprintf(_("A batch of %1$zu profiles does not fit "
-		    "Snapchat's %2$u per request."), n, s->batch_size);
-		return -1;
-	}
 	if (snap_target_check(target, cause) != 0)
 		return -1;
 	max = s->driver->limits.max_request_bytes;
 	need = sizeof head + n * (sizeof hex + 4) + sizeof tail;
+	if (remove)
+		need += strlen(",\"id\":\"\"") + strlen(target);
 	if (need > max) {
 		if (n > 1)
 			return 1;
@@ -627,10 +630,15 @@ snap_encode(struct dest_session *s, const char *target,
 		return -1;
 
 	jsonbuf_grow(&b, need);
-	jsonbuf_add(&b, head, sizeof head - 1);
+	if (remove) {
+		jsonbuf_lit(&b, "{\"users\":[{\"id\":");
+		jsonbuf_str(&b, target);
+		jsonbuf_lit(&b, ",");
+		/* The rest of head, past its "{"users":[{". */
+		jsonbuf_add(&b, head + 11, sizeof head - 12);
+	} else
+		jsonbuf_add(&b, head, sizeof head - 1);
 	for (i = 0; i < n; i++) {
-		if (warned != NULL)
-			warned[i] = 0;
 		/* data-rules.md: the hash of the normalised email, only. */
 		crypto_hash_sha256(h, (const unsigned char *)profiles[i].email,
 		    strlen(profiles[i].email));
@@ -643,15 +651,51 @@ snap_encode(struct dest_session *s, const char *target,
 	}
 	jsonbuf_add(&b, tail, sizeof tail - 1);
 	path = xasprintf("/segments/%s/users", target);
-	*reqp = dest_post_json(s, path, &b);
+	*reqp = dest_request_json(s, remove ? "DELETE" : "POST", path, &b);
 	free(path);
 	return 0;
 }
 
+static int
+snap_encode(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, unsigned char *warned,
+    struct http_request **reqp, char **cause)
+{
+	*reqp = NULL;
+	if (n == 0 || n > s->batch_size) {
+		*cause = xasprintf(_("A batch of %1$zu profiles does not fit "
+		    "Snapchat's %2$u per request."), n, s->batch_size);
+		return -1;
+	}
+	/* Nothing is ever left out of a hash. */
+	if (warned != NULL)
+		memset(warned, 0, n);
+	return snap_build(s, target, profiles, n, 0, reqp, cause);
+}
+
+/* Removal (data-rules.md "What a removal is"): the hashes leave the audience. */
+static int
+snap_encode_remove(struct dest_session *s, const char *target,
+    const struct dest_profile *profiles, size_t n, struct http_request **reqp,
+    char **cause)
+{
+	*reqp = NULL;
+	if (n == 0 || n > s->driver->remove_batch_max) {
+		*cause = xasprintf(_("A batch of %1$zu removals does not fit "
+		    "Snapchat's %2$u per request."), n,
+		    s->driver->remove_batch_max);
+		return -1;
+	}
+	return snap_build(s, target, profiles, n, 1, reqp, cause);
+}
+
+/*
+ * The answer to an add, or a removal (remove set): both have the same
+ * envelope and errors (api-contracts.md 3.6, 3.7); only the words differ.
+ */
 static enum dest_verdict
-snap_decode(struct dest_session *s, const struct http_response *resp,
-    const struct dest_profile *profiles, size_t n,
-    struct dest_result *results, char **message)
+snap_answer(struct dest_session *s, const struct http_response *resp,
+    size_t n, struct dest_result *results, int remove, char **message)
 {
 	struct snap		*p = s->priv;
 	enum dest_verdict	 v = DEST_BATCH_DONE;
@@ -660,8 +704,6 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 	const char		*msg, *code;
 	int			 good;
 
-	(void)profiles;
-	(void)n;
 	*message = NULL;
 	if (resp->outcome == HTTP_CANCELLED) {
 		*message = xstrdup(_("The delivery was cancelled."));
@@ -693,9 +735,11 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 			if (!snap_success(u, "sub_request_status"))
 				good = 0;
 		if (!good) {
-			*message = xstrdup(_("Snapchat did not confirm the "
-			    "upload (its answer does not say SUCCESS for "
-			    "every part)."));
+			*message = xstrdup(remove ? _("Snapchat did not "
+			    "confirm the removal (its answer does not say "
+			    "SUCCESS for every part).") : _("Snapchat did not "
+			    "confirm the upload (its answer does not say "
+			    "SUCCESS for every part)."));
 			v = DEST_BATCH_RETRY;
 		}
 		break;
@@ -705,7 +749,10 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 		v = DEST_BATCH_REAUTH;
 		break;
 	case 403:
-		*message = xasprintf(_("Snapchat refused the upload (403%1$s"
+		*message = xasprintf(remove ? _("Snapchat refused the removal "
+		    "(403%1$s%2$s): %3$s. The authorizing user needs the Data "
+		    "Manager role on the audience's ad account.") :
+		    _("Snapchat refused the upload (403%1$s"
 		    "%2$s): %3$s. The authorizing user needs the Data Manager "
 		    "role on the audience's ad account."),
 		    code != NULL ? ", " : "", code != NULL ? code : "", msg);
@@ -732,8 +779,9 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 		v = DEST_BATCH_RETRY;
 		break;
 	default:
-		*message = xasprintf(_("Snapchat did not take the upload "
-		    "(status %1$ld): %2$s"), resp->status, msg);
+		*message = xasprintf(remove ? _("Snapchat did not take the "
+		    "removal (status %1$ld): %2$s") : _("Snapchat did not take "
+		    "the upload (status %1$ld): %2$s"), resp->status, msg);
 		v = resp->status / 100 == 5 ? DEST_BATCH_RETRY :
 		    DEST_BATCH_FATAL;
 		break;
@@ -742,6 +790,28 @@ snap_decode(struct dest_session *s, const struct http_response *resp,
 		dest_results_clear(results, n);
 	cJSON_Delete(body);
 	return v;
+}
+
+static enum dest_verdict
+snap_decode(struct dest_session *s, const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
+{
+	(void)profiles;
+	return snap_answer(s, resp, n, results, 0, message);
+}
+
+/*
+ * A hash the audience does not hold is removed all the same: Snapchat
+ * answers a DELETE as it answers an add, for the whole request.
+ */
+static enum dest_verdict
+snap_decode_remove(struct dest_session *s, const struct http_response *resp,
+    const struct dest_profile *profiles, size_t n,
+    struct dest_result *results, char **message)
+{
+	(void)profiles;
+	return snap_answer(s, resp, n, results, 1, message);
 }
 
 const struct dest_driver dest_snapchat = {
@@ -762,6 +832,10 @@ const struct dest_driver dest_snapchat = {
 	 */
 	.limits = { 25000, 100000, 64u * 1000 * 1000,
 	    { 10, 1000, 1, NULL }, 2, { 0, 0, 0, NULL }, 0 },
+	/* An add cannot be told to leave unknown users out. */
+	.update_only = 0,
+	/* The most identifiers a request takes, removals too (3.6, 3.7). */
+	.remove_batch_max = 100000,
 	.oauth_url = SNAP_AUTH_URL,
 	.oauth_scope = SNAP_SCOPE,
 	.oauth_secret = "client_secret",
@@ -772,5 +846,7 @@ const struct dest_driver dest_snapchat = {
 	.verify_target = snap_verify_target,
 	.encode = snap_encode,
 	.decode = snap_decode,
+	.encode_remove = snap_encode_remove,
+	.decode_remove = snap_decode_remove,
 	.reauth = snap_reauth
 };

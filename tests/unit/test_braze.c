@@ -291,6 +291,192 @@ test_encode(const char *base)
 	dest_session_free(&s);
 }
 
+/* The body of the fake's last POST /users/track. */
+static char *
+last_track_body(void)
+{
+	cJSON		*log, *r;
+	const cJSON	*m, *p, *n;
+	int		 last = 0;
+
+	log = fake_json("braze", "requests");
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(log, "requests")) {
+		m = cJSON_GetObjectItem(r, "method");
+		p = cJSON_GetObjectItem(r, "path");
+		n = cJSON_GetObjectItem(r, "n");
+		if (cJSON_IsString(m) && strcmp(m->valuestring, "POST") == 0 &&
+		    cJSON_IsString(p) &&
+		    strcmp(p->valuestring, "/users/track") == 0)
+			last = n->valueint;
+	}
+	cJSON_Delete(log);
+	return fake_body("braze", last);
+}
+
+/* How many times needle is in s. */
+static int
+count_in(const char *s, const char *needle)
+{
+	int	n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/* Send req to the fake; with remove, decode_remove() the answer. */
+static enum dest_verdict
+send_track(struct dest_session *s, struct http_request *req,
+    const struct dest_profile *p, size_t n, int remove,
+    struct dest_result *res, char **msg)
+{
+	struct http_engine	*e = engine();
+	struct http_response	 resp;
+	struct got		 g = { 0, 0, NULL };
+	enum dest_verdict	 v;
+	char			*cause = NULL;
+
+	http_request_callback(req, got_done, &g);
+	if (http_submit(e, req, &cause) != 0 || http_drain(e, &cause) != 0) {
+		diag("%s", cause);
+		free(cause);
+		http_free(&e);
+		return DEST_BATCH_FATAL;
+	}
+	http_free(&e);
+	memset(&resp, 0, sizeof resp);
+	memset(res, 0, n * sizeof *res);
+	resp.outcome = HTTP_DONE;
+	resp.status = g.status;
+	resp.body = g.body;
+	resp.body_len = strlen(g.body);
+	*msg = NULL;
+	v = remove ? braze->decode_remove(s, &resp, p, n, res, msg) :
+	    braze->decode(s, &resp, p, n, res, msg);
+	free(g.body);
+	return v;
+}
+
+/*
+ * After test_encode(): removals null the membership attribute and keep
+ * the user; update-only creates no one, and only then is it said.
+ */
+static void
+test_remove(const char *base)
+{
+	static const char *one[] = { "VIP" };
+	struct dest_attr	 attrs[] = { { "city", "Bern" } };
+	struct dest_profile	 p[76];
+	struct dest_result	 res[76];
+	struct dest_session	*s;
+	struct http_request	*req = NULL;
+	enum dest_verdict	 v;
+	char			*cause = NULL, *msg = NULL, *body;
+	cJSON			*state, *users, *a;
+	int			 i;
+
+	memset(p, 0, sizeof p);
+	for (i = 0; i < 76; i++)
+		p[i].email = "ghost@example.com";
+	p[0].email = "ann@example.com";
+	p[0].customer_id = "C-1";
+	p[1].email = "bob@example.org";
+	s = fake_session(braze, base, "rest.iad-01.braze.com", "braze-key",
+	    &cause);
+
+	ok(braze->encode_remove(s, "SEG-API-1", p, 3, &req, &cause) == 0 &&
+	    req != NULL, "three removals encode");
+	v = send_track(s, req, p, 3, 1, res, &msg);
+	body = last_track_body();
+	is_str(body, "{\"attributes\":["
+	    "{\"external_id\":\"C-1\",\"_update_existing_only\":true,"
+	    "\"SEG-API-1\":null},"
+	    "{\"email\":\"bob@example.org\",\"_update_existing_only\":true,"
+	    "\"SEG-API-1\":null},"
+	    "{\"email\":\"ghost@example.com\",\"_update_existing_only\":true,"
+	    "\"SEG-API-1\":null}]}",
+	    "the exact body: the key, update-only, the attribute null");
+	free(body);
+	ok(v == DEST_BATCH_DONE && !res[0].rejected && !res[1].rejected &&
+	    !res[2].rejected && msg == NULL, "every removal accepted");
+	dest_results_clear(res, 3);
+	xfree(&msg);
+	state = fake_json("braze", "state");
+	users = cJSON_GetObjectItem(state, "users");
+	a = cJSON_GetObjectItem(cJSON_GetObjectItem(users, "external_id:C-1"),
+	    "attributes");
+	ok(a != NULL && cJSON_GetObjectItem(a, "SEG-API-1") == NULL &&
+	    cJSON_IsString(cJSON_GetObjectItem(a, "city")),
+	    "C-1 lost the membership attribute and kept the others");
+	a = cJSON_GetObjectItem(cJSON_GetObjectItem(users,
+	    "email:bob@example.org"), "attributes");
+	ok(a != NULL && cJSON_GetObjectItem(a, "SEG-API-1") == NULL,
+	    "bob, by email, too; his user is kept");
+	ok(cJSON_GetObjectItem(users, "email:ghost@example.com") == NULL,
+	    "a removal of a user Braze does not have creates none");
+	cJSON_Delete(state);
+
+	ok(braze->encode_remove(s, "SEG", p, 76, &req, &cause) == -1 &&
+	    req == NULL, "76 removals are more than a request takes");
+	like(cause, "75", "saying how many it takes");
+	xfree(&cause);
+	ok(braze->encode_remove(s, "SEG", p, 75, &req, &cause) == 0 &&
+	    req != NULL, "75 fit");
+	http_request_free(&req);
+
+	/* Update-only: C-1 comes back, new@ is not created. */
+	p[0].attrs = attrs;
+	p[0].nattrs = 1;
+	p[0].segments = one;
+	p[0].nsegments = 1;
+	p[1].email = "new@example.com";
+	p[1].segments = one;
+	p[1].nsegments = 1;
+	s->update_only = 1;
+	ok(braze->encode(s, "SEG-API-1", p, 2, NULL, &req, &cause) == 0,
+	    "update-only encodes");
+	v = send_track(s, req, p, 2, 0, res, &msg);
+	body = last_track_body();
+	is_int(count_in(body, "\"_update_existing_only\":true"), 2,
+	    "update-only: on every attribute object");
+	is_str(body, "{\"attributes\":[{\"external_id\":\"C-1\","
+	    "\"_update_existing_only\":true,\"email\":\"ann@example.com\","
+	    "\"city\":\"Bern\",\"SEG-API-1\":[\"VIP\"]},"
+	    "{\"_update_existing_only\":true,\"email\":\"new@example.com\","
+	    "\"SEG-API-1\":[\"VIP\"]}]}", "the exact update-only body");
+	free(body);
+	ok(v == DEST_BATCH_DONE, "answered");
+	dest_results_clear(res, 2);
+	xfree(&msg);
+	state = fake_json("braze", "state");
+	users = cJSON_GetObjectItem(state, "users");
+	a = cJSON_GetObjectItem(cJSON_GetObjectItem(users, "external_id:C-1"),
+	    "attributes");
+	ok(a != NULL && cJSON_GetObjectItem(a, "SEG-API-1") != NULL,
+	    "the existing user is updated");
+	ok(cJSON_GetObjectItem(users, "email:new@example.com") == NULL,
+	    "the unknown one is not created");
+	cJSON_Delete(state);
+
+	s->update_only = 0;
+	ok(braze->encode(s, "SEG-API-1", p, 2, NULL, &req, &cause) == 0,
+	    "upsert encodes");
+	v = send_track(s, req, p, 2, 0, res, &msg);
+	body = last_track_body();
+	is_int(count_in(body, "_update_existing_only"), 0,
+	    "without update-only the flag is never sent");
+	free(body);
+	dest_results_clear(res, 2);
+	xfree(&msg);
+	state = fake_json("braze", "state");
+	ok(cJSON_GetObjectItem(cJSON_GetObjectItem(state, "users"),
+	    "email:new@example.com") != NULL, "and the new user is created");
+	cJSON_Delete(state);
+	dest_session_free(&s);
+}
+
 static enum dest_verdict
 decode(struct dest_session *s, long status, const char *body, size_t n,
     struct dest_result *res, char **msg)
@@ -392,6 +578,58 @@ test_decode(void)
 	v = decode(s, 503, "", 4, res, &msg);
 	ok(v == DEST_BATCH_RETRY, "503 after the engine's retries: later");
 	xfree(&msg);
+	dest_session_free(&s);
+}
+
+/* decode_remove() reads a removal's answer as decode() does an add's. */
+static void
+test_decode_remove(void)
+{
+	static struct dest_profile	 p[3];
+	struct http_response	 resp;
+	struct dest_session	*s;
+	struct dest_result	 res[3];
+	enum dest_verdict	 v;
+	char			*msg = NULL, *cause = NULL;
+	static const struct {
+		long		 status;
+		const char	*body;
+		enum dest_verdict v;
+	} cases[] = {
+		{ 401, "{\"message\":\"Invalid API key\"}", DEST_BATCH_FATAL },
+		{ 429, "", DEST_BATCH_RETRY },
+		{ 400, "{\"message\":\"Bad Request\"}", DEST_BATCH_SPLIT },
+	};
+	size_t			 i;
+
+	s = fake_session(braze, NULL, "rest.iad-03.braze.com", "k", &cause);
+	memset(p, 0, sizeof p);
+	p[0].email = "a@example.com";
+	p[1].email = "b@example.com";
+	p[2].email = "c@example.com";
+	memset(&resp, 0, sizeof resp);
+	memset(res, 0, sizeof res);
+	resp.outcome = HTTP_DONE;
+	resp.status = 201;
+	resp.body = "{\"message\":\"success\",\"errors\":[{\"type\":"
+	    "\"'SEG' is not valid\",\"input_array\":\"attributes\","
+	    "\"index\":1}]}";
+	resp.body_len = strlen(resp.body);
+	v = braze->decode_remove(s, &resp, p, 3, res, &msg);
+	ok(v == DEST_BATCH_DONE && !res[0].rejected && res[1].rejected &&
+	    !res[2].rejected && msg == NULL,
+	    "errors[] index 1: that removal refused, the others done");
+	is_str(res[1].reason, "'SEG' is not valid", "with Braze's reason");
+	dest_results_clear(res, 3);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		resp.status = cases[i].status;
+		resp.body = cases[i].body;
+		resp.body_len = strlen(resp.body);
+		v = braze->decode_remove(s, &resp, p, 3, res, &msg);
+		ok(v == cases[i].v, "a removal answered %ld: verdict %d",
+		    cases[i].status, (int)v);
+		xfree(&msg);
+	}
 	dest_session_free(&s);
 }
 
@@ -536,6 +774,7 @@ main(void)
 	test_tables();
 	test_sessions();
 	test_decode();
+	test_decode_remove();
 
 	cfgpath = xasprintf("%s/braze.json", tap_tmpdir());
 	f = fopen(cfgpath, "w");
@@ -549,6 +788,7 @@ main(void)
 	args = xasprintf("--dest braze --record-bodies --config %s", cfgpath);
 	base = fake_start("braze", args);
 	test_encode(base);
+	test_remove(base);
 	test_credentials(base);
 	test_verify(base);
 	free(base);

@@ -161,6 +161,16 @@ test_limits(const struct dest_driver *d)
 	ok(l->other_rate.limit == 0 ? l->other_rate.headers == NULL :
 	    rate_ok(&l->other_rate), "%s: the other budget is none or sane",
 	    d->id);
+	/*
+	 * The run core cuts removals into batches of remove_batch_max: at
+	 * least one, and no more than the destination takes of anything in
+	 * one request.
+	 */
+	ok(d->remove_batch_max >= 1 && d->remove_batch_max <= l->batch_max,
+	    "%s: removals in batches of at most %u, no more than batch_max",
+	    d->id, d->remove_batch_max);
+	ok(d->update_only == 0 || d->update_only == 1,
+	    "%s: update_only is a flag (%d)", d->id, d->update_only);
 }
 
 static void
@@ -171,7 +181,8 @@ test_functions(const struct dest_driver *d)
 
 	ok(d->session_open != NULL && d->target_check != NULL &&
 	    d->test != NULL && d->verify_target != NULL &&
-	    d->encode != NULL && d->decode != NULL,
+	    d->encode != NULL && d->decode != NULL &&
+	    d->encode_remove != NULL && d->decode_remove != NULL,
 	    "%s: every function that is not optional is there", d->id);
 	ok((d->confirm != NULL) == nonempty(d->confirm_help),
 	    "%s: a confirmation phase has its help, and only then", d->id);
@@ -225,6 +236,12 @@ only_braze(const struct dest_driver *d)
 	return strcmp(d->id, "braze") == 0;
 }
 
+static int
+has_update_only(const struct dest_driver *d)
+{
+	return d->update_only;
+}
+
 int
 main(void)
 {
@@ -257,6 +274,13 @@ main(void)
 	free(s);
 	s = dest_names(DEST_NAME_SHORT, dest_is_oauth, ", ", " and ");
 	is_str(s, "Snapchat", "the OAuth drivers");
+	free(s);
+	s = dest_names(DEST_NAME_ID, has_update_only, "|", "|");
+#ifdef TEST_NULL_REGISTRY
+	is_str(s, "braze|null", "update-only: Braze and the null driver");
+#else
+	is_str(s, "braze", "update-only is Braze's alone (data-rules.md)");
+#endif
 	free(s);
 	return done_testing();
 }

@@ -739,15 +739,15 @@ test_redaction(void)
  * One easy handle for a POST, a DELETE, a GET and a PUT in turn: each
  * attempt sets its method and body from scratch, nothing is left over
  * from the one before (handles keep their shared options between
- * attempts).
+ * attempts). The DELETE carries a body, as Snapchat's removals do.
  */
 static void
 test_handle_reuse(void)
 {
 	static const char	*methods[] = { "POST", "DELETE", "GET", "PUT",
 	    "GET" };
-	static const char	*bodies[] = { "first", NULL, NULL, "third",
-	    NULL };
+	static const char	*bodies[] = { "first", "{\"users\":[]}", NULL,
+	    "third", NULL };
 	struct http_config	 cfg;
 	struct http_engine	*e;
 	struct http_request	*req;

@@ -171,6 +171,88 @@ decode(struct dest_session *s, long status, const char *body, size_t n,
 	return sib->decode(s, &resp, p, n, res, msg);
 }
 
+/* decode_remove() of an answer to the first n of four emails. */
+static enum dest_verdict
+decode_remove(struct dest_session *s, long status, const char *body,
+    size_t n, struct dest_result *res, char **msg)
+{
+	static struct dest_profile	 p[4];
+	struct http_response		 resp;
+
+	memset(p, 0, sizeof p);
+	p[0].email = "a@example.com";
+	p[1].email = "b@example.com";
+	p[2].email = "c@example.com";
+	p[3].email = "d@example.com";
+	memset(&resp, 0, sizeof resp);
+	memset(res, 0, n * sizeof *res);
+	resp.outcome = HTTP_DONE;
+	resp.status = status;
+	resp.body = body;
+	resp.body_len = strlen(body);
+	*msg = NULL;
+	return sib->decode_remove(s, &resp, p, n, res, msg);
+}
+
+static void
+test_decode_remove(void)
+{
+	struct dest_session	*s;
+	struct dest_result	 res[4];
+	enum dest_verdict	 v;
+	char			*msg = NULL, *cause = NULL;
+
+	s = fake_session(sib, NULL, NULL, "k", &cause);
+	v = decode_remove(s, 201, "{\"contacts\":{\"success\":"
+	    "[\"a@example.com\"],\"failure\":[\"b@example.com\","
+	    "\"c@example.com\"],\"total\":1}}", 3, res, &msg);
+	ok(v == DEST_BATCH_DONE && !res[0].rejected && !res[1].rejected &&
+	    !res[2].rejected && msg == NULL,
+	    "201: success and failure alike are removed, nothing rejected");
+	v = decode_remove(s, 200, "{\"contacts\":{\"success\":[],"
+	    "\"failure\":[\"a@example.com\"]}}", 1, res, &msg);
+	ok(v == DEST_BATCH_DONE && !res[0].rejected && msg == NULL,
+	    "200 with the one email in failure: removed");
+	v = decode_remove(s, 201, "{}", 2, res, &msg);
+	ok(v == DEST_BATCH_DONE && !res[0].rejected && msg != NULL,
+	    "2xx without contacts: done, with a warning");
+	xfree(&msg);
+
+	v = decode_remove(s, 404, "{\"code\":\"document_not_found\","
+	    "\"message\":\"List ID not found\"}", 2, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "404: the list is gone, fatal");
+	like(msg, "list does not exist in this account", "in words");
+	xfree(&msg);
+	v = decode_remove(s, 400, "{\"code\":\"invalid_parameter\","
+	    "\"message\":\"listId must be an integer\"}", 2, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "400 naming the list: fatal");
+	like(msg, "list does not exist in this account or is not a list ID",
+	    "in words");
+	xfree(&msg);
+	v = decode_remove(s, 400, "{\"code\":\"out_of_range\","
+	    "\"message\":\"emails: at most 150 items\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_SPLIT && msg == NULL, "400 over the 150: split");
+	v = decode_remove(s, 400, "{\"code\":\"bad_request\","
+	    "\"message\":\"something\"}", 4, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "another 400: fatal");
+	like(msg, "malformed (400, bad_request): something",
+	    "naming code and message");
+	xfree(&msg);
+	v = decode_remove(s, 401, "{\"code\":\"unauthorized\","
+	    "\"message\":\"Key not found\"}", 2, res, &msg);
+	ok(v == DEST_BATCH_FATAL, "401: fatal");
+	like(msg, "API key (401): Key not found", "in words");
+	xfree(&msg);
+	v = decode_remove(s, 429, "", 2, res, &msg);
+	ok(v == DEST_BATCH_RETRY && msg != NULL, "429: retry later");
+	xfree(&msg);
+	v = decode_remove(s, 502, "", 2, res, &msg);
+	ok(v == DEST_BATCH_RETRY && !res[0].rejected && msg != NULL,
+	    "5xx: sent again, unlike an import (removing twice is harmless)");
+	xfree(&msg);
+	dest_session_free(&s);
+}
+
 static void
 test_decode(void)
 {
@@ -416,9 +498,18 @@ test_verify(const char *base)
 	http_free(&e);
 }
 
+static char	*last_body(const char *);
+
 /* The body of the fake's last POST /contacts/import. */
 static char *
 last_import_body(void)
+{
+	return last_body("/v3/contacts/import");
+}
+
+/* The body of the fake's last POST to path. */
+static char *
+last_body(const char *want)
 {
 	cJSON		*log, *r;
 	const cJSON	*m, *p, *n;
@@ -434,7 +525,7 @@ last_import_body(void)
 		n = cJSON_GetObjectItem(r, "n");
 		if (cJSON_IsString(m) && strcmp(m->valuestring, "POST") == 0 &&
 		    cJSON_IsString(p) &&
-		    strcmp(p->valuestring, "/v3/contacts/import") == 0)
+		    strcmp(p->valuestring, want) == 0)
 			last = n->valueint;
 	}
 	cJSON_Delete(log);
@@ -480,7 +571,7 @@ struct sent {
 	struct dest_session		*s;
 	const struct dest_profile	*p;
 	size_t				 n;
-	struct dest_result		 res[8];
+	struct dest_result		 res[160];	/* a removal's 150 */
 	enum dest_verdict		 v;
 	long				 status;
 	unsigned			 attempts;
@@ -725,6 +816,124 @@ test_import(const char *base)
 	unlink(path);
 	free(path);
 	free(dir);
+	dest_session_free(&s);
+	http_free(&e);
+}
+
+static void
+removed_done(const struct http_response *resp, void *arg)
+{
+	struct sent	*t = arg;
+
+	t->status = resp->status;
+	t->body = xstrndup(resp->body, resp->body_len);
+	t->v = sib->decode_remove(t->s, resp, t->p, t->n, t->res, &t->msg);
+}
+
+/* encode_remove() the n profiles from list, send, decode_remove(). */
+static int
+send_removal(struct dest_session *s, struct http_engine *e, const char *list,
+    const struct dest_profile *p, size_t n, struct sent *t)
+{
+	struct http_request	*req = NULL;
+	char			*cause = NULL;
+
+	memset(t, 0, sizeof *t);
+	t->s = s;
+	t->p = p;
+	t->n = n;
+	if (sib->encode_remove(s, list, p, n, &req, &cause) != 0) {
+		diag("encode_remove: %s", cause != NULL ? cause : "");
+		free(cause);
+		return -1;
+	}
+	http_request_callback(req, removed_done, t);
+	if (http_submit(e, req, &cause) != 0 || http_drain(e, &cause) != 0) {
+		diag("%s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Removals against the fake, after test_import() put ann, bob and zoé on
+ * list 2: they leave the list and stay contacts; an email Brevo lists as
+ * failure (not on the list, no contact) is removed, not rejected.
+ */
+static void
+test_remove(const char *base)
+{
+	static struct dest_profile	 p[151];
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct http_request	*req = NULL;
+	struct sent		 t;
+	char			*cause = NULL, *body;
+	cJSON			*state, *c;
+	int			 i;
+
+	memset(p, 0, sizeof p);
+	for (i = 0; i < 151; i++)
+		p[i].email = "nobody@example.com";
+	p[0].email = "ann@example.com";
+	p[1].email = "bob@example.org";
+	s = fake_session(sib, base, NULL, "brevo-key", &cause);
+
+	ok(send_removal(s, e, "2", p, 3, &t) == 0, "a removal is sent");
+	is_int(t.status, 201, "201");
+	body = last_body("/v3/contacts/lists/2/contacts/remove");
+	is_str(body, "{\"emails\":[\"ann@example.com\",\"bob@example.org\","
+	    "\"nobody@example.com\"]}",
+	    "the exact body: the emails, on the list's remove path");
+	free(body);
+	like(t.body, "\"failure\":[\"nobody@example.com\"]",
+	    "Brevo lists the stranger as a failure");
+	ok(t.v == DEST_BATCH_DONE && !t.res[0].rejected &&
+	    !t.res[1].rejected && !t.res[2].rejected && t.msg == NULL,
+	    "every profile removed, the failure too");
+	dest_results_clear(t.res, 3);
+	free(t.body);
+
+	state = fake_json("brevo", "state");
+	c = cJSON_GetObjectItem(state, "contacts");
+	body = cJSON_PrintUnformatted(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(c, "ann@example.com"), "listIds"));
+	is_str(body, "[]", "ann left list 2");
+	free(body);
+	body = cJSON_PrintUnformatted(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(c, "zoé@example.com"), "listIds"));
+	is_str(body, "[2]", "zoé, not removed, stays on it");
+	free(body);
+	ok(cJSON_GetObjectItem(c, "bob@example.org") != NULL,
+	    "bob is still a contact: only his membership went");
+	cJSON_Delete(state);
+
+	ok(send_removal(s, e, "2", p, 1, &t) == 0 && t.status == 201 &&
+	    t.v == DEST_BATCH_DONE && !t.res[0].rejected,
+	    "removing ann again: in failure, and removed all the same");
+	dest_results_clear(t.res, 1);
+	free(t.body);
+	free(t.msg);
+
+	ok(send_removal(s, e, "99", p, 1, &t) == 0 && t.status == 404 &&
+	    t.v == DEST_BATCH_FATAL, "an unknown list: 404, fatal");
+	like(t.msg, "list does not exist in this account", "in words");
+	free(t.msg);
+	free(t.body);
+
+	ok(sib->encode_remove(s, "2", p, 151, &req, &cause) == -1 &&
+	    req == NULL, "151 emails are more than a removal takes");
+	like(cause, "150", "saying how many it takes");
+	xfree(&cause);
+	ok(sib->encode_remove(s, "x", p, 1, &req, &cause) == -1 &&
+	    req == NULL, "a bad list ID is refused");
+	xfree(&cause);
+	ok(send_removal(s, e, "2", p, 150, &t) == 0 && t.status == 201 &&
+	    t.v == DEST_BATCH_DONE, "150 emails go in one request");
+	dest_results_clear(t.res, 8);
+	free(t.body);
+	free(t.msg);
 	dest_session_free(&s);
 	http_free(&e);
 }
@@ -1092,6 +1301,7 @@ main(void)
 	test_sessions();
 	test_target_check();
 	test_decode();
+	test_decode_remove();
 
 	cfgpath = xasprintf("%s/brevo.json", tap_tmpdir());
 	f = fopen(cfgpath, "w");
@@ -1105,6 +1315,7 @@ main(void)
 	test_credentials(base);
 	test_verify(base);
 	test_import(base);
+	test_remove(base);
 	test_split(base);
 	test_retry_policy(base);
 	test_confirm(base);

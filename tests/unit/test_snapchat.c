@@ -541,6 +541,152 @@ deliver_file(const char *base, const char *target, const char *path,
 	return rv;
 }
 
+/* The body of the fake's last request of method on path. */
+static char *
+last_body(const char *method, const char *path)
+{
+	cJSON		*log, *r;
+	const cJSON	*m, *p, *n;
+	char		*dir, *file, *out;
+	int		 last = 0;
+
+	log = fake_json("snap", "requests");
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(log, "requests")) {
+		m = cJSON_GetObjectItem(r, "method");
+		p = cJSON_GetObjectItem(r, "path");
+		n = cJSON_GetObjectItem(r, "n");
+		if (cJSON_IsString(m) && strcmp(m->valuestring, method) == 0 &&
+		    cJSON_IsString(p) && strcmp(p->valuestring, path) == 0)
+			last = n->valueint;
+	}
+	cJSON_Delete(log);
+	if (last == 0)
+		return xstrdup("");
+	dir = fake_dir("snap");
+	file = xasprintf("cat %s/bodies/%07d.body", dir, last);
+	out = fake_run_any(file);
+	free(file);
+	free(dir);
+	return out;
+}
+
+struct removed {
+	struct dest_session	*s;
+	size_t			 n;
+	long			 status;
+	enum dest_verdict	 v;
+	struct dest_result	 res[2];
+	char			*msg;
+};
+
+static void
+removed_done(const struct http_response *resp, void *arg)
+{
+	struct removed	*t = arg;
+
+	t->status = resp->status;
+	t->v = snap->decode_remove(t->s, resp, NULL, t->n, t->res, &t->msg);
+}
+
+/* decode_remove() of a made-up answer. */
+static enum dest_verdict
+decode_remove(struct dest_session *s, long status, const char *body,
+    char **msg)
+{
+	struct http_response	resp;
+	struct dest_result	res[2];
+
+	memset(&resp, 0, sizeof resp);
+	memset(res, 0, sizeof res);
+	resp.outcome = HTTP_DONE;
+	resp.status = status;
+	resp.body = body;
+	resp.body_len = strlen(body);
+	*msg = NULL;
+	return snap->decode_remove(s, &resp, NULL, 2, res, msg);
+}
+
+/*
+ * After a delivery of 300 to audience 111: two of them removed by DELETE
+ * with the add's body and the audience id, hashes only; then what
+ * decode_remove() says of other answers.
+ */
+static void
+test_remove(const char *base, struct memkeep *keep)
+{
+	struct dest_profile	 p[2];
+	struct dest_session	*s;
+	struct http_engine	*e = engine();
+	struct http_request	*req = NULL;
+	struct removed		 t;
+	unsigned char		 d[crypto_hash_sha256_BYTES];
+	char			 hex[2][2 * sizeof d + 1];
+	char			*cause = NULL, *msg = NULL, *body, *want;
+	int			 i;
+
+	memset(p, 0, sizeof p);
+	p[0].email = "user0@example.com";
+	p[1].email = "user1@example.com";
+	for (i = 0; i < 2; i++) {
+		crypto_hash_sha256(d, (const unsigned char *)p[i].email,
+		    strlen(p[i].email));
+		sodium_bin2hex(hex[i], sizeof hex[i], d, sizeof d);
+	}
+	s = session(base, "snap-secret", keep->cur, keep, &cause);
+	ok(s != NULL && snap->encode_remove(s, "111", p, 2, &req, &cause) ==
+	    0 && req != NULL, "two removals encode");
+	memset(&t, 0, sizeof t);
+	t.s = s;
+	t.n = 2;
+	http_request_callback(req, removed_done, &t);
+	ok(http_submit(e, req, &cause) == 0 && http_drain(e, &cause) == 0,
+	    "sent to the fake");
+	ok(t.status == 200 && t.v == DEST_BATCH_DONE && !t.res[0].rejected &&
+	    !t.res[1].rejected && t.msg == NULL, "200 SUCCESS: both removed");
+	free(t.msg);
+	body = last_body("DELETE", "/v1/segments/111/users");
+	want = xasprintf("{\"users\":[{\"id\":\"111\",\"schema\":"
+	    "[\"EMAIL_SHA256\"],\"data\":[[\"%s\"],[\"%s\"]]}]}", hex[0],
+	    hex[1]);
+	is_str(body, want, "a DELETE with the exact body: the audience id and "
+	    "the hashes");
+	free(want);
+	free(body);
+	ok(!hash_set_ok("111", 300), "the audience no longer holds the 300");
+	ok(fake_number("snap", "state.counts.identifiers_removed") == 2,
+	    "the fake removed two identifiers");
+	ok(snap->encode_remove(s, "111", p, 0, &req, &cause) == -1 &&
+	    req == NULL, "an empty removal is refused");
+	xfree(&cause);
+	ok(snap->encode_remove(s, "1/1", p, 1, &req, &cause) == -1 &&
+	    req == NULL, "a bad audience ID is refused");
+	xfree(&cause);
+
+	is_int(decode_remove(s, 200, "{\"request_status\":\"SUCCESS\","
+	    "\"users\":[{\"sub_request_status\":\"ERROR\"}]}", &msg),
+	    DEST_BATCH_RETRY, "a part not SUCCESS: sent again later");
+	like(msg, "did not confirm the removal", "in words");
+	xfree(&msg);
+	is_int(decode_remove(s, 401, "unauthorized", &msg),
+	    DEST_BATCH_REAUTH, "401: renew the token, then again");
+	xfree(&msg);
+	is_int(decode_remove(s, 429, "", &msg), DEST_BATCH_RETRY,
+	    "429: later");
+	xfree(&msg);
+	is_int(decode_remove(s, 403, "{\"request_status\":\"ERROR\","
+	    "\"debug_message\":\"Caller does not have permission\","
+	    "\"error_code\":\"E3002\"}", &msg), DEST_BATCH_FATAL,
+	    "403: fatal");
+	like(msg, "refused the removal (403, E3002): Caller does not have "
+	    "permission", "saying it was a removal");
+	xfree(&msg);
+	is_int(decode_remove(s, 404, "{}", &msg), DEST_BATCH_FATAL,
+	    "404: the audience is gone");
+	xfree(&msg);
+	dest_session_free(&s);
+	http_free(&e);
+}
+
 static void
 test_delivery(const char *base)
 {
@@ -586,6 +732,7 @@ test_delivery(const char *base)
 	    atoi(out + 2));
 	free(out);
 	free(cmd);
+	test_remove(base, &keep);
 
 	/* Every access token dies a second in: 401, renew, go on. */
 	r0 = fake_number("snap", "state.counts.refreshes");
