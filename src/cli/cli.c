@@ -143,8 +143,8 @@ static const struct cli_opt run_opts[] = {
 	  N_("mirror: remove the members who left even when they are more "
 	     "than the export's --max-removals share") },
 	{ "allow-empty", 0, NULL, NULL,
-	  N_("mirror: go on when the segments have no valid profile at all, "
-	     "instead of failing rather than removing every member") },
+	  N_("mirror: go on when the segments have no valid profile at all "
+	     "(without it, such a run fails rather than empty the target)") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
