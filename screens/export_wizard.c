@@ -657,7 +657,7 @@ xw_export(struct xw *w)
 	size_t		 i;
 
 	util_rfc3339(time(NULL), now);
-	x = xcalloc(1, sizeof *x);
+	x = export_new();
 	x->id = connection_new_id();
 	x->name = xstrdup(ui_field_text(&w->name));
 	x->connection = xstrdup(w->conn_id);

@@ -114,6 +114,17 @@ static const struct cli_opt export_add_opts[] = {
 	  N_("a segment to export (repeat for several)") },
 	{ "scheduled", 0, NULL, NULL,
 	  N_("run this export on every scheduled refresh") },
+	{ "mode", OPT_ARG, "MODE", "upsert|mirror|update-only",
+	  N_("how runs keep the target in step: upsert adds and updates, "
+	     "mirror also removes the members who left the segments, "
+	     "update-only updates the profiles the destination already has "
+	     "and creates none, where the destination offers it (default: "
+	     "upsert)") },
+	{ "max-removals", OPT_ARG, "PCT", NULL,
+	  N_("with --mode mirror, the largest share of the target's members "
+	     "that one run may remove, in percent from 0 to 100 (default: "
+	     "10); a run that would remove more fails before sending "
+	     "anything, unless run with --force") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
@@ -125,6 +136,15 @@ static const struct cli_opt run_opts[] = {
 	     "sent, without sending") },
 	{ "resume", OPT_ARG, "RUN_ID", NULL,
 	  N_("resume an interrupted run") },
+	{ "full", 0, NULL, NULL,
+	  N_("send every valid profile again, also those the destination "
+	     "already has as they are") },
+	{ "force", 0, NULL, NULL,
+	  N_("mirror: remove the members who left even when they are more "
+	     "than the export's --max-removals share") },
+	{ "allow-empty", 0, NULL, NULL,
+	  N_("mirror: go on when the segments have no valid profile at all "
+	     "(without it, such a run fails rather than empty the target)") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

@@ -71,6 +71,44 @@ out:
 	return rc;
 }
 
+/*
+ * --mode and --max-removals; prints why not. A maximum is refused outside
+ * mirror, the only mode that removes: given with upsert it could only
+ * mean that its author expects removals that never happen.
+ */
+static enum exit_status
+parse_mode(struct cli_ctx *ctx, enum export_mode *mode, unsigned *max)
+{
+	const char	*name = cli_opt(ctx, "mode");
+	const char	*pct = cli_opt(ctx, "max-removals");
+	size_t		 n;
+
+	*mode = EXPORT_UPSERT;
+	*max = EXPORT_MAX_REMOVALS_DEFAULT;
+	/* The parser took only one of its choices. */
+	if (name != NULL)
+		*mode = (enum export_mode)export_mode_parse(name);
+	if (pct == NULL)
+		return EXIT_OK;
+	if (*mode != EXPORT_MIRROR) {
+		cli_error(_("--max-removals limits what the mirror mode "
+		    "removes, and %s never removes anything: give --mode "
+		    "mirror, or leave --max-removals out"),
+		    export_mode_name(*mode));
+		return EXIT_USAGE;
+	}
+	/* Digits only: no sign, space, fraction or "%" (strtoul takes some). */
+	n = strspn(pct, "0123456789");
+	if (n == 0 || n > 3 || pct[n] != '\0' ||
+	    strtoul(pct, NULL, 10) > 100) {
+		cli_error(_("--max-removals must be a whole number of percent "
+		    "from 0 to 100, such as 10, not \"%s\""), pct);
+		return EXIT_USAGE;
+	}
+	*max = (unsigned)strtoul(pct, NULL, 10);
+	return EXIT_OK;
+}
+
 enum exit_status
 cmd_export_add(struct cli_ctx *ctx)
 {
@@ -86,8 +124,13 @@ cmd_export_add(struct cli_ctx *ctx)
 	char				*dir = NULL, *cache = NULL;
 	char				 now[UTIL_RFC3339_LEN];
 	size_t				 nmaps, nsegs, i;
+	unsigned			 max;
+	enum export_mode		 mode;
 	enum exit_status		 rc;
 
+	rc = parse_mode(ctx, &mode, &max);
+	if (rc != EXIT_OK)
+		return rc;
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
@@ -116,7 +159,9 @@ cmd_export_add(struct cli_ctx *ctx)
 		goto out;
 	}
 	util_rfc3339(time(NULL), now);
-	x = xcalloc(1, sizeof *x);
+	x = export_new();
+	x->mode = mode;
+	x->max_removals = max;
 	x->id = connection_new_id();
 	x->name = xstrdup(cli_opt(ctx, "name"));
 	x->connection = xstrdup(c->id);
@@ -171,6 +216,14 @@ cmd_export_add(struct cli_ctx *ctx)
 	    cli_str(x->name), x->nsegments, export_members(x, segs),
 	    _(d->target.label), cli_str(x->target_name != NULL ?
 	    x->target_name : x->target), cli_str(c->name));
+	if (x->mode == EXPORT_MIRROR)
+		printf(_("Mode mirror: a run also removes the members who left "
+		    "its segments, at most %u%% of them at once unless run "
+		    "with --force; the first run only adds.\n"),
+		    x->max_removals);
+	else if (x->mode == EXPORT_UPDATE_ONLY)
+		printf(_("Mode update-only: runs update the profiles %s "
+		    "already has and create none.\n"), _(d->short_label));
 	printf(x->scheduled ? _("It runs on every scheduled refresh, and on "
 	    "demand with 'segsync run'; saving did not run it.\n") :
 	    _("Saving did not run it: run it on demand with 'segsync "
@@ -184,6 +237,17 @@ out:
 	return rc;
 }
 
+/* The mode as 'export list' shows it: mirror with its maximum share. */
+static const char *
+mode_text(const struct export *x, char *buf, size_t size)
+{
+	if (x->mode != EXPORT_MIRROR)
+		return export_mode_name(x->mode);
+	snprintf(buf, size, "%s %u%%", export_mode_name(x->mode),
+	    x->max_removals);
+	return buf;
+}
+
 enum exit_status
 cmd_export_list(struct cli_ctx *ctx)
 {
@@ -194,6 +258,7 @@ cmd_export_list(struct cli_ctx *ctx)
 	const struct connection		*c;
 	const struct export		*x;
 	cJSON				*arr;
+	char				 mode[32];
 	size_t				 i;
 	enum exit_status		 rc;
 
@@ -203,8 +268,8 @@ cmd_export_list(struct cli_ctx *ctx)
 	arr = cJSON_CreateArray();
 	/* TRANSLATORS: column headings of 'export list'. */
 	if (!ctx->json)
-		printf("%-24s %-20s %-20s %-9s %s\n", _("NAME"),
-		    _("CONNECTION"), _("TARGET"), _("SCHEDULED"),
+		printf("%-24s %-20s %-20s %-11s %-9s %s\n", _("NAME"),
+		    _("CONNECTION"), _("TARGET"), _("MODE"), _("SCHEDULED"),
 		    _("SEGMENTS"));
 	for (i = 0; i < xl.n; i++) {
 		x = xl.items[i];
@@ -220,8 +285,10 @@ cmd_export_list(struct cli_ctx *ctx)
 		putchar(' ');
 		util_print_padded(c != NULL ? cli_str(c->name) : _("(removed)"),
 		    20);
-		printf(" %-20s %-9s %zu\n", cli_str(x->target),
-		    x->scheduled ? _("yes") : _("no"), x->nsegments);
+		printf(" %-20s ", cli_str(x->target));
+		util_print_padded(mode_text(x, mode, sizeof mode), 11);
+		printf(" %-9s %zu\n", x->scheduled ? _("yes") : _("no"),
+		    x->nsegments);
 	}
 	if (ctx->json)
 		cli_print_json(arr);
@@ -290,6 +357,10 @@ cmd_export_show(struct cli_ctx *ctx)
 	    x->target_name != NULL ? cli_str(x->target_name) : "",
 	    x->target_name != NULL ? ")" : "");
 	printf(_("Scheduled:   %s\n"), x->scheduled ? _("yes") : _("no"));
+	printf(_("Mode:        %s\n"), export_mode_name(x->mode));
+	if (x->mode == EXPORT_MIRROR)
+		printf(_("Removals:    at most %u%% of the target's members in "
+		    "one run, unless run with --force\n"), x->max_removals);
 	printf(_("Created:     %s by %s\n"), cli_str(x->created_at),
 	    cli_str(x->created_by));
 	printf("%s\n", _("Mapping:"));

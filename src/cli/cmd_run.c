@@ -345,12 +345,26 @@ dry_reasons(const char *path, struct dry_reason **rp, size_t *np)
 	*np = n;
 }
 
-/* --dry-run: everything but sending, and nothing saved. */
+/*
+ * run --full, --force, --allow-empty: what a run, and so its dry run, is
+ * planned with (data-rules.md "Keeping a destination in step").
+ */
+struct run_sync_opts {
+	int	full;
+	int	force;
+	int	allow_empty;
+};
+
+/*
+ * --dry-run: everything but sending, and nothing saved. so: the options
+ * a run started now would have, which its plan (unchanged profiles,
+ * removals, guards) is made with, so the dry run's too.
+ */
 static enum exit_status
 dry_run(struct cli_ctx *ctx, struct workspace *ws,
     const struct ws_member *me, const struct export *x,
     const struct connection *c, const struct dest_driver *d,
-    const struct segment_list *segs)
+    const struct segment_list *segs, const struct run_sync_opts *so)
 {
 	struct deliver_segment	*ds;
 	struct run_delivery	 rd;
@@ -430,8 +444,13 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 		goto out;
 	}
 	printf(_("Dry run of \"%s\" to the %s \"%s\": nothing was sent and "
-	    "nothing was saved.\n\n"), cli_str(x->name), _(d->target.label),
+	    "nothing was saved.\n"), cli_str(x->name), _(d->target.label),
 	    cli_str(x->target));
+	if (so->full || so->force || so->allow_empty)
+		printf(_("Planned as a run with%s%s%s.\n"),
+		    so->full ? " --full" : "", so->force ? " --force" : "",
+		    so->allow_empty ? " --allow-empty" : "");
+	putchar('\n');
 	/* TRANSLATORS: column headings of 'run --dry-run'. */
 	printf("%-24s %10s %10s %10s %10s %10s\n", _("SEGMENT"), _("READ"),
 	    _("DUPLICATES"), _("REJECTED"), _("TO SEND"), _("WARNINGS"));
@@ -601,6 +620,7 @@ cmd_run(struct cli_ctx *ctx)
 	const struct connection		*c;
 	const struct dest_driver	*d;
 	const char			*resume = cli_opt(ctx, "resume");
+	struct run_sync_opts		 so;
 	enum exit_status		 rc;
 
 	if ((resume == NULL) == (ctx->nargs == 0)) {
@@ -613,6 +633,18 @@ cmd_run(struct cli_ctx *ctx)
 	if (resume != NULL && cli_opt(ctx, "dry-run") != NULL) {
 		cli_error("%s", _("--dry-run starts nothing, so it cannot "
 		    "resume a run"));
+		return EXIT_USAGE;
+	}
+	so.full = cli_flag(ctx, "full");
+	so.force = cli_flag(ctx, "force");
+	so.allow_empty = cli_flag(ctx, "allow-empty");
+	/* The journal and the plan were made with the first start's. */
+	if (resume != NULL && (so.full || so.force || so.allow_empty)) {
+		cli_error(_("--%s cannot be given with --resume: a resumed run "
+		    "keeps the options it was started with; start a new run "
+		    "with 'segsync run EXPORT --%s' instead"),
+		    so.full ? "full" : so.force ? "force" : "allow-empty",
+		    so.full ? "full" : so.force ? "force" : "allow-empty");
 		return EXIT_USAGE;
 	}
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
@@ -647,11 +679,13 @@ cmd_run(struct cli_ctx *ctx)
 		goto out;
 	}
 	if (cli_opt(ctx, "dry-run") != NULL) {
-		rc = dry_run(ctx, ws, me, x, c, d, segs);
+		rc = dry_run(ctx, ws, me, x, c, d, segs, &so);
 		goto out;
 	}
 	rc = start_and_follow(ctx, ws, me, &(struct connops_start){
-	    .user = me->user, .conn = c, .export = x, .segs = segs });
+	    .user = me->user, .conn = c, .export = x, .segs = segs,
+	    .full = so.full, .force = so.force,
+	    .allow_empty = so.allow_empty });
 out:
 	segments_free(&segs);
 	cmd_close(&ws, &cl, &xl);

@@ -82,6 +82,49 @@ slot_keys(const struct dest_driver *d)
 	return s;
 }
 
+static int
+offers_update_only(const struct dest_driver *d)
+{
+	return d->update_only;
+}
+
+/* The mode and its maximum, which the front ends check before the rest. */
+static int
+export_mode_check(const struct export *x, const struct dest_driver *d,
+    char **cause)
+{
+	char	*which;
+
+	if (x->mode != EXPORT_UPSERT && x->mode != EXPORT_MIRROR &&
+	    x->mode != EXPORT_UPDATE_ONLY) {
+		*cause = xasprintf(_("unknown mode %d: choose upsert, mirror "
+		    "or update-only"), (int)x->mode);
+		return -1;
+	}
+	if (x->max_removals > 100) {
+		*cause = xasprintf(_("the largest share of removals is a "
+		    "percentage, from 0 to 100, not %u"), x->max_removals);
+		return -1;
+	}
+	if (x->mode != EXPORT_UPDATE_ONLY || d->update_only)
+		return 0;
+	/* The destinations that can say which ones do (a sentence's list). */
+	which = dest_names(DEST_NAME_SHORT, offers_update_only, ", ",
+	    _(" and "));
+	if (*which != '\0')
+		*cause = xasprintf(_("%s cannot be told to update only the "
+		    "profiles it already has, so an export to it cannot use "
+		    "the update-only mode (%s can); choose upsert or mirror"),
+		    _(d->label), which);
+	else
+		*cause = xasprintf(_("%s cannot be told to update only the "
+		    "profiles it already has, so an export to it cannot use "
+		    "the update-only mode; choose upsert or mirror"),
+		    _(d->label));
+	free(which);
+	return -1;
+}
+
 int
 export_validate(const struct export *x, const struct dest_driver *d,
     const struct segment_list *segs, char **cause)
@@ -92,6 +135,8 @@ export_validate(const struct export *x, const struct dest_driver *d,
 	char			*keys;
 	size_t			 i, j;
 
+	if (export_mode_check(x, d, cause) == -1)
+		return -1;
 	for (i = 0; i < x->nmap; i++) {
 		dest = x->map[i].dest;
 		for (j = 0; j < i; j++) {
@@ -177,6 +222,17 @@ export_validate(const struct export *x, const struct dest_driver *d,
 		}
 	}
 	return 0;
+}
+
+struct export *
+export_new(void)
+{
+	struct export	*x;
+
+	x = xcalloc(1, sizeof *x);
+	x->mode = EXPORT_UPSERT;
+	x->max_removals = EXPORT_MAX_REMOVALS_DEFAULT;
+	return x;
 }
 
 void

@@ -75,6 +75,13 @@ int	export_map_parse(const char *arg, struct export_map *m, char **cause);
 const char	*export_mode_name(enum export_mode);
 int		 export_mode_parse(const char *);
 
+/*
+ * A new, empty export with the defaults of one saved before modes
+ * existed (upsert, EXPORT_MAX_REMOVALS_DEFAULT): every path that creates
+ * an export starts here, so that none saves a maximum of 0 by accident.
+ */
+struct export	*export_new(void);
+
 /* The field mapped to dest ("email"), or NULL. */
 const char	*export_field(const struct export *, const char *dest);
 
@@ -83,7 +90,9 @@ const char	*export_field(const struct export *, const char *dest);
  * segments: every mapped destination field exists for the driver (attr:
  * only where it takes custom attributes), every required one is mapped,
  * nothing is mapped twice, every segment exists, is usable and is named
- * once, and every mapped field is in every selected segment's header.
+ * once, every mapped field is in every selected segment's header, the
+ * mode is one the destination offers (update-only: drivers with
+ * update_only) and the maximum share of removals is 0 to 100.
  * The message names what is wrong and what to do.
  */
 int	export_validate(const struct export *, const struct dest_driver *,

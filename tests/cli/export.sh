@@ -121,16 +121,135 @@ import json, sys
 xs = json.load(sys.stdin)
 x = [x for x in xs if x["name"] == "VIP to Braze"][0]
 assert set(x) == {"name", "connection", "target", "segments", "mapping",
-                  "scheduled"}, sorted(x)
+                  "scheduled", "mode", "max_removals"}, sorted(x)
 print(x["connection"], x["target"], "|".join(x["segments"]),
-      sorted(x["mapping"].items()), x["scheduled"])')
-	is "$got" "Good vip-seg-api-id VIP|Newsletter [('attr:city', 'city'), ('customer_id', 'customer_id'), ('email', 'email')] False" \
+      sorted(x["mapping"].items()), x["scheduled"], x["mode"],
+      x["max_removals"])')
+	is "$got" "Good vip-seg-api-id VIP|Newsletter [('attr:city', 'city'), ('customer_id', 'customer_id'), ('email', 'email')] False upsert 10" \
 	    "the JSON has cli.md's keys and values"
 else
 	ok 1 "python3 is missing: the JSON cannot be checked"
 fi
 run "$S" -w "$W" export show "VIP to Braze"
 like "$out" "attr:city" "export show lists the mapping"
+like "$out" "Mode:        upsert" "an export saved without --mode is upsert"
+unlike "$out" "Removals:" "with no removal share shown: upsert never removes"
+
+# Modes: --mode and --max-removals, as saved, shown and listed.
+# xadd NAME [OPTION...]: an export of VIP to the verified Braze segment.
+xadd() {
+	t_name=$1
+	shift
+	run "$S" -w "$W" export add --name "$t_name" --connection Good \
+	    --target vip-seg-api-id --map email=email \
+	    --map customer_id=customer_id --segment VIP "$@"
+}
+# xjson NAME: the mode and max_removals of export show --json.
+xjson() {
+	"$S" -w "$W" export show "$1" --json | "${PYTHON3:-python3}" -c '
+import json, sys
+x = json.load(sys.stdin)
+print(x["mode"], x["max_removals"])'
+}
+xadd Mirror --mode mirror --max-removals 25
+is "$rc" 0 "--mode mirror --max-removals 25 is saved"
+like "$out" "Mode mirror: a run also removes the members who left its segments, at most 25% of them at once" \
+    "saying what mirror does, with the share"
+is "$(xjson Mirror)" "mirror 25" "export show --json: mode mirror, max_removals 25"
+f=$(grep -l '"name":[[:space:]]*"Mirror"' "$W"/exports/*.json)
+is "$(grep -c '"mode":[[:space:]]*"mirror"' "$f")" 1 "the file says \"mode\": \"mirror\""
+is "$(grep -c '"max_removals":[[:space:]]*25' "$f")" 1 "and \"max_removals\": 25"
+run "$S" -w "$W" export show Mirror
+like "$out" "Mode:        mirror" "export show says mirror"
+like "$out" "Removals:    at most 25% of the target's members in one run" \
+    "and the largest share of removals"
+xadd Mirror10 --mode mirror
+is "$rc" 0 "--mode mirror without --max-removals is saved"
+is "$(xjson Mirror10)" "mirror 10" "with the default maximum of 10%"
+xadd Zero --mode mirror --max-removals 0
+is "$rc" 0 "--max-removals 0 is saved (every removal then needs --force)"
+is "$(xjson Zero)" "mirror 0" "as 0, not the default"
+xadd Hundred --mode mirror --max-removals 100
+is "$(xjson Hundred)" "mirror 100" "--max-removals 100 is the largest"
+xadd Upsert --mode upsert
+is "$rc" 0 "--mode upsert is saved"
+is "$(xjson Upsert)" "upsert 10" "as upsert, with the default maximum"
+is "$(xjson "VIP to Braze")" "upsert 10" "and so is an export without --mode"
+run "$S" -w "$W" export list
+like "$out" "MODE" "export list has a mode column"
+row() { printf '%s\n' "$out" | awk -v n="$1" '$1 == n { print $4, $5 }'; }
+is "$(row Mirror)" "mirror 25%" "showing mirror with its share"
+is "$(row Upsert)" "upsert no" "and upsert alone, before the schedule"
+run "$S" -w "$W" export list --json
+got=$(printf '%s' "$out" | "${PYTHON3:-python3}" -c '
+import json, sys
+xs = {x["name"]: x for x in json.load(sys.stdin)}
+print(xs["Mirror"]["mode"], xs["Mirror"]["max_removals"],
+      xs["Upsert"]["mode"], xs["Upsert"]["max_removals"])')
+is "$got" "mirror 25 upsert 10" "export list --json: mode and max_removals"
+
+n0=$(ls "$W/exports" | grep -c .)
+xadd Bad --mode sync
+is "$rc" 2 "an unknown --mode is a usage error"
+like "$err" "--mode must be one of upsert|mirror|update-only, not 'sync'" \
+    "naming the modes"
+for pct in 101 -1 10.5 10% abc " 10" 1000 0x10; do
+	xadd Bad --mode mirror --max-removals "$pct"
+	is "$rc" 2 "--max-removals '$pct' is a usage error"
+	like "$err" "--max-removals must be a whole number of percent from 0 to 100, such as 10, not \"$pct\"" \
+	    "in words"
+done
+xadd Bad --max-removals 5
+is "$rc" 2 "--max-removals without --mode mirror is a usage error"
+like "$err" "--max-removals limits what the mirror mode removes, and upsert never removes anything" \
+    "saying that upsert never removes"
+xadd Bad --mode update-only --max-removals 5
+is "$rc" 2 "--max-removals with update-only is a usage error too"
+like "$err" "and update-only never removes anything" "saying so"
+is "$(ls "$W/exports" | grep -c .)" "$n0" "none of them was saved"
+
+# An export saved before modes existed: no "mode", no "max_removals".
+cid=$("$S" -w "$W" connection show Good --json | "${PYTHON3:-python3}" -c '
+import json, sys
+print(json.load(sys.stdin)["id"])') || cid=
+cat >"$W/exports/0123456789abcdef.json" <<EOT
+{
+	"version":	1,
+	"id":	"0123456789abcdef",
+	"name":	"Old",
+	"connection":	"$cid",
+	"target_name":	null,
+	"target":	"vip-seg-api-id",
+	"segments":	["VIP"],
+	"mapping":	{
+		"email":	"email",
+		"customer_id":	"customer_id"
+	},
+	"scheduled":	false,
+	"created_by":	"$(id -un)",
+	"created_at":	"2026-01-05T10:00:00Z"
+}
+EOT
+run "$S" -w "$W" export show Old
+is "$rc" 0 "an export file without a mode loads"
+like "$out" "Mode:        upsert" "as upsert"
+is "$(xjson Old)" "upsert 10" "with max_removals 10"
+# update-only, as a driver that offers it would have saved it.
+sed 's/"Old"/"Only"/; s/0123456789abcdef/0123456789abcde0/
+    s/"scheduled":/"mode": "update-only", "max_removals": 10, "scheduled":/' \
+    "$W/exports/0123456789abcdef.json" >"$W/exports/0123456789abcde0.json"
+run "$S" -w "$W" export show Only
+like "$out" "Mode:        update-only" "export show says update-only"
+unlike "$out" "Removals:" "with no removal share: update-only never removes"
+is "$(xjson Only)" "update-only 10" "export show --json: mode update-only"
+sed 's/"Old"/"Odd"/; s/0123456789abcdef/0123456789abcde1/
+    s/"scheduled":/"mode": "sync", "scheduled":/' \
+    "$W/exports/0123456789abcdef.json" >"$W/exports/0123456789abcde1.json"
+run "$S" -w "$W" export list
+is "$rc" 4 "an export file with an unknown mode is refused (4)"
+like "$err" "\"mode\" must be \"upsert\", \"mirror\" or \"update-only\"" \
+    "in words"
+rm -f "$W/exports/0123456789abcde1.json"
 run "$S" -w "$W" export remove "Track only"
 is "$rc" 0 "export remove"
 run "$S" -w "$W" export show "Track only"

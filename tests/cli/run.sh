@@ -91,6 +91,15 @@ like "$out" "so sending takes at least" "and the time the limit implies"
 is "$(num stats.requests_total)" 0 "nothing reached the destination"
 is "$(ls "$W/runs" | grep -c .)" 0 "no run was recorded"
 dry_send=$(printf '%s\n' "$out" | awk '$1 == "Total" { print $5 }')
+unlike "$out" "Planned as a run with" "a plain dry run names no run option"
+run "$S" -w "$W" run Big --dry-run --full --force --allow-empty
+is "$rc" 0 "a dry run takes --full, --force and --allow-empty"
+like "$out" "Planned as a run with --full --force --allow-empty." \
+    "and says it is planned with them"
+is "$(num stats.requests_total)" 0 "still nothing reached the destination"
+is "$(ls "$W/runs" | grep -c .)" 0 "and no run was recorded"
+run "$S" -w "$W" run Big --dry-run --force
+like "$out" "Planned as a run with --force." "only the options given"
 
 # --- a whole run: recorded counts equal the destination ----------------------
 run "$S" -w "$W" run Big
@@ -259,6 +268,15 @@ run "$S" -w "$W" run
 is "$rc" 2 "run without an export is a usage error"
 run "$S" -w "$W" run Big --resume "$kid"
 is "$rc" 2 "an export and --resume together are a usage error"
+for o in full force allow-empty; do
+	run "$S" -w "$W" run --resume "$kid" --$o
+	is "$rc" 2 "--$o with --resume is a usage error"
+	like "$err" "--$o cannot be given with --resume: a resumed run keeps the options it was started with" \
+	    "saying that a resumed run keeps its options"
+done
+run "$S" -w "$W" run Small --full --force --allow-empty
+is "$rc" 0 "a run with --full, --force and --allow-empty starts and succeeds"
+like "$out" "succeeded" "and says so"
 run "$S" -w "$W" run Nope
 is "$rc" 4 "an unknown export exits 4"
 like "$err" "there is no export named \"Nope\"" "in words"

@@ -59,6 +59,14 @@ run "$S" -w "$W" export add --name N --connection Good --target 99 \
 is "$rc" 4 "a list the account does not have exits 4"
 like "$err" "list 99 does not exist in this account" "in words"
 like "$err" "nothing was saved" "and nothing is saved"
+run "$S" -w "$W" export add --name U --connection Good --target 12 \
+    --map email=email --segment VIP --mode update-only
+is "$rc" 4 "--mode update-only on Sendinblue exits 4"
+like "$err" "Sendinblue (Brevo) cannot be told to update only the profiles it already has, so an export to it cannot use the update-only mode" \
+    "naming the destination"
+like "$err" "choose upsert or mirror" "and saying what to choose instead"
+run "$S" -w "$W" export show U
+is "$rc" 4 "and the export was not saved"
 run "$S" -w "$W" export add --name "VIP to Brevo" --connection Good \
     --target 12 --map email=email --map firstname=first_name \
     --map lastname=last_name --map phone=phone --segment VIP

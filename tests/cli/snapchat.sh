@@ -165,6 +165,14 @@ logrun "$S" -w "$W" export add --name E3 --connection Snap \
     --target '../../me' --map email=email --segment VIP
 is "$rc" 4 "a target that is not an audience ID exits 4"
 like "$err" "not a Snapchat audience ID" "in words"
+logrun "$S" -w "$W" export add --name U --connection Snap --target 111 \
+    --map email=email --segment VIP --mode update-only
+is "$rc" 4 "--mode update-only on Snapchat exits 4"
+like "$err" "Snapchat cannot be told to update only the profiles it already has, so an export to it cannot use the update-only mode" \
+    "naming the destination"
+like "$err" "choose upsert or mirror" "and saying what to choose instead"
+logrun "$S" -w "$W" export show U
+is "$rc" 4 "and the export was not saved"
 
 # A run: the hashes of the normalised emails reach the audience, and
 # nothing in clear; its access token is renewed on the way.
