@@ -28,6 +28,7 @@
 #include "run/run.h"
 #include "run/runrecord.h"
 #include "run/runview.h"
+#include "run/syncstate.h"
 #include "secrets/identity.h"
 #include "store/connection.h"
 #include "store/connops.h"
@@ -72,6 +73,34 @@ run_elapsed(const struct run *r)
 	return runview_record_elapsed(r, time(NULL));
 }
 
+/*
+ * What the run did against the export's sync state: the profiles it did
+ * not send because the target has them as they are, the removals, the
+ * guard that stopped it and what it said of the state.
+ */
+static void
+print_sync(const struct run *r, const char *lead)
+{
+	if (r->mode == NULL)
+		return;		/* a run from before sync states */
+	if (r->baseline)
+		printf(_("%sfirst run of the export (%s): a baseline, nothing "
+		    "removed\n"), lead, cli_str(r->mode));
+	else
+		printf(_("%s%s: %'llu new, %'llu changed, %'llu retried, "
+		    "%'llu unchanged (not sent), %'llu removed\n"), lead,
+		    cli_str(r->mode), (unsigned long long)r->counts.fresh,
+		    (unsigned long long)r->counts.changed,
+		    (unsigned long long)r->counts.retried,
+		    (unsigned long long)r->counts.unchanged,
+		    (unsigned long long)r->removed);
+	if (r->guard != DELIVER_GUARD_NONE)
+		printf(_("%sstopped by a guard before anything was sent; "
+		    "'segsync run EXPORT --force' goes ahead\n"), lead);
+	if (r->state_note != NULL)
+		printf("%s%s\n", lead, cli_str(r->state_note));
+}
+
 /* The one-line summary printed when a run ends. */
 static void
 print_outcome(const struct workspace *ws, const struct run *r)
@@ -108,6 +137,7 @@ print_outcome(const struct workspace *ws, const struct run *r)
 	    (unsigned long long)r->counts.accepted,
 	    (unsigned long long)r->counts.warnings,
 	    (unsigned long long)r->requests);
+	print_sync(r, "  ");
 	for (i = 0; i < r->nerrors; i++)
 		printf("  %s\n", cli_str(r->errors[i]));
 	if (r->counts.rejected > 0) {
@@ -356,6 +386,52 @@ struct run_sync_opts {
 };
 
 /*
+ * What a dry run found against the sync state: per segment, the profiles
+ * new to the target, changed, retried and unchanged; the removals; the
+ * guard that would stop the run.
+ */
+static void
+dry_sync(const struct export *x, const struct deliver_stats *st, int synced)
+{
+	size_t	i;
+
+	if (!synced || st->baseline) {
+		printf(_("No sync state yet: this first run is a baseline, "
+		    "which sends every valid profile and removes nothing.\n"
+		    "\n"));
+		return;
+	}
+	/* TRANSLATORS: column headings of 'run --dry-run', second table. */
+	printf("%-24s %10s %10s %10s %10s\n", _("SEGMENT"), _("NEW"),
+	    _("CHANGED"), _("RETRIED"), _("UNCHANGED"));
+	for (i = 0; i < x->nsegments; i++) {
+		util_print_padded(cli_str(x->segments[i]), 24);
+		printf(" %10llu %10llu %10llu %10llu\n",
+		    (unsigned long long)st->segments[i].fresh,
+		    (unsigned long long)st->segments[i].changed,
+		    (unsigned long long)st->segments[i].retried,
+		    (unsigned long long)st->segments[i].unchanged);
+	}
+	util_print_padded(_("Total"), 24);
+	printf(" %10llu %10llu %10llu %10llu\n\n",
+	    (unsigned long long)st->total.fresh,
+	    (unsigned long long)st->total.changed,
+	    (unsigned long long)st->total.retried,
+	    (unsigned long long)st->total.unchanged);
+	if (x->mode == EXPORT_MIRROR)
+		printf(_("%'llu of the %'llu members the target holds from "
+		    "this export left the segments and would be removed.\n"),
+		    (unsigned long long)st->to_remove,
+		    (unsigned long long)st->members);
+	if (st->guard != DELIVER_GUARD_NONE && st->state_note != NULL)
+		printf(_("The run would stop before sending anything: %s\n"),
+		    st->state_note);
+	else if (st->state_note != NULL)
+		printf("%s\n", st->state_note);
+	putchar('\n');
+}
+
+/*
  * --dry-run: everything but sending, and nothing saved. so: the options
  * a run started now would have, which its plan (unchanged profiles,
  * removals, guards) is made with, so the dry run's too.
@@ -369,6 +445,8 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	struct deliver_segment	*ds;
 	struct run_delivery	 rd;
 	struct deliver_stats	 st;
+	struct deliver_sync	 sync;
+	struct syncstate_keys	 keys;
 	struct dry_reason	*reasons = NULL;
 	struct secrecord		*rec = NULL;
 	struct credstore		*keep = NULL;
@@ -383,6 +461,8 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 
 	memset(&st, 0, sizeof st);
 	memset(&rd, 0, sizeof rd);
+	memset(&sync, 0, sizeof sync);
+	memset(&keys, 0, sizeof keys);
 	ds = xcalloc(x->nsegments + 1, sizeof *ds);
 	for (i = 0; i < x->nsegments; i++) {
 		ds[i].name = x->segments[i];
@@ -433,6 +513,11 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 		rc = cli_fail_exit(kind);
 		goto out;
 	}
+	/* Without a sync key no run ever kept a state: all is new. */
+	if (run_sync_open(ws, rec, x->id, c->id, x->target,
+	    export_mode_name(x->mode), x->max_removals, so->full, so->force,
+	    so->allow_empty, &sync, &keys) == 0)
+		rd.cfg.sync = &sync;
 	if (deliver_run(&rd.cfg, &st, &cause) != 0) {
 		cli_error("%s", cause);
 		rc = EXIT_CONFIG;
@@ -470,13 +555,18 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	    (unsigned long long)st.total.rejected,
 	    (unsigned long long)st.total.sent,
 	    (unsigned long long)st.total.warnings);
-	secs = d->limits.rate.limit > 0 ? (double)st.requests *
-	    d->limits.rate.window_ms / 1000.0 / d->limits.rate.limit : 0;
+	dry_sync(x, &st, rd.cfg.sync != NULL);
+	secs = d->limits.rate.limit > 0 ? (double)(st.requests +
+	    st.remove_requests) * d->limits.rate.window_ms / 1000.0 /
+	    d->limits.rate.limit : 0;
 	printf(_("%'llu profiles in %'llu requests (up to %u profiles each); "
 	    "%s allows %u requests per %g s, so sending takes at least "
 	    "%.1f s.\n"), (unsigned long long)st.total.sent,
 	    (unsigned long long)st.requests, rd.session->batch_size, d->label,
 	    d->limits.rate.limit, d->limits.rate.window_ms / 1000.0, secs);
+	if (st.remove_requests > 0)
+		printf(_("The removals take %'llu more requests, counted in "
+		    "that time.\n"), (unsigned long long)st.remove_requests);
 	dry_reasons(rejpath, &reasons, &nreasons);
 	if (nreasons > 0)
 		printf(_("\nRejected records by reason:\n"));
@@ -504,6 +594,7 @@ out:
 	deliver_stats_free(&st);
 	secrecord_free(&rec);
 	credstore_free(&keep);
+	run_sync_close(&sync, &keys);
 	free(ds);
 	return rc;
 }
@@ -981,6 +1072,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 	    (unsigned long long)r->counts.sent,
 	    (unsigned long long)r->counts.accepted,
 	    (unsigned long long)r->counts.warnings);
+	print_sync(r, _("Sync:         "));
 	printf(_("Requests:     %'llu (%'llu retries, %'llu answered 429, "
 	    "%'llu waits for the rate limit)\n"),
 	    (unsigned long long)r->requests, (unsigned long long)r->retries,

@@ -1359,8 +1359,11 @@ state_load(struct deliver *d, char **cause)
 	if (rv == -1)
 		return -1;
 	if (rv == 0 && strcmp(target, sy->target_label) != 0) {
+		/* The label is CONNECTION-ID/TARGET: name the target. */
+		const char	*old = strchr(target, '/');
+
 		why = xasprintf(_("the export's target changed since the last "
-		    "run (it was %s)"), target);
+		    "run (it was %s)"), old != NULL ? old + 1 : target);
 		syncstate_close(&r);
 		rv = 1;
 	}

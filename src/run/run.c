@@ -412,50 +412,46 @@ run_job_options(struct run_job *job, int full, int force, int allow_empty)
 	job->run->allow_empty = allow_empty;
 }
 
-/*
- * The export's sync state, as the connection's sync key opens it (a record
- * without one, from before sync states, sends everything). 0, or -1.
- */
-static int
-run_sync_setup(struct run_job *job, struct deliver_sync *sy,
-    struct syncstate_keys *keys)
+int
+run_sync_open(const struct workspace *ws, const struct secrecord *rec,
+    const char *export_id, const char *connection_id, const char *target,
+    const char *mode, unsigned max_removals, int full, int force,
+    int allow_empty, struct deliver_sync *sy, struct syncstate_keys *keys)
 {
-	const struct run	*r = job->run;
 	const struct secret	*k;
 	char			*rel;
 
-	k = secrecord_get(job->rec, SYNCSTATE_KEY_FIELD);
+	memset(sy, 0, sizeof *sy);
+	k = secrecord_get(rec, SYNCSTATE_KEY_FIELD);
 	if (k == NULL)
 		return -1;
-	syncstate_keys_derive(secret_peek(k),
-	    secret_len(k), r->export_id, keys);
-	memset(sy, 0, sizeof *sy);
+	syncstate_keys_derive(secret_peek(k), secret_len(k), export_id, keys);
 	sy->keys = keys;
-	rel = xasprintf("exports/%s.state", r->export_id);
-	sy->state_path = workspace_path(job->ws, rel);
+	rel = xasprintf("exports/%s.state", export_id);
+	sy->state_path = workspace_path(ws, rel);
 	free(rel);
-	rel = xasprintf("exports/%s.state.log", r->export_id);
-	sy->log_path = workspace_path(job->ws, rel);
+	rel = xasprintf("exports/%s.state.log", export_id);
+	sy->log_path = workspace_path(ws, rel);
 	free(rel);
-	sy->target_label = xasprintf("%s/%s", r->connection_id, r->target);
-	sy->file_mode = workspace_file_mode(job->ws);
-	sy->gid = workspace_gid(job->ws);
-	sy->mirror = r->mode != NULL && strcmp(r->mode, "mirror") == 0;
-	sy->update_only = r->mode != NULL &&
-	    strcmp(r->mode, "update-only") == 0;
-	sy->full = r->full;
-	sy->force = r->force;
-	sy->allow_empty = r->allow_empty;
-	sy->max_removals = r->max_removals;
+	sy->target_label = xasprintf("%s/%s", connection_id, target);
+	sy->file_mode = workspace_file_mode(ws);
+	sy->gid = workspace_gid(ws);
+	sy->mirror = mode != NULL && strcmp(mode, "mirror") == 0;
+	sy->update_only = mode != NULL && strcmp(mode, "update-only") == 0;
+	sy->full = full;
+	sy->force = force;
+	sy->allow_empty = allow_empty;
+	sy->max_removals = max_removals;
 	return 0;
 }
 
-static void
-run_sync_free(struct deliver_sync *sy, struct syncstate_keys *keys)
+void
+run_sync_close(struct deliver_sync *sy, struct syncstate_keys *keys)
 {
 	free((char *)sy->state_path);
 	free((char *)sy->log_path);
 	free((char *)sy->target_label);
+	memset(sy, 0, sizeof *sy);
 	sodium_memzero(keys, sizeof *keys);
 }
 
@@ -843,7 +839,9 @@ run_execute(struct run_job *job)
 	cfg->on_confirm_reject = run_on_confirm_reject;
 	cfg->arg = job;
 	cfg->cancel = &run_cancelled;
-	if (run_sync_setup(job, &sync, &keys) == 0)
+	if (run_sync_open(job->ws, job->rec, r->export_id, r->connection_id,
+	    r->target, r->mode, r->max_removals, r->full, r->force,
+	    r->allow_empty, &sync, &keys) == 0)
 		cfg->sync = &sync;
 	/* Rebuilt on every attempt: validation rejects are found again and
 	 * the destination's come back from the journal. */
@@ -931,7 +929,7 @@ out:
 		free(cause);
 	deliver_stats_free(&st);
 	run_delivery_free(&rd);
-	run_sync_free(&sync, &keys);
+	run_sync_close(&sync, &keys);
 	free(segs);
 	return r->status;
 }

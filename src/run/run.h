@@ -127,6 +127,21 @@ int	run_delivery_open(struct run_delivery *rd, const struct dest_driver *d,
 	    char **cause);
 void	run_delivery_free(struct run_delivery *rd);
 
+struct deliver_sync;
+struct syncstate_keys;
+/*
+ * The sync state of an export (deliver_types.h, syncstate.h) as a run
+ * with these options would keep it, under the sync key of the connection's
+ * decrypted record rec. 0, or -1 when the record has no sync key yet (no
+ * run ever kept a state: everything is new). Free with run_sync_close().
+ */
+int	run_sync_open(const struct workspace *, const struct secrecord *rec,
+	    const char *export_id, const char *connection_id,
+	    const char *target, const char *mode, unsigned max_removals,
+	    int full, int force, int allow_empty, struct deliver_sync *,
+	    struct syncstate_keys *);
+void	run_sync_close(struct deliver_sync *, struct syncstate_keys *);
+
 /* Release the locks this process holds for the job, free it. */
 void	run_job_free(struct run_job **);
 

@@ -67,7 +67,7 @@ uint64_t
 runview_done(const struct run *r)
 {
 	return r->counts.accepted + r->counts.rejected +
-	    r->counts.duplicates;
+	    r->counts.duplicates + r->counts.unchanged;
 }
 
 double
