@@ -524,8 +524,8 @@ export_save(const struct workspace *ws, const struct export *x,
 int
 export_remove_file(const struct workspace *ws, const char *id, char **cause)
 {
-	char	*path, *dir;
-	int	 rc = 0;
+	char	*path, *dir, *rel;
+	int	 rc = 0, i;
 
 	path = export_path(ws, id);
 	if (unlink(path) == -1 && errno != ENOENT) {
@@ -534,6 +534,19 @@ export_remove_file(const struct workspace *ws, const char *id, char **cause)
 		rc = -1;
 	}
 	free(path);
+	/* Its sync state goes with it: it would only mislead a new export. */
+	for (i = 0; rc == 0 && i < 2; i++) {
+		rel = xasprintf("exports/%s.state%s", id, i == 0 ? "" :
+		    ".log");
+		path = workspace_path(ws, rel);
+		free(rel);
+		if (unlink(path) == -1 && errno != ENOENT) {
+			*cause = xasprintf(_("cannot remove %s: %s"), path,
+			    strerror(errno));
+			rc = -1;
+		}
+		free(path);
+	}
 	if (rc == 0) {
 		dir = workspace_path(ws, "exports");
 		rc = fileio_sync_dir(dir, cause);

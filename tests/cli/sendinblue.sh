@@ -155,7 +155,7 @@ is "$($FAKECTL get "$TMPD/fake" state.processes.1.status)" completed \
 $FAKECTL reset "$TMPD/fake" >/dev/null
 $FAKECTL config "$TMPD/fake" '{"brevo": {"process": {"fail_every": 1}}}' \
     >/dev/null
-run "$S" -w "$W" run "VIP to Brevo"
+run "$S" -w "$W" run "VIP to Brevo" --full
 is "$rc" 0 "a run whose import fails still ends (its profiles rejected)"
 id=$(newest)
 is "$(rj "$id" counts.accepted)" 0 "nothing accepted"
@@ -172,7 +172,7 @@ nproc_fake() {
 	    'import json, sys; print(len(json.load(sys.stdin)["processes"]))'
 }
 SEGSYNC_TEST_CONFIRM_MS=4000,4000,30000 \
-    "$S" -w "$W" run "VIP to Brevo" --detach >/dev/null
+    "$S" -w "$W" run "VIP to Brevo" --full --detach >/dev/null
 cid=$(newest)
 i=0
 while [ "$i" -lt 100 ] && [ "$(rj "$cid" phase)" != confirming ]; do

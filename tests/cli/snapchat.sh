@@ -191,7 +191,7 @@ $FAKECTL config "$IN/fake" '{"revoke_tokens": "all"}' >/dev/null
 logrun "$S" -w "$W" connection test Snap
 is "$rc" 3 "a revoked authorization exits 3"
 like "$err" "re-authorize connection \"Snap\"" "saying to re-authorize it"
-logrun "$S" -w "$W" run E
+logrun "$S" -w "$W" run E --full
 is "$rc" 3 "a run on a revoked authorization fails with status 3"
 like "$out$err" "re-authorize connection \"Snap\"" "saying to re-authorize it"
 logrun "$S" -w "$W" connection authorize Snap --auth-code-file "$(code code-9)"

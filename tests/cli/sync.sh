@@ -316,4 +316,11 @@ is "$rc" 0 "an update-only run succeeds"
 is "$(members "$FB" braze upd-seg)" "C1 A
 C2 A" "it updated the existing users and created none"
 
+# --- removing an export removes its sync state ----------------------------
+kx=$(basename "$(grep -l '"name":[[:space:]]*"KB"' "$W"/exports/*.json)" .json)
+ok "$([ -e "$W/exports/$kx.state" ]; echo $?)" "KB has a sync state"
+"$S" -w "$W" export remove KB >/dev/null
+ok "$([ ! -e "$W/exports/$kx.state" ] && [ ! -e "$W/exports/$kx.state.log" ]; echo $?)" \
+    "export remove takes its sync state with it"
+
 done_testing
