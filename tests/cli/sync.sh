@@ -281,7 +281,7 @@ is "$(members "$FB" braze vip-seg | wc -l)" 10 \
 "$S" -w "$W" export add --name KB --connection Braze --target kill-seg \
     --map email=email --map customer_id=customer_id --segment Big \
     --mode mirror >/dev/null || exit 99
-$FAKECTL config "$FB" '{"faults": {"latency_ms": 60}}' >/dev/null
+$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
 b0=$(counted "$FB" attributes_processed)
 "$S" -w "$W" run KB --detach >/dev/null
 kid=$(newest)
@@ -304,6 +304,48 @@ ok "$([ "$got" -ge "$valid" ] && [ "$got" -le $((valid + 16 * 75)) ]; echo $?)" 
     "nothing accepted was sent twice beyond the batches in flight ($got sent for $valid)"
 ok "$([ "$(rj "$fid" counts.unchanged)" -ge 1000 ]; echo $?)" \
     "what the killed run had delivered counts as unchanged"
+
+# kill -9 at two points of a run that re-sends everything (--full), each
+# time resumed: the membership stays exact and what was answered before a
+# kill is not sent again.
+b0=$(counted "$FB" attributes_processed)
+$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
+"$S" -w "$W" run KB --full --detach >/dev/null
+kid=$(newest)
+for at in 800 2400; do
+	t_i=0
+	while [ "$t_i" -lt 300 ] &&
+	    [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt "$at" ]; do
+		sleep 0.05
+		t_i=$((t_i + 1))
+	done
+	n=$(rj "$kid" attempts)
+	kill -9 "$(rj "$kid" pid)"
+	sleep 0.3
+	"$S" -w "$W" run --resume "$kid" --detach >/dev/null
+	# The new attempt's worker, not the dead one, is the next to kill.
+	t_i=0
+	while [ "$t_i" -lt 100 ] && [ "$(rj "$kid" attempts)" -le "$n" ]; do
+		sleep 0.05
+		t_i=$((t_i + 1))
+	done
+done
+$FAKECTL config "$FB" '{"faults": {"latency_ms": 0}}' >/dev/null
+t_i=0
+while [ "$t_i" -lt 600 ] && [ "$(rj "$kid" status)" = running ]; do
+	sleep 0.1
+	t_i=$((t_i + 1))
+done
+is "$(rj "$kid" status)" succeeded "killed twice and resumed twice, the run succeeds"
+is "$(rj "$kid" attempts)" 3 "in three attempts"
+is "$(members "$FB" braze kill-seg | wc -l)" "$valid" \
+    "the target still holds every valid profile"
+got=$(( $(counted "$FB" attributes_processed) - b0 ))
+ok "$([ "$got" -ge "$valid" ] && [ "$got" -le $((valid + 2 * 16 * 75)) ]; echo $?)" \
+    "each profile sent once but for the batches in flight at the kills ($got for $valid)"
+run "$S" -w "$W" run KB
+is "$(rj "$(newest)" counts.unchanged)" "$valid" \
+    "after the resumed run, nothing is left to send"
 
 # --- update-only: Braze creates nobody ------------------------------------
 seg A 1 2
