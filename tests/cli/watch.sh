@@ -139,7 +139,7 @@ ok "$([ $(($(date +%s) - start)) -lt 3 ]; echo $?)" "at once"
 # --- Ctrl-C stops watching, not the run --------------------------------------
 fake reset >/dev/null
 latency 600
-"$S" -w "$W" run Big --detach >/dev/null || exit 99
+"$S" -w "$W" run Big --full --detach >/dev/null || exit 99
 iid=$(newest)
 wait_accepted "$iid" 1
 watch_bg "$iid"
@@ -170,7 +170,7 @@ like "$(cat "$TMPD/watch.out")" \
 # --- an interrupted run (its worker killed): 1 -------------------------------
 fake reset >/dev/null
 latency 600
-"$S" -w "$W" run Big --detach >/dev/null || exit 99
+"$S" -w "$W" run Big --full --detach >/dev/null || exit 99
 kid=$(newest)
 wait_accepted "$kid" 1
 watch_bg "$kid"
@@ -186,7 +186,7 @@ like "$(cat "$TMPD/watch.out")" "segsync run --resume $kid" \
 # --- a run stopped by refused credentials: 3 ---------------------------------
 fake reset >/dev/null
 latency 600
-"$S" -w "$W" run Big --detach >/dev/null || exit 99
+"$S" -w "$W" run Big --full --detach >/dev/null || exit 99
 aid=$(newest)
 wait_accepted "$aid" 1
 watch_bg "$aid"

@@ -71,6 +71,7 @@ ui_norm() {
 	    -e 's/127\.0\.0\.1:[0-9]\{4,5\}/127.0.0.1:PORT/g' \
 	    -e 's/state=[0-9a-f]\{32\}/state=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/g' \
 	    -e 's/[0-9]\{8\}T[0-9]\{6\}Z-[0-9a-f]\{4\}/YYYYMMDDThhmmssZ-NNNN/g' \
+	    -e 's/^\(   \)[0-3][0-9]└/\1DD└/' \
 	    -e "s/\\b$t_user\\b/USER/g" \
 	    -e '1s/  *\([^ ]* ([a-z]*)\)$/ \1/' "$1"
 }

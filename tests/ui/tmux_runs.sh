@@ -181,7 +181,7 @@ tm_keys Escape
 
 # A run started from another shell appears live.
 latency 100
-run "$SEGSYNC" -w ws run "All to Braze" --detach --passphrase-file "$PP"
+run "$SEGSYNC" -w ws run "All to Braze" --full --detach --passphrase-file "$PP"
 is "$rc" 0 "segsync run --detach in another shell"
 ID3=$(newest)
 tm_wait "running" "the run appears in Runs, running"
