@@ -23,11 +23,13 @@ EOT
 base=$(python3 "$top/tests/fakes/fakectl.py" start "$T/fake" --dest braze \
     --config "$T/fake.json" --exit-after 1800)
 printf 'bench passphrase\n' >"$T/pp"
+chmod 600 "$T/pp"
 export SEGSYNC_PASSPHRASE_FILE="$T/pp"
 W=$T/ws
 "$S" -w "$W" init --kdf interactive --passphrase-file "$T/pp" \
     --data "$T/data" >/dev/null
 printf 'bench-key-1234\n' >"$T/key"
+chmod 600 "$T/key"
 "$S" -w "$W" connection add --type braze --name B --agree-privacy \
     --api-key-file "$T/key" --endpoint rest.fra-01.braze.eu \
     --base-url "$base" --export-user >/dev/null
