@@ -202,6 +202,26 @@ sib_string(const cJSON *o, const char *name)
 }
 
 /*
+ * The JSON body of an answer (NULL when there is none, or it is not
+ * JSON; the caller deletes it), its "message" (else the engine's error,
+ * else "?") and its "code" (or NULL), both borrowed from the body or resp.
+ */
+static cJSON *
+sib_answer(const struct http_response *resp, const char **msg,
+    const char **code)
+{
+	cJSON	*body = NULL;
+
+	if (resp->body_len > 0)
+		body = cJSON_ParseWithLength(resp->body, resp->body_len);
+	*msg = sib_string(body, "message");
+	*code = sib_string(body, "code");
+	if (*msg == NULL)
+		*msg = resp->error != NULL ? resp->error : "?";
+	return body;
+}
+
+/*
  * The outcome of an answer that is neither a success nor specific to the
  * caller, with its message: unreachable, the two 401s of api-contracts
  * 2.2, a base URL that is not Brevo's, anything else.
@@ -509,12 +529,7 @@ sib_decode(struct dest_session *s, const struct http_response *resp,
 		sib_lost(results, n, resp->error);
 		return DEST_BATCH_DONE;
 	}
-	if (resp->body_len > 0)
-		body = cJSON_ParseWithLength(resp->body, resp->body_len);
-	msg = sib_string(body, "message");
-	code = sib_string(body, "code");
-	if (msg == NULL)
-		msg = resp->error != NULL ? resp->error : "?";
+	body = sib_answer(resp, &msg, &code);
 
 	switch (resp->status) {
 	case 200:
@@ -703,12 +718,7 @@ sib_decode_remove(struct dest_session *s, const struct http_response *resp,
 		    _("The request to Brevo failed."));
 		return DEST_BATCH_RETRY;
 	}
-	if (resp->body_len > 0)
-		body = cJSON_ParseWithLength(resp->body, resp->body_len);
-	msg = sib_string(body, "message");
-	code = sib_string(body, "code");
-	if (msg == NULL)
-		msg = resp->error != NULL ? resp->error : "?";
+	body = sib_answer(resp, &msg, &code);
 
 	switch (resp->status) {
 	case 200:

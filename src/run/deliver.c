@@ -163,15 +163,7 @@ keymap_free(struct keymap *m)
 static uint64_t
 keymap_hash(const struct keymap *m, const char *s, size_t len, int email)
 {
-	unsigned char	out[crypto_shorthash_BYTES];
-	uint64_t	h;
-
-	crypto_shorthash(out, (const unsigned char *)s, len, m->key);
-	memcpy(&h, out, sizeof h);
-	if (email)
-		h ^= 0x9e3779b97f4a7c15ULL;
-	h &= ~KEY_SENT;
-	return h == 0 ? 2 : h;
+	return syncstate_hash(m->key, s, len, email);
 }
 
 static void keymap_grow(struct keymap *);
@@ -1337,7 +1329,7 @@ rec_hash(const struct deliver *d, const struct syncstate_rec *rec)
 {
 	if (rec->id == NULL)
 		return rec->hash;
-	return syncstate_hash(d->sync->keys, rec->id, rec->idlen,
+	return keymap_hash(&d->map, rec->id, rec->idlen,
 	    !(rec->flags & SYNCSTATE_CID));
 }
 

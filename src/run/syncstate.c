@@ -67,17 +67,16 @@ syncstate_keys_derive(const unsigned char *sync_key, size_t len,
 }
 
 uint64_t
-syncstate_hash(const struct syncstate_keys *k, const char *s, size_t len,
-    int email)
+syncstate_hash(const unsigned char key[crypto_shorthash_KEYBYTES],
+    const char *s, size_t len, int email)
 {
 	unsigned char	out[crypto_shorthash_BYTES];
 	uint64_t	h;
 
-	crypto_shorthash(out, (const unsigned char *)s, len, k->hash);
+	crypto_shorthash(out, (const unsigned char *)s, len, key);
 	memcpy(&h, out, sizeof h);
 	if (email)
 		h ^= 0x9e3779b97f4a7c15ULL;
-	/* Bit 0 is the key map's mark; 0 is its empty slot. */
 	h &= ~(uint64_t)1;
 	return h == 0 ? 2 : h;
 }

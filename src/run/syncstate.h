@@ -80,9 +80,13 @@ struct syncstate_rec {
 	size_t		 idlen;
 };
 
-/* The key's hash as deliver.c makes it: cid or email, under keys->hash. */
-uint64_t syncstate_hash(const struct syncstate_keys *, const char *s,
-	    size_t len, int email);
+/*
+ * The hash of a profile key (its customer ID, or its email when email is
+ * set) under key: the one definition, so that the key map of a run and the
+ * state it reads agree. Bit 0 is left 0 for the key map's mark; never 0.
+ */
+uint64_t syncstate_hash(const unsigned char key[crypto_shorthash_KEYBYTES],
+	    const char *s, size_t len, int email);
 
 struct syncstate_reader;
 
