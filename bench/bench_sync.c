@@ -237,8 +237,10 @@ main(int argc, char **argv)
 	if (rejects_open(rejpath, &rj, &cause) != 0)
 		die("rejects", cause);
 
-	/* A fixed sync key: every invocation is a run of the same export,
-	   as run_sync_open() would set it up from the connection's record. */
+	/*
+	 * A fixed sync key: every invocation is a run of the same export,
+	 * as run_sync_open() would set it up from the connection's record.
+	 */
 	memset(synckey, 0x5a, sizeof synckey);
 	syncstate_keys_derive(synckey, sizeof synckey, "bench", &keys);
 	memset(&sy, 0, sizeof sy);
