@@ -74,8 +74,8 @@ static void
 detail_fill(struct rundetail *d, int64_t now, int width)
 {
 	const struct run	*r = d->rv->run;
-	const char		*kv[2 * 12];
-	char			*own[12], a[32], b[32], dur[32], *t, *what;
+	const char		*kv[2 * 20];
+	char			*own[20], a[32], b[32], dur[32], *t, *what;
 	size_t			 n = 0, nown = 0, i;
 	long			 elapsed;
 
@@ -118,6 +118,24 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	    ui_text_count(r->counts.rejected, a, sizeof a),
 	    ui_text_count(r->counts.duplicates, b, sizeof b),
 	    runshow_count(r->counts.warnings))));
+	if (r->mode != NULL) {
+		/* Keeping in step: what the state spared and what left. */
+		KV(_("Mode"), r->mode);
+		KV(_("In step"), OWN(xasprintf(_("%s new, %s changed, %s "
+		    "retried, %s unchanged (not sent)"),
+		    runshow_count(r->counts.fresh),
+		    runshow_count(r->counts.changed),
+		    runshow_count(r->counts.retried),
+		    runshow_count(r->counts.unchanged))));
+		if (strcmp(r->mode, "mirror") == 0)
+			KV(_("Removed"), OWN(r->baseline ? xstrdup(_("none: "
+			    "a first run is a baseline that only adds")) :
+			    xasprintf(_("%s of %s who left the segments"),
+			    ui_text_count(r->removed, a, sizeof a),
+			    ui_text_count(r->to_remove, b, sizeof b))));
+		if (r->state_note != NULL)
+			KV("", r->state_note);
+	}
 	KV(_("Requests"), OWN(xasprintf(_("%s, %s retried (%s answered "
 	    "429), %s waits for the rate limit, %u in flight"),
 	    runshow_count(r->requests), runshow_count(r->retries),

@@ -72,8 +72,11 @@ $MKRUN "$W" $CONF '{"export": "Newsletter", "export_id":
 $MKRUN "$W" $DONE '{"status": "succeeded", "phase": "done",
     "started_at": "2026-11-20T08:00:00Z", "updated_at":
     "2026-11-20T08:02:05Z", "finished_at": "2026-11-20T08:02:05Z",
-    "counts": {"read": 100000, "sent": 99000, "accepted": 99000,
-    "rejected": 990, "duplicates": 10},
+    "counts": {"read": 100000, "sent": 98000, "accepted": 98000,
+    "rejected": 990, "duplicates": 10, "new": 1204, "changed": 96796,
+    "unchanged": 1000},
+    "sync": {"mode": "mirror", "max_removals": 10, "members": 99000,
+    "to_remove": 87, "removed": 87},
     "segment_counts": [{"read": 60000, "accepted": 59400, "rejected": 594,
     "duplicates": 6}, {"read": 40000, "accepted": 39600, "rejected": 396,
     "duplicates": 4}], "requests": 1320,
@@ -133,7 +136,9 @@ keys <Esc><Esc><Down><Enter>
 dump pr-confirming
 keys <Esc><Down>w
 dump pr-succeeded
-keys <Esc><Down>w
+keys d
+dump rd-mirror
+keys <Esc><Esc><Down>w
 dump pr-failed
 keys <Esc><Down>w
 dump pr-cancelled
@@ -161,6 +166,9 @@ golden rj-page "a page down"
 golden rj-end "End: the last record"
 golden pr-confirming "progress: Sendinblue confirming its imports"
 golden pr-succeeded "progress: succeeded"
+dump_has pr-succeeded "Unchanged        1,000" "progress: the profiles not sent, unchanged"
+dump_has pr-succeeded "87 of 87" "and the members removed, of those who left"
+golden rd-mirror "the record: the mode, new, changed, unchanged and removed"
 golden pr-failed "progress: failed, the error in words"
 golden pr-cancelled "progress: cancelled"
 golden pr-interrupted "progress: interrupted (no worker holds the lock)"
