@@ -327,6 +327,10 @@ prog_key(struct ui_screen *s, struct ui *ui, int key)
 		if (r != NULL)
 			app_run_resume_ask(p->app, r, 0);
 		return 1;
+	case 'a':
+		if (r != NULL)
+			app_run_anyway_ask(p->app, r);
+		return 1;
 	case 'r':
 		nav_open(p->app, NAV_REJECTED, p->rv->id);
 		return 1;
@@ -381,6 +385,8 @@ prog_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 		h[n++] = (struct ui_hint){ "c", _("cancel") };
 	if (r != NULL && app_run_resumable(r))
 		h[n++] = (struct ui_hint){ "s", _("resume") };
+	if (r != NULL && app_run_guarded(r))
+		h[n++] = (struct ui_hint){ "a", _("run anyway") };
 	h[n++] = (struct ui_hint){ "r", _("rejected") };
 	h[n++] = (struct ui_hint){ "d", _("details") };
 	h[n++] = (struct ui_hint){ "Esc", prog_running(p) ?
