@@ -317,6 +317,7 @@ app_free(struct app *app)
 	segments_free(&app->segs);
 	free(app->segs_error);
 	free(app->run_offer);
+	free(app->run_anyway);
 	free(app->run_watch);
 	free(app->run_resume);
 	free(app->run_cancel);

@@ -42,6 +42,7 @@ struct app {
 	char			*run_offer;	/* the export to run now? */
 	char			*run_watch;	/* the run to watch? */
 	char			*run_resume;	/* the run to resume? */
+	char			*run_anyway;	/* export to force, asked */
 	int			 run_resume_open; /* then watch it */
 	char			*run_cancel;	/* the run to stop? */
 	char			*notes;		/* the workspace's notes.txt */

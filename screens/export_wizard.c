@@ -4,7 +4,9 @@
  * display name, destination target (checked at the destination, which
  * names what it found), data matching (the driver's slots; the segment
  * fields offered with sample values from their first rows), segments
- * (with member counts), and Save with the scheduled refresh switch.
+ * (with member counts), the mode (data-rules.md "Keeping a destination
+ * in step", with the mirror's maximum removal share), and Save with the
+ * scheduled refresh switch.
  * Saving does not run the export, and the screen says so.
  *
  * Data matching comes before choosing segments, as documented, so it
@@ -14,6 +16,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +46,7 @@ enum xw_step {
 	XW_TARGET,
 	XW_MAP,
 	XW_SEGS,
+	XW_MODE,
 	XW_SAVE,
 	XW_NSTEPS
 };
@@ -93,6 +97,8 @@ struct xw {
 	struct ui_list			 picklist;
 
 	struct ui_list			 segs;
+	struct ui_list			 modes;		/* keys: mode names */
+	struct ui_field			 maxrm;		/* percent (mirror) */
 	int				 scheduled;
 	int				 touched;
 	char				*help;		/* built for the step */
@@ -648,6 +654,81 @@ xw_verified(const struct xw *w)
 	    w->vo == DEST_WARNING);
 }
 
+/* The chosen mode; upsert until one is chosen. */
+static enum export_mode
+xw_mode(const struct xw *w)
+{
+	const char	*k = ui_list_selected_key(&w->modes);
+	int		 m;
+
+	m = k != NULL ? export_mode_parse(k) : -1;
+	return m == -1 ? EXPORT_UPSERT : (enum export_mode)m;
+}
+
+/* The maximum removal share typed: 1 with *pct, 0 if not 0 to 100. */
+static int
+xw_maxrm(const struct xw *w, unsigned *pct)
+{
+	const char	*s = ui_field_text(&w->maxrm);
+	unsigned	 v = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s) || v > 100)
+			return 0;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	if (v > 100)
+		return 0;
+	*pct = v;
+	return 1;
+}
+
+/* The modes the driver offers, each said in one sentence. */
+static void
+xw_fill_modes(struct xw *w)
+{
+	const char	*cells[1];
+	char		*keep;
+
+	keep = ui_list_selected_key(&w->modes) != NULL ?
+	    xstrdup(ui_list_selected_key(&w->modes)) : NULL;
+	ui_list_clear(&w->modes);
+	cells[0] = _("Add and update only");
+	ui_list_add_key(&w->modes, cells, export_mode_name(EXPORT_UPSERT));
+	cells[0] = _("Keep in step: also remove people who left the "
+	    "segments");
+	ui_list_add_key(&w->modes, cells, export_mode_name(EXPORT_MIRROR));
+	/* Only a destination that can refuse to create profiles offers it. */
+	if (w->d != NULL && w->d->update_only) {
+		cells[0] = _("Update existing Braze users only");
+		ui_list_add_key(&w->modes, cells,
+		    export_mode_name(EXPORT_UPDATE_ONLY));
+	}
+	if (keep == NULL || ui_list_select_key(&w->modes, keep) == -1)
+		ui_list_select_key(&w->modes, export_mode_name(EXPORT_UPSERT));
+	free(keep);
+}
+
+/* "Keep in step, removing at most 10% of the members": the summary's. */
+static char *
+xw_mode_text(const struct xw *w)
+{
+	unsigned	pct = EXPORT_MAX_REMOVALS_DEFAULT;
+
+	switch (xw_mode(w)) {
+	case EXPORT_MIRROR:
+		xw_maxrm(w, &pct);
+		return xasprintf(_("Keep in step: also remove people who left "
+		    "the segments (at most %u%% of the members a run)"), pct);
+	case EXPORT_UPDATE_ONLY:
+		return xstrdup(_("Update existing Braze users only"));
+	default:
+		return xstrdup(_("Add and update only"));
+	}
+}
+
 /* The export the steps describe (malloc'd). */
 static struct export *
 xw_export(struct xw *w)
@@ -676,6 +757,9 @@ xw_export(struct xw *w)
 		if (w->segs.rows[i].checked)
 			x->segments[x->nsegments++] = xstrdup(
 			    w->segs.rows[i].key);
+	x->mode = xw_mode(w);
+	if (x->mode == EXPORT_MIRROR)
+		xw_maxrm(w, &x->max_removals);
 	x->scheduled = w->scheduled;
 	x->created_by = xstrdup(w->app->user);
 	x->created_at = xstrdup(now);
@@ -788,6 +872,9 @@ xw_summary(struct xw *w, int width)
 	own[nown] = xasprintf(_("%zu, %s profiles before de-duplication"),
 	    nsegs, ui_text_count(members, count, sizeof count));
 	KV(_("Segments"), own[nown]);
+	nown++;
+	own[nown] = xw_mode_text(w);
+	KV(_("Mode"), own[nown]);
 	nown++;
 #undef KV
 	s = app_kv(kv, n, width);
@@ -1063,6 +1150,52 @@ xw_help_segs(struct xw *w)
 }
 
 static int
+xw_build_mode(struct xw *w)
+{
+	int	focus;
+
+	xw_fill_modes(w);
+	ui_form_text(&w->form, UI_A_NORMAL, _("What does a run do at the "
+	    "destination?"));
+	focus = ui_form_list(&w->form, &w->modes, (int)w->modes.n);
+	if (xw_mode(w) == EXPORT_MIRROR) {
+		ui_form_text(&w->form, UI_A_DIM, _("A run stops before "
+		    "sending anything when it would remove more than this "
+		    "share of the members the destination has from this "
+		    "export; the first run only adds."));
+		ui_form_field(&w->form, &w->maxrm);
+	}
+	return focus;
+}
+
+static int
+xw_check_mode(struct xw *w)
+{
+	unsigned	pct;
+
+	if (xw_mode(w) == EXPORT_MIRROR && !xw_maxrm(w, &pct)) {
+		ui_field_error(&w->maxrm, _("Type a whole number from 0 "
+		    "to 100: the largest share of the members, in percent, "
+		    "that a run may remove."));
+		ui_dirty(w->app->ui, UI_DIRTY_ALL);
+		return 0;
+	}
+	ui_field_error(&w->maxrm, NULL);
+	return 1;
+}
+
+static const char *
+xw_help_mode(struct xw *w)
+{
+	(void)w;
+	return _("\"Add and update only\" never removes anyone. \"Keep in "
+	    "step\" also removes from the destination the people this "
+	    "export sent who left its segments; a run that would remove "
+	    "more than the maximum share stops before sending anything. "
+	    "\"Update existing Braze users only\" creates no new user.");
+}
+
+static int
 xw_build_save(struct xw *w)
 {
 	struct connection	*c;
@@ -1104,6 +1237,8 @@ static const struct xw_step_def xw_steps[XW_NSTEPS] = {
 	    xw_help_map },
 	[XW_SEGS] = { N_("Segments"), xw_build_segs, xw_check_segs,
 	    xw_help_segs },
+	[XW_MODE] = { N_("Mode"), xw_build_mode, xw_check_mode,
+	    xw_help_mode },
 	[XW_SAVE] = { N_("Save"), xw_build_save, xw_check_save, NULL },
 };
 
@@ -1188,7 +1323,7 @@ xw_key(struct ui_screen *s, struct ui *ui, int key)
 			xw_check_target(w, 0);
 			xw_build(w);
 			ui_form_focus(&w->form, which);
-		} else if (it->list == &w->segs) {
+		} else if (it->list == &w->segs || it->list == &w->modes) {
 			xw_build(w);
 			ui_form_focus(&w->form, which);
 		}
@@ -1202,7 +1337,8 @@ xw_key(struct ui_screen *s, struct ui *ui, int key)
 			    w->maplist.sel);
 			return 1;
 		}
-		if (w->step == XW_SEGS && it != NULL && it->list == &w->segs) {
+		if ((w->step == XW_SEGS || w->step == XW_MODE) && it != NULL &&
+		    (it->list == &w->segs || it->list == &w->modes)) {
 			/* Enter in the checklist goes on, like elsewhere. */
 			xw_next(w);
 			return 1;
@@ -1278,7 +1414,7 @@ xw_help(struct ui_screen *s)
 		return st->help(w);
 	return _("The export wizard walks through the documented "
 	    "steps in order: connection, display name, destination "
-	    "target, data matching, segments, and Save. Enter goes on, "
+	    "target, data matching, segments, mode, and Save. Enter goes on, "
 	    "Esc goes back a step; nothing is saved before the last "
 	    "step, and saving does not run the export.");
 }
@@ -1323,6 +1459,8 @@ xw_free(struct ui_screen *s)
 	ui_list_free(&w->maplist);
 	ui_list_free(&w->picklist);
 	ui_list_free(&w->segs);
+	ui_list_free(&w->modes);
+	ui_field_free(&w->maxrm);
 	ui_field_free(&w->name);
 	ui_field_free(&w->target);
 	free(w->conn_id);
@@ -1353,6 +1491,7 @@ struct ui_screen *
 export_wizard_new(struct app *app)
 {
 	struct xw	*w;
+	char		 pct[8];
 
 	w = xcalloc(1, sizeof *w);
 	w->base.ops = &xw_ops;
@@ -1381,6 +1520,11 @@ export_wizard_new(struct app *app)
 	w->name.note = _("Up to 64 bytes; letters, digits, spaces and "
 	    "punctuation.");
 	ui_field_init(&w->target, "", 0, XW_TARGET_CAP);
+	ui_list_init(&w->modes, UI_LIST_RADIO, 1);
+	ui_list_column(&w->modes, 0, NULL, 40, 1);
+	ui_field_init(&w->maxrm, _("Maximum removal share (%)"), 0, 3);
+	snprintf(pct, sizeof pct, "%u", EXPORT_MAX_REMOVALS_DEFAULT);
+	ui_field_set(&w->maxrm, pct);
 	xw_fill_conns(w);
 	xw_fill_fields(w);
 	xw_build(w);

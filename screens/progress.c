@@ -178,7 +178,7 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	const struct run	*r = prog_run(p);
 	char			*t, a[64], b[64], c[64];
 	int			 x = body.x + 2, w = body.w - 3, y = body.y;
-	const char		*lab[9];
+	const char		*lab[12];
 	int			 gw, lw, left, segh, errh, need, k;
 	long			 elapsed, rem;
 	double			 rate;
@@ -235,8 +235,11 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	lab[6] = _("Throughput");
 	lab[7] = _("Elapsed");
 	lab[8] = _("Remaining");
+	lab[9] = _("Unchanged");
+	lab[10] = _("Removed");
+	lab[11] = _("Mode");
 	lw = 11;
-	for (k = 0; k < 9; k++)
+	for (k = 0; k < 12; k++)
 		if (ui_text_width(lab[k]) + 1 > lw)
 			lw = ui_text_width(lab[k]) + 1;
 	runshow_pair(y, x, lw, gw - 3, lab[0], runshow_count(
@@ -252,6 +255,24 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	    UI_A_NORMAL);
 	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[5],
 	    runshow_count(r->in_flight), UI_A_NORMAL);
+	/*
+	 * Keeping in step: a run recorded before modes existed has none of
+	 * these, so its screen stays as it was.
+	 */
+	if (r->mode != NULL) {
+		runshow_pair(y, x, lw, gw - 3, lab[9], runshow_count(
+		    r->counts.unchanged), UI_A_NORMAL);
+		if (strcmp(r->mode, "mirror") == 0) {
+			snprintf(a, sizeof a, "%s", runshow_count(r->removed));
+			t = xasprintf(_("%s of %s"), a,
+			    runshow_count(r->to_remove));
+			runshow_pair(y, x + gw, lw, gw - 3, lab[10], t,
+			    UI_A_NORMAL);
+			free(t);
+		}
+		runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[11],
+		    r->mode, UI_A_NORMAL);
+	}
 	rate = r->status == RUN_RUNNING ? p->rv->rate.rate : elapsed > 0 ?
 	    (double)runview_done(r) / (double)elapsed : 0;
 	snprintf(a, sizeof a, _("%s/s"), runshow_count((uint64_t)(rate +
@@ -305,6 +326,10 @@ prog_key(struct ui_screen *s, struct ui *ui, int key)
 	case 's':
 		if (r != NULL)
 			app_run_resume_ask(p->app, r, 0);
+		return 1;
+	case 'a':
+		if (r != NULL)
+			app_run_anyway_ask(p->app, r);
 		return 1;
 	case 'r':
 		nav_open(p->app, NAV_REJECTED, p->rv->id);
@@ -360,6 +385,8 @@ prog_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 		h[n++] = (struct ui_hint){ "c", _("cancel") };
 	if (r != NULL && app_run_resumable(r))
 		h[n++] = (struct ui_hint){ "s", _("resume") };
+	if (r != NULL && app_run_guarded(r))
+		h[n++] = (struct ui_hint){ "a", _("run anyway") };
 	h[n++] = (struct ui_hint){ "r", _("rejected") };
 	h[n++] = (struct ui_hint){ "d", _("details") };
 	h[n++] = (struct ui_hint){ "Esc", prog_running(p) ?

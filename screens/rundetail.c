@@ -74,8 +74,8 @@ static void
 detail_fill(struct rundetail *d, int64_t now, int width)
 {
 	const struct run	*r = d->rv->run;
-	const char		*kv[2 * 12];
-	char			*own[12], a[32], b[32], dur[32], *t, *what;
+	const char		*kv[2 * 20];
+	char			*own[20], a[32], b[32], dur[32], *t, *what;
 	size_t			 n = 0, nown = 0, i;
 	long			 elapsed;
 
@@ -100,7 +100,7 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	KV(_("Run"), r->id);
 	KV(_("Status"), r->status == RUN_RUNNING ? OWN(xasprintf(_("%s, "
 	    "%s"), run_status_label(r->status), run_phase_name(r->phase))) :
-	    run_status_label(r->status));
+	    app_run_status(r));
 	snprintf(a, sizeof a, "%s", app_date(r->started_at));
 	KV(_("Started"), OWN(xasprintf(r->scheduled ? _("%s by %s, by the "
 	    "scheduled refresh") : _("%s by %s"), a, r->started_by)));
@@ -118,6 +118,27 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	    ui_text_count(r->counts.rejected, a, sizeof a),
 	    ui_text_count(r->counts.duplicates, b, sizeof b),
 	    runshow_count(r->counts.warnings))));
+	if (r->mode != NULL) {
+		/* Keeping in step: what the state spared and what left. */
+		KV(_("Mode"), r->mode);
+		KV(_("In step"), OWN(xasprintf(_("%s new, %s changed, %s "
+		    "retried, %s unchanged (not sent)"),
+		    runshow_count(r->counts.fresh),
+		    runshow_count(r->counts.changed),
+		    runshow_count(r->counts.retried),
+		    runshow_count(r->counts.unchanged))));
+		if (strcmp(r->mode, "mirror") == 0)
+			KV(_("Removed"), OWN(r->baseline ? xstrdup(_("none: "
+			    "a first run is a baseline that only adds")) :
+			    app_run_guarded(r) ? xasprintf(_("none: a guard "
+			    "stopped the run before %s removals"),
+			    ui_text_count(r->to_remove, a, sizeof a)) :
+			    xasprintf(_("%s of %s who left the segments"),
+			    ui_text_count(r->removed, a, sizeof a),
+			    ui_text_count(r->to_remove, b, sizeof b))));
+		if (r->state_note != NULL)
+			KV("", r->state_note);
+	}
 	KV(_("Requests"), OWN(xasprintf(_("%s, %s retried (%s answered "
 	    "429), %s waits for the rate limit, %u in flight"),
 	    runshow_count(r->requests), runshow_count(r->retries),
@@ -265,6 +286,10 @@ detail_key(struct ui_screen *s, struct ui *ui, int key)
 		if (r != NULL)
 			app_run_resume_ask(d->app, r, 1);
 		return 1;
+	case 'a':
+		if (r != NULL)
+			app_run_anyway_ask(d->app, r);
+		return 1;
 	case 'c':
 		if (r != NULL)
 			app_run_cancel_ask(d->app, r);
@@ -309,6 +334,8 @@ detail_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 	h[n++] = (struct ui_hint){ "r", _("rejected") };
 	if (r != NULL && app_run_resumable(r))
 		h[n++] = (struct ui_hint){ "s", _("resume") };
+	if (r != NULL && app_run_guarded(r))
+		h[n++] = (struct ui_hint){ "a", _("run anyway") };
 	if (r != NULL && r->status == RUN_RUNNING) {
 		h[n++] = (struct ui_hint){ "w", _("watch live") };
 		h[n++] = (struct ui_hint){ "c", _("cancel") };

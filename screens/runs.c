@@ -177,7 +177,8 @@ runs_fill(struct runs *rs, const char *select)
 		cells[c++] = when;
 		cells[c++] = r->export_name;
 		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
-		cells[c++] = run_status_label(r->status);
+		cells[c++] = app_run_guarded(r) ? _("guard stop") :
+		    run_status_label(r->status);
 		cells[c++] = r->started_by;
 		cells[c++] = dur;
 		cells[c++] = ui_text_count(r->counts.accepted, acc, sizeof acc);

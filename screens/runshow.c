@@ -109,6 +109,9 @@ runshow_state(const struct run *r, long elapsed)
 	case RUN_SUCCEEDED:
 		return xasprintf(_("Succeeded in %s."), dur);
 	case RUN_FAILED:
+		if (app_run_guarded(r))
+			return xasprintf(_("Stopped by a guard after %s: "
+			    "nothing was sent or removed."), dur);
 		return xasprintf(_("Failed after %s."), dur);
 	case RUN_CANCELLED:
 		return xasprintf(_("Cancelled after %s."), dur);
@@ -364,8 +367,78 @@ app_run_ask(struct app *app, const char *export_id)
 	free(what);
 }
 
+static int	run_export(struct app *, const char *, int);
+
 int
 app_run_export(struct app *app, const char *export_id)
+{
+	return run_export(app, export_id, 0);
+}
+
+int
+app_run_guarded(const struct run *r)
+{
+	return r->status == RUN_FAILED && r->guard != DELIVER_GUARD_NONE;
+}
+
+const char *
+app_run_status(const struct run *r)
+{
+	return app_run_guarded(r) ? _("stopped by a guard") :
+	    run_status_label(r->status);
+}
+
+static void
+app_anyway_again(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	(void)ui;
+	if (yes && app->run_anyway != NULL)
+		run_export(app, app->run_anyway, 1);
+	xfree(&app->run_anyway);
+}
+
+/* The first answer: removing past the guard is asked once more. */
+static void
+app_anyway_answer(struct ui *ui, void *arg, int yes)
+{
+	struct app	*app = arg;
+
+	if (!yes || app->run_anyway == NULL) {
+		xfree(&app->run_anyway);
+		return;
+	}
+	ui_confirm(ui, _("Really run anyway?"), _("This cannot be undone "
+	    "from segsync: the members removed must be sent again to be "
+	    "back. Start the run without its guards?"), _("Run anyway"),
+	    _("Not now"), 1, app_anyway_again, app);
+}
+
+void
+app_run_anyway_ask(struct app *app, const struct run *r)
+{
+	char	*text;
+
+	if (!app_run_guarded(r)) {
+		ui_message(app->ui, UI_MSG_WARN, _("Only a run stopped by a "
+		    "guard can be run anyway."));
+		return;
+	}
+	free(app->run_anyway);
+	app->run_anyway = xstrdup(r->export_id);
+	text = xasprintf(_("The run of \"%s\" stopped before sending "
+	    "anything: %s\n\nRun it anyway? A new run of the export starts "
+	    "without its guards and removes from %s the members who left "
+	    "the segments."), r->export_name, r->nerrors > 0 ?
+	    r->errors[r->nerrors - 1] : "", runshow_dest(r));
+	ui_confirm(app->ui, _("Run anyway?"), text, _("Continue"),
+	    _("Not now"), 1, app_anyway_answer, app);
+	free(text);
+}
+
+static int
+run_export(struct app *app, const char *export_id, int force)
 {
 	struct export		*x = NULL;
 	struct connection	*c;
@@ -385,7 +458,7 @@ app_run_export(struct app *app, const char *export_id)
 		return -1;
 	if (app->segs == NULL || connops_start(app->ws, app->id,
 	    &(struct connops_start){ .user = app->user, .conn = c,
-	    .export = x, .segs = app->segs }, &run_id, NULL,
+	    .export = x, .segs = app->segs, .force = force }, &run_id, NULL,
 	    &cause) != FAIL_NONE) {
 		cause = app_sentence(cause != NULL ? cause :
 		    xstrdup(_("the segments folder cannot be read")));

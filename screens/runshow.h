@@ -33,6 +33,14 @@ void		 app_run_ask(struct app *, const char *export_id);
 char		*app_run_describe(struct app *, const struct export *,
 		    char **problem);
 int		 app_run_export(struct app *, const char *export_id);
+/*
+ * A run stopped by a guard of the mirror mode (failed, guard set): its
+ * status in words, and "Run anyway", asked twice, which starts a run of
+ * the same export with force (segsync run --force).
+ */
+int		 app_run_guarded(const struct run *);
+const char	*app_run_status(const struct run *);
+void		 app_run_anyway_ask(struct app *, const struct run *);
 /* Whether the member may see (watch, cancel, resume) a run. */
 int		 app_run_visible(const struct app *, const struct run *);
 /* Interrupted, failed or cancelled: resuming sends the rest. */

@@ -70,7 +70,13 @@ dump xw-5-no-segment
 keys <Space><Down><Space>
 dump xw-5-chosen
 keys <Enter>
-dump xw-6-save
+dump xw-6-mode
+keys <Down>
+dump xw-6-mode-mirror
+keys <Tab><C-u>150<Enter>
+dump xw-6-mode-invalid
+keys <C-u>5<Enter>
+dump xw-7-save
 keys <Enter>
 dump xw-saved
 keys <Enter>
@@ -82,7 +88,8 @@ is "$rc" 0 "the export wizard runs to the end"
 for d in xw-1-connection xw-2-name xw-2-name-empty xw-3-target \
     xw-3-target-not-found xw-3-target-found xw-4-matching xw-4-resized \
     xw-4-picker xw-4-attribute xw-5-segments xw-5-no-segment xw-5-chosen \
-    xw-6-save xw-saved xw-exports; do
+    xw-6-mode xw-6-mode-mirror xw-6-mode-invalid xw-7-save xw-saved \
+    xw-exports; do
 	golden "$d" "export wizard, Braze: $d"
 done
 run "$SEGSYNC" -w ws export show "VIP to Braze"
@@ -91,6 +98,8 @@ like "$out" "seg-vip (VIP (Braze))" "with the target's name found at Braze"
 like "$out" "attr:city            <- city" "the attribute added"
 like "$out" "email                <- email" "the email matched by name"
 like "$out" "customer_id          <- customer_id" "and the customer ID"
+like "$out" "mirror" "in mirror mode, as chosen in its step"
+like "$out" "5%" "removing at most the share typed"
 like "$out" "Scheduled:   no" "not scheduled: the connection has no export user"
 is "$($FAKECTL get "$TMPD/fake-braze" stats.over_limit)" 0 \
     "the fake Braze saw nothing over its limits"
@@ -103,13 +112,15 @@ dump xw-brevo-target-found
 keys <Enter>
 dump xw-brevo-matching
 keys <Tab><Enter><Down><Space><Enter>
+dump xw-brevo-mode
+keys <Enter>
 dump xw-brevo-save
 keys <Space><Tab><Enter><Enter>q
 EOT
 ui_run brevo --passphrase-file "$PP"
 is "$rc" 0 "an export to a Sendinblue list"
 for d in xw-brevo-target-invalid xw-brevo-target-found xw-brevo-matching \
-    xw-brevo-save; do
+    xw-brevo-mode xw-brevo-save; do
 	golden "$d" "export wizard, Sendinblue: $d"
 done
 run "$SEGSYNC" -w ws export show Newsletter

@@ -158,7 +158,9 @@ dump $L-xw-5-no-segment
 keys <Space><Down><Space>
 dump $L-xw-5-chosen
 keys <Enter>
-dump $L-xw-6-save
+dump $L-xw-6-mode
+keys <Enter>
+dump $L-xw-7-save
 keys <Enter>
 dump $L-xw-saved
 keys <Enter>
@@ -169,7 +171,7 @@ keys 12<Enter>
 dump $L-xw-brevo-target-found
 keys <Enter>
 dump $L-xw-brevo-matching
-keys <Tab><Enter><Down><Space><Enter>
+keys <Tab><Enter><Down><Space><Enter><Enter>
 dump $L-xw-brevo-save
 keys <Space><Tab><Enter><Enter>
 keys a<Down><Down><Enter>Audience<Enter>
@@ -180,7 +182,7 @@ EOT
 	is "$rc" 0 "$L: the export wizard runs to the end (${err:-})"
 	for d in xw-1-connection xw-2-name xw-2-name-empty xw-3-target \
 	    xw-3-target-not-found xw-3-target-found xw-4-matching \
-	    xw-5-segments xw-5-no-segment xw-5-chosen xw-6-save xw-saved \
+	    xw-5-segments xw-5-no-segment xw-5-chosen xw-6-mode xw-7-save xw-saved \
 	    xw-exports xw-brevo-target xw-brevo-target-found \
 	    xw-brevo-matching xw-brevo-save xw-snapchat-target; do
 		golden "$L-$d" "$L: export wizard: $d"

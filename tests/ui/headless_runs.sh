@@ -72,8 +72,11 @@ $MKRUN "$W" $CONF '{"export": "Newsletter", "export_id":
 $MKRUN "$W" $DONE '{"status": "succeeded", "phase": "done",
     "started_at": "2026-11-20T08:00:00Z", "updated_at":
     "2026-11-20T08:02:05Z", "finished_at": "2026-11-20T08:02:05Z",
-    "counts": {"read": 100000, "sent": 99000, "accepted": 99000,
-    "rejected": 990, "duplicates": 10},
+    "counts": {"read": 100000, "sent": 98000, "accepted": 98000,
+    "rejected": 990, "duplicates": 10, "new": 1204, "changed": 96796,
+    "unchanged": 1000},
+    "sync": {"mode": "mirror", "max_removals": 10, "members": 99000,
+    "to_remove": 87, "removed": 87},
     "segment_counts": [{"read": 60000, "accepted": 59400, "rejected": 594,
     "duplicates": 6}, {"read": 40000, "accepted": 39600, "rejected": 396,
     "duplicates": 4}], "requests": 1320,
@@ -133,7 +136,9 @@ keys <Esc><Esc><Down><Enter>
 dump pr-confirming
 keys <Esc><Down>w
 dump pr-succeeded
-keys <Esc><Down>w
+keys d
+dump rd-mirror
+keys <Esc><Esc><Down>w
 dump pr-failed
 keys <Esc><Down>w
 dump pr-cancelled
@@ -161,6 +166,9 @@ golden rj-page "a page down"
 golden rj-end "End: the last record"
 golden pr-confirming "progress: Sendinblue confirming its imports"
 golden pr-succeeded "progress: succeeded"
+dump_has pr-succeeded "Unchanged        1,000" "progress: the profiles not sent, unchanged"
+dump_has pr-succeeded "87 of 87" "and the members removed, of those who left"
+golden rd-mirror "the record: the mode, new, changed, unchanged and removed"
 golden pr-failed "progress: failed, the error in words"
 golden pr-cancelled "progress: cancelled"
 golden pr-interrupted "progress: interrupted (no worker holds the lock)"
@@ -340,4 +348,48 @@ EOT
 ui_run gone --passphrase-file "$TMPD/admin.pp"
 dump_has xr-gone "The segment \"Big\" of the export is not in the data" \
     "a segment gone: Run now says why instead"
+
+# A mirror run stopped by a guard: said so, and "Run anyway", asked twice,
+# starts a new run of the export with force.
+mv "$TMPD/Big.csv" ws/data/Big.csv
+GUARD=20271201T080000Z-0001
+xconn=$("${PYTHON3:-python3}" -c '
+import json, sys
+print(json.load(open("ws/exports/" + sys.argv[1] + ".json"))["connection"])' \
+    "$xid")
+$MKRUN ws $GUARD '{"export": "Big to Braze", "export_id": "'"$xid"'",
+    "connection_id": "'"$xconn"'", "status": "failed", "phase": "done",
+    "fault": "config", "started_at": "2027-12-01T08:00:00Z",
+    "updated_at": "2027-12-01T08:00:02Z",
+    "finished_at": "2027-12-01T08:00:02Z",
+    "sync": {"mode": "mirror", "max_removals": 10, "members": 20000,
+    "to_remove": 5000, "guard": "max_removals"},
+    "errors": ["5000 of the 20000 members would be removed (25%), over the maximum of 10%: nothing was sent."]}'
+ui_keys guard <<'EOT'
+keys r
+dump rb-guard
+keys <Enter>
+dump pr-guard
+keys a
+dump pr-guard-ask
+keys <Left><Enter>
+dump pr-guard-again
+keys <Left><Enter>
+dump pr-guard-forced
+keys q
+EOT
+ui_run guard --passphrase-file "$TMPD/admin.pp"
+dump_has rb-guard "guard stop" "the history says a guard stopped it"
+dump_has pr-guard "Stopped by a guard" "and so does its record"
+dump_has pr-guard "a run anyway" "which offers to run anyway"
+dump_has pr-guard-ask "anything: 5000 of" \
+    "Run anyway says how many would be removed"
+dump_has pr-guard-again "Really run anyway?" "and asks a second time"
+forced=$("${PYTHON3:-python3}" -c '
+import glob, json
+for f in sorted(glob.glob("ws/runs/*/run.json")):
+    d = json.load(open(f))
+    if d.get("export_id") == "'"$xid"'" and d.get("sync", {}).get("force"):
+        print(d["id"])')
+ok "$([ -n "$forced" ]; echo $?)" "and then starts a run of the export with force"
 done_testing
