@@ -52,7 +52,7 @@ keys t
 dump co-tested
 keys <Esc>ea
 dump co-export-connection
-keys <Enter>Weekly<Enter>7<Enter><Enter><Tab><Enter><Space><Enter>
+keys <Enter>Weekly<Enter>7<Enter><Enter><Tab><Enter><Space><Enter><Enter>
 dump co-export-save
 keys <Enter><Enter>q
 EOT

@@ -68,31 +68,39 @@ esac
 
 # The export wizard.
 tm_keys Escape e a
-tm_wait "Step 1 of 6: Connection" "e a opens the export wizard"
+tm_wait "Step 1 of 7: Connection" "e a opens the export wizard"
 tm_wait "Braze EU" "the connection is offered under Braze"
 tm_keys Enter
-tm_wait "Step 2 of 6: Display name" "then its name"
+tm_wait "Step 2 of 7: Display name" "then its name"
 tm_keys Enter
 tm_wait "Give the export a name first." "an empty name is refused"
 tm_type "VIP to Braze"
 tm_keys Enter
-tm_wait "Step 3 of 6: Destination target" "then the target"
+tm_wait "Step 3 of 7: Destination target" "then the target"
 tm_type "seg-vip"
 tm_keys Enter
 tm_wait 'Found the Braze segment "VIP (Braze)"' \
     "the segment is looked up and its name shown"
 tm_keys Enter
-tm_wait "Step 4 of 6: Data matching" "then the data matching"
+tm_wait "Step 4 of 7: Data matching" "then the data matching"
 tm_resize 120 40
 tm_wait "Braze customer ID (required)" "resized in the middle: still there"
 tm_resize 80 24
 tm_wait "+ Add a custom attribute" "and back"
 tm_keys Tab Enter
-tm_wait "Step 5 of 6: Segments" "then the segments"
+tm_wait "Step 5 of 7: Segments" "then the segments"
 tm_keys Enter
 tm_wait "Choose at least one segment" "no segment chosen is refused"
 tm_keys Space Enter
-tm_wait "Step 6 of 6: Save" "then Save"
+tm_wait "Step 6 of 7: Mode" "then the mode"
+tm_wait "(•) Add and update only" "which is add and update by default"
+tm_keys Down
+tm_wait "Maximum removal share (%)" "keeping in step asks for the removal share"
+tm_keys Tab C-u
+tm_type "25"
+tm_keys Enter
+tm_wait "Step 7 of 7: Save" "then Save"
+tm_wait "at most 25% of the members a run" "which says the mode and its share"
 tm_keys Enter
 tm_wait "Saving did not run it" "saving says it did not run the export"
 tm_keys Enter
@@ -102,6 +110,10 @@ tm_wait "SEGSYNC-EXIT=0" "q quits, and the terminal is given back"
 
 run "$SEGSYNC" -w ws export show "VIP to Braze"
 like "$out" "seg-vip (VIP (Braze))" "the export is saved with its target"
+run "$SEGSYNC" -w ws export show "VIP to Braze" --json
+like "$(printf '%s' "$out" | tr -d ' \t')" '"mode":"mirror"' "in the mode chosen"
+like "$(printf '%s' "$out" | tr -d ' \t')" '"max_removals":25' \
+    "with the share typed"
 run "$SEGSYNC" -w ws connection show "Braze EU"
 like "$out" "Last test:" "the connection with its test"
 done_testing

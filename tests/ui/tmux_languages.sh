@@ -58,7 +58,8 @@ walk() {
 		v3x='Segment Braze "VIP (Braze)" trouvé'
 		x4="Correspondance des données" v4="ID client Braze"
 		x5="Segments" v5="MEMBRES"
-		x6="Enregistrer" v6="L'enregistrement n'exécute pas"
+		x6="Mode" v6="Synchroniser : retirer aussi"
+		x7="Enregistrer" v7="L'enregistrement n'exécute pas"
 		t_notnow="Pas maintenant" t_run="r exécuter"
 		;;
 	nl)
@@ -80,7 +81,8 @@ walk() {
 		v3x='Braze-segment "VIP (Braze)" gevonden'
 		x4="Gegevensvergelijking" v4="Braze-klant-id"
 		x5="Segmenten" v5="LEDEN"
-		x6="Opslaan" v6="Opslaan voert de export niet uit"
+		x6="Modus" v6="Bijhouden: ook mensen verwijderen"
+		x7="Opslaan" v7="Opslaan voert de export niet uit"
 		t_notnow="Niet nu" t_run="r nu uitvoeren"
 		;;
 	esac
@@ -124,21 +126,23 @@ walk() {
 	seen "$L: connections"
 
 	tm_keys Escape e a
-	step "$s 1 $of 6$c $x1" "$v1" "$L: export"
+	step "$s 1 $of 7$c $x1" "$v1" "$L: export"
 	tm_keys Enter
-	step "$s 2 $of 6$c $x2" "$v2" "$L: export"
+	step "$s 2 $of 7$c $x2" "$v2" "$L: export"
 	tm_type "VIP to Braze"
 	tm_keys Enter
-	step "$s 3 $of 6$c $x3" "$v3" "$L: export"
+	step "$s 3 $of 7$c $x3" "$v3" "$L: export"
 	tm_type "seg-vip"
 	tm_keys Enter
 	tm_wait "$v3x" "$L: the segment is looked up"
 	tm_keys Enter
-	step "$s 4 $of 6$c $x4" "$v4" "$L: export"
+	step "$s 4 $of 7$c $x4" "$v4" "$L: export"
 	tm_keys Tab Enter
-	step "$s 5 $of 6$c $x5" "$v5" "$L: export"
+	step "$s 5 $of 7$c $x5" "$v5" "$L: export"
 	tm_keys Space Enter
-	step "$s 6 $of 6$c $x6" "$v6" "$L: export"
+	step "$s 6 $of 7$c $x6" "$v6" "$L: export"
+	tm_keys Enter
+	step "$s 7 $of 7$c $x7" "$v7" "$L: export"
 	tm_keys Enter
 	tm_wait "$t_notnow" "$L: saved, and Run now asked"
 	seen "$L: saved"

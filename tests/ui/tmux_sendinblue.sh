@@ -59,6 +59,8 @@ tm_wait 'Found the Brevo list "Newsletter (été)" (ID 12)' \
 tm_keys Enter
 tm_wait "First name (FIRSTNAME)" "Sendinblue's fields are offered"
 tm_keys Tab Enter Down Space Enter
+tm_wait "Step 6 of 7: Mode" "then the mode"
+tm_keys Enter
 tm_wait "Run it on every scheduled refresh" \
     "scheduled refresh, since the connection has an export user"
 tm_keys Space Tab Enter

@@ -59,7 +59,9 @@ tm_wait "Email (sent SHA-256 hashed)" "emails only, hashed"
 tm_resize 100 30
 tm_wait "Email (sent SHA-256 hashed)" "resized in the middle"
 tm_resize 80 24
-tm_keys Tab Enter Space Enter Enter
+tm_keys Tab Enter Space Enter
+tm_wait "Step 6 of 7: Mode" "then the mode"
+tm_keys Enter Enter
 tm_wait "Saving did not run it" "saved, not run"
 tm_keys Enter Escape q
 tm_wait "SEGSYNC-EXIT=0" "q quits cleanly"
