@@ -21,16 +21,18 @@
 #include "run/syncstate.h"
 
 /*
- * The key map: slots of 2 + W 64-bit words (W = segment words); word 0 is
- * the hash with bit 0 meaning "sent" (0: empty slot), word 1 what the sync
- * state says of the key (ST_* flags in the low bits, the digest of the
- * item last answered for above them; 0: nothing), the others the segment
- * bits. With one segment W is 0: every key is in it.
+ * The key map: slots of 1 + S + W 64-bit words; word 0 is the hash with
+ * bit 0 meaning "sent" (0: empty slot); when the export keeps a sync state
+ * (S = 1) word 1 is what it says of the key (ST_* flags in the low bits, the
+ * digest of the item last answered for above them; 0: nothing); the W
+ * others are the segment bits. With one segment W is 0: every key is in
+ * it. A run without a state thus keeps its one word a profile.
  */
 struct keymap {
 	uint64_t	*v;
 	size_t		 nslots;	/* power of two */
 	size_t		 used;
+	size_t		 state;		/* S: 0 or 1 */
 	size_t		 words;		/* W */
 	unsigned char	 key[crypto_shorthash_KEYBYTES];
 };
@@ -42,8 +44,8 @@ struct keymap {
 #define ST_PENDING	((uint64_t)4)	/* ... sent, never answered */
 #define ST_SEEN		((uint64_t)8)	/* a valid row of this run */
 #define ST_FLAGS	((uint64_t)15)
-#define SLOT_WORDS(m)	(2 + (m)->words)
-#define SEG_WORD(s, k)	((s)[2 + (k) / 64])
+#define SLOT_WORDS(m)	(1 + (m)->state + (m)->words)
+#define SEG_WORD(m, s, k) ((s)[1 + (m)->state + (k) / 64])
 #define SEG_BIT(k)	((uint64_t)1 << ((k) % 64))
 
 /* Offsets into a batch's arena; NONE stands for NULL. */
@@ -138,6 +140,7 @@ static int
 keymap_init(struct keymap *m, size_t nsegments, uint64_t expected,
     const unsigned char *key)
 {
+	m->state = key != NULL;
 	m->words = nsegments > 1 ? (nsegments + 63) / 64 : 0;
 	m->nslots = 1024;
 	while (m->nslots < ((size_t)1 << 40) &&
@@ -344,8 +347,9 @@ deliver_plan(struct deliver *d, char **cause)
 				continue;
 			s = keymap_slot(&d->map, h, 1);
 			if (d->map.words > 0)
-				SEG_WORD(s, seg) |= SEG_BIT(seg);
-			s[1] |= ST_SEEN;
+				SEG_WORD(&d->map, s, seg) |= SEG_BIT(seg);
+			if (d->map.state)
+				s[1] |= ST_SEEN;
 		}
 		free(c.attr);
 		csv_close(&r);
@@ -1013,7 +1017,7 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	for (i = 0; i < nseg; i++) {
 		k = d->order[i];
 		if (d->map.words == 0 ||
-		    (SEG_WORD(slot, k) & SEG_BIT(k))) {
+		    (SEG_WORD(&d->map, slot, k) & SEG_BIT(k))) {
 			b->segnames[b->n * nseg + it->nsegs++] =
 			    d->cfg->segments[k].name;
 			if (d->sync != NULL)
@@ -2055,10 +2059,12 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 	/*
 	 * One segment: every profile's membership is known, read it once;
 	 * unless the guards of the mirror mode need to know who left before
-	 * anything is sent.
+	 * anything is sent, which they do only when the target holds
+	 * members this export added (a first run removes nobody).
 	 */
 	stats->phase = DELIVER_PHASE_PLAN;
-	if (cfg.nsegments > 1 || (d.sync != NULL && d.sync->mirror)) {
+	if (cfg.nsegments > 1 || (d.sync != NULL && d.sync->mirror &&
+	    stats->members > 0)) {
 		if (deliver_plan(&d, cause) != 0)
 			goto out;
 		d.planned = 1;
