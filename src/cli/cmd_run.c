@@ -442,92 +442,36 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
     const struct connection *c, const struct dest_driver *d,
     const struct segment_list *segs, const struct run_sync_opts *so)
 {
-	struct deliver_segment	*ds;
-	struct run_delivery	 rd;
-	struct deliver_stats	 st;
-	struct deliver_sync	 sync;
-	struct syncstate_keys	 keys;
+	struct connops_plan	 plan;
+	const struct deliver_stats	*st;
 	struct dry_reason	*reasons = NULL;
-	struct secrecord		*rec = NULL;
-	struct credstore		*keep = NULL;
-	const struct segment	*sg;
-	const char		*tmp;
-	char			*cause = NULL, *rejpath = NULL, tmpl[PATH_MAX];
+	struct identity		*ident = NULL;
+	char			*cause = NULL;
 	size_t			 i, j, nreasons = 0;
 	double			 secs;
-	int			 fd;
 	enum fail_kind		 kind;
 	enum exit_status	 rc;
 
-	memset(&st, 0, sizeof st);
-	memset(&rd, 0, sizeof rd);
-	memset(&sync, 0, sizeof sync);
-	memset(&keys, 0, sizeof keys);
-	ds = xcalloc(x->nsegments + 1, sizeof *ds);
-	for (i = 0; i < x->nsegments; i++) {
-		ds[i].name = x->segments[i];
-		sg = segments_find(segs, x->segments[i]);
-		ds[i].path = sg != NULL ? sg->file : NULL;
-		if (ds[i].path == NULL) {
-			cli_error(_("the segment \"%s\" of the export \"%s\" "
-			    "is not in the data folder any more"),
-			    x->segments[i], x->name);
-			rc = EXIT_CONFIG;
-			goto out;
-		}
-	}
-
-	/* A mapping the driver refuses is said before any unlocking. */
-	if (export_delivery_mapping(x->map, x->nmap, d, &rd.mapping,
-	    &cause) != 0) {
+	memset(&plan, 0, sizeof plan);
+	/* What cannot be planned is said before any unlocking. */
+	if (connops_plan_check(x, d, segs, &cause) != 0) {
 		cli_error("%s", cause);
-		rc = EXIT_CONFIG;
-		goto out;
+		free(cause);
+		return EXIT_CONFIG;
 	}
-	export_delivery_mapping_free(&rd.mapping);
-
-	/* The session encodes exactly as a real run, auth header included. */
-	rc = cmd_conn_open_credstore(ctx, ws, me, c, &rec, &keep);
-	if (rc != EXIT_OK)
-		goto out;
-	tmp = getenv("TMPDIR");
-	if (tmp == NULL || tmp[0] == '\0' || (size_t)snprintf(tmpl,
-	    sizeof tmpl, "%s/segsync-dry-XXXXXX", tmp) >= sizeof tmpl)
-		snprintf(tmpl, sizeof tmpl, "/tmp/segsync-dry-XXXXXX");
-	if ((fd = mkstemp(tmpl)) == -1) {
-		cli_error(_("cannot create a temporary file in %s: %s"),
-		    tmpl, strerror(errno));
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	close(fd);
-	rejpath = xstrdup(tmpl);
-	rd.cfg.target = x->target;
-	rd.cfg.segments = ds;
-	rd.cfg.nsegments = x->nsegments;
-	rd.cfg.dry_run = 1;
-	rd.cfg.expected_rows = export_members(x, segs);
-	if (run_delivery_open(&rd, d, c, rec, credstore_dest(keep), x->map,
-	    x->nmap, rejpath, &kind, &cause) != 0) {
+	if ((rc = cmd_unlock(ctx, ws, me, &ident)) != EXIT_OK)
+		return rc;
+	kind = connops_plan(ws, ident, &(struct connops_start){
+	    .user = me->user, .conn = c, .export = x, .segs = segs,
+	    .full = so->full, .force = so->force,
+	    .allow_empty = so->allow_empty }, &plan, &cause);
+	identity_free(&ident);
+	if (kind != FAIL_NONE) {
 		cli_error("%s", cause);
 		rc = cli_fail_exit(kind);
 		goto out;
 	}
-	/* Without a sync key no run ever kept a state: all is new. */
-	if (run_sync_open(ws, rec, x->id, c->id, x->target,
-	    export_mode_name(x->mode), x->max_removals, so->full, so->force,
-	    so->allow_empty, &sync, &keys) == 0)
-		rd.cfg.sync = &sync;
-	if (deliver_run(&rd.cfg, &st, &cause) != 0) {
-		cli_error("%s", cause);
-		rc = EXIT_CONFIG;
-		goto out;
-	}
-	if (rejects_close(&rd.rejects, &cause) != 0) {
-		cli_error("%s", cause);
-		rc = EXIT_FAIL;
-		goto out;
-	}
+	st = &plan.stats;
 	printf(_("Dry run of \"%s\" to the %s \"%s\": nothing was sent and "
 	    "nothing was saved.\n"), cli_str(x->name), _(d->target.label),
 	    cli_str(x->target));
@@ -542,32 +486,32 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	for (i = 0; i < x->nsegments; i++) {
 		util_print_padded(cli_str(x->segments[i]), 24);
 		printf(" %10llu %10llu %10llu %10llu %10llu\n",
-		    (unsigned long long)st.segments[i].read,
-		    (unsigned long long)st.segments[i].duplicates,
-		    (unsigned long long)st.segments[i].rejected,
-		    (unsigned long long)st.segments[i].sent,
-		    (unsigned long long)st.segments[i].warnings);
+		    (unsigned long long)st->segments[i].read,
+		    (unsigned long long)st->segments[i].duplicates,
+		    (unsigned long long)st->segments[i].rejected,
+		    (unsigned long long)st->segments[i].sent,
+		    (unsigned long long)st->segments[i].warnings);
 	}
 	util_print_padded(_("Total"), 24);
 	printf(" %10llu %10llu %10llu %10llu %10llu\n\n",
-	    (unsigned long long)st.total.read,
-	    (unsigned long long)st.total.duplicates,
-	    (unsigned long long)st.total.rejected,
-	    (unsigned long long)st.total.sent,
-	    (unsigned long long)st.total.warnings);
-	dry_sync(x, &st, rd.cfg.sync != NULL);
-	secs = d->limits.rate.limit > 0 ? (double)(st.requests +
-	    st.remove_requests) * d->limits.rate.window_ms / 1000.0 /
+	    (unsigned long long)st->total.read,
+	    (unsigned long long)st->total.duplicates,
+	    (unsigned long long)st->total.rejected,
+	    (unsigned long long)st->total.sent,
+	    (unsigned long long)st->total.warnings);
+	dry_sync(x, st, plan.synced);
+	secs = d->limits.rate.limit > 0 ? (double)(st->requests +
+	    st->remove_requests) * d->limits.rate.window_ms / 1000.0 /
 	    d->limits.rate.limit : 0;
 	printf(_("%'llu profiles in %'llu requests (up to %u profiles each); "
 	    "%s allows %u requests per %g s, so sending takes at least "
-	    "%.1f s.\n"), (unsigned long long)st.total.sent,
-	    (unsigned long long)st.requests, rd.session->batch_size, d->label,
+	    "%.1f s.\n"), (unsigned long long)st->total.sent,
+	    (unsigned long long)st->requests, plan.batch_size, d->label,
 	    d->limits.rate.limit, d->limits.rate.window_ms / 1000.0, secs);
-	if (st.remove_requests > 0)
+	if (st->remove_requests > 0)
 		printf(_("The removals take %'llu more requests, counted in "
-		    "that time.\n"), (unsigned long long)st.remove_requests);
-	dry_reasons(rejpath, &reasons, &nreasons);
+		    "that time.\n"), (unsigned long long)st->remove_requests);
+	dry_reasons(plan.rejects_path, &reasons, &nreasons);
 	if (nreasons > 0)
 		printf(_("\nRejected records by reason:\n"));
 	for (i = 0; i < nreasons; i++) {
@@ -585,17 +529,8 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	free(reasons);
 	rc = EXIT_OK;
 out:
-	run_delivery_free(&rd);
-	if (rejpath != NULL) {
-		(void)unlink(rejpath);
-		free(rejpath);
-	}
 	free(cause);
-	deliver_stats_free(&st);
-	secrecord_free(&rec);
-	credstore_free(&keep);
-	run_sync_close(&sync, &keys);
-	free(ds);
+	connops_plan_free(&plan);
 	return rc;
 }
 

@@ -1,6 +1,9 @@
 /* Connection and export changes shared by the command line and the UI. */
 #include "config.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +14,9 @@
 #include "base/xmalloc.h"
 #include "net/http.h"
 #include "net/oauth.h"
+#include "data/rejects.h"
+#include "data/segments.h"
+#include "run/deliver.h"
 #include "run/run.h"
 #include "run/syncstate.h"
 #include "secrets/keyring.h"
@@ -480,4 +486,129 @@ out:
 	credstore_free(&keep);
 	free(user);
 	return kind;
+}
+
+/* A temporary file for a dry run's rejected records, in $TMPDIR. */
+static char *
+plan_tempfile(char **cause)
+{
+	const char	*tmp = getenv("TMPDIR");
+	char		 tmpl[PATH_MAX];
+	int		 fd;
+
+	if (tmp == NULL || tmp[0] == '\0' || (size_t)snprintf(tmpl,
+	    sizeof tmpl, "%s/segsync-dry-XXXXXX", tmp) >= sizeof tmpl)
+		snprintf(tmpl, sizeof tmpl, "/tmp/segsync-dry-XXXXXX");
+	if ((fd = mkstemp(tmpl)) == -1) {
+		*cause = xasprintf(_("cannot create a temporary file in %s: "
+		    "%s"), tmpl, strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	return xstrdup(tmpl);
+}
+
+int
+connops_plan_check(const struct export *x, const struct dest_driver *d,
+    const struct segment_list *segs, char **cause)
+{
+	struct deliver_mapping	dm;
+	size_t			i;
+
+	for (i = 0; i < x->nsegments; i++)
+		if (segments_find(segs, x->segments[i]) == NULL) {
+			*cause = xasprintf(_("the segment \"%s\" of the export "
+			    "\"%s\" is not in the data folder any more"),
+			    x->segments[i], x->name);
+			return -1;
+		}
+	if (export_delivery_mapping(x->map, x->nmap, d, &dm, cause) != 0)
+		return -1;
+	export_delivery_mapping_free(&dm);
+	return 0;
+}
+
+enum fail_kind
+connops_plan(struct workspace *ws, const struct identity *id,
+    const struct connops_start *st, struct connops_plan *out, char **cause)
+{
+	const struct connection		*c = st->conn;
+	const struct export		*x = st->export;
+	const struct dest_driver	*d = dest_find(c->type);
+	struct deliver_segment		*ds = NULL;
+	struct run_delivery		 rd;
+	struct deliver_sync		 sync;
+	struct syncstate_keys		 keys;
+	struct secrecord			*rec = NULL;
+	struct credstore		*keep = NULL;
+	enum fail_kind			 kind;
+	enum sec_status			 sst;
+	size_t				 i;
+
+	memset(out, 0, sizeof *out);
+	memset(&rd, 0, sizeof rd);
+	memset(&sync, 0, sizeof sync);
+	memset(&keys, 0, sizeof keys);
+	if (d == NULL) {
+		*cause = xasprintf(_("the connection \"%s\" has the unknown "
+		    "type \"%s\""), c->name, c->type);
+		return FAIL_ERROR;
+	}
+	if (connops_plan_check(x, d, st->segs, cause) != 0)
+		return FAIL_INVALID;
+	ds = xcalloc(x->nsegments + 1, sizeof *ds);
+	for (i = 0; i < x->nsegments; i++) {
+		ds[i].name = x->segments[i];
+		ds[i].path = segments_find(st->segs, x->segments[i])->file;
+	}
+
+	/* The session encodes exactly as a real run, auth header included. */
+	if ((sst = connops_record_open(ws, c, id, &rec, cause)) != SEC_OK) {
+		kind = secstatus_kind(sst);
+		goto out;
+	}
+	keep = credstore_new(ws, identity_dup(id), c->id);
+	kind = FAIL_ERROR;
+	if ((out->rejects_path = plan_tempfile(cause)) == NULL)
+		goto out;
+	rd.cfg.target = x->target;
+	rd.cfg.segments = ds;
+	rd.cfg.nsegments = x->nsegments;
+	rd.cfg.dry_run = 1;
+	rd.cfg.expected_rows = export_members(x, st->segs);
+	if (run_delivery_open(&rd, d, c, rec, credstore_dest(keep), x->map,
+	    x->nmap, out->rejects_path, &kind, cause) != 0)
+		goto out;
+	out->batch_size = rd.session->batch_size;
+	/* Without a sync key no run ever kept a state: all is new. */
+	if (run_sync_open(ws, rec, x->id, c->id, x->target,
+	    export_mode_name(x->mode), x->max_removals, st->full, st->force,
+	    st->allow_empty, &sync, &keys) == 0) {
+		rd.cfg.sync = &sync;
+		out->synced = 1;
+	}
+	kind = FAIL_INVALID;
+	if (deliver_run(&rd.cfg, &out->stats, cause) != 0)
+		goto out;
+	kind = FAIL_ERROR;
+	if (rejects_close(&rd.rejects, cause) != 0)
+		goto out;
+	kind = FAIL_NONE;
+out:
+	run_delivery_free(&rd);
+	run_sync_close(&sync, &keys);
+	secrecord_free(&rec);
+	credstore_free(&keep);
+	free(ds);
+	return kind;
+}
+
+void
+connops_plan_free(struct connops_plan *p)
+{
+	deliver_stats_free(&p->stats);
+	if (p->rejects_path != NULL) {
+		(void)unlink(p->rejects_path);
+		xfree(&p->rejects_path);
+	}
 }

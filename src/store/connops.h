@@ -27,6 +27,7 @@
 
 #include "base/fail.h"
 #include "dest/dest.h"
+#include "run/deliver_types.h"
 #include "secrets/identity.h"
 #include "secrets/secrecord.h"
 #include "secrets/secstatus.h"
@@ -156,6 +157,36 @@ struct connops_start {
 enum fail_kind	connops_start(struct workspace *, const struct identity *,
 		    const struct connops_start *, char **run_id, pid_t *pidp,
 		    char **cause);
+
+/*
+ * What a run of st->export started now with st's options would do, worked
+ * out by a dry run (deliver.h): every segment read and every batch
+ * encoded, the sync state read, nothing sent and nothing saved (not even
+ * a sync key: without one every profile is new). The UI's Run now and
+ * segsync run --dry-run both ask it. rejects_path names the temporary
+ * file of the rejected records (removed by connops_plan_free()). FAIL_NONE,
+ * or the kind of failure with *cause (invalid: a segment gone, a mapping
+ * the driver refuses, a file that cannot be read).
+ */
+struct connops_plan {
+	struct deliver_stats	 stats;
+	unsigned		 batch_size;	/* profiles a request */
+	int			 synced;	/* the export keeps a state */
+	char			*rejects_path;
+};
+
+/*
+ * What connops_plan() checks before it opens the record, for a caller to
+ * say before asking for a passphrase: every segment in segs, a mapping d
+ * accepts. 0, or -1 with *cause.
+ */
+int		connops_plan_check(const struct export *,
+		    const struct dest_driver *, const struct segment_list *,
+		    char **cause);
+enum fail_kind	connops_plan(struct workspace *, const struct identity *,
+		    const struct connops_start *, struct connops_plan *,
+		    char **cause);
+void		connops_plan_free(struct connops_plan *);
 
 /* Save a new export under the lock, its name still free. */
 enum fail_kind	connops_export_add(struct workspace *,
