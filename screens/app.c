@@ -15,6 +15,7 @@
 #include "run/runrecord.h"
 #include "screens/app.h"
 #include "screens/app_main.h"
+#include "screens/runshow.h"
 #include "screens/screens.h"
 #include "secrets/keyring.h"
 #include "secrets/passphrase.h"
@@ -25,6 +26,50 @@
 /* Columns the values of app_kv() keep, however wide the labels. */
 #define APP_KV_MIN_VALUE	20
 
+static int
+id_newest_first(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/*
+ * Which exports the member sees had their last run stopped by a guard
+ * (Home says so): run ids sort by start time, so the newest first, each
+ * export counted once, at most a few hundred records read.
+ */
+static void
+app_guarded(struct app *app, char **ids, size_t n)
+{
+	struct run	*r;
+	char		*cause = NULL, **seen;
+	size_t		 i, j, nseen = 0;
+
+	app->nguarded = 0;
+	xfree(&app->guarded_name);
+	qsort(ids, n, sizeof *ids, id_newest_first);
+	seen = xcalloc(app->exports.n + 1, sizeof *seen);
+	for (i = 0; i < n && i < 500 && nseen < app->exports.n; i++) {
+		r = NULL;
+		if (run_load(app->ws, ids[i], &r, &cause) != 0) {
+			xfree(&cause);
+			continue;
+		}
+		for (j = 0; j < nseen && strcmp(seen[j], r->export_id) != 0;
+		    j++)
+			;
+		if (j == nseen && export_list_by_id(&app->exports,
+		    r->export_id) != NULL && app_run_visible(app, r)) {
+			seen[nseen++] = xstrdup(r->export_id);
+			if (app_run_guarded(r) && app->nguarded++ == 0)
+				app->guarded_name = xstrdup(r->export_name);
+		}
+		run_free(&r);
+	}
+	for (j = 0; j < nseen; j++)
+		free(seen[j]);
+	free(seen);
+}
+
 int
 app_reload(struct app *app)
 {
@@ -33,7 +78,8 @@ app_reload(struct app *app)
 	struct segment_list	*segs = NULL;
 	struct dirent		*de;
 	DIR			*d;
-	char			*cause = NULL, *dir, *cache, *runs;
+	char			*cause = NULL, *runs, **ids = NULL;
+	size_t			 i, nids = 0;
 
 	if (workspace_current_member(app->ws, &app->me, &cause) == -1)
 		goto fail;
@@ -50,18 +96,13 @@ app_reload(struct app *app)
 	app->exports = xl;
 
 	/* Segments: a folder that cannot be read is said, not fatal. */
-	dir = workspace_data_dir(app->ws);
-	cache = workspace_path(app->ws, "cache/segments.json");
 	xfree(&app->segs_error);
-	if (segments_list_mode(dir, cache, workspace_file_mode(app->ws),
-	    workspace_gid(app->ws), &segs, &cause) == -1)
+	if (workspace_segments(app->ws, &segs, &cause) == -1)
 		app->segs_error = cause;
 	else {
 		segments_free(&app->segs);
 		app->segs = segs;
 	}
-	free(cache);
-	free(dir);
 
 	app->nruns = app->nrunning = 0;
 	runs = workspace_path(app->ws, "runs");
@@ -69,7 +110,11 @@ app_reload(struct app *app)
 		while ((de = readdir(d)) != NULL) {
 			if (!run_id_valid(de->d_name))
 				continue;
-			app->nruns++;
+			if (app->nruns == nids) {
+				nids = nids == 0 ? 64 : nids * 2;
+				ids = xreallocarray(ids, nids, sizeof *ids);
+			}
+			ids[app->nruns++] = xstrdup(de->d_name);
 			/* Wherever they were started: Home says so. */
 			if (run_alive(app->ws, de->d_name))
 				app->nrunning++;
@@ -77,6 +122,10 @@ app_reload(struct app *app)
 		closedir(d);
 	}
 	free(runs);
+	app_guarded(app, ids, app->nruns);
+	for (i = 0; i < app->nruns; i++)
+		free(ids[i]);
+	free(ids);
 	return 0;
 fail:
 	if (app->ui != NULL)
@@ -316,6 +365,7 @@ app_free(struct app *app)
 	export_list_free(&app->exports);
 	segments_free(&app->segs);
 	free(app->segs_error);
+	free(app->guarded_name);
 	free(app->run_offer);
 	free(app->run_anyway);
 	free(app->run_watch);

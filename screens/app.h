@@ -39,6 +39,9 @@ struct app {
 	char			*segs_error;
 	size_t			 nruns;
 	size_t			 nrunning;	/* workers alive */
+	/* Exports whose last run a guard stopped, and the newest's name. */
+	size_t			 nguarded;
+	char			*guarded_name;
 	char			*run_offer;	/* the export to run now? */
 	char			*run_watch;	/* the run to watch? */
 	char			*run_resume;	/* the run to resume? */

@@ -90,7 +90,13 @@ home_fill(struct home *h)
 		cells[1] = ui_text_count(n[i], count, sizeof count);
 		cells[2] = i == HOME_CONNECTIONS ? h->conns_what :
 		    _(home_items[i].what);
-		if (i == HOME_RUNS && app->nrunning > 0) {
+		if (i == HOME_RUNS && app->nguarded > 0) {
+			running = xasprintf(ngettext_("%zu stopped by a guard; "
+			    "what happened each time an export ran",
+			    "%zu stopped by guards; what happened each time an "
+			    "export ran", app->nguarded), app->nguarded);
+			cells[2] = running;
+		} else if (i == HOME_RUNS && app->nrunning > 0) {
 			running = xasprintf(_("%zu running now; what happened "
 			    "each time an export ran"), app->nrunning);
 			cells[2] = running;
@@ -113,6 +119,16 @@ home_fill(struct home *h)
 	else if (n[HOME_EXPORTS] == 0)
 		h->tip = xstrdup(_("Next: open Exports and create an export "
 		    "that sends segments through a connection."));
+	else if (app->nguarded == 1)
+		h->tip = xasprintf(_("A guard stopped the last run of \"%s\" "
+		    "before it sent anything: open Runs to see what it would "
+		    "have removed, and run it anyway from there."),
+		    app->guarded_name);
+	else if (app->nguarded > 1)
+		h->tip = xasprintf(_("A guard stopped the last run of %zu "
+		    "exports before they sent anything, \"%s\" the latest: "
+		    "open Runs to see what they would have removed."),
+		    app->nguarded, app->guarded_name);
 }
 
 static void
@@ -163,7 +179,7 @@ home_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	y += HOME_COUNT + 1;
 	if (h->tip != NULL)
 		y += ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4, 3 },
-		    UI_A_OK, h->tip) + 1;
+		    h->app->nguarded > 0 ? UI_A_WARN : UI_A_OK, h->tip) + 1;
 	y += ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4, 4 },
 	    UI_A_DIM, h->where) + 1;
 	if (h->app->segs_error != NULL)

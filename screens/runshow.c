@@ -20,7 +20,9 @@
 #include "screens/app.h"
 #include "screens/nav.h"
 #include "screens/runshow.h"
+#include "data/segments.h"
 #include "store/connops.h"
+#include "store/workspace.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 
@@ -336,11 +338,179 @@ app_run_answer(struct ui *ui, void *arg, int yes)
 	xfree(&app->run_offer);
 }
 
+/*
+ * Run now first works out what the run would do (connops_plan(), a dry
+ * run: at a million profiles about two seconds of reading and encoding),
+ * in the worker thread with its own workspace, lists and identity, so
+ * that the question can say "1,204 to add, 87 to remove" and a guard that
+ * would stop the run.
+ */
+static void	app_anyway_answer(struct ui *, void *, int);
+
+struct plan_job {
+	struct app		*app;
+	struct workspace	*ws;
+	struct identity		*id;
+	char			*export_id;
+	char			*name;
+	char			*what;		/* app_run_describe() */
+	char			*dest;		/* the destination's label */
+	enum export_mode	 mode;
+	unsigned		 max_removals;
+	struct connops_plan	 plan;
+	enum fail_kind		 kind;
+	char			*cause;
+};
+
+static void
+plan_work(void *arg)
+{
+	struct plan_job		*j = arg;
+	struct connection_list	 cl;
+	struct export_list	 xl;
+	struct segment_list	*segs = NULL;
+	const struct export	*x;
+	const struct connection	*c;
+
+	memset(&cl, 0, sizeof cl);
+	memset(&xl, 0, sizeof xl);
+	j->kind = FAIL_ERROR;
+	if (connection_list_load(j->ws, &cl, &j->cause) != 0 ||
+	    export_list_load(j->ws, &xl, &j->cause) != 0 ||
+	    workspace_segments(j->ws, &segs, &j->cause) != 0)
+		goto out;
+	x = export_list_by_id(&xl, j->export_id);
+	c = x != NULL ? connection_list_by_id(&cl, x->connection) : NULL;
+	if (x == NULL || c == NULL) {
+		j->cause = xstrdup(_("the export or its connection was removed "
+		    "meanwhile"));
+		goto out;
+	}
+	j->kind = connops_plan(j->ws, j->id, &(struct connops_start){
+	    .conn = c, .export = x, .segs = segs }, &j->plan, &j->cause);
+out:
+	segments_free(&segs);
+	export_list_free(&xl);
+	connection_list_free(&cl);
+}
+
+static void
+plan_job_free(struct plan_job *j)
+{
+	connops_plan_free(&j->plan);
+	identity_free(&j->id);
+	workspace_free(&j->ws);
+	free(j->export_id);
+	free(j->name);
+	free(j->what);
+	free(j->dest);
+	free(j->cause);
+	free(j);
+}
+
+/* What the plan says the run would do, as a sentence (malloc'd). */
+static char *
+plan_sentence(const struct plan_job *j)
+{
+	const struct deliver_stats	*st = &j->plan.stats;
+	char				 a[32], b[32], c[32], d[32], *t, *r;
+
+	if (j->kind != FAIL_NONE)
+		return app_sentence(xasprintf(_("What the run would do could "
+		    "not be worked out: %s"), j->cause != NULL ? j->cause :
+		    "?"));
+	if (!j->plan.synced || st->baseline)
+		t = xasprintf(j->mode == EXPORT_MIRROR ? _("A first run: it "
+		    "sends the %s valid profiles and removes nobody.") :
+		    _("A first run: it sends the %s valid profiles."),
+		    ui_text_count(st->total.sent, a, sizeof a));
+	else if (j->mode == EXPORT_MIRROR)
+		/* TRANSLATORS: Run now's plan in mirror mode. */
+		t = xasprintf(_("%s to add, %s to update, %s to remove, %s "
+		    "unchanged."), ui_text_count(st->total.fresh, a, sizeof a),
+		    ui_text_count(st->total.changed + st->total.retried, b,
+		    sizeof b), ui_text_count(st->to_remove, c, sizeof c),
+		    ui_text_count(st->total.unchanged, d, sizeof d));
+	else
+		t = xasprintf(_("%s to add, %s to update, %s unchanged."),
+		    ui_text_count(st->total.fresh, a, sizeof a),
+		    ui_text_count(st->total.changed + st->total.retried, b,
+		    sizeof b), ui_text_count(st->total.unchanged, c,
+		    sizeof c));
+	if (st->total.rejected == 0)
+		return t;
+	r = xasprintf(ngettext_("%s %s record is rejected by the data rules.",
+	    "%s %s records are rejected by the data rules.",
+	    st->total.rejected), t, ui_text_count(st->total.rejected, a,
+	    sizeof a));
+	free(t);
+	return r;
+}
+
+/* The guard that would stop the run, said for the UI (malloc'd). */
+static char *
+plan_guard(const struct plan_job *j)
+{
+	const struct deliver_stats	*st = &j->plan.stats;
+	char				 a[32], b[32];
+
+	if (st->guard == DELIVER_GUARD_EMPTY)
+		return xasprintf(_("A guard would stop this run before it "
+		    "sends anything: the segments hold no valid profile, while "
+		    "the target holds %s members this export added, which "
+		    "looks like a mistake (an emptied or unreadable export?)."),
+		    ui_text_count(st->members, a, sizeof a));
+	return xasprintf(_("A guard would stop this run before it sends "
+	    "anything: it would remove %s of the %s members (%llu%%), more "
+	    "than the export's maximum of %u%%."),
+	    ui_text_count(st->to_remove, a, sizeof a),
+	    ui_text_count(st->members, b, sizeof b),
+	    (unsigned long long)(st->members > 0 ? (st->to_remove * 100 +
+	    st->members - 1) / st->members : 100), j->max_removals);
+}
+
+static void
+plan_done(struct ui *ui, void *arg)
+{
+	struct plan_job			*j = arg;
+	struct app			*app = j->app;
+	const struct deliver_stats	*st = &j->plan.stats;
+	char				*plan, *guard, *text;
+
+	plan = plan_sentence(j);
+	if (j->kind == FAIL_NONE && st->guard != DELIVER_GUARD_NONE) {
+		/* The run would fail at once: offer to force it instead. */
+		free(app->run_anyway);
+		app->run_anyway = xstrdup(j->export_id);
+		guard = plan_guard(j);
+		text = xasprintf(_("Run \"%s\" now?\n\n%s\n\n%s\n\n%s\n\nRun "
+		    "it anyway? It starts without its guards and removes from "
+		    "%s the members who left the segments."), j->name, j->what,
+		    plan, guard, j->dest);
+		free(guard);
+		ui_confirm(ui, _("Run anyway?"), text, _("Continue"),
+		    _("Not now"), 1, app_anyway_answer, app);
+	} else {
+		free(app->run_offer);
+		app->run_offer = xstrdup(j->export_id);
+		text = xasprintf(_("Run \"%s\" now?\n\n%s\n\n%s\n\nThe run "
+		    "goes on in the background, even if you quit segsync; its "
+		    "progress shows live."), j->name, j->what, plan);
+		ui_confirm(ui, _("Run the export now?"), text, _("Run now"),
+		    _("Not now"), 1, app_run_answer, app);
+	}
+	free(text);
+	free(plan);
+	plan_job_free(j);
+}
+
 void
 app_run_ask(struct app *app, const char *export_id)
 {
-	struct export	*x = NULL;
-	char		*what, *problem = NULL, *text;
+	struct export		*x = NULL;
+	struct connection	*c;
+	struct plan_job		*j;
+	char			*what, *problem = NULL, *text, *cause = NULL;
 
 	x = export_list_by_id(&app->exports, export_id);
 	if (x == NULL) {
@@ -356,15 +526,29 @@ app_run_ask(struct app *app, const char *export_id)
 		free(problem);
 		return;
 	}
-	free(app->run_offer);
-	app->run_offer = xstrdup(x->id);
-	text = xasprintf(_("Run \"%s\" now?\n\n%s\n\nThe run goes on in the "
-	    "background, even if you quit segsync; its progress shows "
-	    "live."), x->name, what);
-	ui_confirm(app->ui, _("Run the export now?"), text, _("Run now"),
-	    _("Not now"), 1, app_run_answer, app);
+	c = app_conn(app, x->connection);
+	j = xcalloc(1, sizeof *j);
+	if (app_job_keys(app, &j->ws, &j->id) == -1) {
+		free(what);
+		free(j);
+		return;
+	}
+	j->app = app;
+	j->export_id = xstrdup(x->id);
+	j->name = xstrdup(x->name);
+	j->what = what;
+	j->dest = xstrdup(_(app_driver(c)->label));
+	j->mode = x->mode;
+	j->max_removals = x->max_removals;
+	text = xasprintf(_("Working out what a run of \"%s\" would do..."),
+	    x->name);
+	if (ui_job_start(app->ui, text, plan_work, plan_done, j,
+	    &cause) == -1) {
+		ui_message(app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		plan_job_free(j);
+	}
 	free(text);
-	free(what);
 }
 
 static int	run_export(struct app *, const char *, int);

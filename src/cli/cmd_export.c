@@ -121,7 +121,6 @@ cmd_export_add(struct cli_ctx *ctx)
 	const struct connection		*c;
 	struct export			*x = NULL;
 	char				**maps, **segnames, *cause = NULL;
-	char				*dir = NULL, *cache = NULL;
 	char				 now[UTIL_RFC3339_LEN];
 	size_t				 nmaps, nsegs, i;
 	unsigned			 max;
@@ -185,10 +184,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	for (i = 0; i < nsegs; i++)
 		x->segments[x->nsegments++] = xstrdup(segnames[i]);
 
-	dir = workspace_data_dir(ws);
-	cache = workspace_path(ws, "cache/segments.json");
-	if (segments_list_mode(dir, cache,
-	    workspace_file_mode(ws), workspace_gid(ws), &segs, &cause) == -1 ||
+	if (workspace_segments(ws, &segs, &cause) == -1 ||
 	    export_validate(x, d, segs, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
@@ -230,8 +226,6 @@ cmd_export_add(struct cli_ctx *ctx)
 	    "run'.\n"));
 out:
 	segments_free(&segs);
-	free(cache);
-	free(dir);
 	export_free(&x);
 	cmd_close(&ws, &cl, &xl);
 	return rc;

@@ -289,17 +289,12 @@ static struct segment_list *
 load_segments(const struct workspace *ws)
 {
 	struct segment_list	*segs = NULL;
-	char			*dir, *cache, *cause = NULL;
+	char			*cause = NULL;
 
-	dir = workspace_data_dir(ws);
-	cache = workspace_path(ws, "cache/segments.json");
-	if (segments_list_mode(dir, cache, workspace_file_mode(ws),
-	    workspace_gid(ws), &segs, &cause) != 0) {
+	if (workspace_segments(ws, &segs, &cause) != 0) {
 		cli_error("%s", cause);
 		free(cause);
 	}
-	free(dir);
-	free(cache);
 	return segs;
 }
 

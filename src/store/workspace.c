@@ -25,6 +25,7 @@
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
+#include "data/segments.h"
 #include "store/workspace.h"
 
 /* workspace.json is small; anything larger is not ours. */
@@ -1296,4 +1297,19 @@ workspace_service_add(struct workspace *ws, const char *id,
 	cJSON_AddStringToObject(sv, "added_at", now);
 	cJSON_AddItemToArray(services, sv);
 	return ws_reparse(ws, cause);
+}
+
+int
+workspace_segments(const struct workspace *ws, struct segment_list **lp,
+    char **cause)
+{
+	char	*dir = workspace_data_dir(ws);
+	char	*cache = workspace_path(ws, "cache/segments.json");
+	int	 rv;
+
+	rv = segments_list_mode(dir, cache, workspace_file_mode(ws),
+	    workspace_gid(ws), lp, cause);
+	free(cache);
+	free(dir);
+	return rv;
 }

@@ -98,6 +98,14 @@ mode_t		 workspace_dir_mode(const struct workspace *);
 unsigned	 workspace_runs_retention(const struct workspace *);
 /* The segments folder, absolute, malloc'd. */
 char		*workspace_data_dir(const struct workspace *);
+struct segment_list;
+/*
+ * The segments folder's listing (segments.h), through the workspace's
+ * count cache, written with the workspace's mode and group. 0, or -1 with
+ * *cause when the folder cannot be read.
+ */
+int		 workspace_segments(const struct workspace *,
+		     struct segment_list **, char **cause);
 /* A path inside the workspace, malloc'd. */
 char		*workspace_path(const struct workspace *, const char *rel);
 

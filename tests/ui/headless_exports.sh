@@ -163,4 +163,69 @@ dump_has xr-finished "Newsletter  Sendinblue  succeeded" \
     "Runs: the run, where it sent and how it ended"
 dump_has xr-finished "Read 50, sent 48, accepted 48, rejected 2, duplicates 0" \
     "and its counts"
+
+# Run now says what a run would do against what the last one left: in
+# "VIP customers", the second profile's first name changes and one
+# profile joins; "VIP to Braze" (mirror, at most 5 %) loses ten of the 30
+# "Clients fidèles", more than its guard allows.
+run "$SEGSYNC" -w ws run "VIP to Braze" --passphrase-file "$PP"
+is "$rc" 0 "VIP to Braze's first run, from the command line"
+awk -F, 'NR == 3 { sub(/^[^,]*,[^,]*,[^,]*/, $1 "," $2 ",Renamed") } 1' \
+    "ws/data/VIP customers.csv" >"$TMPD/vip.csv"
+printf 'N-1,new.member@example.org,Nadia,New,,Gent\n' >>"$TMPD/vip.csv"
+mv "$TMPD/vip.csv" "ws/data/VIP customers.csv"
+head -21 "ws/data/Clients fidèles.csv" >"$TMPD/cf.csv"
+mv "$TMPD/cf.csv" "ws/data/Clients fidèles.csv"
+ui_keys plan <<'EOT'
+keys er
+dump xr-plan-upsert
+keys <Esc><Down>r
+dump xr-plan-guard
+keys <Esc>q
+EOT
+ui_run plan --passphrase-file "$PP"
+is "$rc" 0 "Run now again, on both exports"
+dump_has xr-plan-upsert "1 to add, 1 to update, 47 unchanged." \
+    "Run now says what the run would add, update and leave alone"
+dump_has xr-plan-guard "Run anyway?" \
+    "a guard that would stop the run is said before it starts"
+dump_has xr-plan-guard "remove 10 of the 76 members (14%)" \
+    "with the share it would remove"
+dump_has xr-plan-guard "of 5%." "and the limit"
+dump_has xr-plan-guard "to remove" "and what would be removed"
+is "$($FAKECTL get "$TMPD/fake-braze" stats.over_limit)" 0 \
+    "the fake Braze saw nothing over its limits"
+
+# The guard stops the run for real: Home says so until a run goes ahead.
+run "$SEGSYNC" -w ws run "VIP to Braze" --passphrase-file "$PP"
+unlike "$rc" 0 "the command line's run stops at the guard"
+ui_keys home <<'EOT'
+dump xr-home-guard
+keys e<Down>r<Left><Enter>
+dump xr-anyway-again
+keys <Left><Enter>
+dump xr-anyway-started
+keys q
+EOT
+ui_run home --passphrase-file "$PP"
+dump_has xr-home-guard 'A guard stopped the last run of "VIP to Braze"' \
+    "Home says a guard stopped the export's last run"
+dump_has xr-home-guard "1 stopped by a guard" "and so does its Runs line"
+dump_has xr-anyway-again "Really run anyway?" \
+    "running it anyway from Run now asks a second time"
+dump_has xr-anyway-started 'segsync › Run of "VIP to Braze"' \
+    "then the forced run starts"
+i=0
+while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
+    grep -q '"status":[[:space:]]*"running"'; do
+	sleep 0.2
+	i=$((i + 1))
+done
+ui_keys home2 <<'EOT'
+dump xr-home-after
+keys q
+EOT
+ui_run home2 --passphrase-file "$PP"
+unlike "$(cat "$DUMPS/xr-home-after" 2>/dev/null)" "A guard stopped" \
+    "once a run goes ahead, Home says no more of the guard"
 done_testing
