@@ -35,10 +35,10 @@ syncstate_keys_derive(const unsigned char *sync_key, size_t len,
 	crypto_generichash_state	 st;
 	unsigned char			 out[crypto_generichash_BYTES_MAX];
 	static const char *const	 purpose[] = { "hash", "digest", "seal",
-	    "id" };
+	    "id", "log" };
 	size_t				 i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		crypto_generichash_init(&st, sync_key, len, sizeof out);
 		crypto_generichash_update(&st, (const unsigned char *)
 		    "segsync sync state 1", 20);
@@ -57,8 +57,11 @@ syncstate_keys_derive(const unsigned char *sync_key, size_t len,
 		case 2:
 			memcpy(k->seal, out, sizeof k->seal);
 			break;
-		default:
+		case 3:
 			memcpy(k->id, out, sizeof k->id);
+			break;
+		default:
+			memcpy(k->log, out, sizeof k->log);
 			break;
 		}
 	}
@@ -493,25 +496,142 @@ syncstate_abandon(struct syncstate_writer **wp)
 	*wp = NULL;
 }
 
-/* The log. */
+/*
+ * The log: a header in clear (magic, version, key id, the target's tag),
+ * then chunks, one per append: the entry count (32 bits), the entries
+ * (kind, hash, digest: 17 bytes) and a 16-byte BLAKE2b MAC under the log
+ * key over the MAC before it (the header's for the first) and the chunk,
+ * so that a group member who can write the file cannot forge, alter,
+ * reorder or drop an entry but at the end, where a kill leaves a torn
+ * chunk anyway (and a dropped tail only makes the next run send again
+ * what it would not have needed to).
+ */
+
+#define SL_MAGIC	"segsync-synclog\n"
+#define SL_VERSION	2u
+#define SL_HDRBYTES	(16 + 4 + 4 + 8 + 8)
+#define SL_MACBYTES	16u
+#define SL_ENTRY	(1 + 8 + 8)
+#define SL_MAXN		65536u
 
 struct synclog {
-	int	 fd;
-	char	*path;
-	char	*buf;
-	size_t	 cap;
+	int		 fd;
+	char		*path;
+	unsigned char	*buf;
+	size_t		 cap;
+	unsigned char	 chain[SL_MACBYTES];
+	unsigned char	 key[crypto_generichash_KEYBYTES];
 };
 
 static void
-log_header(const struct syncstate_keys *k, const char *target, char *out,
-    size_t len)
+log_header(const struct syncstate_keys *k, const char *target,
+    unsigned char out[SL_HDRBYTES])
 {
 	unsigned char	tag[crypto_shorthash_BYTES];
 
 	crypto_shorthash(tag, (const unsigned char *)target, strlen(target),
 	    k->hash);
-	snprintf(out, len, "segsync-synclog 1 %016" PRIx64 " %016" PRIx64
-	    "\n", get64(k->id), get64(tag));
+	memset(out, 0, SL_HDRBYTES);
+	memcpy(out, SL_MAGIC, 16);
+	out[16] = (unsigned char)SL_VERSION;
+	memcpy(out + 24, k->id, 8);
+	memcpy(out + 32, tag, 8);
+}
+
+/* The MAC of a chunk (count and entries at p, len bytes) after prev. */
+static void
+log_mac(const unsigned char *key, const unsigned char *prev,
+    const unsigned char *p, size_t len, unsigned char out[SL_MACBYTES])
+{
+	crypto_generichash_state	st;
+
+	crypto_generichash_init(&st, key, crypto_generichash_KEYBYTES,
+	    SL_MACBYTES);
+	crypto_generichash_update(&st, prev, SL_MACBYTES);
+	crypto_generichash_update(&st, p, len);
+	crypto_generichash_final(&st, out, SL_MACBYTES);
+	sodium_memzero(&st, sizeof st);
+}
+
+static char *
+log_damaged(const char *path)
+{
+	return xasprintf(_("The sync log %s does not verify: it was changed "
+	    "or damaged. Remove it and run the export with --full, which "
+	    "sends every profile again."), path);
+}
+
+/*
+ * Check the log on fd from its start, calling fn (when not NULL) for every
+ * entry of every chunk that verifies. 0 with *end after the last whole
+ * chunk and chain its MAC; 1 when the header is another target's, key's or
+ * version's (or missing); -1 with *cause.
+ */
+static int
+log_scan(int fd, const char *path, const struct syncstate_keys *k,
+    const unsigned char hdr[SL_HDRBYTES],
+    void (*fn)(const struct synclog_entry *, void *), void *arg,
+    off_t *end, unsigned char chain[SL_MACBYTES], char **cause)
+{
+	unsigned char		 got[SL_HDRBYTES], mac[SL_MACBYTES], *buf;
+	struct synclog_entry	 e;
+	uint32_t		 n;
+	size_t			 i, len;
+	int			 rv;
+
+	if (lseek(fd, 0, SEEK_SET) == -1 || read_full(fd, got,
+	    sizeof got) != 1 || memcmp(got, hdr, SL_HDRBYTES) != 0)
+		return 1;
+	log_mac(k->log, (const unsigned char[SL_MACBYTES]){ 0 }, hdr,
+	    SL_HDRBYTES, chain);
+	*end = SL_HDRBYTES;
+	buf = xmalloc(4 + (size_t)SL_MAXN * SL_ENTRY + SL_MACBYTES);
+	for (;;) {
+		if ((rv = read_full(fd, buf, 4)) != 1)
+			break;		/* the end, or a torn count */
+		n = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+		    (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+		if (n == 0 || n > SL_MAXN) {
+			rv = -3;
+			break;
+		}
+		len = 4 + (size_t)n * SL_ENTRY;
+		if ((rv = read_full(fd, buf + 4, len - 4 + SL_MACBYTES)) != 1)
+			break;		/* torn: the worker was killed */
+		log_mac(k->log, chain, buf, len, mac);
+		if (sodium_memcmp(mac, buf + len, SL_MACBYTES) != 0) {
+			rv = -3;
+			break;
+		}
+		memcpy(chain, mac, SL_MACBYTES);
+		*end += (off_t)(len + SL_MACBYTES);
+		for (i = 0; fn != NULL && i < n; i++) {
+			const unsigned char *q = buf + 4 + i * SL_ENTRY;
+
+			e.kind = (enum synclog_kind)q[0];
+			if (e.kind != SYNCLOG_SENT && e.kind != SYNCLOG_ACCEPTED &&
+			    e.kind != SYNCLOG_REJECTED &&
+			    e.kind != SYNCLOG_REMOVED) {
+				rv = -3;
+				goto out;
+			}
+			e.hash = get64(q + 1);
+			e.digest = get64(q + 9);
+			fn(&e, arg);
+		}
+	}
+out:
+	free(buf);
+	if (rv == -1) {
+		*cause = xasprintf(_("Cannot read %1$s: %2$s."), path,
+		    strerror(errno));
+		return -1;
+	}
+	if (rv == -3) {
+		*cause = log_damaged(path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -519,16 +639,14 @@ synclog_open(const char *path, const struct syncstate_keys *k,
     const char *target, mode_t mode, gid_t gid, struct synclog **lp,
     char **cause)
 {
-	char		 want[64], got[64];
+	unsigned char	 hdr[SL_HDRBYTES], chain[SL_MACBYTES];
 	struct stat	 st;
 	struct synclog	*l;
-	off_t		 end, pos;
-	ssize_t		 n;
-	char		 c;
-	int		 fd;
+	off_t		 end = 0;
+	int		 fd, rv;
 
 	*lp = NULL;
-	log_header(k, target, want, sizeof want);
+	log_header(k, target, hdr);
 	fd = fileio_open(path, O_RDWR | O_CREAT, mode);
 	if (fd == -1 || fstat(fd, &st) != 0) {
 		*cause = xasprintf(_("Cannot open %1$s: %2$s."), path,
@@ -539,46 +657,36 @@ synclog_open(const char *path, const struct syncstate_keys *k,
 	}
 	if (gid != (gid_t)-1 && st.st_gid != gid)
 		(void)fchown(fd, (uid_t)-1, gid);
-	memset(got, 0, sizeof got);
-	n = pread(fd, got, strlen(want), 0);
-	if (n != (ssize_t)strlen(want) || memcmp(got, want, strlen(want)) !=
-	    0) {
+	if ((rv = log_scan(fd, path, k, hdr, NULL, NULL, &end, chain,
+	    cause)) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (rv == 1) {
 		/* New, or another target's or key's: start it afresh. */
-		if (ftruncate(fd, 0) != 0 ||
-		    pwrite(fd, want, strlen(want), 0) !=
-		    (ssize_t)strlen(want)) {
-			*cause = xasprintf(_("Cannot write %1$s: %2$s."), path,
-			    strerror(errno));
-			close(fd);
-			return -1;
-		}
-	} else {
-		/* Cut a torn last line off. */
-		end = st.st_size;
-		pos = end;
-		while (pos > (off_t)strlen(want)) {
-			if (pread(fd, &c, 1, pos - 1) != 1)
-				break;
-			if (c == '\n')
-				break;
-			pos--;
-		}
-		if (pos != end && ftruncate(fd, pos) != 0) {
+		end = SL_HDRBYTES;
+		log_mac(k->log, (const unsigned char[SL_MACBYTES]){ 0 }, hdr,
+		    SL_HDRBYTES, chain);
+		if (ftruncate(fd, 0) != 0 || pwrite(fd, hdr, sizeof hdr, 0) !=
+		    (ssize_t)sizeof hdr) {
 			*cause = xasprintf(_("Cannot write %1$s: %2$s."), path,
 			    strerror(errno));
 			close(fd);
 			return -1;
 		}
 	}
-	if (lseek(fd, 0, SEEK_END) == -1) {
-		close(fd);
+	/* Cut a torn last chunk off. */
+	if (ftruncate(fd, end) != 0 || lseek(fd, end, SEEK_SET) == -1) {
 		*cause = xasprintf(_("Cannot write %1$s: %2$s."), path,
 		    strerror(errno));
+		close(fd);
 		return -1;
 	}
 	l = xcalloc(1, sizeof *l);
 	l->fd = fd;
 	l->path = xstrdup(path);
+	memcpy(l->chain, chain, sizeof l->chain);
+	memcpy(l->key, k->log, sizeof l->key);
 	*lp = l;
 	return 0;
 }
@@ -587,30 +695,39 @@ int
 synclog_append(struct synclog *l, const struct synclog_entry *e, size_t n,
     char **cause)
 {
-	size_t	i, len = 0;
-	int	w;
+	size_t		 i, m, len;
+	unsigned char	*p;
 
-	if (n == 0)
-		return 0;
-	if (l->cap < n * 40) {
-		l->cap = n * 40;
-		l->buf = xrealloc(l->buf, l->cap);
-	}
-	for (i = 0; i < n; i++) {
-		if (e[i].kind == SYNCLOG_REMOVED)
-			w = snprintf(l->buf + len, l->cap - len, "x %016"
-			    PRIx64 "\n", e[i].hash);
-		else
-			w = snprintf(l->buf + len, l->cap - len, "%c %016"
-			    PRIx64 " %016" PRIx64 "\n", (char)e[i].kind,
-			    e[i].hash, e[i].digest);
-		len += (size_t)w;
-	}
-	/* One write: a kill leaves whole lines but, at worst, the last. */
-	if (write_full(l->fd, l->buf, len) != 0) {
-		*cause = xasprintf(_("Cannot write %1$s: %2$s."), l->path,
-		    strerror(errno));
-		return -1;
+	while (n > 0) {
+		m = n < SL_MAXN ? n : SL_MAXN;
+		len = 4 + m * SL_ENTRY;
+		if (l->cap < len + SL_MACBYTES) {
+			l->cap = len + SL_MACBYTES;
+			l->buf = xrealloc(l->buf, l->cap);
+		}
+		p = l->buf;
+		p[0] = (unsigned char)m;
+		p[1] = (unsigned char)(m >> 8);
+		p[2] = (unsigned char)(m >> 16);
+		p[3] = (unsigned char)(m >> 24);
+		for (i = 0; i < m; i++) {
+			p = l->buf + 4 + i * SL_ENTRY;
+			p[0] = (unsigned char)e[i].kind;
+			put64(p + 1, e[i].hash);
+			put64(p + 9, e[i].kind == SYNCLOG_REMOVED ? 0 :
+			    e[i].digest);
+		}
+		log_mac(l->key, l->chain, l->buf, len, l->buf + len);
+		/* One write: a kill leaves whole chunks but, at worst, the
+		   last. */
+		if (write_full(l->fd, l->buf, len + SL_MACBYTES) != 0) {
+			*cause = xasprintf(_("Cannot write %1$s: %2$s."),
+			    l->path, strerror(errno));
+			return -1;
+		}
+		memcpy(l->chain, l->buf + len, SL_MACBYTES);
+		e += m;
+		n -= m;
 	}
 	return 0;
 }
@@ -629,6 +746,7 @@ synclog_close(struct synclog **lp, char **cause)
 		    strerror(errno));
 		rv = -1;
 	}
+	sodium_memzero(l->key, sizeof l->key);
 	free(l->buf);
 	free(l->path);
 	free(l);
@@ -640,15 +758,11 @@ synclog_replay(const char *path, const struct syncstate_keys *k,
     const char *target, void (*fn)(const struct synclog_entry *, void *),
     void *arg, char **cause)
 {
-	char			 want[64], line[128];
-	struct synclog_entry	 e;
-	unsigned long long	 h, dg;
-	FILE			*f;
-	char			 kind;
-	int			 fd, first = 1;
-	size_t			 len;
+	unsigned char	 hdr[SL_HDRBYTES], chain[SL_MACBYTES];
+	off_t		 end;
+	int		 fd, rv;
 
-	log_header(k, target, want, sizeof want);
+	log_header(k, target, hdr);
 	if ((fd = fileio_open(path, O_RDONLY, 0)) == -1) {
 		if (errno == ENOENT)
 			return 0;
@@ -656,40 +770,9 @@ synclog_replay(const char *path, const struct syncstate_keys *k,
 		    strerror(errno));
 		return -1;
 	}
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		*cause = xasprintf(_("Cannot open %1$s: %2$s."), path,
-		    strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		len = strlen(line);
-		if (len == 0 || line[len - 1] != '\n')
-			break;		/* torn: the worker was killed */
-		if (first) {
-			first = 0;
-			if (strcmp(line, want) != 0)
-				break;	/* another target's or key's */
-			continue;
-		}
-		memset(&e, 0, sizeof e);
-		dg = 0;
-		if (sscanf(line, "%c %llx %llx", &kind, &h, &dg) < 2 ||
-		    (kind != 's' && kind != 'a' && kind != 'r' &&
-		    kind != 'x')) {
-			*cause = xasprintf(_("The sync log %s has a line that "
-			    "is not understood. Remove it and run the export "
-			    "with --full."), path);
-			fclose(f);
-			return -1;
-		}
-		e.kind = (enum synclog_kind)kind;
-		e.hash = (uint64_t)h;
-		e.digest = (uint64_t)dg;
-		fn(&e, arg);
-	}
-	fclose(f);
-	return 0;
+	rv = log_scan(fd, path, k, hdr, fn, arg, &end, chain, cause);
+	close(fd);
+	return rv == -1 ? -1 : 0;
 }
 
 int

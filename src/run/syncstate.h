@@ -24,10 +24,14 @@
  *				name the person), kept only so that mirror
  *				mode can remove it.
  *	exports/<id>.state.log	what runs since then were answered, appended
- *				batch by batch (text, keyed hashes only, no
- *				personal data): "s HASH DIGEST" sent, "a HASH
- *				DIGEST" accepted, "r HASH DIGEST" rejected by
- *				the destination, "x HASH" removed. Replayed
+ *				batch by batch (binary, keyed hashes only, no
+ *				personal data): entries of a kind (s sent, a
+ *				accepted, r rejected by the destination, x
+ *				removed), a hash and a digest, in chunks each
+ *				closing with a MAC chained to the one before
+ *				(a change, a swap or a chunk dropped but at
+ *				the end is refused; a torn end is a kill and
+ *				is ignored). Replayed
  *				over the state when it is loaded, so that a
  *				worker killed at any point, a resumed run and
  *				a fresh one all start from what the
@@ -60,6 +64,7 @@ struct syncstate_keys {
 	unsigned char	digest[crypto_shorthash_KEYBYTES];	/* items */
 	unsigned char	seal[crypto_secretstream_xchacha20poly1305_KEYBYTES];
 	unsigned char	id[8];		/* tells the key apart, in clear */
+	unsigned char	log[crypto_generichash_KEYBYTES];	/* log MACs */
 };
 
 /* Derive the export's keys from a connection's sync key; wipe with
@@ -135,9 +140,9 @@ struct synclog_entry {
 struct synclog;
 
 /*
- * Open the log for appending (created with its header line naming target's
- * tag when missing; a torn last line cut off). A log of another target or
- * key is emptied first.
+ * Open the log for appending (created with its header naming target's tag
+ * when missing; a torn last chunk cut off). A log of another target or key
+ * is emptied first; one that does not verify is refused.
  */
 int	synclog_open(const char *path, const struct syncstate_keys *,
 	    const char *target, mode_t mode, gid_t gid, struct synclog **lp,
@@ -149,7 +154,9 @@ int	synclog_close(struct synclog **, char **cause);
 
 /*
  * Call fn for every entry of the log at path, in order (a missing log, or
- * one of another target or key, has none). A torn last line is ignored.
+ * one of another target or key, has none). A torn last chunk is ignored;
+ * a chunk that does not verify fails it (-1 with *cause), after fn saw
+ * the entries before.
  */
 int	synclog_replay(const char *path, const struct syncstate_keys *,
 	    const char *target, void (*fn)(const struct synclog_entry *,
