@@ -19,6 +19,16 @@ ui_run none --passphrase-file "$PP"
 golden xw-no-connection "no usable connection: the screen says why"
 golden xw-no-connection-create "and opens the connection wizard"
 
+# Wait (at most 30 s) until no run of the workspace is running.
+wait_runs() {
+	i=0
+	while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
+	    grep -q '"status":[[:space:]]*"running"'; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+}
+
 fake_start braze braze '{"braze": {"keys": {"braze-key-1234":
     {"permissions": ["users.track", "segments.list"]}},
     "segments": [{"id": "seg-vip", "name": "VIP (Braze)"}]}}' ||
@@ -144,12 +154,7 @@ dump_has xr-started 'segsync › Run of "Newsletter"' \
     "then the new run's progress screen opens"
 dump_has xr-started "started; it goes on in the background" \
     "which goes on in the background"
-i=0
-while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
-    grep -q '"status":[[:space:]]*"running"'; do
-	sleep 0.2
-	i=$((i + 1))
-done
+wait_runs
 run "$SEGSYNC" -w ws runs
 like "$out" "succeeded" "the run finished at the fake Braze"
 ui_keys runs <<'EOT'
@@ -215,12 +220,7 @@ dump_has xr-anyway-again "Really run anyway?" \
     "running it anyway from Run now asks a second time"
 dump_has xr-anyway-started 'segsync › Run of "VIP to Braze"' \
     "then the forced run starts"
-i=0
-while [ $i -lt 150 ] && "$SEGSYNC" -w ws runs --json 2>/dev/null |
-    grep -q '"status":[[:space:]]*"running"'; do
-	sleep 0.2
-	i=$((i + 1))
-done
+wait_runs
 ui_keys home2 <<'EOT'
 dump xr-home-after
 keys q
