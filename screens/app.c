@@ -46,7 +46,8 @@ app_guarded(struct app *app, char **ids, size_t n)
 
 	app->nguarded = 0;
 	xfree(&app->guarded_name);
-	qsort(ids, n, sizeof *ids, id_newest_first);
+	if (n > 0)
+		qsort(ids, n, sizeof *ids, id_newest_first);
 	seen = xcalloc(app->exports.n + 1, sizeof *seen);
 	for (i = 0; i < n && i < 500 && nseen < app->exports.n; i++) {
 		r = NULL;

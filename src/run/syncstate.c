@@ -561,6 +561,20 @@ log_damaged(const char *path)
 	    "sends every profile again."), path);
 }
 
+/* 1 when the log has only zeros from here to its end. */
+static int
+log_rest_zero(int fd)
+{
+	unsigned char	b[4096];
+	ssize_t		n, i;
+
+	while ((n = read(fd, b, sizeof b)) > 0)
+		for (i = 0; i < n; i++)
+			if (b[i] != 0)
+				return 0;
+	return n == 0;
+}
+
 /*
  * Check the log on fd from its start, calling fn (when not NULL) for every
  * entry of every chunk that verifies. 0 with *end after the last whole
@@ -575,12 +589,18 @@ log_scan(int fd, const char *path, const struct syncstate_keys *k,
 {
 	unsigned char		 got[SL_HDRBYTES], mac[SL_MACBYTES], *buf;
 	struct synclog_entry	 e;
+	struct stat		 st;
 	uint32_t		 n;
 	size_t			 i, len;
-	int			 rv;
+	int			 rv, err = 0;
 
-	if (lseek(fd, 0, SEEK_SET) == -1 || read_full(fd, got,
-	    sizeof got) != 1 || memcmp(got, hdr, SL_HDRBYTES) != 0)
+	if (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) == -1 ||
+	    (rv = read_full(fd, got, sizeof got)) == -1) {
+		*cause = xasprintf(_("Cannot read %1$s: %2$s."), path,
+		    strerror(errno));
+		return -1;
+	}
+	if (rv != 1 || memcmp(got, hdr, SL_HDRBYTES) != 0)
 		return 1;
 	log_mac(k->log, (const unsigned char[SL_MACBYTES]){ 0 }, hdr,
 	    SL_HDRBYTES, chain);
@@ -592,7 +612,8 @@ log_scan(int fd, const char *path, const struct syncstate_keys *k,
 		n = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
 		    (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
 		if (n == 0 || n > SL_MAXN) {
-			rv = -3;
+			/* A crash before the data was synced: zeros. */
+			rv = log_rest_zero(fd) ? 0 : -3;
 			break;
 		}
 		len = 4 + (size_t)n * SL_ENTRY;
@@ -600,7 +621,9 @@ log_scan(int fd, const char *path, const struct syncstate_keys *k,
 			break;		/* torn: the worker was killed */
 		log_mac(k->log, chain, buf, len, mac);
 		if (sodium_memcmp(mac, buf + len, SL_MACBYTES) != 0) {
-			rv = -3;
+			/* The last chunk half written is torn too. */
+			rv = *end + (off_t)(len + SL_MACBYTES) >= st.st_size ||
+			    log_rest_zero(fd) ? 0 : -3;
 			break;
 		}
 		memcpy(chain, mac, SL_MACBYTES);
@@ -621,10 +644,12 @@ log_scan(int fd, const char *path, const struct syncstate_keys *k,
 		}
 	}
 out:
+	if (rv == -1)
+		err = errno;
 	free(buf);
 	if (rv == -1) {
 		*cause = xasprintf(_("Cannot read %1$s: %2$s."), path,
-		    strerror(errno));
+		    strerror(err));
 		return -1;
 	}
 	if (rv == -3) {
@@ -697,6 +722,7 @@ synclog_append(struct synclog *l, const struct synclog_entry *e, size_t n,
 {
 	size_t		 i, m, len;
 	unsigned char	*p;
+	off_t		 at;
 
 	while (n > 0) {
 		m = n < SL_MAXN ? n : SL_MAXN;
@@ -718,11 +744,17 @@ synclog_append(struct synclog *l, const struct synclog_entry *e, size_t n,
 			    e[i].digest);
 		}
 		log_mac(l->key, l->chain, l->buf, len, l->buf + len);
-		/* One write: a kill leaves whole chunks but, at worst, the
-		   last. */
-		if (write_full(l->fd, l->buf, len + SL_MACBYTES) != 0) {
+		/*
+		 * One write: a kill leaves whole chunks but, at worst, the
+		 * last. A failed one is cut off, so that the chain goes on
+		 * from the last whole chunk when a later append succeeds.
+		 */
+		if ((at = lseek(l->fd, 0, SEEK_CUR)) == -1 ||
+		    write_full(l->fd, l->buf, len + SL_MACBYTES) != 0) {
 			*cause = xasprintf(_("Cannot write %1$s: %2$s."),
 			    l->path, strerror(errno));
+			if (at != -1 && ftruncate(l->fd, at) == 0)
+				(void)lseek(l->fd, at, SEEK_SET);
 			return -1;
 		}
 		memcpy(l->chain, l->buf + len, SL_MACBYTES);
