@@ -764,7 +764,7 @@ def test_brevo_processes():
     is_(st, 429, "brevo: the 9th request of the hourly bucket -> 429")
     ok(h.get("x-sib-ratelimit-limit") == "8" and
        h.get("x-sib-ratelimit-remaining") == "0" and
-       int(h.get("x-sib-ratelimit-reset")) > 60,
+       0 < int(h.get("x-sib-ratelimit-reset")) <= 3600,
        "brevo: its headers say when the hour ends", h)
     st, h, b = f.request("GET", "/v3/account", headers=K)
     is_(st, 429, "brevo: /account shares the bucket")
