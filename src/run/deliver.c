@@ -97,6 +97,7 @@ struct deliver {
 	const struct deliver_sync	*sync;		/* or NULL */
 	struct synclog			*log;
 	uint64_t			*seghash;	/* per segment name */
+	uint64_t			 maphash;	/* the attributes' names */
 	struct synclog_entry		*logbuf;	/* batch_size */
 	/*
 	 * Finished batches kept for their buffers (wiped): allocating and
@@ -887,12 +888,35 @@ deliver_pump(struct deliver *d, int until_done, char **cause)
 	}
 }
 
+/* The attributes' names in their order, hashed under key. */
+static uint64_t
+mapping_hash(const struct deliver_mapping *mp, const unsigned char *key)
+{
+	unsigned char	 out[crypto_shorthash_BYTES], *buf;
+	uint64_t	 h = 0;
+	size_t		 j, len;
+
+	/* Chained: shorthash has no streaming form. */
+	for (j = 0; j < mp->nattrs; j++) {
+		len = strlen(mp->attr_names[j]);
+		buf = xmalloc(len + 8);
+		memcpy(buf, &h, 8);
+		memcpy(buf + 8, mp->attr_names[j], len);
+		crypto_shorthash(out, buf, len + 8, key);
+		memcpy(&h, out, sizeof h);
+		free(buf);
+	}
+	return h;
+}
+
 /*
  * The digest of what is sent of an item (sync state): its normalised
  * fields as they lie in the arena, which of them are present (the arena
  * holds only the values), its membership (mx: the segments' name hashes
- * xored, so that their order in the export does not matter) and the mode.
- * The low ST_FLAGS bits are left for the state's flags.
+ * xored, so that their order in the export does not matter), the names
+ * the attributes are sent under (a mapping renamed from attr:city to
+ * attr:town sends the same values, which the destination must get again)
+ * and the mode. The low ST_FLAGS bits are left for the state's flags.
  */
 static uint64_t
 item_digest(struct deliver *d, const struct batch *b, const struct item *it,
@@ -900,7 +924,7 @@ item_digest(struct deliver *d, const struct batch *b, const struct item *it,
 {
 	const size_t		*at = b->attrs + b->n * d->nattrs;
 	const unsigned char	*key = d->sync->keys->digest;
-	unsigned char		 buf[25], out[crypto_shorthash_BYTES];
+	unsigned char		 buf[33], out[crypto_shorthash_BYTES];
 	uint64_t		 shape = 0, h, dg;
 	size_t			 j;
 
@@ -918,7 +942,8 @@ item_digest(struct deliver *d, const struct batch *b, const struct item *it,
 	memcpy(buf, &h, 8);
 	memcpy(buf + 8, &mx, 8);
 	memcpy(buf + 16, &shape, 8);
-	buf[24] = (unsigned char)d->sync->update_only;
+	memcpy(buf + 24, &d->maphash, 8);
+	buf[32] = (unsigned char)d->sync->update_only;
 	crypto_shorthash(out, buf, sizeof buf, key);
 	memcpy(&dg, out, sizeof dg);
 	return dg & ~ST_FLAGS;
@@ -2050,6 +2075,7 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 			    d.sync->keys->digest);
 			memcpy(&d.seghash[seg], out, sizeof d.seghash[seg]);
 		}
+		d.maphash = mapping_hash(cfg.mapping, d.sync->keys->digest);
 		d.logbuf = xcalloc(cfg.session->batch_size + 1,
 		    sizeof *d.logbuf);
 		if (state_load(&d, cause) != 0)

@@ -263,6 +263,15 @@ is "$(rj "$(newest)" counts.changed)" 10 "a new mapping re-sends every item"
 is "$(( $(counted "$FB" attributes_processed) - b0 ))" 10 "once each"
 run "$S" -w "$W" run MB
 is "$(rj "$(newest)" counts.unchanged)" 10 "the next run sends nothing again"
+# The same values under another attribute's name are new to the destination.
+"$PY" -c '
+import json, sys
+p = sys.argv[1]; x = json.load(open(p))
+del x["mapping"]["attr:town"]
+x["mapping"]["attr:borough"] = "city"
+json.dump(x, open(p, "w"))' "$xf"
+run "$S" -w "$W" run MB
+is "$(rj "$(newest)" counts.changed)" 10 "a renamed attribute re-sends every item"
 
 # --- target change: a new state; the old target is left alone -------------
 "$PY" -c '
