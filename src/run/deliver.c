@@ -60,6 +60,16 @@ struct item {
 	int			 phone_warn;
 };
 
+/*
+ * How often one batch may be refused for its credentials and sent again
+ * after reauth(): twice, because a batch encoded before its token expired
+ * is re-sent with the token renewed ahead of time, and that one can be
+ * revoked in turn before the batch reaches the destination. A token
+ * refused just after it was renewed for the batch is refused a second
+ * time, and the delivery stops, a few requests later.
+ */
+#define MAX_REAUTHS	2
+
 struct batch {
 	struct deliver		*d;
 	size_t			 n, cap;
@@ -70,7 +80,7 @@ struct batch {
 	size_t			 alen, asize;
 	unsigned		 resubmits;
 	unsigned		 auth_gen;	/* session's, when encoded */
-	int			 reauthed;	/* reauth() ran for it */
+	unsigned		 reauths;	/* times reauth() ran for it */
 	/* Filled just before encoding (cap entries each). */
 	struct dest_profile	*p;
 	struct dest_attr	*pattrs;
@@ -377,7 +387,7 @@ batch_new(struct deliver *d)
 		b->alen = 0;
 		b->resubmits = 0;
 		b->auth_gen = 0;
-		b->reauthed = 0;
+		b->reauths = 0;
 		return b;
 	}
 	b = xcalloc(1, sizeof *b);
@@ -482,7 +492,7 @@ batch_pick(struct batch *b, const unsigned char *pick)
 	memcpy(nb->arena, b->arena, b->alen);
 	nb->alen = b->alen;
 	nb->resubmits = b->resubmits;
-	nb->reauthed = b->reauthed;
+	nb->reauths = b->reauths;
 	for (i = 0; i < b->n; i++) {
 		if (!pick[i])
 			continue;
@@ -789,11 +799,11 @@ deliver_done(const struct http_response *resp, void *arg)
 	case DEST_BATCH_REAUTH:
 		/*
 		 * The credentials expired under way (an OAuth access token):
-		 * renew them once for this batch and send it again; a second
-		 * refusal is final.
+		 * renew them for this batch and send it again, at most
+		 * MAX_REAUTHS times.
 		 */
-		if (d->driver->reauth != NULL && !b->reauthed) {
-			b->reauthed = 1;
+		if (d->driver->reauth != NULL && b->reauths < MAX_REAUTHS) {
+			b->reauths++;
 			free(msg);
 			msg = NULL;
 			if (d->driver->reauth(d->cfg->session, b->auth_gen,
@@ -1514,8 +1524,7 @@ struct rset {
 	uint64_t		*hash;
 	char			*arena;
 	size_t			 alen, asize;
-	unsigned		 resubmits, auth_gen;
-	int			 reauthed;
+	unsigned		 resubmits, auth_gen, reauths;
 	struct dest_result	*res;
 	struct rset		*next;
 };
@@ -1697,8 +1706,8 @@ rset_done(const struct http_response *resp, void *arg)
 		    "profile as too large."));
 		break;
 	case DEST_BATCH_REAUTH:
-		if (d->driver->reauth != NULL && !r->reauthed) {
-			r->reauthed = 1;
+		if (d->driver->reauth != NULL && r->reauths < MAX_REAUTHS) {
+			r->reauths++;
 			free(msg);
 			msg = NULL;
 			if (d->driver->reauth(d->cfg->session, r->auth_gen,
