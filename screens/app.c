@@ -198,18 +198,10 @@ app_segment(const struct app *app, const char *name)
 size_t
 app_conn_exports(const struct app *app, const char *id, char **names)
 {
-	char	*s = NULL, *t;
-	size_t	 i, n = 0;
+	char	*s;
+	size_t	 n;
 
-	for (i = 0; i < app->exports.n; i++) {
-		if (strcmp(app->exports.items[i]->connection, id) != 0)
-			continue;
-		t = xasprintf("%s%s\"%s\"", s != NULL ? s : "", s != NULL ?
-		    ", " : "", app->exports.items[i]->name);
-		free(s);
-		s = t;
-		n++;
-	}
+	s = connops_exports_of(&app->exports, id, &n);
 	if (names != NULL)
 		*names = s;
 	else

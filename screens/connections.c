@@ -256,28 +256,81 @@ conns_test(struct conns *cs, struct connection *c)
 	free(text);
 }
 
+/* Remove the connection chosen, its exports as what says. */
+static void
+conns_remove_now(struct conns *cs, enum connops_exports what)
+{
+	struct connection	*c;
+	char			*cause = NULL, *name;
+	size_t			 n = 0;
+
+	c = app_conn(cs->app, cs->remove_id);
+	name = xstrdup(c != NULL ? c->name : "?");
+	if (connops_remove(cs->app->ws, cs->remove_id, what, &n,
+	    &cause) != FAIL_NONE) {
+		ui_message(cs->app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+	} else if (n == 0)
+		ui_message(cs->app->ui, UI_MSG_OK, _("Removed \"%s\" and its "
+		    "credentials: nothing more is sent through it."), name);
+	else if (what == CONNOPS_EXPORTS_DETACH)
+		ui_message(cs->app->ui, UI_MSG_OK, ngettext_("Removed \"%s\" "
+		    "and its credentials; %zu export is kept, detached.",
+		    "Removed \"%s\" and its credentials; %zu exports are "
+		    "kept, detached.", n), name, n);
+	else
+		ui_message(cs->app->ui, UI_MSG_OK, ngettext_("Removed \"%s\", "
+		    "its credentials and %zu export.", "Removed \"%s\", its "
+		    "credentials and %zu exports.", n), name, n);
+	free(name);
+	xfree(&cs->remove_id);
+	conns_refresh(cs, 1);
+}
+
+static void
+conns_exports_answer(struct ui *ui, void *arg, int remove)
+{
+	(void)ui;
+	/* No (and Esc) keeps the exports: the one choice that loses none. */
+	conns_remove_now(arg, remove ? CONNOPS_EXPORTS_REMOVE :
+	    CONNOPS_EXPORTS_DETACH);
+}
+
 static void
 conns_remove_answer(struct ui *ui, void *arg, int yes)
 {
-	struct conns		*cs = arg;
-	struct connection	*c;
-	char			*cause = NULL, *name;
+	struct conns	*cs = arg;
+	char		*names = NULL, *text;
+	size_t		 n;
 
 	if (!yes || cs->remove_id == NULL) {
 		xfree(&cs->remove_id);
 		return;
 	}
-	c = app_conn(cs->app, cs->remove_id);
-	name = xstrdup(c != NULL ? c->name : "?");
-	if (connops_remove(cs->app->ws, cs->remove_id, &cause) != FAIL_NONE) {
-		ui_message(ui, UI_MSG_ERROR, "%s", cause);
-		free(cause);
-	} else
-		ui_message(ui, UI_MSG_OK, _("Removed \"%s\" and its "
-		    "credentials: nothing more is sent through it."), name);
-	free(name);
-	xfree(&cs->remove_id);
-	conns_refresh(cs, 1);
+	n = app_conn_exports(cs->app, cs->remove_id, &names);
+	if (n == 0) {
+		conns_remove_now(cs, CONNOPS_EXPORTS_REFUSE);
+		return;
+	}
+	if (n == 1)
+		text = xasprintf(_("What becomes of the export %s? Detached, "
+		    "it keeps its settings and does not run until you attach it "
+		    "to another connection (Edit, Connection); removed, it is "
+		    "gone with its history of what was sent."), names);
+	else
+		text = xasprintf(ngettext_("What becomes of the %1$zu export "
+		    "%2$s? Detached, it keeps its settings and does not run "
+		    "until you attach it to another connection (Edit, "
+		    "Connection); removed, it is gone with its history of what "
+		    "was sent.", "What becomes of the %1$zu exports %2$s? "
+		    "Detached, they keep their settings and do not run until "
+		    "you attach them to another connection (Edit, Connection); "
+		    "removed, they are gone with their history of what was "
+		    "sent.", n), n, names);
+	free(names);
+	ui_confirm(ui, _("Its exports"), text, _("Remove them"),
+	    _("Detach them"), 1, conns_exports_answer, cs);
+	free(text);
 }
 
 static void
@@ -292,17 +345,15 @@ conns_remove(struct conns *cs, struct connection *c)
 		    "encrypted credentials? No export uses it. The credentials "
 		    "still work at %s until you revoke them there."), c->name,
 		    app_type_label(c->type));
-	else if (n == 1)
-		text = xasprintf(_("Remove the connection \"%s\" and its "
-		    "encrypted credentials? The export %s uses it and stops: "
-		    "it can no longer run, on demand or on schedule. The "
-		    "credentials still work at %s until you revoke them there."),
-		    c->name, names, app_type_label(c->type));
 	else
-		text = xasprintf(_("Remove the connection \"%s\" and its "
-		    "encrypted credentials? These %zu exports use it and stop: "
-		    "%s. They can no longer run, on demand or on schedule. The "
-		    "credentials still work at %s until you revoke them there."),
+		text = xasprintf(ngettext_("Remove the connection \"%1$s\" "
+		    "and its encrypted credentials? %2$zu export uses it, %3$s: "
+		    "you choose next whether it is detached or removed. The "
+		    "credentials still work at %4$s until you revoke them there.",
+		    "Remove the connection \"%1$s\" and its encrypted "
+		    "credentials? %2$zu exports use it, %3$s: you choose next "
+		    "whether they are detached or removed. The credentials "
+		    "still work at %4$s until you revoke them there.", n),
 		    c->name, n, names, app_type_label(c->type));
 	free(names);
 	free(cs->remove_id);

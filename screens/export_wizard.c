@@ -29,6 +29,7 @@
 #include "screens/runshow.h"
 #include "screens/screens.h"
 #include "store/connops.h"
+#include "store/exportops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
@@ -742,6 +743,7 @@ xw_export(struct xw *w)
 	x->id = connection_new_id();
 	x->name = xstrdup(ui_field_text(&w->name));
 	x->connection = xstrdup(w->conn_id);
+	x->destination = xstrdup(w->d->id);
 	x->target = xstrdup(ui_field_text(&w->target));
 	x->target_name = w->found != NULL ? xstrdup(w->found) : NULL;
 	x->map = xcalloc(w->nmaps + 1, sizeof *x->map);
@@ -799,7 +801,7 @@ xw_save(struct xw *w)
 		export_free(&x);
 		return;
 	}
-	rc = connops_export_add(w->app->ws, x, &cause);
+	rc = exportops_add(w->app->ws, x, &cause);
 	if (rc != FAIL_NONE) {
 		cause = app_sentence(cause);
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),

@@ -63,7 +63,8 @@ exps_refresh(struct exps *e, int reload)
 		cells[1] = c != NULL ? c->name : _("(removed)");
 		cells[2] = target;
 		cells[3] = count;
-		cells[4] = x->scheduled ? _("yes") : _("no");
+		cells[4] = x->detached ? _("detached") : x->scheduled ?
+		    _("yes") : _("no");
 		ui_list_add_key(&e->list, cells, x->id);
 		free(target);
 	}
@@ -100,6 +101,12 @@ details(struct exps *e, const struct export *x)
 	    _(d->label) : "-", d != NULL ? _(d->target.label) : _("target"),
 	    x->target, x->scheduled ? _(", on every scheduled refresh") : "",
 	    app_date(x->created_at), x->created_by);
+	if (x->detached) {
+		t = xasprintf(_("%s Detached: it keeps its settings and does "
+		    "not run until it is attached to a connection again."), s);
+		free(s);
+		s = t;
+	}
 	t = xasprintf(_("%s\nSends:"), s);
 	free(s);
 	s = t;

@@ -128,6 +128,50 @@ static const struct cli_opt export_add_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
+static const struct cli_opt export_edit_opts[] = {
+	{ "rename", OPT_ARG, "NEW", NULL,
+	  N_("a new display name, unique in the workspace") },
+	{ "connection", OPT_ARG, "CONN", NULL,
+	  N_("send through another connection of the same destination (this "
+	     "attaches a detached export again)") },
+	/* The help of these two names the drivers' (cli_dest.c). */
+	{ "target", OPT_ARG, "ID", NULL, NULL },
+	{ "map", OPT_ARG | OPT_REPEAT, "DEST=FIELD", NULL, NULL },
+	{ "unmap", OPT_ARG | OPT_REPEAT, "DEST", NULL,
+	  N_("stop sending this destination field (repeat for several)") },
+	{ "segment", OPT_ARG | OPT_REPEAT, "SEG", NULL,
+	  N_("the segments to export, replacing the saved ones (repeat for "
+	     "several)") },
+	{ "add-segment", OPT_ARG | OPT_REPEAT, "SEG", NULL,
+	  N_("export this segment too (repeat for several)") },
+	{ "remove-segment", OPT_ARG | OPT_REPEAT, "SEG", NULL,
+	  N_("stop exporting this segment (repeat for several)") },
+	{ "schedule", OPT_ARG, "WHEN", "off|refresh",
+	  N_("refresh: run on every scheduled refresh; off: only on demand") },
+	{ "scheduled", 0, NULL, NULL, N_("the same as --schedule refresh") },
+	{ "mode", OPT_ARG, "MODE", "upsert|mirror|update-only",
+	  N_("how runs keep the target in step (see 'export add')") },
+	{ "max-removals", OPT_ARG, "PCT", NULL,
+	  N_("with mode mirror, the largest share of the target's members "
+	     "that one run may remove, in percent") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cli_opt export_duplicate_opts[] = {
+	{ "name", OPT_ARG | OPT_REQUIRED, "NEW", NULL,
+	  N_("the copy's display name, unique in the workspace") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static const struct cli_opt connection_remove_opts[] = {
+	{ "detach-exports", 0, NULL, NULL,
+	  N_("keep the exports that use the connection, detached: they do "
+	     "not run until attached to another connection") },
+	{ "remove-exports", 0, NULL, NULL,
+	  N_("remove the exports that use the connection too") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 static const struct cli_opt run_opts[] = {
 	{ "detach", 0, NULL, NULL,
 	  N_("start the run and return at once (it keeps running)") },
@@ -222,8 +266,21 @@ struct cli_cmd cli_commands[] = {
 	  N_("Says in words which account answered, or why it failed; the "
 	     "outcome is kept and shown by 'connection show'."),
 	  cmd_connection_test },
-	{ "connection", "remove", "NAME", 1, 1, 0, no_opts,
-	  N_("remove a connection and its secrets"), NULL,
+	/* Options from the drivers (cli_dest.c). */
+	{ "connection", "edit", "NAME", 1, 1, 0, no_opts,
+	  N_("change a connection: its name, who may use it, a secret, a "
+	     "setting, the export user"),
+	  N_("A new secret or setting is tested against the destination "
+	     "before anything is saved. Narrowing who may use the connection "
+	     "gives its credentials a new data key, sealed for the members "
+	     "who may still use them. Secrets are never shown, only "
+	     "replaced."),
+	  cmd_connection_edit },
+	{ "connection", "remove", "NAME", 1, 1, 0, connection_remove_opts,
+	  N_("remove a connection and its secrets"),
+	  N_("Refused, with exit status 4 and their names, when exports use "
+	     "the connection, unless --detach-exports or --remove-exports "
+	     "says what becomes of them."),
 	  cmd_connection_remove },
 	{ "export", "add", NULL, 0, 0, 0, export_add_opts,
 	  N_("save an export (it does not run)"),
@@ -236,6 +293,26 @@ struct cli_cmd cli_commands[] = {
 	  N_("list exports"), NULL, cmd_export_list },
 	{ "export", "show", "NAME", 1, 1, CMD_JSON, no_opts,
 	  N_("show one export"), NULL, cmd_export_show },
+	{ "export", "edit", "NAME", 1, 1, 0, export_edit_opts,
+	  N_("change a saved export"),
+	  N_("A --map or --segment given replaces the saved set; --unmap, "
+	     "--add-segment and --remove-segment change one at a time. The "
+	     "result is checked as 'export add' checks, the target verified "
+	     "when it or the connection changes, and what the change does to "
+	     "the next run is said; nothing is saved when a check fails."),
+	  cmd_export_edit },
+	{ "export", "duplicate", "NAME", 1, 1, 0, export_duplicate_opts,
+	  N_("save a copy of an export under a new name"),
+	  N_("The copy has the same connection, target, mapping, segments "
+	     "and mode, is not scheduled, and has no sync state of its own "
+	     "yet: its first run sends every profile."),
+	  cmd_export_duplicate },
+	{ "export", "detach", "NAME", 1, 1, 0, no_opts,
+	  N_("keep an export but stop it running"),
+	  N_("A detached export is kept with all its settings but neither "
+	     "runs on demand nor on schedule; 'segsync export edit NAME "
+	     "--connection CONN' attaches it again."),
+	  cmd_export_detach },
 	{ "export", "remove", "NAME", 1, 1, 0, no_opts,
 	  N_("remove an export"), NULL, cmd_export_remove },
 	{ NULL, "run", "EXPORT", 0, 1, 0, run_opts,

@@ -187,6 +187,50 @@ build_connection_add(struct cli_cmd *c)
 	free(s);
 }
 
+/* The options of 'connection edit' that are not about one destination. */
+static const struct cli_opt edit_head[] = {
+	{ "rename", OPT_ARG, "NEW", NULL,
+	  N_("a new display name, unique in the workspace") },
+	{ "contributors", 0, NULL, NULL,
+	  N_("contributors may use the connection too") },
+	{ "admins-only", 0, NULL, NULL,
+	  N_("only administrators may use the connection (its credentials "
+	     "get a new data key)") },
+	{ "export-user", 0, NULL, NULL,
+	  N_("make yourself the export user: exports on this connection may "
+	     "run in your name, including unattended scheduled runs") },
+	{ "no-export-user", 0, NULL, NULL,
+	  N_("no export user: scheduled runs cannot use the connection") },
+};
+#define EDIT_HEAD	(sizeof edit_head / sizeof edit_head[0])
+
+static void
+build_connection_edit(struct cli_cmd *c)
+{
+	const struct dest_driver *const	*dp;
+	const struct dest_field		*f;
+	struct cli_opt			*o;
+	size_t				 n, nfields = 0, pass;
+
+	for (dp = dest_all(); *dp != NULL; dp++)
+		for (f = (*dp)->conn_fields; f->key != NULL; f++)
+			nfields++;
+	o = xcalloc(EDIT_HEAD + nfields + 1, sizeof *o);
+	memcpy(o, edit_head, sizeof edit_head);
+	n = EDIT_HEAD;
+	for (pass = 0; pass < 2; pass++) {
+		for (dp = dest_all(); *dp != NULL; dp++) {
+			for (f = (*dp)->conn_fields; f->key != NULL; f++) {
+				if (listed(o, n, f->option) ||
+				    every_driver_has(f->option) != (pass == 0))
+					continue;
+				add_field_opt(o, &n, f);
+			}
+		}
+	}
+	c->opts = o;
+}
+
 static void
 build_connection_authorize(struct cli_cmd *c)
 {
@@ -276,7 +320,9 @@ static const struct {
 } builders[] = {
 	{ "connection", "add", build_connection_add },
 	{ "connection", "authorize", build_connection_authorize },
+	{ "connection", "edit", build_connection_edit },
 	{ "export", "add", build_export_add },
+	{ "export", "edit", build_export_add },
 };
 
 void

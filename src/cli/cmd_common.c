@@ -224,6 +224,14 @@ cmd_close(struct workspace **ws, struct connection_list *cl,
 	workspace_free(ws);
 }
 
+const char *
+cmd_type_label(const char *type)
+{
+	const struct dest_driver	*d = dest_find(type);
+
+	return d != NULL ? _(d->label) : type;
+}
+
 /* A member sees the exports of the connections they may use. */
 int
 cmd_export_visible(const struct ws_member *me, const struct connection_list *cl,

@@ -15,6 +15,9 @@ struct credstore;
 struct identity;
 struct http_engine;
 
+/* The destination's label ("Braze") for a type id, translated. */
+const char	*cmd_type_label(const char *type);
+
 /* Contributors see only the connections open to them. */
 int		 cmd_conn_visible(const struct ws_member *,
 		    const struct connection *);

@@ -28,7 +28,16 @@
 #include "store/connection.h"
 #include "store/connops.h"
 #include "store/credstore.h"
+#include "store/export.h"
 #include "store/workspace.h"
+
+static int
+str_changed(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
 
 static const struct dest_field *
 field_by_option(const struct dest_driver *d, const char *option)
@@ -52,14 +61,6 @@ field_of_any(const char *option)
 		if ((f = field_by_option(*dp, option)) != NULL)
 			return f;
 	return NULL;
-}
-
-static const char *
-type_label(const char *id)
-{
-	const struct dest_driver	*d = dest_find(id);
-
-	return d != NULL ? _(d->label) : id;
 }
 
 /* The driver's credentials test on a session; *message in words. */
@@ -551,7 +552,7 @@ cmd_connection_show(struct cli_ctx *ctx)
 		goto out;
 	}
 	printf(_("Name:           %s\n"), cli_str(c->name));
-	printf(_("Type:           %s\n"), cli_str(type_label(c->type)));
+	printf(_("Type:           %s\n"), cli_str(cmd_type_label(c->type)));
 	printf(_("Usable by:      %s\n"), c->contributors ?
 	    _("administrators and contributors") : _("administrators only"));
 	printf(_("Export user:    %s\n"), c->export_user != NULL ?
@@ -602,10 +603,22 @@ cmd_connection_remove(struct cli_ctx *ctx)
 	struct workspace	*ws;
 	const struct ws_member	*me;
 	struct connection_list	 l = { NULL, 0 };
+	struct export_list	 xl = { NULL, 0 };
 	struct connection	*c;
-	char			*cause = NULL;
+	enum connops_exports	 what = CONNOPS_EXPORTS_REFUSE;
+	char			*cause = NULL, *names = NULL;
+	size_t			 n = 0;
 	enum exit_status	 rc;
 
+	if (cli_flag(ctx, "detach-exports") && cli_flag(ctx, "remove-exports")) {
+		cli_error("%s", _("give --detach-exports or --remove-exports, "
+		    "not both"));
+		return EXIT_USAGE;
+	}
+	if (cli_flag(ctx, "detach-exports"))
+		what = CONNOPS_EXPORTS_DETACH;
+	else if (cli_flag(ctx, "remove-exports"))
+		what = CONNOPS_EXPORTS_REMOVE;
 	rc = cli_open_workspace(ctx, &ws, &me);
 	if (rc != EXIT_OK)
 		return rc;
@@ -629,18 +642,283 @@ cmd_connection_remove(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	rc = cli_fail_exit(connops_remove(ws, c->id, &cause));
+	rc = cli_fail_exit(connops_remove(ws, c->id, what, &n, &cause));
 	if (rc != EXIT_OK) {
-		cli_error("%s", cause);
+		/* The choice is this command's to name. */
+		if (what == CONNOPS_EXPORTS_REFUSE && rc == EXIT_CONFIG &&
+		    export_list_load(ws, &xl, NULL) == 0 &&
+		    (names = connops_exports_of(&xl, c->id, &n)) != NULL) {
+			cli_error(ngettext_("the connection \"%1$s\" is used by "
+			    "%2$zu export, %3$s: give --detach-exports to keep "
+			    "it, detached (it does not run until attached to "
+			    "another connection), or --remove-exports to remove "
+			    "it too; nothing was removed", "the connection "
+			    "\"%1$s\" is used by %2$zu exports, %3$s: give "
+			    "--detach-exports to keep them, detached (they do "
+			    "not run until attached to another connection), or "
+			    "--remove-exports to remove them too; nothing was "
+			    "removed", n), c->name, n, names);
+			free(names);
+		} else
+			cli_error("%s", cause);
 		free(cause);
 		goto out;
 	}
 	printf(_("Removed the connection \"%s\" and its encrypted "
 	    "credentials: nothing more is sent through it.\n"),
 	    cli_str(c->name));
+	if (n > 0 && what == CONNOPS_EXPORTS_DETACH)
+		printf(ngettext_("%zu export that used it is kept, detached: "
+		    "'segsync export edit NAME --connection CONN' attaches it "
+		    "to another connection.\n", "%zu exports that used it are "
+		    "kept, detached: 'segsync export edit NAME --connection "
+		    "CONN' attaches each to another connection.\n", n), n);
+	else if (n > 0)
+		printf(ngettext_("%zu export that used it was removed too.\n",
+		    "%zu exports that used it were removed too.\n", n), n);
 	printf(_("The credentials still work at the destination until you "
 	    "revoke them there.\n"));
 out:
+	export_list_free(&xl);
+	cmd_close(&ws, &l, NULL);
+	return rc;
+}
+
+/* The options of 'connection edit' the connection's type takes, checked. */
+static enum exit_status
+edit_check(struct cli_ctx *ctx, const struct dest_driver *d)
+{
+	const struct cli_opt	*o;
+	const struct dest_field	*f;
+	char			*cause = NULL;
+	size_t			 nstdin = 0;
+
+	for (o = ctx->cmd->opts; o->name != NULL; o++) {
+		if (cli_opt(ctx, o->name) == NULL ||
+		    (f = field_of_any(o->name)) == NULL)
+			continue;
+		if (field_by_option(d, o->name) == NULL) {
+			cli_error(_("--%s does not apply to %s connections"),
+			    o->name, _(d->label));
+			return EXIT_USAGE;
+		}
+		f = field_by_option(d, o->name);
+		if (f->secret && strcmp(cli_opt(ctx, o->name), "-") == 0)
+			nstdin++;
+		if (strcmp(f->metavar, DEST_METAVAR_URL) == 0 &&
+		    http_url_check(cli_opt(ctx, o->name), &cause) == -1) {
+			cli_error(_("--%s: %s"), o->name, cause);
+			free(cause);
+			return EXIT_CONFIG;
+		}
+	}
+	if (nstdin > 1) {
+		cli_error(_("only one secret can come from standard input"));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int
+edit_any(struct cli_ctx *ctx)
+{
+	const struct cli_opt	*o;
+
+	for (o = ctx->cmd->opts; o->name != NULL; o++)
+		if (cli_opt(ctx, o->name) != NULL || ((o->flags & OPT_ARG) ==
+		    0 && cli_flag(ctx, o->name)))
+			return 1;
+	return 0;
+}
+
+enum exit_status
+cmd_connection_edit(struct cli_ctx *ctx)
+{
+	struct workspace	*ws = NULL;
+	const struct ws_member	*me;
+	const struct dest_driver *d;
+	const struct dest_field	*in;
+	struct connection_list	 l = { NULL, 0 };
+	struct connection	*c, *n = NULL;
+	struct secrecord		*rec = NULL;
+	struct identity		*id = NULL;
+	struct secret		*values[DEST_MAX_CONN_FIELDS] = { NULL };
+	char			*cause = NULL, *message = NULL, *replaced = NULL;
+	char			*t;
+	const char		*name = cli_opt(ctx, "rename");
+	size_t			 i, j;
+	int			 retest = 0, narrowed, widened;
+	enum dest_outcome	 outcome;
+	enum sec_status		 sst;
+	enum exit_status	 rc;
+
+	if (!edit_any(ctx)) {
+		cli_error("%s", _("nothing to change: give at least one of "
+		    "the options of 'segsync connection edit' (see 'segsync "
+		    "connection edit --help')"));
+		return EXIT_USAGE;
+	}
+	if (cli_flag(ctx, "contributors") && cli_flag(ctx, "admins-only")) {
+		cli_error("%s", _("give --contributors or --admins-only, not "
+		    "both"));
+		return EXIT_USAGE;
+	}
+	if (cli_flag(ctx, "export-user") && cli_flag(ctx, "no-export-user")) {
+		cli_error("%s", _("give --export-user or --no-export-user, not "
+		    "both"));
+		return EXIT_USAGE;
+	}
+	rc = cmd_open(ctx, &ws, &me, &l, NULL);
+	if (rc != EXIT_OK)
+		return rc;
+	if (me->role != WS_ROLE_ADMIN) {
+		cli_error(_("only administrators can change connections; you "
+		    "(%s) are a contributor"), me->user);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
+	if (c == NULL)
+		goto out;
+	d = dest_find(c->type);
+	if (d == NULL) {
+		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
+		    c->name, c->type);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if ((rc = edit_check(ctx, d)) != EXIT_OK)
+		goto out;
+	if (name != NULL && connection_name_valid(name, &cause) == -1) {
+		cli_error(_("--rename \"%s\": %s"), name, cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (name != NULL && connection_list_find(&l, name) != NULL &&
+	    connection_list_find(&l, name) != c) {
+		cli_error(_("a connection named \"%s\" already exists; choose "
+		    "another name"), name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	/* Read the secrets before anything slow or locked. */
+	for (i = 0, in = d->conn_fields; in->key != NULL; in++, i++) {
+		if (!in->secret || cli_opt(ctx, in->option) == NULL)
+			continue;
+		if (read_secret_file(cli_opt(ctx, in->option), in->option,
+		    &values[i], &cause) == -1) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+	}
+	n = connection_dup(c);
+	if (name != NULL) {
+		free(n->name);
+		n->name = xstrdup(name);
+	}
+	if (cli_flag(ctx, "contributors"))
+		n->contributors = 1;
+	else if (cli_flag(ctx, "admins-only"))
+		n->contributors = 0;
+	if (cli_flag(ctx, "export-user")) {
+		free(n->export_user);
+		n->export_user = xstrdup(me->user);
+	} else if (cli_flag(ctx, "no-export-user"))
+		xfree(&n->export_user);
+	for (i = 0, in = d->conn_fields; in->key != NULL; in++, i++) {
+		if (cli_opt(ctx, in->option) == NULL)
+			continue;
+		retest = 1;
+		if (in->secret) {
+			/* TRANSLATORS: joins the names of replaced secrets. */
+			t = xasprintf(replaced == NULL ? "%s%s" : _("%s and %s"),
+			    replaced != NULL ? replaced : "", _(in->label));
+			free(replaced);
+			replaced = t;
+			for (j = 0; j < n->nsecrets; j++)
+				if (strcmp(n->secrets[j], in->key) == 0)
+					break;
+			if (j == n->nsecrets) {
+				n->secrets = xreallocarray(n->secrets,
+				    n->nsecrets + 2, sizeof *n->secrets);
+				n->secrets[n->nsecrets++] = xstrdup(in->key);
+			}
+			continue;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(n->settings, in->key);
+		cJSON_AddStringToObject(n->settings, in->key,
+		    cli_opt(ctx, in->option));
+	}
+	rc = cmd_conn_unlock(ctx, ws, me, c, &rec, &id);
+	if (rc != EXIT_OK)
+		goto out;
+	/*
+	 * A new secret or setting is tested as it would be saved, before
+	 * anything is: a connection that no longer works is no use.
+	 */
+	if (retest) {
+		sst = SEC_OK;
+		for (i = 0, in = d->conn_fields; sst == SEC_OK &&
+		    in->key != NULL; in++, i++)
+			if (values[i] != NULL)
+				sst = secrecord_set(rec, in->key, values[i],
+				    &cause);
+		if (sst != SEC_OK) {
+			cli_error("%s", cause);
+			free(cause);
+			rc = cli_sec_exit(sst);
+			goto out;
+		}
+		outcome = connops_test(NULL, NULL, d, n, rec, &message);
+		rc = cmd_outcome_exit(outcome);
+		if (rc != EXIT_OK) {
+			cli_error(_("the connection test failed: %s; nothing "
+			    "was saved"), cmd_clause(message));
+			goto out;
+		}
+		connection_set_last_test(n, dest_outcome_name(outcome),
+		    message);
+	}
+	rc = cli_fail_exit(connops_update(ws, id, n, d, values, NULL,
+	    &cause));
+	if (rc != EXIT_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	if (message != NULL)
+		printf("%s\n", cli_str(message));
+	printf(_("Saved the connection \"%s\" (%s), usable by %s.\n"),
+	    cli_str(n->name), _(d->label), n->contributors ?
+	    _("administrators and contributors") : _("administrators only"));
+	if (replaced != NULL)
+		printf(_("Replaced: %s (never shown).\n"), replaced);
+	narrowed = c->contributors && !n->contributors;
+	widened = !c->contributors && n->contributors;
+	if (narrowed)
+		printf("%s\n", _("Its credentials have a new data key, sealed "
+		    "for administrators only: a contributor's key, or a copy "
+		    "of the old file, no longer opens them."));
+	else if (widened)
+		printf("%s\n", _("Its credentials have a new data key, sealed "
+		    "for the administrators and the contributors."));
+	if (str_changed(c->export_user, n->export_user))
+		printf(n->export_user != NULL ? _("Export user: %s; scheduled "
+		    "runs use the connection in their name.\n") : _("No export "
+		    "user any more: scheduled runs can no longer use the "
+		    "connection.\n"), cli_str(n->export_user != NULL ?
+		    n->export_user : ""));
+out:
+	for (i = 0; i < sizeof values / sizeof values[0]; i++)
+		secret_free(&values[i]);
+	secrecord_free(&rec);
+	identity_free(&id);
+	connection_free(&n);
+	free(message);
+	free(replaced);
 	cmd_close(&ws, &l, NULL);
 	return rc;
 }
@@ -741,7 +1019,7 @@ cmd_connection_authorize(struct cli_ctx *ctx)
 		cli_error(_("the connection \"%s\" is a %s connection, which "
 		    "has an API key and no OAuth authorization: to change the "
 		    "key, remove the connection and add it again"), c->name,
-		    type_label(c->type));
+		    cmd_type_label(c->type));
 		rc = EXIT_CONFIG;
 		goto out;
 	}

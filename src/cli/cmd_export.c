@@ -20,6 +20,7 @@
 #include "store/connops.h"
 #include "store/credstore.h"
 #include "store/export.h"
+#include "store/exportops.h"
 #include "store/workspace.h"
 
 /* Ask the destination whether the target exists; prints the outcome. */
@@ -60,6 +61,7 @@ verify_target(struct cli_ctx *ctx, struct workspace *ws,
 		cli_warn("%s", message);
 	else
 		printf("%s\n", cli_str(message));
+	free(x->target_name);
 	x->target_name = found;
 	found = NULL;
 out:
@@ -164,6 +166,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	x->id = connection_new_id();
 	x->name = xstrdup(cli_opt(ctx, "name"));
 	x->connection = xstrdup(c->id);
+	x->destination = xstrdup(c->type);
 	x->target = xstrdup(cli_opt(ctx, "target"));
 	x->scheduled = cli_flag(ctx, "scheduled");
 	x->created_by = xstrdup(me->user);
@@ -201,7 +204,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 
-	rc = cli_fail_exit(connops_export_add(ws, x, &cause));
+	rc = cli_fail_exit(exportops_add(ws, x, &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
@@ -281,8 +284,8 @@ cmd_export_list(struct cli_ctx *ctx)
 		    20);
 		printf(" %-20s ", cli_str(x->target));
 		util_print_padded(mode_text(x, mode, sizeof mode), 11);
-		printf(" %-9s %zu\n", x->scheduled ? _("yes") : _("no"),
-		    x->nsegments);
+		printf(" %-9s %zu\n", x->detached ? _("detached") :
+		    x->scheduled ? _("yes") : _("no"), x->nsegments);
 	}
 	if (ctx->json)
 		cli_print_json(arr);
@@ -340,6 +343,13 @@ cmd_export_show(struct cli_ctx *ctx)
 			cJSON_AddNullToObject(o, "target_name");
 		cJSON_AddStringToObject(o, "created_by", x->created_by);
 		cJSON_AddStringToObject(o, "created_at", x->created_at);
+		if (x->changed_by != NULL) {
+			cJSON_AddStringToObject(o, "changed_by", x->changed_by);
+			cJSON_AddStringToObject(o, "changed_at", x->changed_at);
+		} else {
+			cJSON_AddNullToObject(o, "changed_by");
+			cJSON_AddNullToObject(o, "changed_at");
+		}
 		cli_print_json(o);
 		goto out;
 	}
@@ -351,6 +361,13 @@ cmd_export_show(struct cli_ctx *ctx)
 	    x->target_name != NULL ? cli_str(x->target_name) : "",
 	    x->target_name != NULL ? ")" : "");
 	printf(_("Scheduled:   %s\n"), x->scheduled ? _("yes") : _("no"));
+	if (x->detached)
+		printf(_("Detached:    yes: it does not run until 'segsync "
+		    "export edit \"%s\" --connection CONN' attaches it\n"),
+		    cli_str(x->name));
+	if (x->changed_by != NULL)
+		printf(_("Changed:     %s by %s\n"), cli_str(x->changed_at),
+		    cli_str(x->changed_by));
 	printf(_("Mode:        %s\n"), export_mode_name(x->mode));
 	if (x->mode == EXPORT_MIRROR)
 		printf(_("Removals:    at most %u%% of the target's members in "
@@ -386,10 +403,9 @@ cmd_export_remove(struct cli_ctx *ctx)
 	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
 	if (x == NULL)
 		goto out;
-	if (me->role != WS_ROLE_ADMIN && strcmp(me->user,
-	    x->created_by) != 0) {
-		cli_error(_("only administrators and the member who created "
-		    "it (%s) can remove the export \"%s\""), x->created_by,
+	if (!exportops_may_change(me, &cl, x)) {
+		cli_error(_("only administrators can remove the export "
+		    "\"%s\": its connection is for administrators only"),
 		    x->name);
 		rc = EXIT_AUTH;
 		goto out;
@@ -405,6 +421,496 @@ cmd_export_remove(struct cli_ctx *ctx)
 	    "on schedule. What was already sent stays at the "
 	    "destination.\n"), cli_str(x->name));
 out:
+	cmd_close(&ws, &cl, &xl);
+	return rc;
+}
+
+/* Whether the export has segment name. */
+static int
+export_has_segment(const struct export *x, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nsegments; i++)
+		if (strcmp(x->segments[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+segments_clear(struct export *x)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nsegments; i++)
+		free(x->segments[i]);
+	x->nsegments = 0;
+}
+
+static void
+segment_append(struct export *x, const char *name)
+{
+	x->segments = xreallocarray(x->segments, x->nsegments + 2,
+	    sizeof *x->segments);
+	x->segments[x->nsegments++] = xstrdup(name);
+}
+
+static void
+map_clear(struct export *x)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nmap; i++) {
+		free(x->map[i].dest);
+		free(x->map[i].field);
+	}
+	x->nmap = 0;
+}
+
+/*
+ * The mapping and segment options of 'export edit' applied to y: a set
+ * given replaces the saved one, the others change one entry each. Prints
+ * why not.
+ */
+static enum exit_status
+edit_lists(struct cli_ctx *ctx, struct export *y)
+{
+	struct export_map	 m;
+	char			**v, *cause = NULL;
+	size_t			 n, i, j;
+
+	if ((n = cli_opt_all(ctx, "map", &v)) > 0) {
+		map_clear(y);
+		y->map = xreallocarray(y->map, n + 1, sizeof *y->map);
+		for (i = 0; i < n; i++) {
+			if (export_map_parse(v[i], &m, &cause) == -1) {
+				cli_error("%s", cause);
+				free(cause);
+				return EXIT_USAGE;
+			}
+			y->map[y->nmap++] = m;
+		}
+	}
+	n = cli_opt_all(ctx, "unmap", &v);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < y->nmap; j++)
+			if (strcmp(y->map[j].dest, v[i]) == 0)
+				break;
+		if (j == y->nmap) {
+			cli_error(_("--unmap %s: the export maps nothing to "
+			    "\"%s\" (see 'segsync export show %s')"), v[i],
+			    v[i], y->name);
+			return EXIT_CONFIG;
+		}
+		free(y->map[j].dest);
+		free(y->map[j].field);
+		memmove(&y->map[j], &y->map[j + 1],
+		    (y->nmap - j - 1) * sizeof *y->map);
+		y->nmap--;
+	}
+	if ((n = cli_opt_all(ctx, "segment", &v)) > 0) {
+		segments_clear(y);
+		for (i = 0; i < n; i++)
+			segment_append(y, v[i]);
+	}
+	n = cli_opt_all(ctx, "add-segment", &v);
+	for (i = 0; i < n; i++) {
+		if (export_has_segment(y, v[i])) {
+			cli_error(_("--add-segment \"%s\": the export already "
+			    "has it"), v[i]);
+			return EXIT_CONFIG;
+		}
+		segment_append(y, v[i]);
+	}
+	n = cli_opt_all(ctx, "remove-segment", &v);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < y->nsegments; j++)
+			if (strcmp(y->segments[j], v[i]) == 0)
+				break;
+		if (j == y->nsegments) {
+			cli_error(_("--remove-segment \"%s\": the export does "
+			    "not have it"), v[i]);
+			return EXIT_CONFIG;
+		}
+		free(y->segments[j]);
+		memmove(&y->segments[j], &y->segments[j + 1],
+		    (y->nsegments - j - 1) * sizeof *y->segments);
+		y->nsegments--;
+	}
+	return EXIT_OK;
+}
+
+/* --mode, --max-removals and the schedule applied to y; prints why not. */
+static enum exit_status
+edit_settings(struct cli_ctx *ctx, struct export *y)
+{
+	const char	*pct = cli_opt(ctx, "max-removals");
+	const char	*when = cli_opt(ctx, "schedule");
+	size_t		 n;
+
+	if (cli_opt(ctx, "mode") != NULL)
+		y->mode = (enum export_mode)export_mode_parse(
+		    cli_opt(ctx, "mode"));
+	if (pct != NULL) {
+		if (y->mode != EXPORT_MIRROR) {
+			cli_error(_("--max-removals limits what the mirror "
+			    "mode removes, and %s never removes anything: give "
+			    "--mode mirror, or leave --max-removals out"),
+			    export_mode_name(y->mode));
+			return EXIT_USAGE;
+		}
+		n = strspn(pct, "0123456789");
+		if (n == 0 || n > 3 || pct[n] != '\0' ||
+		    strtoul(pct, NULL, 10) > 100) {
+			cli_error(_("--max-removals must be a whole number of "
+			    "percent from 0 to 100, such as 10, not \"%s\""),
+			    pct);
+			return EXIT_USAGE;
+		}
+		y->max_removals = (unsigned)strtoul(pct, NULL, 10);
+	}
+	if (when != NULL && cli_flag(ctx, "scheduled") &&
+	    strcmp(when, "refresh") != 0) {
+		cli_error(_("--scheduled and --schedule %s say different "
+		    "things: give one of them"), when);
+		return EXIT_USAGE;
+	}
+	if (cli_flag(ctx, "scheduled"))
+		y->scheduled = 1;
+	else if (when != NULL)
+		y->scheduled = strcmp(when, "refresh") == 0;
+	return EXIT_OK;
+}
+
+/* "name, mapping and segments": what changed, in words; malloc'd. */
+static char *
+changes_text(unsigned changes)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*what;
+	} parts[] = {
+		{ EXPORT_CHANGED_NAME, N_("name") },
+		{ EXPORT_CHANGED_CONNECTION, N_("connection") },
+		{ EXPORT_CHANGED_TARGET, N_("target") },
+		{ EXPORT_CHANGED_MAPPING, N_("mapping") },
+		{ EXPORT_CHANGED_SEGMENTS, N_("segments") },
+		{ EXPORT_CHANGED_MODE, N_("mode") },
+		{ EXPORT_CHANGED_MAX_REMOVALS, N_("largest share of removals") },
+		{ EXPORT_CHANGED_SCHEDULE, N_("schedule") },
+		{ EXPORT_CHANGED_DETACHED, N_("attachment") },
+	};
+	char	*s = NULL, *t;
+	size_t	 i, n = 0, k = 0;
+
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		n += (changes & parts[i].bit) != 0;
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (!(changes & parts[i].bit))
+			continue;
+		k++;
+		t = xasprintf("%s%s%s", s != NULL ? s : "", k == 1 ? "" :
+		    k == n ? _(" and ") : ", ", _(parts[i].what));
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static int
+edit_given(struct cli_ctx *ctx)
+{
+	static const char *const opts[] = { "rename", "connection", "target",
+	    "map", "unmap", "segment", "add-segment", "remove-segment",
+	    "schedule", "mode", "max-removals" };
+	size_t	i;
+
+	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
+		if (cli_opt(ctx, opts[i]) != NULL)
+			return 1;
+	return cli_flag(ctx, "scheduled");
+}
+
+enum exit_status
+cmd_export_edit(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	const struct dest_driver	*d;
+	struct connection_list		 cl;
+	struct export_list		 xl;
+	struct segment_list		*segs = NULL;
+	const struct connection		*c, *was_c;
+	struct export			*x, *y = NULL;
+	const char			*type, *name = cli_opt(ctx, "rename");
+	char				*cause = NULL, *what = NULL, *effect;
+	unsigned			 changes;
+	enum exit_status		 rc;
+
+	if (!edit_given(ctx)) {
+		cli_error("%s", _("nothing to change: give at least one of "
+		    "the options of 'segsync export edit' (see 'segsync export "
+		    "edit --help')"));
+		return EXIT_USAGE;
+	}
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
+	if (rc != EXIT_OK)
+		return rc;
+	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	if (x == NULL)
+		goto out;
+	if (!exportops_may_change(me, &cl, x)) {
+		cli_error(_("only administrators can change the export "
+		    "\"%s\": its connection is for administrators only"),
+		    x->name);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	was_c = connection_list_by_id(&cl, x->connection);
+	type = export_destination(x, was_c);
+	y = export_dup(x);
+	if (y->destination == NULL && type != NULL)
+		y->destination = xstrdup(type);
+	if (name != NULL) {
+		if (connection_name_valid(name, &cause) == -1) {
+			cli_error(_("--rename \"%s\": %s"), name, cause);
+			free(cause);
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+		free(y->name);
+		y->name = xstrdup(name);
+	}
+	c = was_c;
+	if (cli_opt(ctx, "connection") != NULL) {
+		c = cmd_conn_find(&cl, me, cli_opt(ctx, "connection"), &rc);
+		if (c == NULL)
+			goto out;
+		if (type != NULL && strcmp(c->type, type) != 0) {
+			cli_error(_("the connection \"%s\" goes to %s, and the "
+			    "export \"%s\" to %s: its target, mapping and mode "
+			    "are %s's; choose a %s connection"), c->name,
+			    cmd_type_label(c->type), x->name, cmd_type_label(type),
+			    cmd_type_label(type), cmd_type_label(type));
+			rc = EXIT_CONFIG;
+			goto out;
+		}
+		free(y->connection);
+		y->connection = xstrdup(c->id);
+		y->detached = 0;
+	}
+	if (cli_opt(ctx, "target") != NULL) {
+		free(y->target);
+		y->target = xstrdup(cli_opt(ctx, "target"));
+	}
+	if ((rc = edit_lists(ctx, y)) != EXIT_OK ||
+	    (rc = edit_settings(ctx, y)) != EXIT_OK)
+		goto out;
+	if (c == NULL && !y->detached) {
+		cli_error(_("the connection of the export \"%s\" was removed: "
+		    "give --connection to attach it to another one"), x->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	d = dest_find(type != NULL ? type : c != NULL ? c->type : "");
+	if (d == NULL) {
+		cli_error(_("the export \"%s\" goes to the unknown destination "
+		    "\"%s\""), x->name, type != NULL ? type : "?");
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (y->scheduled && !x->scheduled && (c == NULL ||
+	    c->export_user == NULL)) {
+		cli_error(_("the connection of the export \"%s\" has no export "
+		    "user, so unattended scheduled runs could not use it; have "
+		    "an administrator make one with 'segsync connection edit "
+		    "CONN --export-user'"), x->name);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (workspace_segments(ws, &segs, &cause) == -1 ||
+	    export_validate(y, d, segs, &cause) == -1) {
+		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	changes = export_changes(x, y);
+	if (changes == 0) {
+		printf(_("Nothing changed: the export \"%s\" already is as "
+		    "given.\n"), cli_str(x->name));
+		goto out;
+	}
+	if ((changes & (EXPORT_CHANGED_CONNECTION | EXPORT_CHANGED_TARGET)) &&
+	    !y->detached) {
+		rc = verify_target(ctx, ws, me, d, c, y);
+		if (rc != EXIT_OK)
+			goto out;
+	}
+	rc = cli_fail_exit(exportops_update(ws, x, y, &cause));
+	if (rc != EXIT_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	what = changes_text(changes);
+	/* TRANSLATORS: %2$s lists what changed ("name and mapping"). */
+	printf(_("Saved the export \"%1$s\": its %2$s changed.\n"),
+	    cli_str(y->name), what);
+	effect = export_changes_effect(x, y, changes);
+	if (effect != NULL)
+		printf("%s\n", effect);
+	free(effect);
+	if (y->detached)
+		printf(_("It stays detached: it does not run until 'segsync "
+		    "export edit \"%s\" --connection CONN' attaches it.\n"),
+		    cli_str(y->name));
+out:
+	free(what);
+	segments_free(&segs);
+	export_free(&y);
+	cmd_close(&ws, &cl, &xl);
+	return rc;
+}
+
+enum exit_status
+cmd_export_duplicate(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	const struct dest_driver	*d;
+	struct connection_list		 cl;
+	struct export_list		 xl;
+	struct segment_list		*segs = NULL;
+	const struct connection		*c;
+	struct export			*x, *y = NULL;
+	const char			*name = cli_opt(ctx, "name"), *type;
+	char				*cause = NULL;
+	char				 now[UTIL_RFC3339_LEN];
+	enum exit_status		 rc;
+
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
+	if (rc != EXIT_OK)
+		return rc;
+	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	if (x == NULL)
+		goto out;
+	if (!exportops_may_change(me, &cl, x)) {
+		cli_error(_("only administrators can duplicate the export "
+		    "\"%s\": its connection is for administrators only"),
+		    x->name);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (connection_name_valid(name, &cause) == -1) {
+		cli_error(_("--name \"%s\": %s"), name, cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	c = connection_list_by_id(&cl, x->connection);
+	type = export_destination(x, c);
+	d = type != NULL ? dest_find(type) : NULL;
+	if (d == NULL) {
+		cli_error(_("the export \"%s\" goes to the unknown destination "
+		    "\"%s\""), x->name, type != NULL ? type : "?");
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	util_rfc3339(time(NULL), now);
+	y = export_dup(x);
+	free(y->id);
+	free(y->name);
+	free(y->created_by);
+	free(y->created_at);
+	free(y->changed_by);
+	free(y->changed_at);
+	y->id = connection_new_id();
+	y->name = xstrdup(name);
+	y->created_by = xstrdup(me->user);
+	y->created_at = xstrdup(now);
+	y->changed_by = y->changed_at = NULL;
+	y->scheduled = 0;
+	if (y->destination == NULL)
+		y->destination = xstrdup(type);
+	if (workspace_segments(ws, &segs, &cause) == -1 ||
+	    export_validate(y, d, segs, &cause) == -1) {
+		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	rc = cli_fail_exit(exportops_add(ws, y, &cause));
+	if (rc != EXIT_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	printf(_("Saved the export \"%1$s\", a copy of \"%2$s\": the same "
+	    "connection, target, mapping, segments and mode, not scheduled. "
+	    "It has no sync state yet, so its first run sends every "
+	    "profile.\n"), cli_str(y->name), cli_str(x->name));
+	if (y->detached)
+		printf(_("Like the original it is detached: it does not run "
+		    "until 'segsync export edit \"%s\" --connection CONN' "
+		    "attaches it.\n"), cli_str(y->name));
+out:
+	segments_free(&segs);
+	export_free(&y);
+	cmd_close(&ws, &cl, &xl);
+	return rc;
+}
+
+enum exit_status
+cmd_export_detach(struct cli_ctx *ctx)
+{
+	struct workspace		*ws;
+	const struct ws_member		*me;
+	struct connection_list		 cl;
+	struct export_list		 xl;
+	const struct connection		*c;
+	struct export			*x, *y = NULL;
+	const char			*type;
+	char				*cause = NULL;
+	enum exit_status		 rc;
+
+	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
+	if (rc != EXIT_OK)
+		return rc;
+	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	if (x == NULL)
+		goto out;
+	if (!exportops_may_change(me, &cl, x)) {
+		cli_error(_("only administrators can detach the export "
+		    "\"%s\": its connection is for administrators only"),
+		    x->name);
+		rc = EXIT_AUTH;
+		goto out;
+	}
+	if (x->detached) {
+		printf(_("The export \"%s\" is already detached.\n"),
+		    cli_str(x->name));
+		goto out;
+	}
+	c = connection_list_by_id(&cl, x->connection);
+	type = export_destination(x, c);
+	y = export_dup(x);
+	y->detached = 1;
+	if (y->destination == NULL && type != NULL)
+		y->destination = xstrdup(type);
+	rc = cli_fail_exit(exportops_update(ws, x, y, &cause));
+	if (rc != EXIT_OK) {
+		cli_error("%s", cause);
+		free(cause);
+		goto out;
+	}
+	printf(_("Detached the export \"%1$s\": it keeps its settings and "
+	    "sync state but no longer runs, on demand or on schedule, until "
+	    "'segsync export edit \"%1$s\" --connection CONN' attaches it "
+	    "again. What was sent stays at the destination.\n"),
+	    cli_str(x->name));
+out:
+	export_free(&y);
 	cmd_close(&ws, &cl, &xl);
 	return rc;
 }

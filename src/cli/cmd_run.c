@@ -642,6 +642,7 @@ cmd_run(struct cli_ctx *ctx)
 	const struct dest_driver	*d;
 	const char			*resume = cli_opt(ctx, "resume");
 	struct run_sync_opts		 so;
+	char				*cause = NULL;
 	enum exit_status		 rc;
 
 	if ((resume == NULL) == (ctx->nargs == 0)) {
@@ -682,10 +683,17 @@ cmd_run(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	if (connops_export_runnable(x, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
 	c = connection_list_by_id(&cl, x->connection);
 	if (c == NULL) {
 		cli_error(_("the export \"%s\" goes through a connection that "
-		    "was removed; add the export again on another one"),
+		    "was removed; attach it to another one with 'segsync "
+		    "export edit \"%s\" --connection CONN'"), x->name,
 		    x->name);
 		rc = EXIT_CONFIG;
 		goto out;
@@ -757,6 +765,10 @@ cmd_refresh(struct cli_ctx *ctx)
 		x = xl.items[i];
 		if (!x->scheduled || !cmd_export_visible(me, &cl, x))
 			continue;
+		if (x->detached) {
+			printf(_("%s: detached, not run\n"), cli_str(x->name));
+			continue;
+		}
 		due++;
 		c = connection_list_by_id(&cl, x->connection);
 		d = c != NULL ? dest_find(c->type) : NULL;

@@ -320,21 +320,95 @@ out:
 	return rc;
 }
 
+char *
+connops_exports_of(const struct export_list *xl, const char *id, size_t *n)
+{
+	char	*s = NULL, *t;
+	size_t	 i, k = 0, total = 0;
+
+	for (i = 0; i < xl->n; i++)
+		if (strcmp(xl->items[i]->connection, id) == 0)
+			total++;
+	*n = total;
+	for (i = 0; i < xl->n; i++) {
+		if (strcmp(xl->items[i]->connection, id) != 0)
+			continue;
+		k++;
+		if (s == NULL)
+			t = xasprintf("\"%s\"", xl->items[i]->name);
+		else
+			/* TRANSLATORS: joins the last name of a list. */
+			t = xasprintf(k == total ? _("%s and \"%s\"") :
+			    "%s, \"%s\"", s, xl->items[i]->name);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
 enum fail_kind
-connops_remove(struct workspace *ws, const char *id, char **cause)
+connops_remove(struct workspace *ws, const char *id,
+    enum connops_exports what, size_t *nexports, char **cause)
 {
 	struct connection_list	 l;
+	struct export_list	 xl = { NULL, 0 };
+	struct connection	*c;
+	struct export		*x;
+	char			*names = NULL;
+	size_t			 i, n = 0;
 	enum fail_kind		 rc;
 
+	if (nexports != NULL)
+		*nexports = 0;
 	rc = lock_admin(ws, &l, _("only administrators can remove "
 	    "connections; you (%s) are a contributor"), cause);
-	if (rc == FAIL_NONE && connection_list_by_id(&l, id) == NULL) {
+	if (rc != FAIL_NONE)
+		goto out;
+	if ((c = connection_list_by_id(&l, id)) == NULL) {
 		*cause = xstrdup(_("the connection was removed meanwhile"));
 		rc = FAIL_INVALID;
+		goto out;
 	}
-	if (rc == FAIL_NONE && connection_remove_files(ws, id, cause) == -1)
+	if (export_list_load(ws, &xl, cause) == -1) {
 		rc = FAIL_ERROR;
+		goto out;
+	}
+	names = connops_exports_of(&xl, id, &n);
+	if (n > 0 && what == CONNOPS_EXPORTS_REFUSE) {
+		*cause = xasprintf(ngettext_("the connection \"%1$s\" is "
+		    "used by %2$zu export, %3$s: detach it (kept, but not run until "
+		    "attached to another connection) or remove it too; "
+		    "nothing was removed", "the connection \"%1$s\" is used "
+		    "by %2$zu exports, %3$s: detach them (kept, but not run "
+		    "until attached to another connection) or remove them "
+		    "too; nothing was removed", n), c->name, n, names);
+		rc = FAIL_INVALID;
+		goto out;
+	}
+	/* The exports first: a failure then leaves the connection usable. */
+	for (i = 0; i < xl.n; i++) {
+		x = xl.items[i];
+		if (strcmp(x->connection, id) != 0)
+			continue;
+		if (what == CONNOPS_EXPORTS_DETACH) {
+			x->detached = 1;
+			if (x->destination == NULL)
+				x->destination = xstrdup(c->type);
+			if (export_save(ws, x, cause) == -1)
+				rc = FAIL_ERROR;
+		} else if (export_remove_file(ws, x->id, cause) == -1)
+			rc = FAIL_ERROR;
+		if (rc != FAIL_NONE)
+			goto out;
+		if (nexports != NULL)
+			(*nexports)++;
+	}
+	if (connection_remove_files(ws, id, cause) == -1)
+		rc = FAIL_ERROR;
+out:
 	workspace_unlock(ws);
+	free(names);
+	export_list_free(&xl);
 	connection_list_free(&l);
 	return rc;
 }
@@ -369,29 +443,6 @@ connops_remember_test(struct workspace *ws, const char *id,
 	}
 	workspace_unlock(ws);
 	connection_list_free(&l);
-	return rc;
-}
-
-enum fail_kind
-connops_export_add(struct workspace *ws, const struct export *x,
-    char **cause)
-{
-	struct export_list	xl = { NULL, 0 };
-	enum fail_kind		rc = FAIL_NONE;
-
-	if (workspace_lock(ws, cause) == -1)
-		return FAIL_ERROR;
-	/* Someone may have taken the name meanwhile. */
-	if (export_list_load(ws, &xl, cause) == -1)
-		rc = FAIL_INVALID;
-	else if (export_list_find(&xl, x->name) != NULL) {
-		*cause = xasprintf(_("an export named \"%s\" already exists; "
-		    "choose another name"), x->name);
-		rc = FAIL_INVALID;
-	} else if (export_save(ws, x, cause) == -1)
-		rc = FAIL_ERROR;
-	workspace_unlock(ws);
-	export_list_free(&xl);
 	return rc;
 }
 
@@ -455,6 +506,9 @@ connops_start(struct workspace *ws, const struct identity *id,
 		    "type \"%s\""), c->name, c->type);
 		return FAIL_ERROR;
 	}
+	if (st->export != NULL && connops_export_runnable(st->export,
+	    cause) != 0)
+		return FAIL_INVALID;
 	if ((sst = connops_record_open(ws, c, id, &rec, cause)) != SEC_OK)
 		return secstatus_kind(sst);
 	keep = credstore_new(ws, identity_dup(id), c->id);
@@ -509,12 +563,26 @@ plan_tempfile(char **cause)
 }
 
 int
+connops_export_runnable(const struct export *x, char **cause)
+{
+	if (!x->detached)
+		return 0;
+	*cause = xasprintf(_("the export \"%1$s\" is detached from its "
+	    "connection, so it does not run: attach it to one with "
+	    "'segsync export edit \"%1$s\" --connection CONN', or Edit in "
+	    "the exports list"), x->name);
+	return -1;
+}
+
+int
 connops_plan_check(const struct export *x, const struct dest_driver *d,
     const struct segment_list *segs, char **cause)
 {
 	struct deliver_mapping	dm;
 	size_t			i;
 
+	if (connops_export_runnable(x, cause) != 0)
+		return -1;
 	for (i = 0; i < x->nsegments; i++)
 		if (segments_find(segs, x->segments[i]) == NULL) {
 			*cause = xasprintf(_("the segment \"%s\" of the export "

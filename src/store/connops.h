@@ -34,6 +34,7 @@
 #include "store/connection.h"
 
 struct export;
+struct export_list;
 struct segment_list;
 struct workspace;
 
@@ -109,9 +110,32 @@ enum fail_kind	connops_update(struct workspace *, const struct identity *,
 		    struct secret *const *values,
 		    const struct secret *refresh, char **cause);
 
-/* Remove a connection's two files (administrators only). */
+/*
+ * What becomes of the exports of a connection being removed: none may use
+ * it (refuse), or they are kept detached (export.h), or removed with it.
+ */
+enum connops_exports {
+	CONNOPS_EXPORTS_REFUSE,
+	CONNOPS_EXPORTS_DETACH,
+	CONNOPS_EXPORTS_REMOVE
+};
+
+/*
+ * Remove a connection's two files (administrators only), its exports
+ * first as what says. With CONNOPS_EXPORTS_REFUSE and exports using it:
+ * FAIL_INVALID, *cause naming them, and nothing removed. *nexports (may
+ * be NULL) says how many exports were detached or removed.
+ */
 enum fail_kind	connops_remove(struct workspace *, const char *id,
+		    enum connops_exports what, size_t *nexports,
 		    char **cause);
+
+/*
+ * The names of the exports that use connection id, in a sentence's list
+ * ("A", "B" and "C"), malloc'd; *n says how many (0: NULL returned).
+ */
+char		*connops_exports_of(const struct export_list *,
+		    const char *id, size_t *n);
 
 /*
  * Remember a test's outcome on the saved connection, as it is now (it may
@@ -176,6 +200,12 @@ struct connops_plan {
 };
 
 /*
+ * 0 when x may run; -1 with *cause when it is detached (export.h), which
+ * connops_start() and connops_plan() refuse.
+ */
+int		connops_export_runnable(const struct export *, char **cause);
+
+/*
  * What connops_plan() checks before it opens the record, for a caller to
  * say before asking for a passphrase: every segment in segs, a mapping d
  * accepts. 0, or -1 with *cause.
@@ -188,8 +218,5 @@ enum fail_kind	connops_plan(struct workspace *, const struct identity *,
 		    char **cause);
 void		connops_plan_free(struct connops_plan *);
 
-/* Save a new export under the lock, its name still free. */
-enum fail_kind	connops_export_add(struct workspace *,
-		    const struct export *, char **cause);
 
 #endif

@@ -258,8 +258,179 @@ export_free(struct export **px)
 	free(x->segments);
 	free(x->created_by);
 	free(x->created_at);
+	free(x->changed_by);
+	free(x->changed_at);
+	free(x->destination);
 	free(x);
 	*px = NULL;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct export *
+export_dup(const struct export *x)
+{
+	struct export	*y;
+	size_t		 i;
+
+	y = xcalloc(1, sizeof *y);
+	*y = *x;
+	y->id = dup_or_null(x->id);
+	y->name = dup_or_null(x->name);
+	y->connection = dup_or_null(x->connection);
+	y->target = dup_or_null(x->target);
+	y->target_name = dup_or_null(x->target_name);
+	y->destination = dup_or_null(x->destination);
+	y->created_by = dup_or_null(x->created_by);
+	y->created_at = dup_or_null(x->created_at);
+	y->changed_by = dup_or_null(x->changed_by);
+	y->changed_at = dup_or_null(x->changed_at);
+	y->map = xcalloc(x->nmap + 1, sizeof *y->map);
+	for (i = 0; i < x->nmap; i++) {
+		y->map[i].dest = xstrdup(x->map[i].dest);
+		y->map[i].field = xstrdup(x->map[i].field);
+	}
+	y->segments = xcalloc(x->nsegments + 1, sizeof *y->segments);
+	for (i = 0; i < x->nsegments; i++)
+		y->segments[i] = xstrdup(x->segments[i]);
+	return y;
+}
+
+static int
+str_differ(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+/* The same mapping, whatever the order of its entries. */
+static int
+same_mapping(const struct export *a, const struct export *b)
+{
+	const char	*f;
+	size_t		 i;
+
+	if (a->nmap != b->nmap)
+		return 0;
+	for (i = 0; i < a->nmap; i++) {
+		f = export_field(b, a->map[i].dest);
+		if (f == NULL || strcmp(f, a->map[i].field) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+has_segment(const struct export *x, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < x->nsegments; i++)
+		if (strcmp(x->segments[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The same set of segments: their order does not matter to a run. */
+static int
+same_segments(const struct export *a, const struct export *b)
+{
+	size_t	i;
+
+	if (a->nsegments != b->nsegments)
+		return 0;
+	for (i = 0; i < a->nsegments; i++)
+		if (!has_segment(b, a->segments[i]))
+			return 0;
+	return 1;
+}
+
+unsigned
+export_changes(const struct export *a, const struct export *b)
+{
+	unsigned	c = 0;
+
+	if (str_differ(a->name, b->name))
+		c |= EXPORT_CHANGED_NAME;
+	if (str_differ(a->connection, b->connection))
+		c |= EXPORT_CHANGED_CONNECTION;
+	if (str_differ(a->target, b->target))
+		c |= EXPORT_CHANGED_TARGET;
+	if (!same_mapping(a, b))
+		c |= EXPORT_CHANGED_MAPPING;
+	if (!same_segments(a, b))
+		c |= EXPORT_CHANGED_SEGMENTS;
+	if (a->mode != b->mode)
+		c |= EXPORT_CHANGED_MODE;
+	if (a->max_removals != b->max_removals)
+		c |= EXPORT_CHANGED_MAX_REMOVALS;
+	if (a->scheduled != b->scheduled)
+		c |= EXPORT_CHANGED_SCHEDULE;
+	if (a->detached != b->detached)
+		c |= EXPORT_CHANGED_DETACHED;
+	return c;
+}
+
+/* s, then t after a space; s freed. */
+static char *
+sentence_add(char *s, char *t)
+{
+	char	*u;
+
+	if (s == NULL)
+		return t;
+	u = xasprintf("%s %s", s, t);
+	free(s);
+	free(t);
+	return u;
+}
+
+char *
+export_changes_effect(const struct export *a, const struct export *b,
+    unsigned changes)
+{
+	char	*s = NULL;
+	size_t	 i, left = 0;
+
+	if (changes & (EXPORT_CHANGED_CONNECTION | EXPORT_CHANGED_TARGET)) {
+		s = xstrdup(_("A new connection or target starts a new sync "
+		    "state: the next run sends every profile to the new "
+		    "target, and nothing is removed from the old one."));
+		return s;
+	}
+	if (changes & EXPORT_CHANGED_MAPPING)
+		s = sentence_add(s, xstrdup(_("The mapping changed: the next "
+		    "run sends every profile again, once.")));
+	for (i = 0; i < a->nsegments; i++)
+		if (!has_segment(b, a->segments[i]))
+			left++;
+	if (b->mode == EXPORT_MIRROR && (left > 0 ||
+	    (changes & EXPORT_CHANGED_MODE)))
+		s = sentence_add(s, xasprintf(_("In mirror mode the next run "
+		    "also removes those who are in none of the segments any "
+		    "more, at most %u%% of the target's members unless run "
+		    "with --force."), b->max_removals));
+	else if (a->mode == EXPORT_MIRROR && (changes & EXPORT_CHANGED_MODE))
+		s = sentence_add(s, xstrdup(_("Runs no longer remove anyone "
+		    "from the target.")));
+	if (changes & EXPORT_CHANGED_MODE && (a->mode == EXPORT_UPDATE_ONLY ||
+	    b->mode == EXPORT_UPDATE_ONLY))
+		s = sentence_add(s, xstrdup(_("The mode changed what is sent: "
+		    "the next run sends every profile again, once.")));
+	return s;
+}
+
+const char *
+export_destination(const struct export *x, const struct connection *c)
+{
+	if (x->destination != NULL)
+		return x->destination;
+	return c != NULL ? c->type : NULL;
 }
 
 static const char *
@@ -328,6 +499,14 @@ export_parse(const char *path, const char *text, struct export **out,
 		x->target_name = xstrdup(jstr(doc, "target_name"));
 	x->scheduled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc,
 	    "scheduled"));
+	x->detached = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc,
+	    "detached"));
+	if (jstr(doc, "destination") != NULL)
+		x->destination = xstrdup(jstr(doc, "destination"));
+	if (jstr(doc, "changed_by") != NULL && jstr(doc, "changed_at") != NULL) {
+		x->changed_by = xstrdup(jstr(doc, "changed_by"));
+		x->changed_at = xstrdup(jstr(doc, "changed_at"));
+	}
 	/* Saved before modes existed: upsert, the only behaviour then. */
 	x->mode = EXPORT_UPSERT;
 	x->max_removals = EXPORT_MAX_REMOVALS_DEFAULT;
@@ -467,6 +646,7 @@ export_json_common(const struct export *x, cJSON *o)
 	cJSON_AddBoolToObject(o, "scheduled", x->scheduled);
 	cJSON_AddStringToObject(o, "mode", export_mode_name(x->mode));
 	cJSON_AddNumberToObject(o, "max_removals", x->max_removals);
+	cJSON_AddBoolToObject(o, "detached", x->detached);
 	return o;
 }
 
@@ -509,8 +689,14 @@ export_save(const struct workspace *ws, const struct export *x,
 	else
 		cJSON_AddNullToObject(o, "target_name");
 	export_json_common(x, o);
+	if (x->destination != NULL)
+		cJSON_AddStringToObject(o, "destination", x->destination);
 	cJSON_AddStringToObject(o, "created_by", x->created_by);
 	cJSON_AddStringToObject(o, "created_at", x->created_at);
+	if (x->changed_by != NULL && x->changed_at != NULL) {
+		cJSON_AddStringToObject(o, "changed_by", x->changed_by);
+		cJSON_AddStringToObject(o, "changed_at", x->changed_at);
+	}
 	text = cJSON_Print(o);
 	cJSON_Delete(o);
 	path = export_path(ws, x->id);

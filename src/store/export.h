@@ -9,7 +9,15 @@
  *	  "mapping": { "email": "email", "customer_id": "customer_id",
  *	               "attr:city": "city" },
  *	  "segments": [ "VIP customers", "Newsletter" ],
- *	  "scheduled": false, "created_by": "alice", "created_at": "..." }
+ *	  "scheduled": false, "mode": "upsert", "max_removals": 10,
+ *	  "destination": "braze", "detached": false,
+ *	  "created_by": "alice", "created_at": "...",
+ *	  "changed_by": "bob", "changed_at": "..." }
+ *
+ * A detached export keeps everything but is never run (refresh skips it,
+ * a run is refused) until an edit attaches it to a connection of its
+ * destination type again; "connection" still names the one it had, which
+ * may be gone.
  *
  * Errors: 0 / -1 with *cause set to a malloc'd sentence (caller frees).
  */
@@ -21,6 +29,7 @@
 struct workspace;
 struct dest_driver;
 struct segment_list;
+struct connection;
 struct cJSON;
 
 #define EXPORT_VERSION	1
@@ -54,10 +63,14 @@ struct export {
 	char			**segments;
 	size_t			 nsegments;
 	int			 scheduled;
+	int			 detached;	/* kept, but never run */
+	char			*destination;	/* driver id; NULL: unknown */
 	enum export_mode	 mode;
 	unsigned		 max_removals;	/* percent, 0 to 100 */
 	char			*created_by;
 	char			*created_at;
+	char			*changed_by;	/* last edit; NULL: none */
+	char			*changed_at;
 };
 
 struct export_list {
@@ -81,6 +94,34 @@ int		 export_mode_parse(const char *);
  * an export starts here, so that none saves a maximum of 0 by accident.
  */
 struct export	*export_new(void);
+
+/* A deep copy. */
+struct export	*export_dup(const struct export *);
+
+/*
+ * What an edit changed, from the export as saved (a) to the edited one
+ * (b): EXPORT_CHANGED_* bits.
+ */
+#define EXPORT_CHANGED_NAME		0x001u
+#define EXPORT_CHANGED_CONNECTION	0x002u
+#define EXPORT_CHANGED_TARGET		0x004u
+#define EXPORT_CHANGED_MAPPING		0x008u
+#define EXPORT_CHANGED_SEGMENTS		0x010u
+#define EXPORT_CHANGED_MODE		0x020u
+#define EXPORT_CHANGED_MAX_REMOVALS	0x040u
+#define EXPORT_CHANGED_SCHEDULE		0x080u
+#define EXPORT_CHANGED_DETACHED		0x100u
+unsigned	 export_changes(const struct export *a, const struct export *b);
+
+/*
+ * What the changes do to the export's next run and its sync state, in
+ * sentences (malloc'd, NULL when they do nothing to it): a new connection
+ * or target starts a new state and leaves the old target as it is; a new
+ * mapping sends every profile again, once; in mirror mode, segments left
+ * out remove their members (within the guard).
+ */
+char		*export_changes_effect(const struct export *a,
+		    const struct export *b, unsigned changes);
 
 /* The field mapped to dest ("email"), or NULL. */
 const char	*export_field(const struct export *, const char *dest);
@@ -127,6 +168,13 @@ int	export_delivery_mapping(const struct export_map *map, size_t n,
 	    const struct dest_driver *d, struct deliver_mapping *dm,
 	    char **cause);
 void	export_delivery_mapping_free(struct deliver_mapping *dm);
+
+/*
+ * The export's destination type: the one it was saved with, else its
+ * connection's (c, may be NULL), else NULL.
+ */
+const char	*export_destination(const struct export *,
+		    const struct connection *c);
 
 /* cli.md's JSON: connection given by its display name. */
 struct cJSON	*export_to_json(const struct export *,

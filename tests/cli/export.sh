@@ -121,7 +121,7 @@ import json, sys
 xs = json.load(sys.stdin)
 x = [x for x in xs if x["name"] == "VIP to Braze"][0]
 assert set(x) == {"name", "connection", "target", "segments", "mapping",
-                  "scheduled", "mode", "max_removals"}, sorted(x)
+                  "scheduled", "mode", "max_removals", "detached"}, sorted(x)
 print(x["connection"], x["target"], "|".join(x["segments"]),
       sorted(x["mapping"].items()), x["scheduled"], x["mode"],
       x["max_removals"])')

@@ -397,12 +397,50 @@ if multiuser; then
 	is "$rc" 3 "the edit did not open the connection to the contributor"
 	cp "$TMPD/adm.json" "$adm"
 	rm -f "$IN/shared-cron.key"
-	gen1=$(cat "$SW"/connections/*.secrets | grep -c '^gen 1$')
+	# connection edit: only administrators change a connection; narrowing
+	# who may use it re-keys it, so the contributor's key opens nothing
+	# saved afterwards, even with the connection file from before.
+	logrun as "$U" "$S" -w "$SW" connection edit Shared --rename Mine \
+	    --passphrase-file "$TMPD/u.pp"
+	is "$rc" 3 "a contributor cannot edit a connection"
+	like "$err" "only administrators can change connections" "in words"
+	shj=$(grep -l '"name":[[:space:]]*"Shared"' "$SW"/connections/*.json)
+	shs=${shj%.json}.secrets
+	cp "$shj" "$TMPD/shared-open.json"
+	g0=$(grep '^gen ' "$shs")
+	logrun "$S" -w "$SW" connection edit Shared --admins-only \
+	    --passphrase-file "$TMPD/admin.pp"
+	is "$rc" 0 "an administrator narrows the connection to administrators"
+	like "$out" "new data key, sealed for administrators only" "and is told"
+	isnt_gen=$(grep '^gen ' "$shs")
+	[ "$isnt_gen" != "$g0" ]
+	ok $? "the record has a new generation ($g0 -> $isnt_gen)"
+	logrun "$S" -w "$SW" connection show Shared
+	unlike "$out" "$U" "the contributor is no longer among its recipients"
+	cp "$shj" "$TMPD/shared-closed.json"
+	cp "$TMPD/shared-open.json" "$shj"
+	for f in "$SW"/connections/*; do chmod 644 "$f"; done
+	logrun as "$U" "$S" -w "$SW" connection show Shared --unlock \
+	    --passphrase-file "$TMPD/u.pp"
+	[ "$rc" -ne 0 ]
+	ok $? "the contributor's key does not open the narrowed record, even with the old file (status $rc)"
+	unlike "$out" "••" "and nothing of it is shown"
+	cp "$TMPD/shared-closed.json" "$shj"
+	logrun "$S" -w "$SW" connection edit Shared --contributors \
+	    --passphrase-file "$TMPD/admin.pp"
+	is "$rc" 0 "widened again"
+	like "$out" "sealed for the administrators and the contributors" "and told"
+	for f in "$SW"/connections/*; do chmod 644 "$f"; done
+	logrun as "$U" "$S" -w "$SW" connection show Shared --unlock \
+	    --passphrase-file "$TMPD/u.pp"
+	is "$rc" 0 "the contributor opens the widened record"
+	gen1=$(grep '^gen ' "$shs")
 	logrun "$S" -w "$SW" member remove "$U" --passphrase-file "$TMPD/admin.pp"
 	is "$rc" 0 "the contributor is removed"
 	like "$out" "rotate" "and the administrator is told to rotate the keys"
-	gen2=$(cat "$SW"/connections/*.secrets | grep -c '^gen 1$')
-	is "$gen2" $((gen1 - 1)) "the connection they could use was re-keyed"
+	gen2=$(grep '^gen ' "$shs")
+	[ "$gen2" != "$gen1" ]
+	ok $? "the connection they could use was re-keyed ($gen1 -> $gen2)"
 	logrun as "$U" "$S" -w "$SW" connection show Shared --unlock \
 	    --passphrase-file "$TMPD/u.pp"
 	is "$rc" 3 "the removed contributor can no longer decrypt it"

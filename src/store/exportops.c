@@ -1,0 +1,103 @@
+/* Locked changes to saved exports, shared by the command line and the UI. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/i18n.h"
+#include "base/util.h"
+#include "base/xmalloc.h"
+#include "store/connection.h"
+#include "store/export.h"
+#include "store/exportops.h"
+#include "store/workspace.h"
+
+int
+exportops_may_change(const struct ws_member *me,
+    const struct connection_list *cl, const struct export *x)
+{
+	const struct connection	*c = connection_list_by_id(cl, x->connection);
+
+	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
+}
+
+enum fail_kind
+exportops_add(struct workspace *ws, const struct export *x, char **cause)
+{
+	struct export_list	xl = { NULL, 0 };
+	enum fail_kind		rc = FAIL_NONE;
+
+	if (workspace_lock(ws, cause) == -1)
+		return FAIL_ERROR;
+	/* Someone may have taken the name meanwhile. */
+	if (export_list_load(ws, &xl, cause) == -1)
+		rc = FAIL_INVALID;
+	else if (export_list_find(&xl, x->name) != NULL) {
+		*cause = xasprintf(_("an export named \"%s\" already exists; "
+		    "choose another name"), x->name);
+		rc = FAIL_INVALID;
+	} else if (export_save(ws, x, cause) == -1)
+		rc = FAIL_ERROR;
+	workspace_unlock(ws);
+	export_list_free(&xl);
+	return rc;
+}
+
+enum fail_kind
+exportops_update(struct workspace *ws, const struct export *was,
+    struct export *x, char **cause)
+{
+	struct export_list	 xl = { NULL, 0 };
+	struct connection_list	 cl = { NULL, 0 };
+	const struct ws_member	*me;
+	const struct export	*now, *same;
+	char			 stamp[UTIL_RFC3339_LEN];
+	enum fail_kind		 rc = FAIL_NONE;
+
+	if (workspace_lock(ws, cause) == -1)
+		return FAIL_ERROR;
+	if (workspace_current_member(ws, &me, cause) == -1 ||
+	    connection_list_load(ws, &cl, cause) == -1 ||
+	    export_list_load(ws, &xl, cause) == -1) {
+		rc = FAIL_ERROR;
+		goto out;
+	}
+	now = export_list_by_id(&xl, was->id);
+	same = export_list_find(&xl, x->name);
+	if (now == NULL) {
+		*cause = xasprintf(_("the export \"%s\" was removed "
+		    "meanwhile; nothing was saved"), was->name);
+		rc = FAIL_INVALID;
+	} else if (export_changes(was, now) != 0) {
+		*cause = xasprintf(_("the export \"%s\" was changed by someone "
+		    "else meanwhile; nothing was saved: look at it again and "
+		    "make your change then"), was->name);
+		rc = FAIL_INVALID;
+	} else if (same != NULL && same != now) {
+		*cause = xasprintf(_("an export named \"%s\" already exists; "
+		    "choose another name"), x->name);
+		rc = FAIL_INVALID;
+	} else if (!exportops_may_change(me, &cl, now) ||
+	    !exportops_may_change(me, &cl, x)) {
+		*cause = xasprintf(_("only administrators can change the "
+		    "export \"%s\": its connection is for administrators "
+		    "only, and you (%s) are a contributor"), was->name,
+		    me->user);
+		rc = FAIL_DENIED;
+	}
+	if (rc != FAIL_NONE)
+		goto out;
+	util_rfc3339(time(NULL), stamp);
+	free(x->changed_by);
+	free(x->changed_at);
+	x->changed_by = xstrdup(me->user);
+	x->changed_at = xstrdup(stamp);
+	if (export_save(ws, x, cause) == -1)
+		rc = FAIL_ERROR;
+out:
+	workspace_unlock(ws);
+	export_list_free(&xl);
+	connection_list_free(&cl);
+	return rc;
+}
