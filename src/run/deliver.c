@@ -315,7 +315,23 @@ row_key(struct deliver *d, const struct csv_row *row,
 
 static void	deliver_tick(struct deliver *);
 
-/* Plan pass: every valid row's key and the segments it is in. */
+/* The plan pass's mark on key h: in segment seg, seen. */
+static void
+plan_mark(struct deliver *d, uint64_t h, size_t seg)
+{
+	uint64_t	*s = keymap_slot(&d->map, h, 1);
+
+	if (d->map.words > 0)
+		SEG_WORD(&d->map, s, seg) |= SEG_BIT(seg);
+	if (d->map.state)
+		s[1] |= ST_SEEN;
+}
+
+/*
+ * Plan pass: every valid row's key and the segments it is in. Each key's
+ * slot is prefetched and marked when the next row has been read, so that
+ * its cache miss overlaps the reading.
+ */
 static int
 deliver_plan(struct deliver *d, char **cause)
 {
@@ -328,9 +344,10 @@ deliver_plan(struct deliver *d, char **cause)
 	char				 email[NORMALIZE_EMAIL_SIZE];
 	char				*rc = NULL;
 	size_t				 seg, elen;
-	uint64_t			 h, *s;
+	uint64_t			 h, prev;
 
 	for (seg = 0; seg < cfg->nsegments; seg++) {
+		prev = 0;
 		if (csv_open(cfg->segments[seg].path, &r, cause) != 0)
 			return -1;
 		if (columns_find(d, r, seg, &c, cause) != 0) {
@@ -356,12 +373,13 @@ deliver_plan(struct deliver *d, char **cause)
 			h = row_key(d, &row, &c, email, &elen, &er);
 			if (h == 0)
 				continue;
-			s = keymap_slot(&d->map, h, 1);
-			if (d->map.words > 0)
-				SEG_WORD(&d->map, s, seg) |= SEG_BIT(seg);
-			if (d->map.state)
-				s[1] |= ST_SEEN;
+			keymap_prefetch(&d->map, h);
+			if (prev != 0)
+				plan_mark(d, prev, seg);
+			prev = h;
 		}
+		if (prev != 0)
+			plan_mark(d, prev, seg);
 		free(c.attr);
 		csv_close(&r);
 		if (cfg->cancel != NULL && *cfg->cancel) {
@@ -1091,8 +1109,9 @@ deliver_settle(struct deliver *d, size_t seg, struct batch **bp,
 	int				 rv;
 
 	pd->set = 0;
-	slot = keymap_slot(&d->map, pd->h, 1);
-	if (slot[0] & KEY_SENT) {
+	/* After a plan pass every key is in the map: NULL, a file changed. */
+	slot = keymap_slot(&d->map, pd->h, !d->planned);
+	if (slot == NULL || (slot[0] & KEY_SENT)) {
 		batch_unmark(b, pd->n, pd->alen);
 		d->stats->segments[seg].duplicates++;
 		d->stats->total.duplicates++;
@@ -1203,14 +1222,15 @@ deliver_segment(struct deliver *d, size_t seg, struct batch **bp,
 			continue;
 		}
 		/*
-		 * Without a plan pass (one segment) the map fills as we go;
-		 * every profile's membership is that segment, so the row
-		 * needs nothing from its slot, which is a cache miss away (a
-		 * random probe into megabytes): the row goes into the batch
-		 * now, its slot is fetched meanwhile, and the lookup waits
-		 * until the next row is read (deliver_settle()).
+		 * With one segment every profile's membership is that
+		 * segment, so the row needs nothing from its slot, which is
+		 * a cache miss away (a random probe into megabytes): the row
+		 * goes into the batch now, its slot is fetched meanwhile, and
+		 * the lookup waits until the next row is read
+		 * (deliver_settle()). Without a plan pass the map fills as
+		 * we go; after one (mirror mode), it is only looked up.
 		 */
-		if (!d->planned) {
+		if (!d->planned || d->map.words == 0) {
 			keymap_prefetch(&d->map, h);
 			pd.set = 1;
 			pd.h = h;
@@ -1381,9 +1401,9 @@ state_load(struct deliver *d, char **cause)
 	struct syncstate_rec		 rec;
 	const char			*target;
 	char				*why = NULL;
-	uint64_t			*slot;
+	uint64_t			*slot, h, prev = 0, pword = 0;
 	size_t				 i, stride;
-	int				 rv;
+	int				 rv, have = 0;
 
 	rv = syncstate_open(sy->state_path, sy->keys, &r, &target, &why,
 	    cause);
@@ -1404,12 +1424,24 @@ state_load(struct deliver *d, char **cause)
 		    why);
 		free(why);
 	}
+	/* Each slot is prefetched a record ahead, as in the plan pass. */
 	while (rv == 0 && (rv = syncstate_next(r, &rec, cause)) == 1) {
-		slot = keymap_slot(&d->map, rec_hash(d, &rec), 1);
-		slot[1] = (rec.digest & ~ST_FLAGS) | ST_PRESENT |
+		h = rec_hash(d, &rec);
+		keymap_prefetch(&d->map, h);
+		if (have) {
+			slot = keymap_slot(&d->map, prev, 1);
+			slot[1] = pword;
+		}
+		have = 1;
+		prev = h;
+		pword = (rec.digest & ~ST_FLAGS) | ST_PRESENT |
 		    ((rec.flags & SYNCSTATE_ACCEPTED) ? ST_ACCEPTED : 0) |
 		    ((rec.flags & SYNCSTATE_PENDING) ? ST_PENDING : 0);
 		rv = 0;
+	}
+	if (rv == 0 && have) {
+		slot = keymap_slot(&d->map, prev, 1);
+		slot[1] = pword;
 	}
 	if (r != NULL) {
 		d->stats->baseline = 0;

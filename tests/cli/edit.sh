@@ -206,6 +206,8 @@ is "$rc" 0 "attached to the other Braze connection"
 like "$out" "its connection and attachment changed" "said"
 is "$(field "E two" detached)" false "no longer detached"
 is "$(field "E two" connection)" B2 "through B2"
+run "$S" -w "$W" run "E two"
+is "$rc" 0 "an attached export runs"
 
 # --- removing a connection that exports use --------------------------------
 before=$(snap)
@@ -230,6 +232,10 @@ is "$rc" 0 "a detached export whose connection is gone can still be edited"
 like "$out" "It stays detached" "and stays detached"
 run "$S" -w "$W" export edit "E three" --connection B1
 is "$rc" 0 "and attached to another connection of its type"
+run "$S" -w "$W" run "E three"
+is "$rc" 0 "it runs through the new connection"
+like "$out" "new sync state: the export's connection changed" \
+    "starting a new sync state, which it says"
 run "$S" -w "$W" export detach Copy
 run "$S" -w "$W" connection remove B1 --remove-exports
 is "$rc" 0 "removed with its exports"
