@@ -762,7 +762,13 @@ xw_export(struct xw *w)
 	x->mode = xw_mode(w);
 	if (x->mode == EXPORT_MIRROR)
 		xw_maxrm(w, &x->max_removals);
-	x->scheduled = w->scheduled;
+	{
+		struct schedule	sc;
+
+		memset(&sc, 0, sizeof sc);
+		sc.kind = w->scheduled ? SCHEDULE_REFRESH : SCHEDULE_OFF;
+		export_set_schedule(x, &sc);
+	}
 	x->created_by = xstrdup(w->app->user);
 	x->created_at = xstrdup(now);
 	return x;

@@ -43,7 +43,7 @@ exps_refresh(struct exps *e, int reload)
 	struct export		*x;
 	struct connection	*c;
 	const char		*cells[5];
-	char			*sel_id, count[16], *target;
+	char			*sel_id, count[16], *target, when[48];
 	size_t			 i;
 
 	sel_id = ui_list_selected_key(&e->list) != NULL ?
@@ -63,8 +63,11 @@ exps_refresh(struct exps *e, int reload)
 		cells[1] = c != NULL ? c->name : _("(removed)");
 		cells[2] = target;
 		cells[3] = count;
-		cells[4] = x->detached ? _("detached") : x->scheduled ?
-		    _("yes") : _("no");
+		/* A timed schedule in its own words ("daily 06:30"). */
+		cells[4] = x->detached ? _("detached") :
+		    x->schedule.kind >= SCHEDULE_HOURLY ?
+		    schedule_text(&x->schedule, when, sizeof when) :
+		    x->scheduled ? _("yes") : _("no");
 		ui_list_add_key(&e->list, cells, x->id);
 		free(target);
 	}

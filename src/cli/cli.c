@@ -113,7 +113,15 @@ static const struct cli_opt export_add_opts[] = {
 	{ "segment", OPT_ARG | OPT_REPEAT | OPT_REQUIRED, "SEG", NULL,
 	  N_("a segment to export (repeat for several)") },
 	{ "scheduled", 0, NULL, NULL,
-	  N_("run this export on every scheduled refresh") },
+	  N_("run this export on every scheduled refresh (the same as "
+	     "--schedule refresh)") },
+	{ "schedule", OPT_ARG, "WHEN", NULL,
+	  N_("when 'segsync refresh' runs it: off, refresh (every time), "
+	     "hourly, \"daily HH:MM\" or \"weekly DAY HH:MM\" (default: "
+	     "off)") },
+	{ "tz", OPT_ARG, "ZONE", NULL,
+	  N_("the time zone of a timed schedule, such as Europe/Paris "
+	     "(default: the system's)") },
 	{ "mode", OPT_ARG, "MODE", "upsert|mirror|update-only",
 	  N_("how runs keep the target in step: upsert adds and updates, "
 	     "mirror also removes the members who left the segments, "
@@ -146,9 +154,13 @@ static const struct cli_opt export_edit_opts[] = {
 	  N_("export this segment too (repeat for several)") },
 	{ "remove-segment", OPT_ARG | OPT_REPEAT, "SEG", NULL,
 	  N_("stop exporting this segment (repeat for several)") },
-	{ "schedule", OPT_ARG, "WHEN", "off|refresh",
-	  N_("refresh: run on every scheduled refresh; off: only on demand") },
+	{ "schedule", OPT_ARG, "WHEN", NULL,
+	  N_("when 'segsync refresh' runs it: off, refresh (every time), "
+	     "hourly, \"daily HH:MM\" or \"weekly DAY HH:MM\"") },
 	{ "scheduled", 0, NULL, NULL, N_("the same as --schedule refresh") },
+	{ "tz", OPT_ARG, "ZONE", NULL,
+	  N_("the time zone of a timed schedule, such as Europe/Paris "
+	     "(default: the one it has, else the system's)") },
 	{ "mode", OPT_ARG, "MODE", "upsert|mirror|update-only",
 	  N_("how runs keep the target in step (see 'export add')") },
 	{ "max-removals", OPT_ARG, "PCT", NULL,
@@ -327,9 +339,12 @@ struct cli_cmd cli_commands[] = {
 	{ NULL, "refresh", NULL, 0, 0, 0, no_opts,
 	  N_("run every scheduled export (for cron and systemd timers)"),
 	  N_("Unlocks with the key file (--key-file or SEGSYNC_KEY_FILE), "
-	     "runs each export marked --scheduled in turn, skipping one that "
-	     "is already running, prints a line per export and exits "
-	     "non-zero if any failed."),
+	     "runs in turn each scheduled export that is due (every time for "
+	     "--schedule refresh; once a slot of an hourly, daily or weekly "
+	     "schedule has passed since its last scheduled run, once however "
+	     "many were missed), skipping one that is already running, "
+	     "prints a line per scheduled export and exits non-zero if any "
+	     "failed."),
 	  cmd_refresh },
 	{ "runs", "list", NULL, 0, 0, CMD_JSON, runs_opts,
 	  N_("past and current runs, newest first"), NULL, cmd_runs_list },

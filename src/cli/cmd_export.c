@@ -111,6 +111,88 @@ parse_mode(struct cli_ctx *ctx, enum export_mode *mode, unsigned *max)
 	return EXIT_OK;
 }
 
+/*
+ * When a timed schedule next runs, in its zone ("2026-12-04 06:30 CET"),
+ * into buf; "-" for the others.
+ */
+static const char *
+next_text(const struct export *x, time_t now, char *buf, size_t size)
+{
+	const char	*old = getenv("TZ");
+	char		*keep = old != NULL ? xstrdup(old) : NULL;
+	struct tm	 tm;
+	time_t		 t = schedule_next(&x->schedule, now);
+
+	if (t == 0 || x->detached) {
+		snprintf(buf, size, "-");
+		free(keep);
+		return buf;
+	}
+	setenv("TZ", x->schedule.tz, 1);
+	tzset();
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm);
+	if (keep != NULL)
+		setenv("TZ", keep, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(keep);
+	return buf;
+}
+
+/*
+ * --schedule, --scheduled and --tz, over old (the export's schedule, or
+ * off for a new one); prints why not.
+ */
+static enum exit_status
+parse_schedule(struct cli_ctx *ctx, const struct schedule *old,
+    struct schedule *out)
+{
+	const char	*when = cli_opt(ctx, "schedule");
+	const char	*tz = cli_opt(ctx, "tz");
+	char		*cause = NULL;
+
+	*out = *old;
+	if (when != NULL && cli_flag(ctx, "scheduled") &&
+	    strcmp(when, "refresh") != 0) {
+		cli_error(_("--scheduled and --schedule %s say different "
+		    "things: give one of them"), when);
+		return EXIT_USAGE;
+	}
+	if (cli_flag(ctx, "scheduled"))
+		when = "refresh";
+	if (when != NULL) {
+		if (schedule_parse(when, out, &cause) == -1) {
+			cli_error(_("--schedule: %s"), cause);
+			free(cause);
+			return EXIT_USAGE;
+		}
+		/* A new timed schedule keeps the zone the old one had. */
+		snprintf(out->tz, sizeof out->tz, "%s", old->tz);
+	}
+	if (out->kind < SCHEDULE_HOURLY) {
+		if (tz != NULL) {
+			cli_error("%s", _("--tz is the time zone of an hourly, "
+			    "daily or weekly schedule; give one with "
+			    "--schedule, or leave --tz out"));
+			return EXIT_USAGE;
+		}
+		out->tz[0] = '\0';
+		return EXIT_OK;
+	}
+	if (tz != NULL) {
+		if (schedule_tz_check(tz, &cause) == -1) {
+			cli_error(_("--tz: %s"), cause);
+			free(cause);
+			return EXIT_USAGE;
+		}
+		snprintf(out->tz, sizeof out->tz, "%s", tz);
+	} else if (out->tz[0] == '\0')
+		schedule_tz_system(out->tz);
+	return EXIT_OK;
+}
+
 enum exit_status
 cmd_export_add(struct cli_ctx *ctx)
 {
@@ -126,10 +208,15 @@ cmd_export_add(struct cli_ctx *ctx)
 	char				 now[UTIL_RFC3339_LEN];
 	size_t				 nmaps, nsegs, i;
 	unsigned			 max;
+	struct schedule			 off, sched;
 	enum export_mode		 mode;
 	enum exit_status		 rc;
 
 	rc = parse_mode(ctx, &mode, &max);
+	if (rc != EXIT_OK)
+		return rc;
+	memset(&off, 0, sizeof off);
+	rc = parse_schedule(ctx, &off, &sched);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
@@ -145,11 +232,12 @@ cmd_export_add(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (cli_flag(ctx, "scheduled") && c->export_user == NULL) {
+	if (sched.kind != SCHEDULE_OFF && c->export_user == NULL) {
 		cli_error(_("the connection \"%s\" has no export user, so "
 		    "unattended scheduled runs could not use it; add the export "
-		    "without --scheduled, or have an administrator add the "
-		    "connection again with --export-user"), c->name);
+		    "without a schedule, or have an administrator give the "
+		    "connection one with 'segsync connection edit \"%s\" "
+		    "--export-user'"), c->name, c->name);
 		rc = EXIT_CONFIG;
 		goto out;
 	}
@@ -168,7 +256,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	x->connection = xstrdup(c->id);
 	x->destination = xstrdup(c->type);
 	x->target = xstrdup(cli_opt(ctx, "target"));
-	x->scheduled = cli_flag(ctx, "scheduled");
+	export_set_schedule(x, &sched);
 	x->created_by = xstrdup(me->user);
 	x->created_at = xstrdup(now);
 	nmaps = cli_opt_all(ctx, "map", &maps);
@@ -223,15 +311,38 @@ cmd_export_add(struct cli_ctx *ctx)
 	else if (x->mode == EXPORT_UPDATE_ONLY)
 		printf(_("Mode update-only: runs update the profiles %s "
 		    "already has and create none.\n"), _(d->short_label));
-	printf(x->scheduled ? _("It runs on every scheduled refresh, and on "
-	    "demand with 'segsync run'; saving did not run it.\n") :
-	    _("Saving did not run it: run it on demand with 'segsync "
-	    "run'.\n"));
+	if (x->schedule.kind >= SCHEDULE_HOURLY) {
+		char	sbuf[96], when[64];
+
+		printf(_("It runs on schedule (%1$s), first at %2$s, and on "
+		    "demand with 'segsync run'; saving did not run it.\n"),
+		    export_schedule_text(x, sbuf, sizeof sbuf), next_text(x,
+		    time(NULL), when, sizeof when));
+	} else
+		printf(x->scheduled ? _("It runs on every scheduled refresh, "
+		    "and on demand with 'segsync run'; saving did not run "
+		    "it.\n") : _("Saving did not run it: run it on demand "
+		    "with 'segsync run'.\n"));
 out:
 	segments_free(&segs);
 	export_free(&x);
 	cmd_close(&ws, &cl, &xl);
 	return rc;
+}
+
+/* "next_run": when a timed schedule runs next (RFC 3339), or null. */
+static void
+add_next_run(cJSON *o, const struct export *x, time_t now)
+{
+	char	buf[UTIL_RFC3339_LEN];
+	time_t	t = schedule_next(&x->schedule, now);
+
+	if (t == 0 || x->detached) {
+		cJSON_AddNullToObject(o, "next_run");
+		return;
+	}
+	util_rfc3339(t, buf);
+	cJSON_AddStringToObject(o, "next_run", buf);
 }
 
 /* The mode as 'export list' shows it: mirror with its maximum share. */
@@ -254,8 +365,9 @@ cmd_export_list(struct cli_ctx *ctx)
 	struct export_list		 xl;
 	const struct connection		*c;
 	const struct export		*x;
-	cJSON				*arr;
-	char				 mode[32];
+	cJSON				*arr, *o;
+	char				 mode[32], sched[48], when[64];
+	time_t				 now = time(NULL);
 	size_t				 i;
 	enum exit_status		 rc;
 
@@ -264,18 +376,30 @@ cmd_export_list(struct cli_ctx *ctx)
 		return rc;
 	arr = cJSON_CreateArray();
 	/* TRANSLATORS: column headings of 'export list'. */
-	if (!ctx->json)
-		printf("%-24s %-20s %-20s %-11s %-9s %s\n", _("NAME"),
-		    _("CONNECTION"), _("TARGET"), _("MODE"), _("SCHEDULED"),
-		    _("SEGMENTS"));
+	if (!ctx->json) {
+		util_print_padded(_("NAME"), 24);
+		putchar(' ');
+		util_print_padded(_("CONNECTION"), 20);
+		putchar(' ');
+		util_print_padded(_("TARGET"), 20);
+		putchar(' ');
+		util_print_padded(_("MODE"), 11);
+		putchar(' ');
+		util_print_padded(_("SCHEDULE"), 16);
+		putchar(' ');
+		util_print_padded(_("NEXT RUN"), 21);
+		printf(" %s\n", _("SEGMENTS"));
+	}
 	for (i = 0; i < xl.n; i++) {
 		x = xl.items[i];
 		if (!cmd_export_visible(me, &cl, x))
 			continue;
 		c = connection_list_by_id(&cl, x->connection);
 		if (ctx->json) {
-			cJSON_AddItemToArray(arr, export_to_json(x,
-			    c != NULL ? c->name : x->connection));
+			o = export_to_json(x, c != NULL ? c->name :
+			    x->connection);
+			add_next_run(o, x, now);
+			cJSON_AddItemToArray(arr, o);
 			continue;
 		}
 		util_print_padded(cli_str(x->name), 24);
@@ -284,8 +408,12 @@ cmd_export_list(struct cli_ctx *ctx)
 		    20);
 		printf(" %-20s ", cli_str(x->target));
 		util_print_padded(mode_text(x, mode, sizeof mode), 11);
-		printf(" %-9s %zu\n", x->detached ? _("detached") :
-		    x->scheduled ? _("yes") : _("no"), x->nsegments);
+		putchar(' ');
+		util_print_padded(x->detached ? _("detached") :
+		    schedule_text(&x->schedule, sched, sizeof sched), 16);
+		putchar(' ');
+		util_print_padded(next_text(x, now, when, sizeof when), 21);
+		printf(" %zu\n", x->nsegments);
 	}
 	if (ctx->json)
 		cli_print_json(arr);
@@ -323,6 +451,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	const struct dest_driver	*d;
 	struct export			*x;
 	cJSON				*o;
+	char				 sbuf[96], when[64];
 	size_t				 i;
 	enum exit_status		 rc;
 
@@ -336,6 +465,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	d = c != NULL ? dest_find(c->type) : NULL;
 	if (ctx->json) {
 		o = export_to_json(x, c != NULL ? c->name : x->connection);
+		add_next_run(o, x, time(NULL));
 		if (x->target_name != NULL)
 			cJSON_AddStringToObject(o, "target_name",
 			    x->target_name);
@@ -360,7 +490,14 @@ cmd_export_show(struct cli_ctx *ctx)
 	    x->target_name != NULL ? " (" : "",
 	    x->target_name != NULL ? cli_str(x->target_name) : "",
 	    x->target_name != NULL ? ")" : "");
-	printf(_("Scheduled:   %s\n"), x->scheduled ? _("yes") : _("no"));
+	if (x->schedule.kind >= SCHEDULE_HOURLY)
+		printf(_("Schedule:    %1$s, next at %2$s\n"),
+		    export_schedule_text(x, sbuf, sizeof sbuf), next_text(x,
+		    time(NULL), when, sizeof when));
+	else
+		printf(_("Schedule:    %s\n"), x->schedule.kind ==
+		    SCHEDULE_REFRESH ? _("on every scheduled refresh") :
+		    _("off (on demand only)"));
 	if (x->detached)
 		printf(_("Detached:    yes: it does not run until 'segsync "
 		    "export edit \"%s\" --connection CONN' attaches it\n"),
@@ -569,16 +706,13 @@ edit_settings(struct cli_ctx *ctx, struct export *y)
 		}
 		y->max_removals = (unsigned)strtoul(pct, NULL, 10);
 	}
-	if (when != NULL && cli_flag(ctx, "scheduled") &&
-	    strcmp(when, "refresh") != 0) {
-		cli_error(_("--scheduled and --schedule %s say different "
-		    "things: give one of them"), when);
-		return EXIT_USAGE;
-	}
-	if (cli_flag(ctx, "scheduled"))
-		y->scheduled = 1;
-	else if (when != NULL)
-		y->scheduled = strcmp(when, "refresh") == 0;
+	struct schedule	 sc;
+	enum exit_status rc;
+
+	(void)when;
+	if ((rc = parse_schedule(ctx, &y->schedule, &sc)) != EXIT_OK)
+		return rc;
+	export_set_schedule(y, &sc);
 	return EXIT_OK;
 }
 
@@ -622,7 +756,7 @@ edit_given(struct cli_ctx *ctx)
 {
 	static const char *const opts[] = { "rename", "connection", "target",
 	    "map", "unmap", "segment", "add-segment", "remove-segment",
-	    "schedule", "mode", "max-removals" };
+	    "schedule", "tz", "mode", "max-removals" };
 	size_t	i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)
@@ -830,7 +964,12 @@ cmd_export_duplicate(struct cli_ctx *ctx)
 	y->created_by = xstrdup(me->user);
 	y->created_at = xstrdup(now);
 	y->changed_by = y->changed_at = NULL;
-	y->scheduled = 0;
+	{
+		struct schedule	off;
+
+		memset(&off, 0, sizeof off);
+		export_set_schedule(y, &off);
+	}
 	if (y->destination == NULL)
 		y->destination = xstrdup(type);
 	if (workspace_segments(ws, &segs, &cause) == -1 ||

@@ -34,6 +34,7 @@
 #include "store/connops.h"
 #include "store/credstore.h"
 #include "store/export.h"
+#include "store/exportops.h"
 #include "store/workspace.h"
 
 #define FOLLOW_POLL_MS		200
@@ -727,6 +728,25 @@ on_refresh_signal(int sig)
 	refresh_signal = sig;
 }
 
+/*
+ * The time refresh goes by: now, or for the tests of schedules the seconds
+ * since the epoch in SEGSYNC_TEST_NOW (nothing else reads it).
+ */
+static time_t
+refresh_now(void)
+{
+	const char	*v = getenv("SEGSYNC_TEST_NOW");
+	char		*end;
+	long long	 t;
+
+	if (v != NULL && *v != '\0') {
+		t = strtoll(v, &end, 10);
+		if (*end == '\0' && t > 0)
+			return (time_t)t;
+	}
+	return time(NULL);
+}
+
 enum exit_status
 cmd_refresh(struct cli_ctx *ctx)
 {
@@ -747,6 +767,8 @@ cmd_refresh(struct cli_ctx *ctx)
 	size_t				 i, due = 0, ok = 0, failed = 0;
 	size_t				 skipped = 0;
 	pid_t				 pid;
+	struct ws_member		 self;
+	time_t				 now;
 	int				 status;
 	enum exit_status		 rc, worst = EXIT_OK;
 	enum exit_status		 unlock_rc = EXIT_OK;
@@ -754,6 +776,15 @@ cmd_refresh(struct cli_ctx *ctx)
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
+	/*
+	 * Starting a run takes the workspace lock, which reads the members
+	 * again: *me does not outlive the first run, so keep what we need.
+	 */
+	memset(&self, 0, sizeof self);
+	self.user = xstrdup(me->user);
+	self.uid = me->uid;
+	self.role = me->role;
+	now = refresh_now();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_refresh_signal;
 	sigemptyset(&sa.sa_mask);
@@ -763,10 +794,19 @@ cmd_refresh(struct cli_ctx *ctx)
 	signal(SIGHUP, SIG_IGN);
 	for (i = 0; i < xl.n && refresh_signal == 0; i++) {
 		x = xl.items[i];
-		if (!x->scheduled || !cmd_export_visible(me, &cl, x))
+		if (!x->scheduled || !cmd_export_visible(&self, &cl, x))
 			continue;
 		if (x->detached) {
 			printf(_("%s: detached, not run\n"), cli_str(x->name));
+			continue;
+		}
+		if (!schedule_due(&x->schedule, exportops_schedule_since(ws,
+		    x), now)) {
+			char	when[UTIL_RFC3339_LEN];
+
+			util_rfc3339(schedule_next(&x->schedule, now), when);
+			printf(_("%1$s: not due, next at %2$s\n"),
+			    cli_str(x->name), when);
 			continue;
 		}
 		due++;
@@ -803,12 +843,18 @@ cmd_refresh(struct cli_ctx *ctx)
 			continue;
 		}
 		memset(&st, 0, sizeof st);
-		st.user = me->user;
+		st.user = self.user;
 		st.conn = c;
 		st.export = x;
 		st.segs = segs;
 		st.scheduled = 1;
 		kind = connops_start(ws, ident, &st, &id, &pid, &cause);
+		/* Started: this slot is taken, whatever the run's outcome. */
+		if (kind == FAIL_NONE && x->schedule.kind >= SCHEDULE_HOURLY &&
+		    exportops_schedule_mark(ws, x, now, &cause) != 0) {
+			cli_warn("%s: %s", x->name, cause);
+			xfree(&cause);
+		}
 		if (kind == FAIL_BUSY) {
 			printf(_("%s: skipped, %s\n"), cli_str(x->name),
 			    cli_str(cause));
@@ -871,6 +917,7 @@ cmd_refresh(struct cli_ctx *ctx)
 		    skipped);
 	rc = refresh_signal != 0 && worst == EXIT_OK ? EXIT_FAIL : worst;
 out:
+	free(self.user);
 	identity_free(&ident);
 	segments_free(&segs);
 	cmd_close(&ws, &cl, &xl);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,7 +370,12 @@ export_changes(const struct export *a, const struct export *b)
 		c |= EXPORT_CHANGED_MODE;
 	if (a->max_removals != b->max_removals)
 		c |= EXPORT_CHANGED_MAX_REMOVALS;
-	if (a->scheduled != b->scheduled)
+	if (a->scheduled != b->scheduled ||
+	    a->schedule.kind != b->schedule.kind ||
+	    a->schedule.hour != b->schedule.hour ||
+	    a->schedule.minute != b->schedule.minute ||
+	    a->schedule.wday != b->schedule.wday ||
+	    strcmp(a->schedule.tz, b->schedule.tz) != 0)
 		c |= EXPORT_CHANGED_SCHEDULE;
 	if (a->detached != b->detached)
 		c |= EXPORT_CHANGED_DETACHED;
@@ -423,6 +429,28 @@ export_changes_effect(const struct export *a, const struct export *b,
 		s = sentence_add(s, xstrdup(_("The mode changed what is sent: "
 		    "the next run sends every profile again, once.")));
 	return s;
+}
+
+void
+export_set_schedule(struct export *x, const struct schedule *s)
+{
+	x->schedule = *s;
+	if (s->kind < SCHEDULE_HOURLY)
+		x->schedule.tz[0] = '\0';
+	x->scheduled = s->kind != SCHEDULE_OFF;
+}
+
+const char *
+export_schedule_text(const struct export *x, char *buf, size_t size)
+{
+	char	text[48];
+
+	schedule_text(&x->schedule, text, sizeof text);
+	if (x->schedule.tz[0] != '\0')
+		snprintf(buf, size, "%s %s", text, x->schedule.tz);
+	else
+		snprintf(buf, size, "%s", text);
+	return buf;
 }
 
 const char *
@@ -499,6 +527,29 @@ export_parse(const char *path, const char *text, struct export **out,
 		x->target_name = xstrdup(jstr(doc, "target_name"));
 	x->scheduled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc,
 	    "scheduled"));
+	/* Saved before schedules: scheduled meant every refresh. */
+	x->schedule.kind = x->scheduled ? SCHEDULE_REFRESH : SCHEDULE_OFF;
+	if (jstr(doc, "schedule") != NULL) {
+		struct schedule	 sc;
+		char		*why2 = NULL;
+
+		if (schedule_parse(jstr(doc, "schedule"), &sc, &why2) == -1 ||
+		    (sc.kind >= SCHEDULE_HOURLY && (jstr(doc, "time_zone") ==
+		    NULL || schedule_tz_check(jstr(doc, "time_zone"),
+		    &why2) == -1))) {
+			*cause = xasprintf(_("%s: \"schedule\": %s"), path,
+			    why2 != NULL ? why2 : _("a timed schedule needs "
+			    "its \"time_zone\""));
+			free(why2);
+			export_free(&x);
+			cJSON_Delete(doc);
+			return -1;
+		}
+		if (sc.kind >= SCHEDULE_HOURLY)
+			snprintf(sc.tz, sizeof sc.tz, "%s",
+			    jstr(doc, "time_zone"));
+		export_set_schedule(x, &sc);
+	}
 	x->detached = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc,
 	    "detached"));
 	if (jstr(doc, "destination") != NULL)
@@ -634,6 +685,7 @@ static cJSON *
 export_json_common(const struct export *x, cJSON *o)
 {
 	cJSON	*arr, *map;
+	char	 buf[64];
 	size_t	 i;
 
 	cJSON_AddStringToObject(o, "target", x->target);
@@ -644,6 +696,12 @@ export_json_common(const struct export *x, cJSON *o)
 	for (i = 0; i < x->nmap; i++)
 		cJSON_AddStringToObject(map, x->map[i].dest, x->map[i].field);
 	cJSON_AddBoolToObject(o, "scheduled", x->scheduled);
+	cJSON_AddStringToObject(o, "schedule", schedule_text(&x->schedule,
+	    buf, sizeof buf));
+	if (x->schedule.tz[0] != '\0')
+		cJSON_AddStringToObject(o, "time_zone", x->schedule.tz);
+	else
+		cJSON_AddNullToObject(o, "time_zone");
 	cJSON_AddStringToObject(o, "mode", export_mode_name(x->mode));
 	cJSON_AddNumberToObject(o, "max_removals", x->max_removals);
 	cJSON_AddBoolToObject(o, "detached", x->detached);
@@ -721,9 +779,10 @@ export_remove_file(const struct workspace *ws, const char *id, char **cause)
 	}
 	free(path);
 	/* Its sync state goes with it: it would only mislead a new export. */
-	for (i = 0; rc == 0 && i < 2; i++) {
-		rel = xasprintf("exports/%s.state%s", id, i == 0 ? "" :
-		    ".log");
+	for (i = 0; rc == 0 && i < 3; i++) {
+		/* Its sync state, its log and its last scheduled run. */
+		rel = xasprintf("exports/%s.%s", id, i == 0 ? "state" :
+		    i == 1 ? "state.log" : "last");
 		path = workspace_path(ws, rel);
 		free(rel);
 		if (unlink(path) == -1 && errno != ENOENT) {

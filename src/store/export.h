@@ -9,7 +9,8 @@
  *	  "mapping": { "email": "email", "customer_id": "customer_id",
  *	               "attr:city": "city" },
  *	  "segments": [ "VIP customers", "Newsletter" ],
- *	  "scheduled": false, "mode": "upsert", "max_removals": 10,
+ *	  "scheduled": true, "schedule": "daily 06:30",
+ *	  "time_zone": "Europe/Paris", "mode": "upsert", "max_removals": 10,
  *	  "destination": "braze", "detached": false,
  *	  "created_by": "alice", "created_at": "...",
  *	  "changed_by": "bob", "changed_at": "..." }
@@ -25,6 +26,8 @@
 #define SEGSYNC_SRC_STORE_EXPORT_H
 
 #include <stddef.h>
+
+#include "store/schedule.h"
 
 struct workspace;
 struct dest_driver;
@@ -62,7 +65,8 @@ struct export {
 	size_t			 nmap;
 	char			**segments;
 	size_t			 nsegments;
-	int			 scheduled;
+	int			 scheduled;	/* schedule.kind != OFF */
+	struct schedule		 schedule;	/* "schedule", "time_zone" */
 	int			 detached;	/* kept, but never run */
 	char			*destination;	/* driver id; NULL: unknown */
 	enum export_mode	 mode;
@@ -94,6 +98,16 @@ int		 export_mode_parse(const char *);
  * an export starts here, so that none saves a maximum of 0 by accident.
  */
 struct export	*export_new(void);
+
+/* Set the schedule (and scheduled with it). */
+void		 export_set_schedule(struct export *, const struct schedule *);
+
+/*
+ * The schedule in words for a listing ("daily 06:30 Europe/Paris"), into
+ * buf.
+ */
+const char	*export_schedule_text(const struct export *, char *buf,
+		    size_t size);
 
 /* A deep copy. */
 struct export	*export_dup(const struct export *);

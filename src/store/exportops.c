@@ -5,12 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/fileio.h"
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
 #include "store/connection.h"
 #include "store/export.h"
 #include "store/exportops.h"
+#include "store/schedule.h"
 #include "store/workspace.h"
 
 int
@@ -99,5 +101,55 @@ out:
 	workspace_unlock(ws);
 	export_list_free(&xl);
 	connection_list_free(&cl);
+	return rc;
+}
+
+static char *
+last_path(const struct workspace *ws, const struct export *x)
+{
+	char	*rel, *path;
+
+	rel = xasprintf("exports/%s.last", x->id);
+	path = workspace_path(ws, rel);
+	free(rel);
+	return path;
+}
+
+time_t
+exportops_schedule_since(const struct workspace *ws, const struct export *x)
+{
+	char	*path, *text = NULL, *cause = NULL, *nl;
+	size_t	 len;
+	time_t	 t = 0;
+
+	path = last_path(ws, x);
+	if (fileio_read(path, 64, 1, &text, &len, &cause) == 0) {
+		if ((nl = strchr(text, '\n')) != NULL)
+			*nl = '\0';
+		if (schedule_parse_stamp(text, &t) == -1)
+			t = 0;
+	}
+	free(cause);
+	free(text);
+	free(path);
+	if (t == 0 && schedule_parse_stamp(x->changed_at, &t) == -1 &&
+	    schedule_parse_stamp(x->created_at, &t) == -1)
+		t = 0;
+	return t;
+}
+
+int
+exportops_schedule_mark(const struct workspace *ws, const struct export *x,
+    time_t t, char **cause)
+{
+	char	stamp[UTIL_RFC3339_LEN + 1], *path;
+	int	rc;
+
+	util_rfc3339(t, stamp);
+	strcat(stamp, "\n");
+	path = last_path(ws, x);
+	rc = fileio_write_atomic(path, stamp, strlen(stamp),
+	    workspace_file_mode(ws), workspace_gid(ws), cause);
+	free(path);
 	return rc;
 }

@@ -12,6 +12,8 @@
 #ifndef SEGSYNC_SRC_STORE_EXPORTOPS_H
 #define SEGSYNC_SRC_STORE_EXPORTOPS_H
 
+#include <time.h>
+
 #include "base/fail.h"
 
 struct connection_list;
@@ -41,5 +43,17 @@ enum fail_kind	exportops_add(struct workspace *, const struct export *,
  */
 enum fail_kind	exportops_update(struct workspace *, const struct export *was,
 		    struct export *x, char **cause);
+
+/*
+ * When refresh last started x on its schedule (exports/<id>.last), else
+ * when it was scheduled (its last change, else its creation); 0 when
+ * neither is known.
+ */
+time_t		exportops_schedule_since(const struct workspace *,
+		    const struct export *);
+
+/* Remember that refresh started x on its schedule at t. 0, or -1. */
+int		exportops_schedule_mark(const struct workspace *,
+		    const struct export *, time_t t, char **cause);
 
 #endif
