@@ -103,6 +103,9 @@ struct xw {
 	int				 scheduled;
 	int				 touched;
 	char				*help;		/* built for the step */
+	/* Editing: the export as read (its copy's settings otherwise). */
+	struct export			*edit;
+	char				*effect;	/* the summary's */
 };
 
 struct xw_job {
@@ -137,6 +140,9 @@ xw_fill_conns(struct xw *w)
 
 	ui_list_clear(&w->conns);
 	for (dp = dest_all(); *dp != NULL; dp++) {
+		/* An edit keeps the destination: its settings are its. */
+		if (w->edit != NULL && w->d != NULL && *dp != w->d)
+			continue;
 		for (i = 0, n = 0; i < w->app->conns.n; i++) {
 			c = w->app->conns.items[i];
 			if (strcmp(c->type, (*dp)->id) != 0 ||
@@ -518,8 +524,9 @@ xw_chosen(const struct xw *w, unsigned long long *members)
 static int
 xw_check_name(struct xw *w, int show_empty)
 {
-	const char	*name = ui_field_text(&w->name);
-	char		*cause = NULL;
+	const char		*name = ui_field_text(&w->name);
+	const struct export	*same;
+	char			*cause = NULL;
 
 	if (ui_field_len(&w->name) == 0) {
 		ui_field_error(&w->name, show_empty ? _("Give the export a name "
@@ -532,7 +539,9 @@ xw_check_name(struct xw *w, int show_empty)
 		free(cause);
 		return 0;
 	}
-	if (export_list_find(&w->app->exports, name) != NULL) {
+	same = export_list_find(&w->app->exports, name);
+	if (same != NULL && (w->edit == NULL || strcmp(same->id,
+	    w->edit->id) != 0)) {
 		cause = xasprintf(_("An export named \"%s\" already exists: "
 		    "choose another name."), name);
 		ui_field_error(&w->name, cause);
@@ -740,7 +749,7 @@ xw_export(struct xw *w)
 
 	util_rfc3339(time(NULL), now);
 	x = export_new();
-	x->id = connection_new_id();
+	x->id = w->edit != NULL ? xstrdup(w->edit->id) : connection_new_id();
 	x->name = xstrdup(ui_field_text(&w->name));
 	x->connection = xstrdup(w->conn_id);
 	x->destination = xstrdup(w->d->id);
@@ -767,10 +776,29 @@ xw_export(struct xw *w)
 
 		memset(&sc, 0, sizeof sc);
 		sc.kind = w->scheduled ? SCHEDULE_REFRESH : SCHEDULE_OFF;
+		/* Ticked, a timed schedule of the export stays as it was. */
+		if (w->scheduled && w->edit != NULL &&
+		    w->edit->schedule.kind >= SCHEDULE_HOURLY)
+			sc = w->edit->schedule;
 		export_set_schedule(x, &sc);
 	}
-	x->created_by = xstrdup(w->app->user);
-	x->created_at = xstrdup(now);
+	if (w->edit != NULL && !w->edit->detached) {
+		x->created_by = xstrdup(w->edit->created_by);
+		x->created_at = xstrdup(w->edit->created_at);
+	} else if (w->edit != NULL) {
+		/* A detached one is attached by choosing its connection. */
+		x->created_by = xstrdup(w->edit->created_by);
+		x->created_at = xstrdup(w->edit->created_at);
+	} else {
+		x->created_by = xstrdup(w->app->user);
+		x->created_at = xstrdup(now);
+	}
+	if (w->edit != NULL) {
+		x->changed_by = w->edit->changed_by != NULL ?
+		    xstrdup(w->edit->changed_by) : NULL;
+		x->changed_at = w->edit->changed_at != NULL ?
+		    xstrdup(w->edit->changed_at) : NULL;
+	}
 	return x;
 }
 
@@ -783,6 +811,34 @@ xw_run_answer(struct ui *ui, void *arg, int yes)
 	if (yes && app->run_offer != NULL)
 		app_run_export(app, app->run_offer);
 	xfree(&app->run_offer);
+}
+
+/* Save an edit: the export must still be as the wizard read it. */
+static void
+xw_save_edit(struct xw *w, struct export *x)
+{
+	char		*cause = NULL;
+	unsigned	 changes = export_changes(w->edit, x);
+	enum fail_kind	 rc;
+
+	if (changes == 0) {
+		ui_message(w->app->ui, UI_MSG_OK, _("Nothing changed: \"%s\" "
+		    "is as it was."), x->name);
+		ui_pop(w->app->ui);
+		return;
+	}
+	rc = exportops_update(w->app->ws, w->edit, x, &cause);
+	app_reload(w->app);
+	if (rc != FAIL_NONE) {
+		cause = app_sentence(cause);
+		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
+		    cause);
+		free(cause);
+		return;
+	}
+	ui_message(w->app->ui, UI_MSG_OK, _("Saved the export \"%s\"."),
+	    x->name);
+	ui_pop(w->app->ui);
 }
 
 static void
@@ -804,6 +860,11 @@ xw_save(struct xw *w)
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
 		    cause);
 		free(cause);
+		export_free(&x);
+		return;
+	}
+	if (w->edit != NULL) {
+		xw_save_edit(w, x);
 		export_free(&x);
 		return;
 	}
@@ -884,6 +945,17 @@ xw_summary(struct xw *w, int width)
 	own[nown] = xw_mode_text(w);
 	KV(_("Mode"), own[nown]);
 	nown++;
+	if (w->edit != NULL) {
+		struct export	*x = xw_export(w);
+		unsigned	 changes = export_changes(w->edit, x);
+
+		free(w->effect);
+		w->effect = export_changes_effect(w->edit, x, changes);
+		KV(_("Next run"), changes == 0 ? _("Nothing changed.") :
+		    w->effect != NULL ? w->effect : _("As before: only what "
+		    "changed in the segments is sent."));
+		export_free(&x);
+	}
 #undef KV
 	s = app_kv(kv, n, width);
 	for (i = 0; i < nown; i++)
@@ -1264,7 +1336,8 @@ xw_build(struct xw *w)
 	    XW_NSTEPS, _(xw_steps[w->step].name));
 	ui_form_text(&w->form, UI_A_HEADING, w->heading);
 	ui_buttons_init(&w->buttons, w->step == XW_CONN ? _("Cancel") :
-	    _("Back"), w->step == XW_SAVE ? _("Save") : _("Next"), NULL);
+	    _("Back"), w->step == XW_SAVE ? _("Save") : _("Next"),
+	    w->edit != NULL && w->step != XW_SAVE ? _("Save") : NULL);
 	focus = xw_steps[w->step].build(w);
 	ui_form_buttons(&w->form, &w->buttons);
 	if (focus != -1)
@@ -1299,6 +1372,26 @@ xw_back(struct xw *w)
 		    _("Stay"), 1, xw_leave_answer, w);
 	else
 		ui_pop(w->app->ui);
+}
+
+/*
+ * Save from the step shown (editing): every step from here on is checked
+ * as Next would, and the first that is not right is shown instead; the
+ * Save step then shows what the change does before saving.
+ */
+static void
+xw_save_any(struct xw *w)
+{
+	enum xw_step	from = w->step;
+
+	for (; w->step < XW_SAVE; w->step = (enum xw_step)(w->step + 1)) {
+		if (!xw_steps[w->step].check(w)) {
+			if (w->step != from)
+				xw_build(w);
+			return;
+		}
+	}
+	xw_build(w);
 }
 
 static void
@@ -1356,6 +1449,8 @@ xw_key(struct ui_screen *s, struct ui *ui, int key)
 	case UI_FORM_BUTTON:
 		if (which == 0)
 			xw_back(w);
+		else if (which == 2)
+			xw_save_any(w);
 		else
 			xw_next(w);
 		return 1;
@@ -1480,6 +1575,8 @@ xw_free(struct ui_screen *s)
 	free(w->text);
 	free(w->text2);
 	free(w->help);
+	free(w->effect);
+	export_free(&w->edit);
 	free(w);
 }
 
@@ -1535,6 +1632,89 @@ export_wizard_new(struct app *app)
 	ui_field_set(&w->maxrm, pct);
 	xw_fill_conns(w);
 	xw_fill_fields(w);
+	xw_build(w);
+	return &w->base;
+}
+
+/*
+ * The wizard filled in from x: to change it (duplicate unset), or to save
+ * a copy of it as a new export, not scheduled.
+ */
+struct ui_screen *
+export_wizard_from(struct app *app, const struct export *x, int duplicate)
+{
+	struct xw		*w = (struct xw *)export_wizard_new(app);
+	struct connection	*c = app_conn(app, x->connection);
+	const struct dest_slot	*sl;
+	const char		*type = export_destination(x, c);
+	char			*name, pct[8];
+	size_t			 i, j;
+
+	free(w->title);
+	if (duplicate) {
+		name = xasprintf(_("%s (copy)"), x->name);
+		w->title = xasprintf(_("Exports%sCopy of \"%s\""),
+		    ui_glyph(UI_G_SEP), x->name);
+	} else {
+		name = xstrdup(x->name);
+		w->title = xasprintf(_("Exports%sEdit \"%s\""),
+		    ui_glyph(UI_G_SEP), x->name);
+		w->edit = export_dup(x);
+	}
+	ui_field_set(&w->name, name);
+	free(name);
+	w->d = type != NULL ? dest_find(type) : NULL;
+	if (w->d == NULL) {
+		/* Nothing to fill in from: the wizard as for a new one. */
+		export_free(&w->edit);
+		return &w->base;
+	}
+	/* A detached export chooses its connection again. */
+	if (c != NULL && app_conn_usable(app, c) && !x->detached)
+		w->conn_id = xstrdup(c->id);
+	xw_fill_conns(w);
+	ui_field_set(&w->target, x->target);
+	if (w->conn_id != NULL) {
+		/* Looked up when it was saved; a change looks it up again. */
+		w->verified = xstrdup(x->target);
+		w->vo = DEST_OK;
+		w->found = x->target_name != NULL ? xstrdup(x->target_name) :
+		    NULL;
+		w->vmsg = x->target_name != NULL ? xasprintf(_("Found at "
+		    "%s: %s."), _(w->d->label), x->target_name) :
+		    xasprintf(_("Checked when the export was saved."));
+	}
+	xw_clear_maps(w);
+	for (sl = w->d->slots; sl->key != NULL && w->nmaps < XW_MAPS; sl++) {
+		w->maps[w->nmaps].dest = xstrdup(sl->key);
+		w->maps[w->nmaps].slot = sl;
+		w->maps[w->nmaps].field = export_field(x, sl->key) != NULL ?
+		    xstrdup(export_field(x, sl->key)) : NULL;
+		w->nmaps++;
+	}
+	for (i = 0; i < x->nmap && w->nmaps < XW_MAPS; i++) {
+		if (strncmp(x->map[i].dest, "attr:", 5) != 0)
+			continue;
+		w->maps[w->nmaps].dest = xstrdup(x->map[i].dest);
+		w->maps[w->nmaps].slot = NULL;
+		w->maps[w->nmaps].field = xstrdup(x->map[i].field);
+		w->nmaps++;
+	}
+	xw_fill_maplist(w);
+	xw_fill_segs(w);
+	for (i = 0; i < w->segs.n; i++)
+		for (j = 0; j < x->nsegments; j++)
+			if (strcmp(w->segs.rows[i].key, x->segments[j]) == 0)
+				w->segs.rows[i].checked = 1;
+	xw_fill_modes(w);
+	ui_list_select_key(&w->modes, export_mode_name(x->mode));
+	snprintf(pct, sizeof pct, "%u", x->max_removals);
+	ui_field_set(&w->maxrm, pct);
+	w->scheduled = duplicate ? 0 : x->scheduled;
+	/* An edit opens on its summary; a copy on its name. */
+	w->step = duplicate ? XW_NAME : XW_SAVE;
+	if (w->conn_id == NULL)
+		w->step = XW_CONN;
 	xw_build(w);
 	return &w->base;
 }

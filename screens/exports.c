@@ -15,6 +15,7 @@
 #include "screens/runshow.h"
 #include "screens/screens.h"
 #include "store/connops.h"
+#include "store/exportops.h"
 #include "ui/text.h"
 #include "ui/ui.h"
 #include "ui/widget.h"
@@ -26,6 +27,7 @@ struct exps {
 	struct app		*app;
 	struct ui_list		 list;
 	char			*remove_id;
+	char			*detach_id;
 };
 
 static int
@@ -173,6 +175,39 @@ exps_remove_answer(struct ui *ui, void *arg, int yes)
 	xfree(&e->remove_id);
 }
 
+static void
+exps_detach_answer(struct ui *ui, void *arg, int yes)
+{
+	struct exps	*e = arg;
+	struct export	*x, *y;
+	char		*cause = NULL;
+
+	x = yes ? export_list_by_id(&e->app->exports, e->detach_id) : NULL;
+	if (x != NULL) {
+		y = export_dup(x);
+		y->detached = 1;
+		if (y->destination == NULL) {
+			struct connection	*c = app_conn(e->app,
+			    x->connection);
+
+			if (c != NULL)
+				y->destination = xstrdup(c->type);
+		}
+		if (exportops_update(e->app->ws, x, y, &cause) != FAIL_NONE) {
+			cause = app_sentence(cause);
+			ui_message(ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
+			    cause);
+			free(cause);
+		} else
+			ui_message(ui, UI_MSG_OK, _("Detached \"%s\": it no "
+			    "longer runs until you edit it and choose a "
+			    "connection."), y->name);
+		export_free(&y);
+		exps_refresh(e, 1);
+	}
+	xfree(&e->detach_id);
+}
+
 static int
 exps_key(struct ui_screen *s, struct ui *ui, int key)
 {
@@ -191,16 +226,39 @@ exps_key(struct ui_screen *s, struct ui *ui, int key)
 		if (x != NULL)
 			app_run_ask(e->app, x->id);
 		return 1;
+	case 'e':
+	case UI_KEY_ENTER:
+		if (x != NULL)
+			nav_open(e->app, NAV_EXPORT_EDIT, x->id);
+		return 1;
+	case 'c':
+		if (x != NULL)
+			nav_open(e->app, NAV_EXPORT_COPY, x->id);
+		return 1;
+	case 'x':
+		if (x == NULL)
+			return 1;
+		if (x->detached) {
+			ui_message(ui, UI_MSG_WARN, _("\"%s\" is detached "
+			    "already: e edits it, and choosing a connection "
+			    "attaches it."), x->name);
+			return 1;
+		}
+		free(e->detach_id);
+		e->detach_id = xstrdup(x->id);
+		text = xasprintf(_("Detach the export \"%s\"? It keeps its "
+		    "settings and what it knows of the destination, but no "
+		    "longer runs, on demand or on schedule, until you edit it "
+		    "and choose a connection. What was sent stays at the "
+		    "destination."), x->name);
+		ui_confirm(ui, _("Detach the export?"), text, _("Detach"),
+		    _("Keep"), 1, exps_detach_answer, e);
+		free(text);
+		return 1;
 	case 'd':
 	case UI_KEY_DELETE:
 		if (x == NULL)
 			return 1;
-		if (!e->app->admin && strcmp(x->created_by, e->app->user) != 0) {
-			ui_message(ui, UI_MSG_WARN, _("Only administrators and "
-			    "the member who created it (%s) can remove this "
-			    "export."), x->created_by);
-			return 1;
-		}
 		free(e->remove_id);
 		e->remove_id = xstrdup(x->id);
 		text = xasprintf(_("Remove the export \"%s\"? It will no longer "
@@ -235,10 +293,11 @@ exps_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 		return n;
 	}
 	h[n++] = (struct ui_hint){ "a", _("add") };
+	/* c (copy), x (detach) and / (search) are in the help: 80 columns. */
 	if (e->list.n > 0) {
+		h[n++] = (struct ui_hint){ "e", _("edit") };
 		h[n++] = (struct ui_hint){ "r", _("run now") };
 		h[n++] = (struct ui_hint){ "d", _("remove") };
-		h[n++] = (struct ui_hint){ "/", _("search") };
 	}
 	h[n++] = (struct ui_hint){ "Esc", _("back") };
 	return n;
@@ -251,10 +310,13 @@ exps_help(struct ui_screen *s)
 	return _("An export is a saved job: a connection, the destination's "
 	    "list, segment or audience, which segment fields fill which "
 	    "destination fields, the segments to send, and whether scheduled "
-	    "refreshes run it. a adds one with a wizard; r runs the selected "
-	    "one now, after saying what it sends where (it goes on in the "
-	    "background, and its progress shows live); d "
-	    "removes it. Saving an export does not run it.");
+	    "refreshes run it. a adds one with a wizard; e (or Enter) opens "
+	    "the selected one in the wizard to change it, on its summary, "
+	    "with Save on every step; c copies it under a new name; r runs "
+	    "it now, after saying what it sends where (it goes on in the "
+	    "background, and its progress shows live); x detaches it (kept, "
+	    "but not run until attached to a connection again); d removes "
+	    "it; / searches the list. Saving an export does not run it.");
 }
 
 static void
@@ -273,6 +335,7 @@ exps_free(struct ui_screen *s)
 
 	ui_list_free(&e->list);
 	free(e->remove_id);
+	free(e->detach_id);
 	free(e);
 }
 

@@ -7,6 +7,7 @@
 #include "screens/app.h"
 #include "screens/nav.h"
 #include "screens/screens.h"
+#include "store/export.h"
 #include "ui/ui.h"
 
 /*
@@ -54,6 +55,24 @@ nav_export_wizard(struct app *app, const char *id)
 }
 
 static struct ui_screen *
+nav_export_edit(struct app *app, const char *id)
+{
+	const struct export	*x = export_list_by_id(&app->exports, id);
+
+	return x != NULL ? export_wizard_from(app, x, 0) :
+	    export_wizard_new(app);
+}
+
+static struct ui_screen *
+nav_export_copy(struct app *app, const char *id)
+{
+	const struct export	*x = export_list_by_id(&app->exports, id);
+
+	return x != NULL ? export_wizard_from(app, x, 1) :
+	    export_wizard_new(app);
+}
+
+static struct ui_screen *
 nav_segments(struct app *app, const char *id)
 {
 	(void)id;
@@ -66,6 +85,8 @@ static const struct nav_entry nav_table[NAV_COUNT] = {
 	[NAV_CONN_WIZARD] = { nav_conn_wizard, NULL },
 	[NAV_EXPORTS] = { nav_exports, NULL },
 	[NAV_EXPORT_WIZARD] = { nav_export_wizard, NULL },
+	[NAV_EXPORT_EDIT] = { nav_export_edit, NULL },
+	[NAV_EXPORT_COPY] = { nav_export_copy, NULL },
 	[NAV_RUNS] = { runs_new, NULL },
 	[NAV_PROGRESS] = { progress_new, progress_run },
 	[NAV_RUNDETAIL] = { rundetail_new, rundetail_run },

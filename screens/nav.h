@@ -9,8 +9,9 @@
  *	connections.c	the list: add, edit, test, remove
  *	conn_wizard.c	the connection wizard (product.md steps 1-8),
  *			also used to edit
- *	exports.c	the list: add, remove
- *	export_wizard.c	the export wizard (product.md steps 1-6)
+ *	exports.c	the list: add, edit, copy, detach, remove
+ *	export_wizard.c	the export wizard (product.md steps 1-6),
+ *			also used to edit and to copy
  *	runs.c		the history of runs: filters, search, live
  *	progress.c	one run live: bar, counts, rate, time left
  *	rundetail.c	one run's record: summary, timeline, errors
@@ -31,6 +32,8 @@ enum nav_screen {
 	NAV_CONN_WIZARD,	/* the connection to change, NULL for new */
 	NAV_EXPORTS,
 	NAV_EXPORT_WIZARD,
+	NAV_EXPORT_EDIT,	/* the export to change */
+	NAV_EXPORT_COPY,	/* the export to copy */
 	NAV_RUNS,		/* the run to select, or NULL */
 	NAV_PROGRESS,		/* the run, live */
 	NAV_RUNDETAIL,		/* the run's record */

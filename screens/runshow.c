@@ -254,10 +254,16 @@ app_run_describe(struct app *app, const struct export *x, char **problem)
 	size_t				 i;
 
 	*problem = NULL;
+	if (connops_export_runnable(x, problem) != 0) {
+		free(list);
+		*problem = app_sentence(*problem);
+		return NULL;
+	}
 	if (c == NULL || d == NULL) {
 		free(list);
 		*problem = xstrdup(_("The export goes through a connection "
-		    "that was removed: create it again on another one."));
+		    "that was removed: edit it (e in Exports) and choose "
+		    "another one."));
 		return NULL;
 	}
 	if (app->segs == NULL) {

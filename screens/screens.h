@@ -20,6 +20,10 @@ struct ui_screen	*connections_new(struct app *);
 struct ui_screen	*conn_wizard_new(struct app *, struct connection *edit);
 struct ui_screen	*exports_new(struct app *);
 struct ui_screen	*export_wizard_new(struct app *);
+/* The wizard filled in from an export: to edit it, or to copy it. */
+struct export;
+struct ui_screen	*export_wizard_from(struct app *, const struct export *,
+			    int duplicate);
 /* Runs, with the run select (may be NULL) selected. */
 struct ui_screen	*runs_new(struct app *, const char *select);
 /* One run live; its record; its rejected records. */

@@ -110,7 +110,7 @@ like "$out" "email                <- email" "the email matched by name"
 like "$out" "customer_id          <- customer_id" "and the customer ID"
 like "$out" "mirror" "in mirror mode, as chosen in its step"
 like "$out" "5%" "removing at most the share typed"
-like "$out" "Scheduled:   no" "not scheduled: the connection has no export user"
+like "$out" "Schedule:    off" "not scheduled: the connection has no export user"
 is "$($FAKECTL get "$TMPD/fake-braze" stats.over_limit)" 0 \
     "the fake Braze saw nothing over its limits"
 
@@ -136,7 +136,7 @@ done
 run "$SEGSYNC" -w ws export show Newsletter
 like "$out" "12 (Newsletter (été))" "the list found at Brevo"
 like "$out" "firstname            <- first_name" "first names matched by name"
-like "$out" "Scheduled:   yes" "scheduled, through an export user"
+like "$out" "Schedule:    on every scheduled refresh" "scheduled, through an export user"
 unlike "$out" "Clients fidèles" "only the segment chosen"
 
 # Run now: asked first, started in the background, followed in Runs.

@@ -69,5 +69,5 @@ tm_keys Enter Escape q
 tm_wait "SEGSYNC-EXIT=0" "q quits cleanly"
 run "$SEGSYNC" -w ws export show Newsletter
 like "$out" "12 (Newsletter (été))" "the export is saved with its list"
-like "$out" "Scheduled:   yes" "and scheduled"
+like "$out" "Schedule:    on every scheduled refresh" "and scheduled"
 done_testing

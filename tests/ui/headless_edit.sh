@@ -1,0 +1,148 @@
+# Changing exports in the UI, headless, against the fake Braze: Edit opens
+# the wizard filled in on its summary, Save works from any step and says
+# what the change does to the next run first; Copy saves a duplicate that
+# is not scheduled; Detach keeps an export that Run now then refuses,
+# saying why, and Edit attaches it again; removing a connection that
+# exports use asks what becomes of them.
+. "$top_srcdir/tests/ui/lib.sh"
+ui_workspace
+PP=$TMPD/admin.pp
+
+fake_start braze braze '{"braze": {"keys": {"braze-key-1234":
+    {"permissions": ["users.track", "segments.list"]}},
+    "segments": [{"id": "seg-vip", "name": "VIP (Braze)"},
+                 {"id": "seg-gold", "name": "Gold (Braze)"}]}}' ||
+    fail_all "the fake Braze did not start"
+BRAZE=$fake_url
+printf 'braze-key-1234\n' >"$TMPD/braze.key"
+for c in "Braze EU" "Braze US"; do
+	"$SEGSYNC" -w ws connection add --type braze --name "$c" \
+	    --agree-privacy --api-key-file "$TMPD/braze.key" --export-user \
+	    --endpoint rest.iad-01.braze.com --base-url "$BRAZE" \
+	    --passphrase-file "$PP" >/dev/null || exit 99
+done
+"$SEGSYNC" -w ws export add --name "VIP to Braze" --connection "Braze EU" \
+    --target seg-vip --map email=email --map customer_id=customer_id \
+    --segment "VIP customers" --scheduled --passphrase-file "$PP" \
+    >/dev/null || exit 99
+field() {
+	"$SEGSYNC" -w ws export show "$1" --json | "${PYTHON3:-python3}" -c '
+import json, sys
+v = json.load(sys.stdin)[sys.argv[1]]
+print(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v)' "$2"
+}
+
+# Edit: the summary first; Back to the segments, tick one more, Save from
+# there: the summary says what the next run does, Save saves.
+ui_keys edit <<'EOT'
+keys ee
+dump xe-summary
+keys <Esc><Esc>
+dump xe-segments
+keys <Space><Tab><Enter>
+dump xe-save-from-segments
+keys <Esc><Esc><Esc>
+dump xe-matching
+keys <Down><Down><Enter><End><Enter>
+dump xe-attribute
+keys <Tab><Enter>
+dump xe-after-mapping
+keys <Enter>
+dump xe-saved
+keys q
+EOT
+ui_run edit --passphrase-file "$PP"
+is "$rc" 0 "the edit runs to the end"
+dump_has xe-summary 'Exports › Edit "VIP to Braze"' "Edit opens the wizard on the export"
+dump_has xe-summary "Step 7 of 7: Save" "on its summary"
+dump_has xe-summary "VIP to Braze" "filled in: the name"
+dump_has xe-summary "seg-vip (VIP (Braze))" "the target, as found"
+dump_has xe-summary "Nothing changed." "and says nothing changed yet"
+dump_has xe-segments "Step 5 of 7: Segments" "Back walks the steps"
+dump_has xe-segments "[x] VIP customers" "the saved segment ticked"
+dump_has xe-segments "Save" "with Save on the step"
+dump_has xe-save-from-segments "Step 7 of 7: Save" "Save from a step shows the summary"
+dump_has xe-save-from-segments "2, 80 profiles before de-duplication" "with both segments"
+dump_has xe-matching "Step 4 of 7: Data matching" "back to the mapping"
+dump_has xe-attribute 'Attribute "city"' "a custom attribute added"
+dump_has xe-after-mapping "The mapping changed: the next run sends every" \
+    "a new mapping: the summary says every profile is sent again"
+dump_has xe-saved 'Saved the export "VIP to Braze".' "saved, and said"
+is "$(field "VIP to Braze" segments)" '["Clients fidèles", "VIP customers"]' \
+    "the segments saved"
+like "$(field "VIP to Braze" mapping)" '"attr:' "the attribute saved"
+is "$(field "VIP to Braze" scheduled)" true "the schedule kept"
+is "$(field "VIP to Braze" changed_by)" "$(id -un)" "stamped with who changed it"
+
+# Copy: a new export under a new name, not scheduled.
+ui_keys copy <<'EOT'
+keys ec
+dump xc-name
+keys <Enter><Enter><Tab><Enter><Enter><Enter>
+dump xc-summary
+keys <Enter>
+dump xc-saved
+keys <Enter>q
+EOT
+ui_run copy --passphrase-file "$PP"
+is "$rc" 0 "the copy runs to the end"
+dump_has xc-name 'Copy of "VIP to Braze"' "Copy opens the wizard titled so"
+dump_has xc-name "VIP to Braze (copy)" "with a new name proposed"
+run "$SEGSYNC" -w ws export show "VIP to Braze (copy)" --json
+is "$rc" 0 "the copy is saved"
+is "$(field "VIP to Braze (copy)" segments)" \
+    "$(field "VIP to Braze" segments)" "with the same segments"
+is "$(field "VIP to Braze (copy)" scheduled)" false "not scheduled"
+is "$(ls ws/exports/*.json | wc -l)" 2 "the original is still there"
+
+# Detach, then Run now says why not, then Edit attaches it to the other
+# connection (the connection step first: a detached export has none).
+ui_keys detach <<'EOT'
+keys e<Down>x
+dump xd-ask
+keys y
+dump xd-detached
+keys r
+dump xd-run-refused
+keys <Enter>e
+dump xd-edit
+keys <Down><Tab><Enter>
+dump xd-attached-target
+keys <Tab><Enter>
+dump xd-summary
+keys <Enter>
+dump xd-saved
+keys q
+EOT
+ui_run detach --passphrase-file "$PP"
+is "$rc" 0 "detach and attach run to the end"
+dump_has xd-ask "Detach the export?" "x asks first"
+dump_has xd-detached "detached" "the list says detached"
+dump_has xd-run-refused "is detached from its connection" "Run now says why not"
+dump_has xd-edit "Step 1 of 7: Connection" "Edit asks for a connection"
+dump_has xd-attached-target "Found the Braze segment \"VIP (Braze)\"" "the target is looked up again through it"
+dump_has xd-summary "A new connection or target starts a new sync" \
+    "the summary says what that does to the sync state"
+is "$(field "VIP to Braze (copy)" detached)" false "Edit attached it again"
+is "$(field "VIP to Braze (copy)" connection)" "Braze US" "to the other connection"
+
+# Removing a connection in use: asked what becomes of its exports.
+ui_keys remove <<'EOT'
+keys c<Down>d
+dump xr-ask
+keys y
+dump xr-which
+keys <Enter>
+dump xr-removed
+keys q
+EOT
+ui_run remove --passphrase-file "$PP"
+is "$rc" 0 "removing a connection runs to the end"
+dump_has xr-ask 'export uses it, "VIP to Braze (copy)"' "the export named"
+dump_has xr-which "What becomes of the export" "then asked what becomes of it"
+dump_has xr-removed "kept, detached" "Detach, the default, keeps it"
+is "$(field "VIP to Braze (copy)" detached)" true "saved detached"
+run "$SEGSYNC" -w ws connection list
+unlike "$out" "Braze US" "and the connection is gone"
+
+done_testing
