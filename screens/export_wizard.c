@@ -105,6 +105,7 @@ struct xw {
 	char				*help;		/* built for the step */
 	/* Editing: the export as read (its copy's settings otherwise). */
 	struct export			*edit;
+	char				*copy_of;	/* copying: its name */
 	char				*effect;	/* the summary's */
 };
 
@@ -868,7 +869,7 @@ xw_save(struct xw *w)
 		export_free(&x);
 		return;
 	}
-	rc = exportops_add(w->app->ws, x, &cause);
+	rc = exportops_add(w->app->ws, x, w->copy_of, &cause);
 	if (rc != FAIL_NONE) {
 		cause = app_sentence(cause);
 		ui_message(w->app->ui, UI_MSG_ERROR, _("Nothing was saved: %s"),
@@ -1576,6 +1577,7 @@ xw_free(struct ui_screen *s)
 	free(w->text2);
 	free(w->help);
 	free(w->effect);
+	free(w->copy_of);
 	export_free(&w->edit);
 	free(w);
 }
@@ -1652,6 +1654,7 @@ export_wizard_from(struct app *app, const struct export *x, int duplicate)
 
 	free(w->title);
 	if (duplicate) {
+		w->copy_of = xstrdup(x->name);
 		name = xasprintf(_("%s (copy)"), x->name);
 		w->title = xasprintf(_("Exports%sCopy of \"%s\""),
 		    ui_glyph(UI_G_SEP), x->name);

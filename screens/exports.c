@@ -158,18 +158,19 @@ static void
 exps_remove_answer(struct ui *ui, void *arg, int yes)
 {
 	struct exps	*e = arg;
+	struct export	*x;
 	char		*cause = NULL;
 
-	if (yes && e->remove_id != NULL) {
-		if (workspace_lock(e->app->ws, &cause) == -1 ||
-		    export_remove_file(e->app->ws, e->remove_id, &cause) == -1) {
+	x = yes ? export_list_by_id(&e->app->exports, e->remove_id) : NULL;
+	if (x != NULL) {
+		if (exportops_remove(e->app->ws, x, &cause) != FAIL_NONE) {
+			cause = app_sentence(cause);
 			ui_message(ui, UI_MSG_ERROR, "%s", cause);
 			free(cause);
 		} else
 			ui_message(ui, UI_MSG_OK, _("Removed the export: it no "
 			    "longer runs, on demand or on schedule. What was "
 			    "already sent stays at the destination."));
-		workspace_unlock(e->app->ws);
 		exps_refresh(e, 1);
 	}
 	xfree(&e->remove_id);

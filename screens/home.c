@@ -1,4 +1,7 @@
-/* The home screen: Connections, Exports, Runs, Segments, with counts. */
+/*
+ * The home screen: Connections, Exports, Runs, Segments, with counts, and
+ * Activity.
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -21,6 +24,7 @@ enum home_item {
 	HOME_EXPORTS,
 	HOME_RUNS,
 	HOME_SEGMENTS,
+	HOME_ACTIVITY,
 	HOME_COUNT
 };
 
@@ -44,6 +48,7 @@ static const struct {
 	  N_("which segments go where, with which fields") },
 	{ 'r', N_("Runs"), N_("what happened each time an export ran") },
 	{ 's', N_("Segments"), N_("the customer segments in the data folder") },
+	{ 'l', N_("Activity"), N_("who changed what, and when") },
 };
 
 static size_t
@@ -84,10 +89,13 @@ home_fill(struct home *h)
 	n[HOME_EXPORTS] = visible_exports(app);
 	n[HOME_RUNS] = app->nruns;
 	n[HOME_SEGMENTS] = app->segs != NULL ? app->segs->n : 0;
+	n[HOME_ACTIVITY] = 0;
 	ui_list_clear(&h->list);
 	for (i = 0; i < HOME_COUNT; i++) {
 		cells[0] = _(home_items[i].label);
-		cells[1] = ui_text_count(n[i], count, sizeof count);
+		/* The record only grows: a count would say nothing. */
+		cells[1] = i == HOME_ACTIVITY ? "" : ui_text_count(n[i], count,
+		    sizeof count);
 		cells[2] = i == HOME_CONNECTIONS ? h->conns_what :
 		    _(home_items[i].what);
 		if (i == HOME_RUNS && app->nguarded > 0) {
@@ -148,6 +156,9 @@ home_open(struct home *h, enum home_item i)
 		break;
 	case HOME_SEGMENTS:
 		nav_open(app, NAV_SEGMENTS, NULL);
+		break;
+	case HOME_ACTIVITY:
+		nav_open(app, NAV_ACTIVITY, NULL);
 		break;
 	case HOME_COUNT:
 		break;
@@ -235,7 +246,7 @@ home_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 		return 0;
 	h[n++] = (struct ui_hint){ "Up/Down", _("move") };
 	h[n++] = (struct ui_hint){ "Enter", _("open") };
-	h[n++] = (struct ui_hint){ "c e r s", _("open directly") };
+	h[n++] = (struct ui_hint){ "c e r s l", _("open directly") };
 	h[n++] = (struct ui_hint){ "q", _("quit") };
 	return n;
 }

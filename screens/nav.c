@@ -73,6 +73,13 @@ nav_export_copy(struct app *app, const char *id)
 }
 
 static struct ui_screen *
+nav_activity(struct app *app, const char *id)
+{
+	(void)id;
+	return activity_new(app);
+}
+
+static struct ui_screen *
 nav_segments(struct app *app, const char *id)
 {
 	(void)id;
@@ -92,6 +99,7 @@ static const struct nav_entry nav_table[NAV_COUNT] = {
 	[NAV_RUNDETAIL] = { rundetail_new, rundetail_run },
 	[NAV_REJECTED] = { rejected_new, NULL },
 	[NAV_SEGMENTS] = { nav_segments, NULL },
+	[NAV_ACTIVITY] = { nav_activity, NULL },
 };
 
 /* Whether s is screen k showing id. */

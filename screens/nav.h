@@ -19,6 +19,7 @@
  *	runshow.c	what those share; starting, resuming and
  *			cancelling runs (runshow.h)
  *	segments.c	the data folder's segments
+ *	activity.c	the record of changes, newest first
  */
 #ifndef SEGSYNC_SCREENS_NAV_H
 #define SEGSYNC_SCREENS_NAV_H
@@ -39,6 +40,7 @@ enum nav_screen {
 	NAV_RUNDETAIL,		/* the run's record */
 	NAV_REJECTED,		/* the run's rejected records */
 	NAV_SEGMENTS,
+	NAV_ACTIVITY,
 	NAV_COUNT
 };
 

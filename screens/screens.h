@@ -19,6 +19,7 @@ struct ui_screen	*home_new(struct app *);
 struct ui_screen	*connections_new(struct app *);
 struct ui_screen	*conn_wizard_new(struct app *, struct connection *edit);
 struct ui_screen	*exports_new(struct app *);
+struct ui_screen	*activity_new(struct app *);
 struct ui_screen	*export_wizard_new(struct app *);
 /* The wizard filled in from an export: to edit it, or to copy it. */
 struct export;

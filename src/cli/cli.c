@@ -204,6 +204,17 @@ static const struct cli_opt run_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
+static const struct cli_opt log_opts[] = {
+	{ "since", OPT_ARG, "DATE", NULL,
+	  N_("only the changes from this date (2026-12-01, UTC) or time "
+	     "(2026-12-01T09:00:00Z) on") },
+	{ "object", OPT_ARG, "WHAT", "member|key|connection|export|run",
+	  N_("only the changes to this kind of object") },
+	{ "name", OPT_ARG, "NAME", NULL,
+	  N_("only the changes to the object of this name") },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
 static const struct cli_opt runs_opts[] = {
 	{ "export", OPT_ARG, "NAME", NULL, N_("only the runs of this export") },
 	{ NULL, 0, NULL, NULL, NULL }
@@ -346,6 +357,14 @@ struct cli_cmd cli_commands[] = {
 	     "prints a line per scheduled export and exits non-zero if any "
 	     "failed."),
 	  cmd_refresh },
+	{ NULL, "log", NULL, 0, 0, CMD_JSON, log_opts,
+	  N_("the record of changes: who changed what, and when"),
+	  N_("Every change to the members, key files, connections, exports "
+	     "and schedules, and every run started or cancelled, oldest "
+	     "first, with the old and new value of each field that is not a "
+	     "secret (a secret is only said to be replaced). Contributors see "
+	     "the changes to what they may use."),
+	  cmd_log },
 	{ "runs", "list", NULL, 0, 0, CMD_JSON, runs_opts,
 	  N_("past and current runs, newest first"), NULL, cmd_runs_list },
 	{ "runs", "show", "RUN_ID", 1, 1, CMD_JSON, no_opts,

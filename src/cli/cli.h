@@ -145,6 +145,7 @@ enum exit_status cmd_export_remove(struct cli_ctx *);
 enum exit_status cmd_export_edit(struct cli_ctx *);
 enum exit_status cmd_export_duplicate(struct cli_ctx *);
 enum exit_status cmd_export_detach(struct cli_ctx *);
+enum exit_status cmd_log(struct cli_ctx *);
 enum exit_status cmd_run(struct cli_ctx *);
 enum exit_status cmd_refresh(struct cli_ctx *);
 enum exit_status cmd_runs_list(struct cli_ctx *);

@@ -292,7 +292,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 
-	rc = cli_fail_exit(exportops_add(ws, x, &cause));
+	rc = cli_fail_exit(exportops_add(ws, x, NULL, &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
@@ -312,7 +312,7 @@ cmd_export_add(struct cli_ctx *ctx)
 		printf(_("Mode update-only: runs update the profiles %s "
 		    "already has and create none.\n"), _(d->short_label));
 	if (x->schedule.kind >= SCHEDULE_HOURLY) {
-		char	sbuf[96], when[64];
+		char	sbuf[128], when[64];
 
 		printf(_("It runs on schedule (%1$s), first at %2$s, and on "
 		    "demand with 'segsync run'; saving did not run it.\n"),
@@ -451,7 +451,7 @@ cmd_export_show(struct cli_ctx *ctx)
 	const struct dest_driver	*d;
 	struct export			*x;
 	cJSON				*o;
-	char				 sbuf[96], when[64];
+	char				 sbuf[128], when[64];
 	size_t				 i;
 	enum exit_status		 rc;
 
@@ -547,11 +547,10 @@ cmd_export_remove(struct cli_ctx *ctx)
 		rc = EXIT_AUTH;
 		goto out;
 	}
-	if (workspace_lock(ws, &cause) == -1 ||
-	    export_remove_file(ws, x->id, &cause) == -1) {
+	rc = cli_fail_exit(exportops_remove(ws, x, &cause));
+	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);
-		rc = EXIT_FAIL;
 		goto out;
 	}
 	printf(_("Removed the export \"%s\": it no longer runs, on demand or "
@@ -979,7 +978,7 @@ cmd_export_duplicate(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	rc = cli_fail_exit(exportops_add(ws, y, &cause));
+	rc = cli_fail_exit(exportops_add(ws, y, x->name, &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
 		free(cause);

@@ -22,6 +22,7 @@
 #include "secrets/identity.h"
 #include "secrets/keyring.h"
 #include "secrets/passphrase.h"
+#include "store/activity.h"
 #include "store/workspace.h"
 
 /* Print a secrets failure and map it to the exit status. */
@@ -290,6 +291,31 @@ sync_and_save(struct cli_ctx *ctx, struct workspace *ws, const char *me_user,
 	return EXIT_OK;
 }
 
+/*
+ * Record a change to the members or key files (already saved): what
+ * (changes, taken over) and who; a failure is only said.
+ */
+static void
+record(struct workspace *ws, const char *me, const char *object,
+    const char *name, const char *action, cJSON *changes,
+    char **names, size_t nnames)
+{
+	cJSON	*arr;
+	char	*cause = NULL;
+	size_t	 i;
+
+	if (nnames > 0) {
+		arr = cJSON_AddArrayToObject(changes, "connections");
+		for (i = 0; i < nnames; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
+	}
+	if (activity_append(ws, me, object, NULL, name, action, changes,
+	    &cause) == -1) {
+		cli_warn("%s", cause);
+		free(cause);
+	}
+}
+
 /* Open, check the caller is an administrator, lock, check again. */
 static enum exit_status
 open_as_admin(struct cli_ctx *ctx, struct workspace **ws, char **me_user,
@@ -371,6 +397,13 @@ cmd_member_add(struct cli_ctx *ctx)
 	rc = sync_and_save(ctx, ws, me, NULL, &changed, &nchanged);
 	if (rc != EXIT_OK)
 		goto out;
+	{
+		cJSON	*ch = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(ch, "role", workspace_role_name(role));
+		record(ws, me, ACTIVITY_MEMBER, user, "add", ch, changed,
+		    nchanged);
+	}
 	printf(_("Added %s as %s.\n"), user, workspace_role_label(role));
 	print_names(_("Connections they can now use:"), changed, nchanged);
 out:
@@ -469,6 +502,8 @@ cmd_member_remove(struct cli_ctx *ctx)
 	rc = sync_and_save(ctx, ws, me, user, &changed, &nchanged);
 	if (rc != EXIT_OK)
 		goto out;
+	record(ws, me, ACTIVITY_MEMBER, user, "remove", cJSON_CreateObject(),
+	    changed, nchanged);
 	printf(_("Removed %s from the workspace.\n"), user);
 	if (nchanged > 0) {
 		print_names(_("Re-keyed the connections they could use:"),
@@ -537,6 +572,8 @@ cmd_key_add_file(struct cli_ctx *ctx)
 		unlink(file);
 		goto out;
 	}
+	record(ws, me, ACTIVITY_KEY, sid, "add", cJSON_CreateObject(),
+	    changed, nchanged);
 	printf(_("Wrote the key file %s (%s, mode 0600).\n"), file, sid);
 	printf(_("Anyone who can read it can use the connections that have an "
 	    "export user; keep it owned by the account that runs 'segsync "

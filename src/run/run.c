@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "base/fileio.h"
 #include "base/i18n.h"
 #include "base/util.h"
@@ -31,6 +33,7 @@
 #include "run/runrecord.h"
 #include "run/syncstate.h"
 #include "secrets/secrecord.h"
+#include "store/activity.h"
 #include "store/connection.h"
 #include "store/export.h"
 #include "store/workspace.h"
@@ -1055,6 +1058,17 @@ run_cancel(struct workspace *ws, const char *id, const char *user,
 	 */
 	if (rv == 0 && r->pid > 1 && run_alive(ws, id))
 		(void)kill((pid_t)r->pid, SIGTERM);
+	if (rv == 0) {
+		cJSON	*ch = cJSON_CreateObject();
+		char	*why = NULL;
+
+		cJSON_AddStringToObject(ch, "export", r->export_name);
+		if (activity_append(ws, user, ACTIVITY_RUN, id, r->export_name,
+		    "cancel", ch, &why) == -1) {
+			fprintf(stderr, "segsync: %s\n", why);
+			free(why);
+		}
+	}
 out:
 	run_free(&r);
 	return rv;

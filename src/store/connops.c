@@ -20,6 +20,7 @@
 #include "run/run.h"
 #include "run/syncstate.h"
 #include "secrets/keyring.h"
+#include "store/activity.h"
 #include "store/connops.h"
 #include "store/credstore.h"
 #include "store/export.h"
@@ -190,7 +191,7 @@ connops_verify_target(struct workspace *ws, struct identity *id,
  */
 static enum fail_kind
 lock_admin(struct workspace *ws, struct connection_list *l,
-    const char *denied, char **cause)
+    const char *denied, const struct ws_member **mep, char **cause)
 {
 	const struct ws_member	*me;
 
@@ -203,7 +204,89 @@ lock_admin(struct workspace *ws, struct connection_list *l,
 		*cause = xasprintf(denied, me->user);
 		return FAIL_DENIED;
 	}
+	*mep = me;
 	return FAIL_NONE;
+}
+
+/* {"old": a, "new": b} under key when they differ (NULL: none). */
+static void
+str_change(cJSON *o, const char *key, const char *a, const char *b)
+{
+	if ((a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0))
+		return;
+	activity_change(o, key, a != NULL ? cJSON_CreateString(a) : NULL,
+	    b != NULL ? cJSON_CreateString(b) : NULL);
+}
+
+static const char *
+setting(const struct connection *c, const char *key)
+{
+	const cJSON	*v = c != NULL ? cJSON_GetObjectItemCaseSensitive(
+			    c->settings, key) : NULL;
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * What changed from a (NULL: a new connection) to b for the record of
+ * changes: names, who may use it, export user and settings, and which
+ * secrets were replaced (values[i] set), never their values.
+ */
+static cJSON *
+conn_changes(const struct connection *a, const struct connection *b,
+    const struct dest_driver *d, struct secret *const *values)
+{
+	const struct dest_field	*f;
+	cJSON			*o = cJSON_CreateObject();
+	size_t			 i;
+
+	if (a == NULL)
+		cJSON_AddStringToObject(o, "type", b->type);
+	str_change(o, "name", a != NULL ? a->name : NULL, b->name);
+	str_change(o, "usable_by", a != NULL ? connection_usable_by(a) :
+	    NULL, connection_usable_by(b));
+	str_change(o, "export_user", a != NULL ? a->export_user : NULL,
+	    b->export_user);
+	for (i = 0, f = d->conn_fields; f->key != NULL; f++, i++) {
+		if (f->secret) {
+			if (values != NULL && values[i] != NULL)
+				cJSON_AddStringToObject(o, f->key, a != NULL ?
+				    "replaced" : "set");
+			continue;
+		}
+		str_change(o, f->key, setting(a, f->key), setting(b, f->key));
+	}
+	return o;
+}
+
+/* An export detached or removed with its connection, for the record. */
+static void
+export_record(const struct workspace *ws, const char *by,
+    const struct export *x, const char *action, const char *conn)
+{
+	cJSON	*ch = cJSON_CreateObject();
+	char	*cause = NULL;
+
+	cJSON_AddStringToObject(ch, "with_connection", conn);
+	if (activity_append(ws, by, ACTIVITY_EXPORT, x->id, x->name, action,
+	    ch, &cause) == -1) {
+		fprintf(stderr, "segsync: %s\n", cause);
+		free(cause);
+	}
+}
+
+/* Record a connection's change, already saved; a failure is only said. */
+static void
+conn_record(const struct workspace *ws, const char *by,
+    const struct connection *c, const char *action, cJSON *changes)
+{
+	char	*cause = NULL;
+
+	if (activity_append(ws, by, ACTIVITY_CONNECTION, c->id, c->name,
+	    action, changes, &cause) == -1) {
+		fprintf(stderr, "segsync: %s\n", cause);
+		free(cause);
+	}
 }
 
 enum fail_kind
@@ -212,13 +295,14 @@ connops_add(struct workspace *ws, const struct connection *c,
     const struct secret *refresh, char **cause)
 {
 	struct connection_list	 l;
+	const struct ws_member	*me = NULL;
 	struct secrecord		*rec = NULL;
 	char			*path = NULL;
 	enum sec_status		 sst;
 	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can add connections; "
-	    "you (%s) are a contributor"), cause);
+	    "you (%s) are a contributor"), &me, cause);
 	if (rc != FAIL_NONE)
 		goto out;
 	if (connection_list_find(&l, c->name) != NULL) {
@@ -241,7 +325,9 @@ connops_add(struct workspace *ws, const struct connection *c,
 	if (connection_save(ws, c, cause) == -1) {
 		unlink(path);
 		rc = FAIL_ERROR;
-	}
+	} else
+		conn_record(ws, me->user, c, "add", conn_changes(NULL, c, d,
+		    values));
 out:
 	workspace_unlock(ws);
 	secrecord_free(&rec);
@@ -257,6 +343,7 @@ connops_update(struct workspace *ws, const struct identity *id,
     char **cause)
 {
 	struct connection_list	 l;
+	const struct ws_member	*me = NULL;
 	struct connection	*old, *same;
 	struct keyring_set	 set = { NULL, NULL, 0 };
 	const struct dest_field	*in;
@@ -267,7 +354,7 @@ connops_update(struct workspace *ws, const struct identity *id,
 	enum fail_kind		 rc;
 
 	rc = lock_admin(ws, &l, _("only administrators can change "
-	    "connections; you (%s) are a contributor"), cause);
+	    "connections; you (%s) are a contributor"), &me, cause);
 	if (rc != FAIL_NONE)
 		goto out;
 	old = connection_list_by_id(&l, c->id);
@@ -311,6 +398,16 @@ connops_update(struct workspace *ws, const struct identity *id,
 	}
 	if (connection_save(ws, c, cause) == -1)
 		rc = FAIL_ERROR;
+	else {
+		cJSON	*ch = conn_changes(old, c, d, values);
+
+		if (set.n > 0)
+			cJSON_AddStringToObject(ch, "data_key", "rotated");
+		if (refresh != NULL)
+			cJSON_AddStringToObject(ch, OAUTH_REFRESH_FIELD,
+			    "replaced");
+		conn_record(ws, me->user, c, "edit", ch);
+	}
 out:
 	workspace_unlock(ws);
 	keyring_set_free(&set);
@@ -352,6 +449,7 @@ connops_remove(struct workspace *ws, const char *id,
 {
 	struct connection_list	 l;
 	struct export_list	 xl = { NULL, 0 };
+	const struct ws_member	*me = NULL;
 	struct connection	*c;
 	struct export		*x;
 	char			*names = NULL;
@@ -361,7 +459,7 @@ connops_remove(struct workspace *ws, const char *id,
 	if (nexports != NULL)
 		*nexports = 0;
 	rc = lock_admin(ws, &l, _("only administrators can remove "
-	    "connections; you (%s) are a contributor"), cause);
+	    "connections; you (%s) are a contributor"), &me, cause);
 	if (rc != FAIL_NONE)
 		goto out;
 	if ((c = connection_list_by_id(&l, id)) == NULL) {
@@ -400,11 +498,22 @@ connops_remove(struct workspace *ws, const char *id,
 			rc = FAIL_ERROR;
 		if (rc != FAIL_NONE)
 			goto out;
+		export_record(ws, me->user, x, what == CONNOPS_EXPORTS_DETACH ?
+		    "detach" : "remove", c->name);
 		if (nexports != NULL)
 			(*nexports)++;
 	}
 	if (connection_remove_files(ws, id, cause) == -1)
 		rc = FAIL_ERROR;
+	else {
+		cJSON	*ch = cJSON_CreateObject();
+
+		if (n > 0)
+			cJSON_AddStringToObject(ch, what ==
+			    CONNOPS_EXPORTS_DETACH ? "exports_detached" :
+			    "exports_removed", names);
+		conn_record(ws, me->user, c, "remove", ch);
+	}
 out:
 	workspace_unlock(ws);
 	free(names);
@@ -486,6 +595,32 @@ sync_key_ensure(struct credstore *keep, struct secrecord *rec, char **cause)
 	return sst == SEC_OK ? 0 : -1;
 }
 
+/* The record of changes says who started each run, and how. */
+static void
+run_record_start(const struct workspace *ws, const char *user,
+    const struct run *r, const struct connops_start *st)
+{
+	cJSON	*ch = cJSON_CreateObject();
+	char	*cause = NULL;
+
+	cJSON_AddStringToObject(ch, "export", r->export_name);
+	if (st->resume != NULL)
+		cJSON_AddStringToObject(ch, "resumes", st->resume);
+	if (st->scheduled)
+		cJSON_AddBoolToObject(ch, "scheduled", 1);
+	if (st->full)
+		cJSON_AddBoolToObject(ch, "full", 1);
+	if (st->force)
+		cJSON_AddBoolToObject(ch, "force", 1);
+	if (st->allow_empty)
+		cJSON_AddBoolToObject(ch, "allow_empty", 1);
+	if (activity_append(ws, user, ACTIVITY_RUN, r->id, r->export_name,
+	    st->resume != NULL ? "resume" : "start", ch, &cause) == -1) {
+		fprintf(stderr, "segsync: %s\n", cause);
+		free(cause);
+	}
+}
+
 enum fail_kind
 connops_start(struct workspace *ws, const struct identity *id,
     const struct connops_start *st, char **run_id, pid_t *pidp,
@@ -527,6 +662,8 @@ connops_start(struct workspace *ws, const struct identity *id,
 	run_job_connect(job, c, rec);
 	run_job_credstore(job, credstore_dest(keep));
 	*run_id = xstrdup(run_job_run(job)->id);
+	/* Recorded before the worker can end and the run be pruned. */
+	run_record_start(ws, user, run_job_run(job), st);
 	/* A scheduled run is refresh's child, which it waits for. */
 	kind = FAIL_ERROR;
 	if (run_spawn(job, !st->scheduled, pidp, cause) != 0) {

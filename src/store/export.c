@@ -17,6 +17,7 @@
 #include "data/segments.h"
 #include "dest/dest.h"
 #include "run/deliver.h"
+#include "store/activity.h"
 #include "store/connection.h"
 #include "store/export.h"
 #include "store/workspace.h"
@@ -380,6 +381,80 @@ export_changes(const struct export *a, const struct export *b)
 	if (a->detached != b->detached)
 		c |= EXPORT_CHANGED_DETACHED;
 	return c;
+}
+
+static cJSON *
+segments_json(const struct export *x)
+{
+	cJSON	*arr = cJSON_CreateArray();
+	size_t	 i;
+
+	for (i = 0; i < x->nsegments; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(x->segments[i]));
+	return arr;
+}
+
+static cJSON *
+mapping_json(const struct export *x)
+{
+	cJSON	*o = cJSON_CreateObject();
+	size_t	 i;
+
+	for (i = 0; i < x->nmap; i++)
+		cJSON_AddStringToObject(o, x->map[i].dest, x->map[i].field);
+	return o;
+}
+
+static cJSON *
+schedule_json(const struct export *x)
+{
+	char	buf[128];
+
+	return cJSON_CreateString(export_schedule_text(x, buf, sizeof buf));
+}
+
+static cJSON *
+str_json(const char *s)
+{
+	return s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+cJSON *
+export_changes_json(const struct export *a, const struct export *b,
+    const char *conn_a, const char *conn_b)
+{
+	cJSON		*o = cJSON_CreateObject();
+	unsigned	 c = a != NULL ? export_changes(a, b) : ~0u;
+
+#define CH(bit, key, old, new) do {					\
+	if (c & (bit)) {						\
+		cJSON *c_new = (new);					\
+		if (a != NULL)						\
+			activity_change(o, (key), (old), c_new);	\
+		else							\
+			cJSON_AddItemToObject(o, (key), c_new);		\
+	}								\
+} while (0)
+	CH(EXPORT_CHANGED_NAME, "name", str_json(a->name), str_json(b->name));
+	CH(EXPORT_CHANGED_CONNECTION, "connection", str_json(conn_a),
+	    str_json(conn_b));
+	CH(EXPORT_CHANGED_TARGET, "target", str_json(a->target),
+	    str_json(b->target));
+	CH(EXPORT_CHANGED_MAPPING, "mapping", mapping_json(a),
+	    mapping_json(b));
+	CH(EXPORT_CHANGED_SEGMENTS, "segments", segments_json(a),
+	    segments_json(b));
+	CH(EXPORT_CHANGED_MODE, "mode", str_json(export_mode_name(a->mode)),
+	    str_json(export_mode_name(b->mode)));
+	CH(EXPORT_CHANGED_MAX_REMOVALS, "max_removals",
+	    cJSON_CreateNumber(a->max_removals),
+	    cJSON_CreateNumber(b->max_removals));
+	CH(EXPORT_CHANGED_SCHEDULE, "schedule", schedule_json(a),
+	    schedule_json(b));
+	CH(EXPORT_CHANGED_DETACHED, "detached", cJSON_CreateBool(a->detached),
+	    cJSON_CreateBool(b->detached));
+#undef CH
+	return o;
 }
 
 /* s, then t after a space; s freed. */

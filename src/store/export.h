@@ -128,6 +128,15 @@ struct export	*export_dup(const struct export *);
 unsigned	 export_changes(const struct export *a, const struct export *b);
 
 /*
+ * The changes as the record of changes keeps them (store/activity.h):
+ * {"FIELD": {"old": ..., "new": ...}} for each field that changed, the
+ * connections by the names given. Every field of b when a is NULL.
+ */
+struct cJSON	*export_changes_json(const struct export *a,
+		    const struct export *b, const char *conn_a,
+		    const char *conn_b);
+
+/*
  * What the changes do to the export's next run and its sync state, in
  * sentences (malloc'd, NULL when they do nothing to it): a new connection
  * or target starts a new state and leaves the old target as it is; a new

@@ -9,6 +9,11 @@
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "store/activity.h"
 #include "store/connection.h"
 #include "store/export.h"
 #include "store/exportops.h"
@@ -24,16 +29,48 @@ exportops_may_change(const struct ws_member *me,
 	return me->role == WS_ROLE_ADMIN || (c != NULL && c->contributors);
 }
 
-enum fail_kind
-exportops_add(struct workspace *ws, const struct export *x, char **cause)
+/* The name of connection id, or the id when it is gone. */
+static const char *
+conn_name(const struct connection_list *cl, const char *id)
 {
-	struct export_list	xl = { NULL, 0 };
-	enum fail_kind		rc = FAIL_NONE;
+	const struct connection	*c = connection_list_by_id(cl, id);
+
+	return c != NULL ? c->name : id;
+}
+
+/*
+ * Record a change already saved; a failure is only said (on stderr): the
+ * change stands.
+ */
+static void
+record(const struct workspace *ws, const char *by, const struct export *x,
+    const char *action, cJSON *changes)
+{
+	char	*cause = NULL;
+
+	if (activity_append(ws, by, ACTIVITY_EXPORT, x->id, x->name, action,
+	    changes, &cause) == -1) {
+		fprintf(stderr, "segsync: %s\n", cause);
+		free(cause);
+	}
+}
+
+enum fail_kind
+exportops_add(struct workspace *ws, const struct export *x, const char *from,
+    char **cause)
+{
+	struct export_list	 xl = { NULL, 0 };
+	struct connection_list	 cl = { NULL, 0 };
+	const struct ws_member	*me;
+	cJSON			*changes;
+	enum fail_kind		 rc = FAIL_NONE;
 
 	if (workspace_lock(ws, cause) == -1)
 		return FAIL_ERROR;
 	/* Someone may have taken the name meanwhile. */
-	if (export_list_load(ws, &xl, cause) == -1)
+	if (workspace_current_member(ws, &me, cause) == -1 ||
+	    connection_list_load(ws, &cl, cause) == -1 ||
+	    export_list_load(ws, &xl, cause) == -1)
 		rc = FAIL_INVALID;
 	else if (export_list_find(&xl, x->name) != NULL) {
 		*cause = xasprintf(_("an export named \"%s\" already exists; "
@@ -41,8 +78,51 @@ exportops_add(struct workspace *ws, const struct export *x, char **cause)
 		rc = FAIL_INVALID;
 	} else if (export_save(ws, x, cause) == -1)
 		rc = FAIL_ERROR;
+	if (rc == FAIL_NONE) {
+		changes = export_changes_json(NULL, x, NULL,
+		    conn_name(&cl, x->connection));
+		if (from != NULL)
+			cJSON_AddStringToObject(changes, "copy_of", from);
+		record(ws, me->user, x, from != NULL ? "duplicate" : "add",
+		    changes);
+	}
 	workspace_unlock(ws);
 	export_list_free(&xl);
+	connection_list_free(&cl);
+	return rc;
+}
+
+enum fail_kind
+exportops_remove(struct workspace *ws, const struct export *x, char **cause)
+{
+	struct export_list	 xl = { NULL, 0 };
+	struct connection_list	 cl = { NULL, 0 };
+	const struct ws_member	*me;
+	const struct export	*now;
+	enum fail_kind		 rc = FAIL_NONE;
+
+	if (workspace_lock(ws, cause) == -1)
+		return FAIL_ERROR;
+	if (workspace_current_member(ws, &me, cause) == -1 ||
+	    connection_list_load(ws, &cl, cause) == -1 ||
+	    export_list_load(ws, &xl, cause) == -1)
+		rc = FAIL_ERROR;
+	else if ((now = export_list_by_id(&xl, x->id)) == NULL) {
+		*cause = xasprintf(_("the export \"%s\" was removed "
+		    "meanwhile"), x->name);
+		rc = FAIL_INVALID;
+	} else if (!exportops_may_change(me, &cl, now)) {
+		*cause = xasprintf(_("only administrators can remove the "
+		    "export \"%s\": its connection is for administrators "
+		    "only"), x->name);
+		rc = FAIL_DENIED;
+	} else if (export_remove_file(ws, x->id, cause) == -1)
+		rc = FAIL_ERROR;
+	else
+		record(ws, me->user, x, "remove", NULL);
+	workspace_unlock(ws);
+	export_list_free(&xl);
+	connection_list_free(&cl);
 	return rc;
 }
 
@@ -97,6 +177,15 @@ exportops_update(struct workspace *ws, const struct export *was,
 	x->changed_at = xstrdup(stamp);
 	if (export_save(ws, x, cause) == -1)
 		rc = FAIL_ERROR;
+	else {
+		unsigned	c = export_changes(was, x);
+
+		record(ws, me->user, x, c == EXPORT_CHANGED_DETACHED &&
+		    x->detached ? "detach" : (c & EXPORT_CHANGED_DETACHED) ?
+		    "attach" : "edit", export_changes_json(was, x,
+		    conn_name(&cl, was->connection), conn_name(&cl,
+		    x->connection)));
+	}
 out:
 	workspace_unlock(ws);
 	export_list_free(&xl);

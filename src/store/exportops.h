@@ -30,8 +30,18 @@ struct ws_member;
 int		exportops_may_change(const struct ws_member *,
 		    const struct connection_list *, const struct export *);
 
-/* Save a new export under the lock, its name still free. */
+/*
+ * Save a new export under the lock, its name still free; from names the
+ * export it copies (NULL: none), for the record of changes.
+ */
 enum fail_kind	exportops_add(struct workspace *, const struct export *,
+		    const char *from, char **cause);
+
+/*
+ * Remove x (its file, sync state and schedule's stamp) under the lock,
+ * if the member may change it.
+ */
+enum fail_kind	exportops_remove(struct workspace *, const struct export *,
 		    char **cause);
 
 /*

@@ -284,4 +284,44 @@ like "$out" '"export_user":	null' "saved"
 grep -rl "new-key-5678" "$W" >/dev/null
 is "$?" 1 "the new key is in no file in clear"
 
+# --- the record of changes --------------------------------------------------
+logq() {
+	"$S" -w "$W" log --json "$@" | "${PYTHON3:-python3}" -c '
+import json, sys
+es = json.load(sys.stdin)
+print(eval(sys.argv[1]))' "$Q"
+}
+Q='len([e for e in es if e["object"] == "export" and e["name"] == "E" and e["action"] == "add"])'
+is "$(logq)" 1 "log: the export's creation"
+Q='[e["changes"]["segments"] for e in es if e["action"] == "edit" and e["object"] == "export" and "segments" in e.get("changes", {})][0]'
+is "$(logq)" "{'old': ['VIP'], 'new': ['VIP', 'Newsletter']}" \
+    "an edit, with the old and new segments"
+Q='[e["changes"]["name"] for e in es if e["object"] == "export" and "name" in e.get("changes", {}) and e["action"] == "edit"][0]'
+is "$(logq)" "{'old': 'E', 'new': 'E two'}" "a rename, old and new"
+Q='sorted(set(e["action"] for e in es if e["object"] == "export"))'
+is "$(logq)" "['add', 'attach', 'detach', 'duplicate', 'edit', 'remove']" \
+    "every kind of change to exports"
+Q='[e["changes"]["copy_of"] for e in es if e["action"] == "duplicate"][0]'
+is "$(logq)" "E two" "a duplicate says what it copies"
+Q='[e["changes"] for e in es if e["object"] == "connection" and e["action"] == "edit" and "api_key" in e.get("changes", {})][0]'
+like "$(logq)" "'api_key': 'replaced'" "a key replaced, said as replaced"
+like "$(logq)" "'name': {'old': 'C', 'new': 'C new'}" "with the rename"
+Q='[e["changes"] for e in es if e["object"] == "connection" and e["action"] == "remove" and e["name"] == "B2"][0]'
+like "$(logq)" "'exports_detached': '\"E two\"'" "a removal says which exports were detached"
+Q='[e["by"] for e in es if e["object"] == "run" and e["action"] == "start"][0]'
+is "$(logq)" "$(id -un)" "a run started, and by whom"
+Q='len(es)'
+is "$(logq --object connection --name L1)" 1 "--object and --name filter"
+is "$(logq --since 2099-01-01)" 0 "--since filters by time"
+run "$S" -w "$W" log --since yesterday
+is "$rc" 2 "a --since that is no date exits 2"
+run "$S" -w "$W" log --object export --name "E three"
+like "$out" '-> B1; detached true -> false' \
+    "the text form says the change in words"
+grep -c . "$W/activity.log" >/dev/null
+printf '{"torn": ' >>"$W/activity.log"
+run "$S" -w "$W" log --object member
+like "$err" "1 line of the record of changes is not an entry" "a torn line is said, not fatal"
+is "$rc" 0 "and the rest is read"
+
 done_testing

@@ -121,7 +121,8 @@ import json, sys
 xs = json.load(sys.stdin)
 x = [x for x in xs if x["name"] == "VIP to Braze"][0]
 assert set(x) == {"name", "connection", "target", "segments", "mapping",
-                  "scheduled", "mode", "max_removals", "detached"}, sorted(x)
+                  "scheduled", "schedule", "time_zone", "next_run", "mode",
+                  "max_removals", "detached"}, sorted(x)
 print(x["connection"], x["target"], "|".join(x["segments"]),
       sorted(x["mapping"].items()), x["scheduled"], x["mode"],
       x["max_removals"])')
@@ -179,7 +180,7 @@ run "$S" -w "$W" export list
 like "$out" "MODE" "export list has a mode column"
 row() { printf '%s\n' "$out" | awk -v n="$1" '$1 == n { print $4, $5 }'; }
 is "$(row Mirror)" "mirror 25%" "showing mirror with its share"
-is "$(row Upsert)" "upsert no" "and upsert alone, before the schedule"
+is "$(row Upsert)" "upsert off" "and upsert alone, before the schedule"
 run "$S" -w "$W" export list --json
 got=$(printf '%s' "$out" | "${PYTHON3:-python3}" -c '
 import json, sys

@@ -434,6 +434,18 @@ if multiuser; then
 	logrun as "$U" "$S" -w "$SW" connection show Shared --unlock \
 	    --passphrase-file "$TMPD/u.pp"
 	is "$rc" 0 "the contributor opens the widened record"
+	# The record of changes: the administrator sees every change, the
+	# contributor those to what they may use.
+	logrun "$S" -w "$SW" log --object connection
+	like "$out" 'connection "Admins" add' "log: the administrator sees the admins-only connection"
+	like "$out" 'connection "Shared" edit: usable_by contributors -> administrators' \
+	    "and the narrowing, old and new"
+	like "$out" "data_key rotated" "with the data key said rotated"
+	logrun as "$U" "$S" -w "$SW" log
+	is "$rc" 0 "a contributor reads the record" || diag "$err"
+	unlike "$out" '"Admins"' "without the admins-only connection"
+	like "$out" 'connection "Shared"' "but with the one open to them"
+	like "$out" "member \"$U\" add: role contributor" "and the members"
 	gen1=$(grep '^gen ' "$shs")
 	logrun "$S" -w "$SW" member remove "$U" --passphrase-file "$TMPD/admin.pp"
 	is "$rc" 0 "the contributor is removed"

@@ -145,4 +145,28 @@ is "$(field "VIP to Braze (copy)" detached)" true "saved detached"
 run "$SEGSYNC" -w ws connection list
 unlike "$out" "Braze US" "and the connection is gone"
 
+# Activity: every change above, newest first, filtered with f.
+ui_keys activity <<'EOT'
+dump xa-home
+keys l
+dump xa-all
+keys f
+dump xa-exports
+keys ff
+dump xa-runs
+keys <Esc>q
+EOT
+ui_run activity --passphrase-file "$PP"
+is "$rc" 0 "the Activity screen opens and closes"
+dump_has xa-home "Activity" "Home lists Activity"
+dump_has xa-all "segsync › Activity" "l opens it"
+dump_has xa-all 'connection "Braze US" remove' "newest first: the removal on top"
+dump_has xa-all "WHO" "with who made each change"
+dump_has xa-exports "Activity (exports)" "f shows the exports alone"
+dump_has xa-exports 'export "VIP to Braze (copy)" detach' "their detach"
+dump_has xa-exports 'export "VIP to Braze (copy)" duplicate' "the copy"
+dump_has xa-exports 'export "VIP to Braze" edit: mapping' "and the edit, with what changed"
+unlike "$(cat "$DUMPS/xa-exports")" 'connection "' "and no connection"
+dump_has xa-runs "Activity (runs started and cancelled)" "then the runs"
+
 done_testing
