@@ -46,10 +46,16 @@ exps_refresh(struct exps *e, int reload)
 	struct connection	*c;
 	const char		*cells[5];
 	char			*sel_id, count[16], *target, when[48];
-	size_t			 i;
+	char			**marked;
+	size_t			 i, j, nmarked;
 
 	sel_id = ui_list_selected_key(&e->list) != NULL ?
 	    xstrdup(ui_list_selected_key(&e->list)) : NULL;
+	/* The marks (Space) outlive a reload, by export id. */
+	marked = xcalloc(e->list.n + 1, sizeof *marked);
+	for (i = 0, nmarked = 0; i < e->list.n; i++)
+		if (e->list.rows[i].checked)
+			marked[nmarked++] = xstrdup(e->list.rows[i].key);
 	if (reload)
 		app_reload(e->app);
 	ui_list_clear(&e->list);
@@ -71,8 +77,14 @@ exps_refresh(struct exps *e, int reload)
 		    schedule_text(&x->schedule, when, sizeof when) :
 		    x->scheduled ? _("yes") : _("no");
 		ui_list_add_key(&e->list, cells, x->id);
+		for (j = 0; j < nmarked; j++)
+			if (strcmp(marked[j], x->id) == 0)
+				e->list.rows[e->list.n - 1].checked = 1;
 		free(target);
 	}
+	for (j = 0; j < nmarked; j++)
+		free(marked[j]);
+	free(marked);
 	ui_list_select_key(&e->list, sel_id);
 	free(sel_id);
 }
@@ -98,14 +110,20 @@ details(struct exps *e, const struct export *x)
 	struct connection		*c = app_conn(e->app, x->connection);
 	const struct dest_driver	*d = c != NULL ? app_driver(c) : NULL;
 	const struct dest_slot		*sl;
-	char				*s, *t;
+	char				*s, *t, *timed = NULL;
+	char				 sched[128];
 	size_t				 i;
 
+	if (x->schedule.kind >= SCHEDULE_HOURLY)
+		timed = xasprintf(_(", on schedule: %s"),
+		    export_schedule_text(x, sched, sizeof sched));
 	s = xasprintf(_("Through \"%s\" (%s) to the %s \"%s\"%s. Created %s "
 	    "by %s."), c != NULL ? c->name : _("(removed)"), d != NULL ?
 	    _(d->label) : "-", d != NULL ? _(d->target.label) : _("target"),
-	    x->target, x->scheduled ? _(", on every scheduled refresh") : "",
-	    app_date(x->created_at), x->created_by);
+	    x->target, timed != NULL ? timed : x->scheduled ? _(", on every "
+	    "scheduled refresh") : "", app_date(x->created_at),
+	    x->created_by);
+	free(timed);
 	if (x->detached) {
 		t = xasprintf(_("%s Detached: it keeps its settings and does "
 		    "not run until it is attached to a connection again."), s);
@@ -176,6 +194,29 @@ exps_remove_answer(struct ui *ui, void *arg, int yes)
 	xfree(&e->remove_id);
 }
 
+/* Schedule the marked exports, or the selected one when none is. */
+static void
+exps_schedule(struct exps *e, const struct export *x)
+{
+	char	**ids;
+	size_t	  i, n = 0;
+
+	ids = xcalloc(e->list.n + 1, sizeof *ids);
+	for (i = 0; i < e->list.n; i++)
+		if (e->list.rows[i].checked)
+			ids[n++] = xstrdup(e->list.rows[i].key);
+	if (n == 0 && x != NULL)
+		ids[n++] = xstrdup(x->id);
+	if (n == 0) {
+		free(ids);
+		return;
+	}
+	/* Done with the marks: the next Schedule starts afresh. */
+	for (i = 0; i < e->list.n; i++)
+		e->list.rows[i].checked = 0;
+	ui_push(e->app->ui, schedule_new(e->app, ids, n));
+}
+
 static void
 exps_detach_answer(struct ui *ui, void *arg, int yes)
 {
@@ -235,6 +276,9 @@ exps_key(struct ui_screen *s, struct ui *ui, int key)
 	case 'c':
 		if (x != NULL)
 			nav_open(e->app, NAV_EXPORT_COPY, x->id);
+		return 1;
+	case 's':
+		exps_schedule(e, x);
 		return 1;
 	case 'x':
 		if (x == NULL)
@@ -317,7 +361,9 @@ exps_help(struct ui_screen *s)
 	    "it now, after saying what it sends where (it goes on in the "
 	    "background, and its progress shows live); x detaches it (kept, "
 	    "but not run until attached to a connection again); d removes "
-	    "it; / searches the list. Saving an export does not run it.");
+	    "it; s schedules it, or every export marked with Space (one "
+	    "schedule for all, or each keeping its own); / searches the list. "
+	    "Saving an export does not run it.");
 }
 
 static void
@@ -351,6 +397,17 @@ static const struct ui_screen_ops exps_ops = {
 	.free = exps_free,
 };
 
+static int
+exps_sched_width(const struct app *app)
+{
+	size_t	i;
+
+	for (i = 0; i < app->exports.n; i++)
+		if (app->exports.items[i]->schedule.kind >= SCHEDULE_HOURLY)
+			return 16;
+	return 9;
+}
+
 struct ui_screen *
 exports_new(struct app *app)
 {
@@ -360,11 +417,13 @@ exports_new(struct app *app)
 	e->base.ops = &exps_ops;
 	e->app = app;
 	ui_list_init(&e->list, UI_LIST_TABLE, 5);
+	e->list.markable = 1;
 	ui_list_column(&e->list, 0, _("NAME"), 10, 2);
 	ui_list_column(&e->list, 1, _("CONNECTION"), 10, 1);
 	ui_list_column(&e->list, 2, _("TARGET"), 10, 2);
 	ui_list_column(&e->list, 3, _("SEGMENTS"), 8, 0);
-	ui_list_column(&e->list, 4, _("SCHEDULED"), 9, 0);
+	/* Wide enough for "weekly mon 06:30" when one has that. */
+	ui_list_column(&e->list, 4, _("SCHEDULED"), exps_sched_width(app), 0);
 	e->list.empty = _("No export yet. Press a to create one: it sends "
 	    "segments through a connection to a list, segment or audience.");
 	exps_refresh(e, 0);

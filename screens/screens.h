@@ -6,6 +6,8 @@
 #ifndef SEGSYNC_SCREENS_SCREENS_H
 #define SEGSYNC_SCREENS_SCREENS_H
 
+#include <stddef.h>
+
 struct app;
 struct connection;
 struct identity;
@@ -20,6 +22,8 @@ struct ui_screen	*connections_new(struct app *);
 struct ui_screen	*conn_wizard_new(struct app *, struct connection *edit);
 struct ui_screen	*exports_new(struct app *);
 struct ui_screen	*activity_new(struct app *);
+/* Schedule the exports of ids (n of them, taken over). */
+struct ui_screen	*schedule_new(struct app *, char **ids, size_t n);
 struct ui_screen	*export_wizard_new(struct app *);
 /* The wizard filled in from an export: to edit it, or to copy it. */
 struct export;

@@ -305,7 +305,7 @@ ui_list_key(struct ui_list *l, int key)
 		l->search[0] = '\0';
 		return UI_W_HANDLED;
 	case ' ':
-		if (l->mode != UI_LIST_CHECK || l->sel < 0)
+		if ((l->mode != UI_LIST_CHECK && !l->markable) || l->sel < 0)
 			return UI_W_IGNORED;
 		l->rows[l->sel].checked = !l->rows[l->sel].checked;
 		return UI_W_CHANGED;
@@ -379,6 +379,9 @@ ui_list_draw(struct ui_list *l, struct ui_rect r, int focused)
 			g = NULL;
 		if (g != NULL)
 			ui_draw_text(y, r.x + 2, 3, role, g);
+		/* A marked row of a table, beside the cursor's mark. */
+		if (l->markable && l->rows[l->top + i].checked)
+			ui_draw_text(y, r.x + 1, 1, role, "*");
 		for (c = 0, x = r.x + pre; c < l->ncols; c++) {
 			ui_draw_text(y, x, w[c], role,
 			    l->rows[l->top + i].cells[c]);

@@ -116,6 +116,7 @@ struct ui_list {
 	int			 searching;
 	char			 search[UI_SEARCH_MAX];
 	const char		*empty;		/* shown without rows */
+	int			 markable;	/* a table: Space marks rows */
 };
 
 void	ui_list_init(struct ui_list *, enum ui_list_mode, int ncols);

@@ -95,6 +95,33 @@ is "$(field "VIP to Braze (copy)" segments)" \
 is "$(field "VIP to Braze (copy)" scheduled)" false "not scheduled"
 is "$(ls ws/exports/*.json | wc -l)" 2 "the original is still there"
 
+# Schedule two exports at once: marked with Space, one schedule for all.
+ui_keys schedule <<'EOT'
+keys e<Space><Down><Space>
+dump xs-marked
+keys s
+dump xs-schedule
+keys <Down><Down><Down><Down>
+dump xs-daily
+keys <Tab><C-u>07:15<Tab><C-u>UTC<Enter>
+dump xs-saved
+keys q
+EOT
+ui_run schedule --passphrase-file "$PP"
+is "$rc" 0 "scheduling two exports runs to the end"
+dump_has xs-marked "*" "Space marks exports"
+dump_has xs-schedule "Schedule 2 exports" "s schedules the marked ones"
+dump_has xs-schedule "Keep each export's own schedule" \
+    "with a choice to keep their own, as they differ"
+dump_has xs-daily "Time (HH:MM)" "a daily schedule asks for the time"
+dump_has xs-daily "Time zone" "and the zone"
+dump_has xs-saved "Scheduled 2 exports." "both saved, and said"
+dump_has xs-saved "daily 07:15" "the list shows the schedule"
+is "$(field "VIP to Braze" schedule) $(field "VIP to Braze" time_zone)" \
+    "daily 07:15 UTC" "the first export's schedule saved"
+is "$(field "VIP to Braze (copy)" schedule) $(field "VIP to Braze (copy)" time_zone)" \
+    "daily 07:15 UTC" "and the second's"
+
 # Detach, then Run now says why not, then Edit attaches it to the other
 # connection (the connection step first: a detached export has none).
 ui_keys detach <<'EOT'
