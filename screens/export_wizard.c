@@ -770,6 +770,9 @@ xw_export(struct xw *w)
 			x->segments[x->nsegments++] = xstrdup(
 			    w->segs.rows[i].key);
 	x->mode = xw_mode(w);
+	/* An edit keeps the maximum it had unless mirror's field says. */
+	if (w->edit != NULL)
+		x->max_removals = w->edit->max_removals;
 	if (x->mode == EXPORT_MIRROR)
 		xw_maxrm(w, &x->max_removals);
 	{
@@ -783,11 +786,7 @@ xw_export(struct xw *w)
 			sc = w->edit->schedule;
 		export_set_schedule(x, &sc);
 	}
-	if (w->edit != NULL && !w->edit->detached) {
-		x->created_by = xstrdup(w->edit->created_by);
-		x->created_at = xstrdup(w->edit->created_at);
-	} else if (w->edit != NULL) {
-		/* A detached one is attached by choosing its connection. */
+	if (w->edit != NULL) {
 		x->created_by = xstrdup(w->edit->created_by);
 		x->created_at = xstrdup(w->edit->created_at);
 	} else {
@@ -1290,6 +1289,11 @@ xw_build_save(struct xw *w)
 		focus = ui_form_check(&w->form, _("Run it on every "
 		    "scheduled refresh (in the name of the export "
 		    "user)"), &w->scheduled);
+	else if (w->edit != NULL && w->edit->scheduled)
+		/* Said, not undone behind the summary's back. */
+		ui_form_text(&w->form, UI_A_WARN, _("It is scheduled, but its "
+		    "connection has no export user now, so scheduled runs "
+		    "cannot use it: s in Exports changes the schedule."));
 	else {
 		w->scheduled = 0;
 		ui_form_text(&w->form, UI_A_DIM, _("Scheduled refresh "
@@ -1668,8 +1672,15 @@ export_wizard_from(struct app *app, const struct export *x, int duplicate)
 	free(name);
 	w->d = type != NULL ? dest_find(type) : NULL;
 	if (w->d == NULL) {
-		/* Nothing to fill in from: the wizard as for a new one. */
+		/* Nothing to fill in from: say so, and offer a new one. */
 		export_free(&w->edit);
+		xfree(&w->copy_of);
+		free(w->title);
+		w->title = xasprintf(_("Exports%sNew export"),
+		    ui_glyph(UI_G_SEP));
+		ui_message(app->ui, UI_MSG_WARN, _("\"%s\" goes to a "
+		    "destination this segsync does not know; here is a new "
+		    "export instead."), x->name);
 		return &w->base;
 	}
 	/* A detached export chooses its connection again. */

@@ -73,30 +73,17 @@ out:
 	return rc;
 }
 
-/*
- * --mode and --max-removals; prints why not. A maximum is refused outside
- * mirror, the only mode that removes: given with upsert it could only
- * mean that its author expects removals that never happen.
- */
+/* --max-removals PCT for an export in mode; prints why not. */
 static enum exit_status
-parse_mode(struct cli_ctx *ctx, enum export_mode *mode, unsigned *max)
+parse_max(const char *pct, enum export_mode mode, unsigned *max)
 {
-	const char	*name = cli_opt(ctx, "mode");
-	const char	*pct = cli_opt(ctx, "max-removals");
-	size_t		 n;
+	size_t	n;
 
-	*mode = EXPORT_UPSERT;
-	*max = EXPORT_MAX_REMOVALS_DEFAULT;
-	/* The parser took only one of its choices. */
-	if (name != NULL)
-		*mode = (enum export_mode)export_mode_parse(name);
-	if (pct == NULL)
-		return EXIT_OK;
-	if (*mode != EXPORT_MIRROR) {
+	if (mode != EXPORT_MIRROR) {
 		cli_error(_("--max-removals limits what the mirror mode "
 		    "removes, and %s never removes anything: give --mode "
 		    "mirror, or leave --max-removals out"),
-		    export_mode_name(*mode));
+		    export_mode_name(mode));
 		return EXIT_USAGE;
 	}
 	/* Digits only: no sign, space, fraction or "%" (strtoul takes some). */
@@ -109,6 +96,27 @@ parse_mode(struct cli_ctx *ctx, enum export_mode *mode, unsigned *max)
 	}
 	*max = (unsigned)strtoul(pct, NULL, 10);
 	return EXIT_OK;
+}
+
+/*
+ * --mode and --max-removals; prints why not. A maximum is refused outside
+ * mirror, the only mode that removes: given with upsert it could only
+ * mean that its author expects removals that never happen.
+ */
+static enum exit_status
+parse_mode(struct cli_ctx *ctx, enum export_mode *mode, unsigned *max)
+{
+	const char	*name = cli_opt(ctx, "mode");
+	const char	*pct = cli_opt(ctx, "max-removals");
+
+	*mode = EXPORT_UPSERT;
+	*max = EXPORT_MAX_REMOVALS_DEFAULT;
+	/* The parser took only one of its choices. */
+	if (name != NULL)
+		*mode = (enum export_mode)export_mode_parse(name);
+	if (pct == NULL)
+		return EXIT_OK;
+	return parse_max(pct, *mode, max);
 }
 
 /*
@@ -681,34 +689,15 @@ static enum exit_status
 edit_settings(struct cli_ctx *ctx, struct export *y)
 {
 	const char	*pct = cli_opt(ctx, "max-removals");
-	const char	*when = cli_opt(ctx, "schedule");
-	size_t		 n;
+	struct schedule	 sc;
+	enum exit_status rc;
 
 	if (cli_opt(ctx, "mode") != NULL)
 		y->mode = (enum export_mode)export_mode_parse(
 		    cli_opt(ctx, "mode"));
-	if (pct != NULL) {
-		if (y->mode != EXPORT_MIRROR) {
-			cli_error(_("--max-removals limits what the mirror "
-			    "mode removes, and %s never removes anything: give "
-			    "--mode mirror, or leave --max-removals out"),
-			    export_mode_name(y->mode));
-			return EXIT_USAGE;
-		}
-		n = strspn(pct, "0123456789");
-		if (n == 0 || n > 3 || pct[n] != '\0' ||
-		    strtoul(pct, NULL, 10) > 100) {
-			cli_error(_("--max-removals must be a whole number of "
-			    "percent from 0 to 100, such as 10, not \"%s\""),
-			    pct);
-			return EXIT_USAGE;
-		}
-		y->max_removals = (unsigned)strtoul(pct, NULL, 10);
-	}
-	struct schedule	 sc;
-	enum exit_status rc;
-
-	(void)when;
+	if (pct != NULL && (rc = parse_max(pct, y->mode,
+	    &y->max_removals)) != EXIT_OK)
+		return rc;
 	if ((rc = parse_schedule(ctx, &y->schedule, &sc)) != EXIT_OK)
 		return rc;
 	export_set_schedule(y, &sc);
@@ -777,7 +766,7 @@ cmd_export_edit(struct cli_ctx *ctx)
 	struct export			*x, *y = NULL;
 	const char			*type, *name = cli_opt(ctx, "rename");
 	char				*cause = NULL, *what = NULL, *effect;
-	unsigned			 changes;
+	unsigned			 changes, changes_pre = 0;
 	enum exit_status		 rc;
 
 	if (!edit_given(ctx)) {
@@ -832,9 +821,12 @@ cmd_export_edit(struct cli_ctx *ctx)
 		y->connection = xstrdup(c->id);
 		y->detached = 0;
 	}
-	if (cli_opt(ctx, "target") != NULL) {
+	if (cli_opt(ctx, "target") != NULL &&
+	    strcmp(cli_opt(ctx, "target"), y->target) != 0) {
 		free(y->target);
 		y->target = xstrdup(cli_opt(ctx, "target"));
+		/* Looked up again below, or unknown while detached. */
+		xfree(&y->target_name);
 	}
 	if ((rc = edit_lists(ctx, y)) != EXIT_OK ||
 	    (rc = edit_settings(ctx, y)) != EXIT_OK)
@@ -852,7 +844,9 @@ cmd_export_edit(struct cli_ctx *ctx)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
-	if (y->scheduled && !x->scheduled && (c == NULL ||
+	if (y->scheduled && !y->detached && (!x->scheduled ||
+	    (changes_pre = export_changes(x, y) &
+	    EXPORT_CHANGED_CONNECTION) != 0) && (c == NULL ||
 	    c->export_user == NULL)) {
 		cli_error(_("the connection of the export \"%s\" has no export "
 		    "user, so unattended scheduled runs could not use it; have "
@@ -864,6 +858,12 @@ cmd_export_edit(struct cli_ctx *ctx)
 	if (workspace_segments(ws, &segs, &cause) == -1 ||
 	    export_validate(y, d, segs, &cause) == -1) {
 		cli_error(_("%s; nothing was saved"), cause);
+		free(cause);
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if ((d->target_check(y->target, &cause)) == -1) {
+		cli_error(_("--target \"%s\": %s"), y->target, cause);
 		free(cause);
 		rc = EXIT_CONFIG;
 		goto out;

@@ -297,18 +297,17 @@ sync_and_save(struct cli_ctx *ctx, struct workspace *ws, const char *me_user,
  */
 static void
 record(struct workspace *ws, const char *me, const char *object,
-    const char *name, const char *action, cJSON *changes,
-    char **names, size_t nnames)
+    const char *name, const char *action, cJSON *changes, size_t nnames)
 {
-	cJSON	*arr;
 	char	*cause = NULL;
-	size_t	 i;
 
-	if (nnames > 0) {
-		arr = cJSON_AddArrayToObject(changes, "connections");
-		for (i = 0; i < nnames; i++)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(names[i]));
-	}
+	/*
+	 * How many connections were re-sealed, not which: contributors read
+	 * these entries, and some of those connections are not theirs.
+	 */
+	if (nnames > 0)
+		cJSON_AddNumberToObject(changes, "connections_resealed",
+		    (double)nnames);
 	if (activity_append(ws, me, object, NULL, name, action, changes,
 	    &cause) == -1) {
 		cli_warn("%s", cause);
@@ -401,8 +400,7 @@ cmd_member_add(struct cli_ctx *ctx)
 		cJSON	*ch = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(ch, "role", workspace_role_name(role));
-		record(ws, me, ACTIVITY_MEMBER, user, "add", ch, changed,
-		    nchanged);
+		record(ws, me, ACTIVITY_MEMBER, user, "add", ch, nchanged);
 	}
 	printf(_("Added %s as %s.\n"), user, workspace_role_label(role));
 	print_names(_("Connections they can now use:"), changed, nchanged);
@@ -503,7 +501,7 @@ cmd_member_remove(struct cli_ctx *ctx)
 	if (rc != EXIT_OK)
 		goto out;
 	record(ws, me, ACTIVITY_MEMBER, user, "remove", cJSON_CreateObject(),
-	    changed, nchanged);
+	    nchanged);
 	printf(_("Removed %s from the workspace.\n"), user);
 	if (nchanged > 0) {
 		print_names(_("Re-keyed the connections they could use:"),
@@ -573,7 +571,7 @@ cmd_key_add_file(struct cli_ctx *ctx)
 		goto out;
 	}
 	record(ws, me, ACTIVITY_KEY, sid, "add", cJSON_CreateObject(),
-	    changed, nchanged);
+	    nchanged);
 	printf(_("Wrote the key file %s (%s, mode 0600).\n"), file, sid);
 	printf(_("Anyone who can read it can use the connections that have an "
 	    "export user; keep it owned by the account that runs 'segsync "

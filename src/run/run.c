@@ -1063,6 +1063,7 @@ run_cancel(struct workspace *ws, const char *id, const char *user,
 		char	*why = NULL;
 
 		cJSON_AddStringToObject(ch, "export", r->export_name);
+		cJSON_AddStringToObject(ch, "export_id", r->export_id);
 		if (activity_append(ws, user, ACTIVITY_RUN, id, r->export_name,
 		    "cancel", ch, &why) == -1) {
 			fprintf(stderr, "segsync: %s\n", why);

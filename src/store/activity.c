@@ -94,6 +94,58 @@ activity_append(const struct workspace *ws, const char *by,
 	return rc;
 }
 
+/*
+ * The last cap bytes of path at most (all of a smaller file), NUL
+ * terminated; a missing file is empty. 0, or -1 with *cause.
+ */
+static int
+read_tail(const char *path, size_t cap, char **out, size_t *outlen,
+    char **cause)
+{
+	struct stat	 sb;
+	char		*buf;
+	size_t		 want, got = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	*out = NULL;
+	*outlen = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 && errno == ENOENT) {
+		*out = xstrdup("");
+		return 0;
+	}
+	if (fd == -1 || fstat(fd, &sb) == -1) {
+		*cause = xasprintf(_("cannot read the record of changes %s: "
+		    "%s"), path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		*cause = xasprintf(_("cannot read the record of changes %s: "
+		    "%s"), path, _("it is not a regular file"));
+		close(fd);
+		return -1;
+	}
+	want = (size_t)sb.st_size > cap ? cap : (size_t)sb.st_size;
+	if ((size_t)sb.st_size > cap &&
+	    lseek(fd, sb.st_size - (off_t)cap, SEEK_SET) == -1) {
+		*cause = xasprintf(_("cannot read the record of changes %s: "
+		    "%s"), path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc(want + 1);
+	while (got < want && (n = read(fd, buf + got, want - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	*out = buf;
+	*outlen = got;
+	return 0;
+}
+
 static const char *
 jstr(const cJSON *o, const char *k)
 {
@@ -135,18 +187,19 @@ activity_read(const struct workspace *ws, const struct activity_filter *f,
 	*out = NULL;
 	*skipped = 0;
 	path = workspace_path(ws, ACTIVITY_FILE);
-	if (fileio_read(path, ACTIVITY_CAP, 1, &text, &len, cause) == -1) {
-		if (errno != ENOENT) {
-			free(path);
-			return -1;
-		}
-		free(*cause);
-		*cause = NULL;
-		text = xstrdup("");
+	if (read_tail(path, ACTIVITY_CAP, &text, &len, cause) == -1) {
+		free(path);
+		return -1;
 	}
 	free(path);
 	arr = cJSON_CreateArray();
-	for (line = text; *line != '\0'; line = nl + 1) {
+	line = text;
+	/* Read from within: the first line is cut, an entry is left out. */
+	if (len == ACTIVITY_CAP && (nl = strchr(text, '\n')) != NULL) {
+		(*skipped)++;
+		line = nl + 1;
+	}
+	for (; *line != '\0'; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL) {
 			/* A torn last line: a writer was stopped mid-write. */
@@ -196,9 +249,10 @@ activity_visible(int admin, const struct connection_list *cl,
 	if (strcmp(object, ACTIVITY_EXPORT) == 0)
 		return export_open(cl, id != NULL ? export_list_by_id(xl, id) :
 		    NULL);
+	/* A run, by its export's id: names change and are reused. */
 	ch = cJSON_GetObjectItemCaseSensitive(e, "changes");
-	return export_open(cl, jstr(ch, "export") != NULL ?
-	    export_list_find(xl, jstr(ch, "export")) : NULL);
+	return export_open(cl, jstr(ch, "export_id") != NULL ?
+	    export_list_by_id(xl, jstr(ch, "export_id")) : NULL);
 }
 
 /* A value in a line of text: strings as they are, lists joined. */

@@ -604,6 +604,7 @@ run_record_start(const struct workspace *ws, const char *user,
 	char	*cause = NULL;
 
 	cJSON_AddStringToObject(ch, "export", r->export_name);
+	cJSON_AddStringToObject(ch, "export_id", r->export_id);
 	if (st->resume != NULL)
 		cJSON_AddStringToObject(ch, "resumes", st->resume);
 	if (st->scheduled)

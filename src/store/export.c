@@ -610,8 +610,7 @@ export_parse(const char *path, const char *text, struct export **out,
 
 		if (schedule_parse(jstr(doc, "schedule"), &sc, &why2) == -1 ||
 		    (sc.kind >= SCHEDULE_HOURLY && (jstr(doc, "time_zone") ==
-		    NULL || schedule_tz_check(jstr(doc, "time_zone"),
-		    &why2) == -1))) {
+		    NULL || !schedule_tz_name(jstr(doc, "time_zone"))))) {
 			*cause = xasprintf(_("%s: \"schedule\": %s"), path,
 			    why2 != NULL ? why2 : _("a timed schedule needs "
 			    "its \"time_zone\""));

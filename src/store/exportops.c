@@ -71,8 +71,13 @@ exportops_add(struct workspace *ws, const struct export *x, const char *from,
 	if (workspace_current_member(ws, &me, cause) == -1 ||
 	    connection_list_load(ws, &cl, cause) == -1 ||
 	    export_list_load(ws, &xl, cause) == -1)
-		rc = FAIL_INVALID;
-	else if (export_list_find(&xl, x->name) != NULL) {
+		rc = FAIL_ERROR;
+	else if (!exportops_may_change(me, &cl, x)) {
+		*cause = xasprintf(_("only administrators can add an export "
+		    "on this connection: it is for administrators only, and "
+		    "you (%s) are a contributor"), me->user);
+		rc = FAIL_DENIED;
+	} else if (export_list_find(&xl, x->name) != NULL) {
 		*cause = xasprintf(_("an export named \"%s\" already exists; "
 		    "choose another name"), x->name);
 		rc = FAIL_INVALID;
@@ -83,6 +88,11 @@ exportops_add(struct workspace *ws, const struct export *x, const char *from,
 		    conn_name(&cl, x->connection));
 		if (from != NULL)
 			cJSON_AddStringToObject(changes, "copy_of", from);
+		if (x->schedule.kind >= SCHEDULE_HOURLY &&
+		    exportops_schedule_mark(ws, x, time(NULL), cause) == -1) {
+			fprintf(stderr, "segsync: %s\n", *cause);
+			xfree(cause);
+		}
 		record(ws, me->user, x, from != NULL ? "duplicate" : "add",
 		    changes);
 	}
@@ -134,7 +144,7 @@ exportops_update(struct workspace *ws, const struct export *was,
 	struct connection_list	 cl = { NULL, 0 };
 	const struct ws_member	*me;
 	const struct export	*now, *same;
-	char			 stamp[UTIL_RFC3339_LEN];
+	char			 stamp[UTIL_RFC3339_LEN], *why = NULL;
 	enum fail_kind		 rc = FAIL_NONE;
 
 	if (workspace_lock(ws, cause) == -1)
@@ -180,6 +190,16 @@ exportops_update(struct workspace *ws, const struct export *was,
 	else {
 		unsigned	c = export_changes(was, x);
 
+		/*
+		 * A new schedule counts from now: the slots of the old one
+		 * (and a stamp it left) are not this one's to catch up.
+		 */
+		if ((c & EXPORT_CHANGED_SCHEDULE) &&
+		    exportops_schedule_mark(ws, x, time(NULL), &why) == -1) {
+			fprintf(stderr, "segsync: %s\n", why);
+			free(why);
+		}
+
 		record(ws, me->user, x, c == EXPORT_CHANGED_DETACHED &&
 		    x->detached ? "detach" : (c & EXPORT_CHANGED_DETACHED) ?
 		    "attach" : "edit", export_changes_json(was, x,
@@ -221,8 +241,8 @@ exportops_schedule_since(const struct workspace *ws, const struct export *x)
 	free(cause);
 	free(text);
 	free(path);
-	if (t == 0 && schedule_parse_stamp(x->changed_at, &t) == -1 &&
-	    schedule_parse_stamp(x->created_at, &t) == -1)
+	/* Written whenever the schedule is set: else, since its creation. */
+	if (t == 0 && schedule_parse_stamp(x->created_at, &t) == -1)
 		t = 0;
 	return t;
 }

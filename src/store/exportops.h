@@ -55,8 +55,8 @@ enum fail_kind	exportops_update(struct workspace *, const struct export *was,
 		    struct export *x, char **cause);
 
 /*
- * When refresh last started x on its schedule (exports/<id>.last), else
- * when it was scheduled (its last change, else its creation); 0 when
+ * When refresh last started x on its schedule, or its schedule was set
+ * (exports/<id>.last, written by both), else its creation; 0 when
  * neither is known.
  */
 time_t		exportops_schedule_since(const struct workspace *,

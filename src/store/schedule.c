@@ -35,11 +35,12 @@ parse_hhmm(const char *s, int *h, int *m)
 int
 schedule_parse(const char *text, struct schedule *s, char **cause)
 {
-	char	 w[3][16];
+	char	 w[4][16];
 	int	 n, i;
 
 	memset(s, 0, sizeof *s);
-	n = sscanf(text, "%15s %15s %15s", w[0], w[1], w[2]);
+	/* A fourth word is one too many: "weekly mon 06:30 junk". */
+	n = sscanf(text, "%15s %15s %15s %15s", w[0], w[1], w[2], w[3]);
 	if (n == 1 && strcmp(w[0], "off") == 0)
 		return 0;
 	if (n == 1 && strcmp(w[0], "refresh") == 0) {
@@ -97,10 +98,8 @@ schedule_text(const struct schedule *s, char *buf, size_t size)
 }
 
 int
-schedule_tz_check(const char *tz, char **cause)
+schedule_tz_name(const char *tz)
 {
-	struct stat	 sb;
-	char		*path;
 	const char	*p;
 	int		 ok;
 
@@ -109,6 +108,17 @@ schedule_tz_check(const char *tz, char **cause)
 	    strstr(tz, "..") == NULL;
 	for (p = tz; ok && *p != '\0'; p++)
 		ok = isalnum((unsigned char)*p) || strchr("/_+-", *p) != NULL;
+	return ok;
+}
+
+int
+schedule_tz_check(const char *tz, char **cause)
+{
+	struct stat	 sb;
+	char		*path;
+	int		 ok;
+
+	ok = schedule_tz_name(tz);
 	if (ok) {
 		path = xasprintf("%s/%s", ZONEINFO, tz);
 		ok = stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -191,18 +201,47 @@ in_zone(const struct schedule *s, time_t now,
 	return t;
 }
 
-/* The slot of the day (days from today) at the schedule's time. */
+/* The local time of the day (days from today) at h:m, with isdst. */
 static time_t
-at_day(const struct schedule *s, const struct tm *today, int days)
+local_at(const struct schedule *s, const struct tm *today, int days,
+    int isdst, int *exact)
 {
 	struct tm	tm = *today;
+	time_t		t;
 
 	tm.tm_mday += days;
 	tm.tm_hour = s->hour;
 	tm.tm_min = s->minute;
 	tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
+	tm.tm_isdst = isdst;
+	t = mktime(&tm);
+	/* mktime moved it: that wall-clock time does not exist so. */
+	*exact = tm.tm_hour == s->hour && tm.tm_min == s->minute &&
+	    (isdst < 0 || tm.tm_isdst == isdst);
+	return t;
+}
+
+/*
+ * The slot of the day (days from today) at the schedule's time: when the
+ * clocks go back and the time comes twice, its first occurrence, so that
+ * the slot is the same whichever side of the change one asks from; when
+ * they go forward past it, the time it becomes (02:30 is 03:30).
+ */
+static time_t
+at_day(const struct schedule *s, const struct tm *today, int days)
+{
+	time_t	a, b;
+	int	ea, eb;
+
+	a = local_at(s, today, days, 1, &ea);
+	b = local_at(s, today, days, 0, &eb);
+	if (ea && eb)
+		return a < b ? a : b;
+	if (ea)
+		return a;
+	if (eb)
+		return b;
+	return local_at(s, today, days, -1, &ea);
 }
 
 static time_t

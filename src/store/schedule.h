@@ -51,6 +51,13 @@ const char	*schedule_text(const struct schedule *, char *buf, size_t size);
  */
 int		 schedule_tz_check(const char *tz, char **cause);
 
+/*
+ * Whether tz looks like a zone's name (not a path): what loading an
+ * export checks, so that a system without that zone's data still opens
+ * the workspace (its schedule then runs in UTC, and says so).
+ */
+int		 schedule_tz_name(const char *tz);
+
 /* The system's zone: TZ, /etc/timezone or /etc/localtime's link; "UTC". */
 void		 schedule_tz_system(char tz[SCHEDULE_TZ_MAX]);
 

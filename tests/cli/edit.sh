@@ -44,7 +44,10 @@ braze() {
 	    --endpoint rest.fra-01.braze.eu --base-url "$BASE" "$@"
 }
 # The workspace's saved files, to compare before and after a refusal.
-snap() { (cd "$W" && find connections exports -type f | sort | xargs sha256sum); }
+snap() {
+	(cd "$W" && find connections exports activity.log -type f 2>/dev/null |
+	    sort | xargs sha256sum)
+}
 same_files() {
 	is "$(snap)" "$before" "$1: nothing changed on disk"
 }
@@ -318,7 +321,6 @@ is "$rc" 2 "a --since that is no date exits 2"
 run "$S" -w "$W" log --object export --name "E three"
 like "$out" '-> B1; detached true -> false' \
     "the text form says the change in words"
-grep -c . "$W/activity.log" >/dev/null
 printf '{"torn": ' >>"$W/activity.log"
 run "$S" -w "$W" log --object member
 like "$err" "1 line of the record of changes is not an entry" "a torn line is said, not fatal"

@@ -154,7 +154,16 @@ is "$(ran Dd)" 0 "once"
 # Unscheduling and detaching take an export out of refresh.
 run "$S" -w "$W" export edit H --schedule off
 is "$rc" 0 "unscheduled"
+run "$S" -w "$W" export detach R
+is "$rc" 0 "and the refresh one detached"
 refresh "$(at $((40 * 3600)))"
-unlike "$out" "H:" "refresh no longer mentions it"
+unlike "$out" "H:" "refresh no longer mentions the unscheduled one"
+like "$out" "R: detached, not run" "and says the detached one is not run"
+is "$(ran R)" 0 "which does not run"
+# A new schedule counts from when it is set: the old one's slots are not
+# caught up for it.
+run "$S" -w "$W" export edit O --schedule "daily 06:30" --tz UTC
+refresh "$(date +%s)"
+like "$out" "O: not due" "a schedule set now does not run at once for a past slot"
 
 done_testing

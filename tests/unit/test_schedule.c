@@ -50,7 +50,8 @@ test_parse(void)
 	    "daily 00:00", "daily 23:59", "weekly mon 06:30", "weekly sun 00:00" };
 	static const char *const bad[] = { "", "daily", "daily 24:00",
 	    "daily 6:30", "daily 06:60", "weekly 06:30", "weekly mon",
-	    "weekly monday 06:30", "monthly 1 06:30", "hourly 06", "off now" };
+	    "weekly monday 06:30", "monthly 1 06:30", "hourly 06", "off now",
+	    "weekly mon 06:30 junk", "daily 06:30 07:30" };
 	struct schedule	 s;
 	char		*cause = NULL, buf[48];
 	size_t		 i;
@@ -106,6 +107,16 @@ test_slots(void)
 	is_str(stamp(schedule_next(&s, at("2026-03-28T12:00:00Z")), b),
 	    "2026-03-29T01:30:00Z",
 	    "02:30 on the night the clocks go forward is 03:30 CEST");
+	/* 2026-10-25: Paris goes from 03:00 back to 02:00; 02:30 comes twice. */
+	is_str(stamp(schedule_next(&s, at("2026-10-24T12:00:00Z")), b),
+	    "2026-10-25T00:30:00Z",
+	    "the night the clocks go back, 02:30 is its first occurrence");
+	is_str(stamp(schedule_prev(&s, at("2026-10-25T01:00:00Z")), b),
+	    "2026-10-25T00:30:00Z", "and stays so between the two");
+	is_str(stamp(schedule_next(&s, at("2026-10-25T01:00:00Z")), b),
+	    "2026-10-26T01:30:00Z", "the next is the day after (CET)");
+	ok(!schedule_due(&s, at("2026-10-25T00:31:00Z"),
+	    at("2026-10-25T01:40:00Z")), "run once that night, not twice");
 	s = sched("weekly mon 06:30", "UTC");
 	/* 2026-12-03 is a Thursday. */
 	is_str(stamp(schedule_prev(&s, at("2026-12-03T13:00:00Z")), b),
