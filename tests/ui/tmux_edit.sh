@@ -68,13 +68,13 @@ tm_wait "VIP to Braze (copy)" "c proposes a name for the copy"
 tm_keys Enter Enter Tab Enter Enter Enter
 tm_wait "Step 7 of 7: Save" "the copy's summary"
 tm_keys Enter
-tm_wait "Run it now?" "saved, offering to run it"
+tm_wait "Export saved" "saved, offering to run it"
 tm_keys Enter
 tm_wait "VIP to Braze (cop" "the copy is listed"
 is "$(field "VIP to Braze (copy)" scheduled)" false "not scheduled"
 tm_keys Home Space Down Space s
 tm_wait "Schedule 2 exports" "the two marked exports are scheduled together"
-tm_keys Down Down Down Down
+tm_keys Down Down Down
 tm_wait "Time (HH:MM)" "every day at a time"
 tm_keys Tab C-u
 tm_type "07:15"
@@ -108,13 +108,18 @@ tm_keys Escape c
 tm_wait "LAST TEST" "the connections"
 tm_keys Enter
 tm_wait "Step 1 of 6: Name" "Enter changes a connection"
-tm_keys Enter Enter
+tm_keys Enter
+tm_wait "Step 2 of 6" "who may use it"
+tm_keys Enter
 tm_wait "Step 3 of 6" "past the name and who may use it"
 tm_type "braze-new-5678"
-tm_keys Enter Enter
-tm_wait "Braze accepted the API key" "the new key is tested"
-tm_keys Enter Enter
-tm_wait "Save" "then Save"
+tm_keys Enter
+tm_wait "Step 4 of 6: Connect" "the new key is tested"
+tm_wait "Braze accepted the API key" "and works"
+tm_keys Enter
+tm_wait "Step 5 of 6: Export user" "then the export user"
+tm_keys Enter
+tm_wait "Step 6 of 6" "then Save"
 tm_keys Enter
 tm_wait 'Saved the connection "Braze EU"' "the new key saved"
 printf 'braze-new-5678\n' >"$TMPD/new.key"
@@ -122,15 +127,27 @@ $FAKECTL config \
     "$TMPD/fake-braze" '{"revoke_keys": ["braze-key-1234"]}' >/dev/null
 run "$SEGSYNC" -w ws connection test "Braze EU" --passphrase-file "$PP"
 is "$rc" 0 "Braze EU works with the new key"
-tm_keys Enter Enter Down Enter Enter Enter Enter
-tm_wait "Save" "widening: the Save step"
-tm_keys Enter
-tm_wait 'Saved the connection "Braze EU"' "saved"
+# who KEY: change who may use Braze EU, the other steps as they are.
+who() {
+	tm_keys Enter
+	tm_wait "Step 1 of 6: Name" "$2: the wizard opens"
+	tm_keys Enter
+	tm_wait "Step 2 of 6" "$2: who may use it"
+	tm_keys "$1" Enter
+	tm_wait "Step 3 of 6" "$2: the credentials, kept"
+	tm_keys Enter
+	tm_wait "Step 4 of 6: Connect" "$2: tested again"
+	tm_wait "Braze accepted the API key" "$2: and working"
+	tm_keys Enter
+	tm_wait "Step 5 of 6: Export user" "$2: the export user"
+	tm_keys Enter
+	tm_wait "Step 6 of 6" "$2: the Save step"
+	tm_keys Enter
+	tm_wait 'Saved the connection "Braze EU"' "$2: saved"
+}
+who Down widening
 is "$(usable "Braze EU")" contributors "open to contributors"
-tm_keys Enter Enter Up Enter Enter Enter Enter
-tm_wait "Save" "narrowing: the Save step"
-tm_keys Enter
-tm_wait 'Saved the connection "Braze EU"' "saved"
+who Up narrowing
 is "$(usable "Braze EU")" administrators "administrators only again"
 
 # Remove the connections in use: Braze US with its export, Braze EU
