@@ -142,10 +142,20 @@ refresh "$(at $((30 * 3600 + 31 * 60)))"	# Tuesday 06:31
 like "$out" "Dd: skipped" "the daily one, still running, is skipped"
 is "$(ran Dd)" 0 "not started twice"
 $FAKECTL config "$F" '{"faults": {"latency_ms": 0}}' >/dev/null
+# Cancelled meanwhile: the record of changes says who started and who
+# cancelled it.
+rid=$("$S" -w "$W" runs list --export Dd --json | "$PY" -c '
+import json, sys
+print([r["id"] for r in json.load(sys.stdin) if r["status"] == "running"][0])')
+"$S" -w "$W" runs cancel "$rid" >/dev/null
 for i in $(seq 1 100); do
 	"$S" -w "$W" runs list --export Dd --json | grep -q '"running"' || break
 	sleep 0.2
 done
+run "$S" -w "$W" log --object run --name Dd
+like "$out" 'run "Dd" start' "the log says the run was started"
+like "$out" 'run "Dd" cancel' "and cancelled"
+like "$out" "$(id -un)" "and by whom"
 refresh "$(at $((30 * 3600 + 46 * 60)))"	# Tuesday 06:46
 is "$(ran Dd)" 1 "and runs at the next refresh"
 refresh "$(at $((30 * 3600 + 50 * 60)))"	# Tuesday 06:50

@@ -74,6 +74,23 @@ like "$(field "VIP to Braze" mapping)" '"attr:' "the attribute saved"
 is "$(field "VIP to Braze" scheduled)" true "the schedule kept"
 is "$(field "VIP to Braze" changed_by)" "$(id -un)" "stamped with who changed it"
 
+# A refused edit: no segment left; nothing is saved.
+before=$(cat ws/exports/*.json | sha256sum)
+ui_keys edit-bad <<'EOT'
+keys ee<Esc><Esc>
+keys <Space><Down><Space><Tab><Enter>
+dump xe-no-segment
+keys <Esc><Esc><Esc><Esc><Esc>
+dump xe-leave
+keys <Enter>q
+EOT
+ui_run edit-bad --passphrase-file "$PP"
+is "$rc" 0 "the refused edit runs to the end"
+dump_has xe-no-segment "Choose at least one segment" "no segment: Save says why"
+dump_has xe-no-segment "Step 5 of 7: Segments" "and stays on the step"
+dump_has xe-leave "Leave the wizard?" "leaving asks, the change not saved"
+is "$(cat ws/exports/*.json | sha256sum)" "$before" "nothing was saved"
+
 # Copy: a new export under a new name, not scheduled.
 ui_keys copy <<'EOT'
 keys ec
