@@ -182,7 +182,7 @@ print_bar(const struct run *r, double rate)
 	else
 		snprintf(eta, sizeof eta, "-");
 	snprintf(line, sizeof line, _("%-10s [%s] %3d%%  %'llu accepted  "
-	    "%'llu rejected  %'.0f/s  ETA %s"), run_phase_name(r->phase), bar,
+	    "%'llu rejected  %'.0f/s  ETA %s"), run_phase_label(r->phase), bar,
 	    (int)(frac * 100), (unsigned long long)r->counts.accepted,
 	    (unsigned long long)r->counts.rejected, rate, eta);
 	if ((int)strlen(line) >= width)
@@ -209,7 +209,7 @@ print_plain(const struct run *r, double rate)
 	}
 	printf(_("[%s] %s: %'llu of %'llu read, %'llu accepted, %'llu "
 	    "rejected, %'llu duplicates, %'.0f profiles/s\n"), dur,
-	    run_phase_name(r->phase), (unsigned long long)r->counts.read,
+	    run_phase_label(r->phase), (unsigned long long)r->counts.read,
 	    (unsigned long long)r->total_rows,
 	    (unsigned long long)r->counts.accepted,
 	    (unsigned long long)r->counts.rejected,
@@ -1045,7 +1045,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 	    r->status == RUN_RUNNING ? "" : "");
 	if (r->status == RUN_RUNNING)
 		printf(_("Phase:        %s, %u requests in flight\n"),
-		    run_phase_name(r->phase), r->in_flight);
+		    run_phase_label(r->phase), r->in_flight);
 	printf(_("Started:      %s by %s%s\n"), cli_str(r->started_at),
 	    cli_str(r->started_by), r->scheduled ?
 	    _(" (scheduled refresh)") : "");

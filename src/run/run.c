@@ -744,6 +744,33 @@ cancel_allowed(struct run_job *job, const struct stat *sb)
 	return 0;
 }
 
+
+/*
+ * The timeline's line for a new phase: one message each, so that each
+ * reader sees the phase in their language (an argument would stay as
+ * written).
+ */
+static void
+phase_event(struct run *r, enum deliver_phase p)
+{
+	switch (p) {
+	case DELIVER_PHASE_PLAN:
+		run_event(r, N_("Phase: planning."));
+		break;
+	case DELIVER_PHASE_SEND:
+		run_event(r, N_("Phase: sending."));
+		break;
+	case DELIVER_PHASE_CONFIRM:
+		run_event(r, N_("Phase: confirming."));
+		break;
+	case DELIVER_PHASE_REMOVE:
+		run_event(r, N_("Phase: removing."));
+		break;
+	case DELIVER_PHASE_DONE:
+		break;
+	}
+}
+
 static void
 run_on_tick(const struct deliver_stats *st, void *arg)
 {
@@ -756,8 +783,8 @@ run_on_tick(const struct deliver_stats *st, void *arg)
 	if (now - job->last_save < RUN_TICK_MS && st->phase ==
 	    job->run->phase)
 		return;
-	if (st->phase != job->run->phase && st->phase != DELIVER_PHASE_DONE)
-		run_event(job->run, N_("Phase: %s."), run_phase_name(st->phase));
+	if (st->phase != job->run->phase)
+		phase_event(job->run, st->phase);
 	job->last_save = now;
 	if (!run_cancelled && lstat(job->cancel_path, &sb) == 0 &&
 	    cancel_allowed(job, &sb))

@@ -100,6 +100,25 @@ static const char *const phase_names[] = {
 };
 
 const char *
+run_phase_label(enum deliver_phase p)
+{
+	/* TRANSLATORS: a run's phase, as its progress line says it. */
+	switch (p) {
+	case DELIVER_PHASE_PLAN:
+		return _("planning");
+	case DELIVER_PHASE_SEND:
+		return _("sending");
+	case DELIVER_PHASE_CONFIRM:
+		return _("confirming");
+	case DELIVER_PHASE_REMOVE:
+		return _("removing");
+	case DELIVER_PHASE_DONE:
+		break;
+	}
+	return _("finishing");
+}
+
+const char *
 run_phase_name(enum deliver_phase p)
 {
 	return phase_names[p];
@@ -864,11 +883,42 @@ run_event(struct run *r, const char *fmt, ...)
 	e->what = deferfmt_render(fmt, e->args, e->nargs, 0);
 }
 
+/*
+ * Records written before each phase had a message of its own kept
+ * "Phase: %s." with the phase's name, which no reader could translate:
+ * read them as the message of that phase.
+ */
+static const char *
+legacy_phase(const struct run_event *e)
+{
+	static const struct {
+		const char	*name;
+		const char	*msgid;
+	} phases[] = {
+		{ "planning", N_("Phase: planning.") },
+		{ "sending", N_("Phase: sending.") },
+		{ "confirming", N_("Phase: confirming.") },
+		{ "removing", N_("Phase: removing.") },
+	};
+	size_t	i;
+
+	if (strcmp(e->msgid, "Phase: %s.") != 0 || e->nargs != 1)
+		return NULL;
+	for (i = 0; i < sizeof phases / sizeof phases[0]; i++)
+		if (strcmp(e->args[0], phases[i].name) == 0)
+			return phases[i].msgid;
+	return NULL;
+}
+
 char *
 run_event_text(const struct run_event *e)
 {
+	const char	*phase;
+
 	if (e->msgid == NULL)
 		return xstrdup(e->what);
+	if ((phase = legacy_phase(e)) != NULL)
+		return xstrdup(_(phase));
 	return deferfmt_render(e->msgid, e->args, e->nargs, 1);
 }
 

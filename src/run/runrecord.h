@@ -159,6 +159,7 @@ int		 run_id_valid(const char *s);
 const char	*run_status_name(enum run_status);	/* "running" */
 const char	*run_status_label(enum run_status);	/* translated */
 const char	*run_phase_name(enum deliver_phase);	/* "sending" */
+const char	*run_phase_label(enum deliver_phase);	/* translated */
 
 /* runs/<id> and a file in it (malloc'd). */
 char		*run_dir(const struct workspace *, const char *id);

@@ -93,4 +93,21 @@ with_locale LANG=fr_FR.UTF-8 "$S" -w "$TMPD/ws" runs show "$id"
 like "$out" "Réussie : 2" "the same run read in French"
 with_locale LANG=nl_NL.UTF-8 "$S" -w "$TMPD/ws" runs show "$id" --json
 like "$out" '"what":	"Succeeded: 2' "--json keeps the English, digits plain"
+# A run's phase is said in the reader's language; --json keeps its name.
+$FAKECTL config "$TMPD/fake" '{"faults": {"latency_ms": 1500}}' >/dev/null
+"$S" -w "$TMPD/ws" run Big --full --detach >/dev/null
+id=$(ls "$TMPD/ws/runs" | grep -v '\.lock$' | sort | tail -1)
+i=0
+until "$S" -w "$TMPD/ws" runs show "$id" --json | grep -q '"phase":[[:space:]]*"sending"' ||
+    [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+with_locale LANG=fr_FR.UTF-8 "$S" -w "$TMPD/ws" runs show "$id"
+like "$out" "envoi, " "the phase of a run, in French"
+unlike "$out" "sending" "not its name"
+with_locale LANG=nl_NL.UTF-8 "$S" -w "$TMPD/ws" runs show "$id"
+like "$out" "verzenden, " "and in Dutch"
+"$S" -w "$TMPD/ws" runs cancel "$id" >/dev/null
+$FAKECTL config "$TMPD/fake" '{"faults": {"latency_ms": 0}}' >/dev/null
 done_testing
