@@ -31,11 +31,13 @@
 #include "run/journal.h"
 #include "run/run.h"
 #include "run/runrecord.h"
+#include "run/runview.h"
 #include "run/syncstate.h"
 #include "secrets/secrecord.h"
 #include "store/activity.h"
 #include "store/connection.h"
 #include "store/export.h"
+#include "store/schedule.h"
 #include "store/workspace.h"
 
 struct run_job {
@@ -372,10 +374,25 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 		goto fail;
 	}
 	free(path);
-	if (r->status == RUN_INTERRUPTED)
-		run_event(r, N_("Interrupted: the worker stopped (killed, or "
-		    "the machine restarted) after %s."), r->updated_at != NULL ?
-		    r->updated_at : r->started_at);
+	if (r->status == RUN_INTERRUPTED) {
+		time_t	from, to;
+		char	took[32];
+
+		/*
+		 * How long it had run, not the time it stopped: a time in
+		 * the text would stay UTC in every reader's language.
+		 */
+		if (schedule_parse_stamp(r->started_at, &from) == 0 &&
+		    schedule_parse_stamp(r->updated_at != NULL ?
+		    r->updated_at : r->started_at, &to) == 0 && to >= from) {
+			runview_duration((long)(to - from), took, sizeof took);
+			run_event(r, N_("Interrupted: the worker stopped "
+			    "(killed, or the machine restarted) after running "
+			    "for %s."), took);
+		} else
+			run_event(r, N_("Interrupted: the worker stopped "
+			    "(killed, or the machine restarted)."));
+	}
 	job->base.requests = r->requests;
 	job->base.retries = r->retries;
 	job->base.throttled = r->throttled;

@@ -884,6 +884,16 @@ run_event(struct run *r, const char *fmt, ...)
 }
 
 /*
+ * Messages that only records written by earlier versions hold: kept in
+ * the catalogues so that those records still read in every language.
+ */
+static const char *const legacy_msgids[] __attribute__((unused)) = {
+	N_("Interrupted: the worker stopped (killed, or the machine "
+	    "restarted) after %s."),
+	N_("Phase: %s."),
+};
+
+/*
  * Records written before each phase had a message of its own kept
  * "Phase: %s." with the phase's name, which no reader could translate:
  * read them as the message of that phase.

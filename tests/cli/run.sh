@@ -242,6 +242,10 @@ ok "$([ "$processed" -le $((acc + 3 * 16 * 50)) ]; echo $?)" \
     "nothing acknowledged was sent again ($processed profiles received)"
 run "$S" -w "$W" runs show "$kid"
 like "$out" "Interrupted: the worker stopped" "the timeline says it was interrupted"
+like "$out" "restarted) after running for " "after how long, not at which UTC time"
+is "$(printf '%s\n' "$out" | grep -o 'Interrupted:.*' |
+    grep -cE 'T[0-9]{2}:[0-9]{2}:[0-9]{2}Z')" 0 \
+    "with no time stamp in the sentence"
 like "$out" "Resumed by" "and resumed"
 run "$S" -w "$W" run --resume "$kid"
 is "$rc" 4 "a succeeded run cannot be resumed"
