@@ -323,7 +323,7 @@ $FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
 kid=$(newest)
 for at in 800 2400; do
 	t_i=0
-	while [ "$t_i" -lt 300 ] &&
+	while [ "$t_i" -lt 1200 ] &&
 	    [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt "$at" ]; do
 		sleep 0.05
 		t_i=$((t_i + 1))
@@ -332,9 +332,10 @@ for at in 800 2400; do
 	kill -9 "$(rj "$kid" pid)"
 	sleep 0.3
 	"$S" -w "$W" run --resume "$kid" --detach >/dev/null
-	# The new attempt's worker, not the dead one, is the next to kill.
+	# The new attempt's worker, not the dead one, is the next to kill
+	# (a loaded machine may take seconds to start it).
 	t_i=0
-	while [ "$t_i" -lt 100 ] && [ "$(rj "$kid" attempts)" -le "$n" ]; do
+	while [ "$t_i" -lt 600 ] && [ "$(rj "$kid" attempts)" -le "$n" ]; do
 		sleep 0.05
 		t_i=$((t_i + 1))
 	done
