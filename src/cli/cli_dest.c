@@ -102,6 +102,25 @@ add_field_opt(struct cli_opt *o, size_t *n, const struct dest_field *f)
 	(*n)++;
 }
 
+/*
+ * Add every driver's field options to o[*n], once each: those every
+ * destination has first, then in the drivers' order.
+ */
+static void
+add_field_opts(struct cli_opt *o, size_t *n)
+{
+	const struct dest_driver *const	*dp;
+	const struct dest_field		*f;
+	int				 pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (dp = dest_all(); *dp != NULL; dp++)
+			for (f = (*dp)->conn_fields; f->key != NULL; f++)
+				if (!listed(o, *n, f->option) &&
+				    every_driver_has(f->option) == (pass == 0))
+					add_field_opt(o, n, f);
+}
+
 /* "--a, --b and --c": the options driver d needs; malloc'd, or NULL. */
 static char *
 needed_options(const struct dest_driver *d)
@@ -131,7 +150,7 @@ build_connection_add(struct cli_cmd *c)
 	const struct dest_field		*f;
 	struct cli_opt			*o;
 	char				*need, *s = NULL, *t;
-	size_t				 n, nfields = 0, pass;
+	size_t				 n, nfields = 0;
 
 	for (dp = dest_all(); *dp != NULL; dp++)
 		for (f = (*dp)->conn_fields; f->key != NULL; f++)
@@ -140,17 +159,7 @@ build_connection_add(struct cli_cmd *c)
 	memcpy(o, add_head, sizeof add_head);
 	o[0].choices = dest_names(DEST_NAME_ID, NULL, "|", "|");
 	n = ADD_HEAD;
-	/* Those every destination has first, then in the drivers' order. */
-	for (pass = 0; pass < 2; pass++) {
-		for (dp = dest_all(); *dp != NULL; dp++) {
-			for (f = (*dp)->conn_fields; f->key != NULL; f++) {
-				if (listed(o, n, f->option) ||
-				    every_driver_has(f->option) != (pass == 0))
-					continue;
-				add_field_opt(o, &n, f);
-			}
-		}
-	}
+	add_field_opts(o, &n);
 	for (dp = dest_all(); *dp != NULL; dp++)
 		if (dest_is_oauth(*dp))
 			break;
@@ -210,7 +219,7 @@ build_connection_edit(struct cli_cmd *c)
 	const struct dest_driver *const	*dp;
 	const struct dest_field		*f;
 	struct cli_opt			*o;
-	size_t				 n, nfields = 0, pass;
+	size_t				 n, nfields = 0;
 
 	for (dp = dest_all(); *dp != NULL; dp++)
 		for (f = (*dp)->conn_fields; f->key != NULL; f++)
@@ -218,16 +227,7 @@ build_connection_edit(struct cli_cmd *c)
 	o = xcalloc(EDIT_HEAD + nfields + 1, sizeof *o);
 	memcpy(o, edit_head, sizeof edit_head);
 	n = EDIT_HEAD;
-	for (pass = 0; pass < 2; pass++) {
-		for (dp = dest_all(); *dp != NULL; dp++) {
-			for (f = (*dp)->conn_fields; f->key != NULL; f++) {
-				if (listed(o, n, f->option) ||
-				    every_driver_has(f->option) != (pass == 0))
-					continue;
-				add_field_opt(o, &n, f);
-			}
-		}
-	}
+	add_field_opts(o, &n);
 	c->opts = o;
 }
 

@@ -448,6 +448,27 @@ find_export(const struct export_list *xl, const struct connection_list *cl,
 	return x;
 }
 
+/*
+ * Find an export the member may see and change (exportops_may_change);
+ * prints why not: denied is the refusal, naming the export (%s).
+ */
+static struct export *
+find_changeable(const struct export_list *xl,
+    const struct connection_list *cl, const struct ws_member *me,
+    const char *name, const char *denied, enum exit_status *rc)
+{
+	struct export	*x;
+
+	if ((x = find_export(xl, cl, me, name, rc)) == NULL)
+		return NULL;
+	if (!exportops_may_change(me, cl, x)) {
+		cli_error(denied, x->name);
+		*rc = EXIT_AUTH;
+		return NULL;
+	}
+	return x;
+}
+
 enum exit_status
 cmd_export_show(struct cli_ctx *ctx)
 {
@@ -545,16 +566,11 @@ cmd_export_remove(struct cli_ctx *ctx)
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	x = find_changeable(&xl, &cl, me, ctx->args[0],
+	    _("only administrators can remove the export \"%s\": its "
+	    "connection is for administrators only"), &rc);
 	if (x == NULL)
 		goto out;
-	if (!exportops_may_change(me, &cl, x)) {
-		cli_error(_("only administrators can remove the export "
-		    "\"%s\": its connection is for administrators only"),
-		    x->name);
-		rc = EXIT_AUTH;
-		goto out;
-	}
 	rc = cli_fail_exit(exportops_remove(ws, x, &cause));
 	if (rc != EXIT_OK) {
 		cli_error("%s", cause);
@@ -778,16 +794,11 @@ cmd_export_edit(struct cli_ctx *ctx)
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	x = find_changeable(&xl, &cl, me, ctx->args[0],
+	    _("only administrators can change the export \"%s\": its "
+	    "connection is for administrators only"), &rc);
 	if (x == NULL)
 		goto out;
-	if (!exportops_may_change(me, &cl, x)) {
-		cli_error(_("only administrators can change the export "
-		    "\"%s\": its connection is for administrators only"),
-		    x->name);
-		rc = EXIT_AUTH;
-		goto out;
-	}
 	was_c = connection_list_by_id(&cl, x->connection);
 	type = export_destination(x, was_c);
 	y = export_dup(x);
@@ -925,16 +936,11 @@ cmd_export_duplicate(struct cli_ctx *ctx)
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	x = find_changeable(&xl, &cl, me, ctx->args[0],
+	    _("only administrators can duplicate the export \"%s\": its "
+	    "connection is for administrators only"), &rc);
 	if (x == NULL)
 		goto out;
-	if (!exportops_may_change(me, &cl, x)) {
-		cli_error(_("only administrators can duplicate the export "
-		    "\"%s\": its connection is for administrators only"),
-		    x->name);
-		rc = EXIT_AUTH;
-		goto out;
-	}
 	if (connection_name_valid(name, &cause) == -1) {
 		cli_error(_("--name \"%s\": %s"), name, cause);
 		free(cause);
@@ -1015,16 +1021,11 @@ cmd_export_detach(struct cli_ctx *ctx)
 	rc = cmd_open(ctx, &ws, &me, &cl, &xl);
 	if (rc != EXIT_OK)
 		return rc;
-	x = find_export(&xl, &cl, me, ctx->args[0], &rc);
+	x = find_changeable(&xl, &cl, me, ctx->args[0],
+	    _("only administrators can detach the export \"%s\": its "
+	    "connection is for administrators only"), &rc);
 	if (x == NULL)
 		goto out;
-	if (!exportops_may_change(me, &cl, x)) {
-		cli_error(_("only administrators can detach the export "
-		    "\"%s\": its connection is for administrators only"),
-		    x->name);
-		rc = EXIT_AUTH;
-		goto out;
-	}
 	if (x->detached) {
 		printf(_("The export \"%s\" is already detached.\n"),
 		    cli_str(x->name));
