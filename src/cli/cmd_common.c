@@ -224,6 +224,19 @@ cmd_close(struct workspace **ws, struct connection_list *cl,
 	workspace_free(ws);
 }
 
+const struct dest_driver *
+cmd_conn_driver(const struct connection *c, enum exit_status *rc)
+{
+	const struct dest_driver	*d = dest_find(c->type);
+
+	if (d == NULL) {
+		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
+		    c->name, c->type);
+		*rc = EXIT_CONFIG;
+	}
+	return d;
+}
+
 const char *
 cmd_type_label(const char *type)
 {

@@ -15,6 +15,13 @@ struct credstore;
 struct identity;
 struct http_engine;
 
+/*
+ * The driver of c's destination, or NULL when this build has none (a
+ * connection file naming another type): said, *rc set to EXIT_CONFIG.
+ */
+const struct dest_driver *cmd_conn_driver(const struct connection *,
+		    enum exit_status *rc);
+
 /* The destination's label ("Braze") for a type id, translated. */
 const char	*cmd_type_label(const char *type);
 

@@ -780,13 +780,8 @@ cmd_connection_edit(struct cli_ctx *ctx)
 	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
 	if (c == NULL)
 		goto out;
-	d = dest_find(c->type);
-	if (d == NULL) {
-		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
-		    c->name, c->type);
-		rc = EXIT_CONFIG;
+	if ((d = cmd_conn_driver(c, &rc)) == NULL)
 		goto out;
-	}
 	if ((rc = edit_check(ctx, d)) != EXIT_OK)
 		goto out;
 	if (name != NULL && connection_name_valid(name, &cause) == -1) {
@@ -956,13 +951,8 @@ cmd_connection_test(struct cli_ctx *ctx)
 	c = cmd_conn_find(&l, me, ctx->args[0], &rc);
 	if (c == NULL)
 		goto out;
-	d = dest_find(c->type);
-	if (d == NULL) {
-		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
-		    c->name, c->type);
-		rc = EXIT_CONFIG;
+	if ((d = cmd_conn_driver(c, &rc)) == NULL)
 		goto out;
-	}
 	/* With a credential store: a renewed OAuth token is saved as it
 	 * happens. */
 	rc = cmd_conn_session(ctx, ws, me, d, c, &s, &k);

@@ -233,13 +233,8 @@ cmd_export_add(struct cli_ctx *ctx)
 	c = cmd_conn_find(&cl, me, cli_opt(ctx, "connection"), &rc);
 	if (c == NULL)
 		goto out;
-	d = dest_find(c->type);
-	if (d == NULL) {
-		cli_error(_("the connection \"%s\" has the unknown type \"%s\""),
-		    c->name, c->type);
-		rc = EXIT_CONFIG;
+	if ((d = cmd_conn_driver(c, &rc)) == NULL)
 		goto out;
-	}
 	if (sched.kind != SCHEDULE_OFF && c->export_user == NULL) {
 		cli_error(_("the connection \"%s\" has no export user, so "
 		    "unattended scheduled runs could not use it; add the export "
