@@ -128,6 +128,32 @@ read_secret_file(const char *path, const char *option, struct secret **out,
 }
 
 /*
+ * The secrets of d's fields given on the command line, into values[] (one
+ * per conn_fields entry, in order; NULL where none was given). Prints why
+ * not.
+ */
+static enum exit_status
+read_secrets(struct cli_ctx *ctx, const struct dest_driver *d,
+    struct secret **values)
+{
+	const struct dest_field	*in;
+	char			*cause = NULL;
+	size_t			 i;
+
+	for (i = 0, in = d->conn_fields; in->key != NULL; in++, i++) {
+		if (!in->secret || cli_opt(ctx, in->option) == NULL)
+			continue;
+		if (read_secret_file(cli_opt(ctx, in->option), in->option,
+		    &values[i], &cause) == -1) {
+			cli_error("%s", cause);
+			free(cause);
+			return EXIT_CONFIG;
+		}
+	}
+	return EXIT_OK;
+}
+
+/*
  * What the administrator pastes back: from FILE (read once the address
  * is shown, so that it may be a FIFO written meanwhile), else a line from
  * the terminal with echo off, else a line of standard input.
@@ -330,17 +356,8 @@ cmd_connection_add(struct cli_ctx *ctx)
 		goto out;
 	}
 	/* Read the secrets before taking the lock: stdin may be slow. */
-	for (i = 0, in = type->conn_fields; in->key != NULL; in++, i++) {
-		if (!in->secret || cli_opt(ctx, in->option) == NULL)
-			continue;
-		if (read_secret_file(cli_opt(ctx, in->option), in->option,
-		    &values[i], &cause) == -1) {
-			cli_error("%s", cause);
-			free(cause);
-			rc = EXIT_CONFIG;
-			goto out;
-		}
-	}
+	if ((rc = read_secrets(ctx, type, values)) != EXIT_OK)
+		goto out;
 	if (connection_list_find(&list, name) != NULL) {
 		cli_error(_("a connection named \"%s\" already exists; choose "
 		    "another name"), name);
@@ -798,17 +815,8 @@ cmd_connection_edit(struct cli_ctx *ctx)
 		goto out;
 	}
 	/* Read the secrets before anything slow or locked. */
-	for (i = 0, in = d->conn_fields; in->key != NULL; in++, i++) {
-		if (!in->secret || cli_opt(ctx, in->option) == NULL)
-			continue;
-		if (read_secret_file(cli_opt(ctx, in->option), in->option,
-		    &values[i], &cause) == -1) {
-			cli_error("%s", cause);
-			free(cause);
-			rc = EXIT_CONFIG;
-			goto out;
-		}
-	}
+	if ((rc = read_secrets(ctx, d, values)) != EXIT_OK)
+		goto out;
 	n = connection_dup(c);
 	if (name != NULL) {
 		free(n->name);

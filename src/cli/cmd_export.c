@@ -126,27 +126,13 @@ parse_mode(struct cli_ctx *ctx, enum export_mode *mode, unsigned *max)
 static const char *
 next_text(const struct export *x, time_t now, char *buf, size_t size)
 {
-	const char	*old = getenv("TZ");
-	char		*keep = old != NULL ? xstrdup(old) : NULL;
-	struct tm	 tm;
-	time_t		 t = schedule_next(&x->schedule, now);
+	time_t	t = schedule_next(&x->schedule, now);
 
 	if (t == 0 || x->detached) {
 		snprintf(buf, size, "-");
-		free(keep);
 		return buf;
 	}
-	setenv("TZ", x->schedule.tz, 1);
-	tzset();
-	localtime_r(&t, &tm);
-	strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm);
-	if (keep != NULL)
-		setenv("TZ", keep, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(keep);
-	return buf;
+	return schedule_local_text(&x->schedule, t, buf, size);
 }
 
 /*
@@ -578,18 +564,6 @@ cmd_export_remove(struct cli_ctx *ctx)
 out:
 	cmd_close(&ws, &cl, &xl);
 	return rc;
-}
-
-/* Whether the export has segment name. */
-static int
-export_has_segment(const struct export *x, const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < x->nsegments; i++)
-		if (strcmp(x->segments[i], name) == 0)
-			return 1;
-	return 0;
 }
 
 static void

@@ -327,8 +327,8 @@ same_mapping(const struct export *a, const struct export *b)
 	return 1;
 }
 
-static int
-has_segment(const struct export *x, const char *name)
+int
+export_has_segment(const struct export *x, const char *name)
 {
 	size_t	i;
 
@@ -347,7 +347,7 @@ same_segments(const struct export *a, const struct export *b)
 	if (a->nsegments != b->nsegments)
 		return 0;
 	for (i = 0; i < a->nsegments; i++)
-		if (!has_segment(b, a->segments[i]))
+		if (!export_has_segment(b, a->segments[i]))
 			return 0;
 	return 1;
 }
@@ -488,7 +488,7 @@ export_changes_effect(const struct export *a, const struct export *b,
 		s = sentence_add(s, xstrdup(_("The mapping changed: the next "
 		    "run sends every profile again, once.")));
 	for (i = 0; i < a->nsegments; i++)
-		if (!has_segment(b, a->segments[i]))
+		if (!export_has_segment(b, a->segments[i]))
 			left++;
 	if (b->mode == EXPORT_MIRROR && (left > 0 ||
 	    (changes & EXPORT_CHANGED_MODE)))

@@ -146,6 +146,9 @@ struct cJSON	*export_changes_json(const struct export *a,
 char		*export_changes_effect(const struct export *a,
 		    const struct export *b, unsigned changes);
 
+/* Whether the export sends the segment called name. */
+int		 export_has_segment(const struct export *, const char *name);
+
 /* The field mapped to dest ("email"), or NULL. */
 const char	*export_field(const struct export *, const char *dest);
 

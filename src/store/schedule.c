@@ -178,27 +178,57 @@ schedule_tz_system(char tz[SCHEDULE_TZ_MAX])
 }
 
 /*
- * Run fn in the schedule's zone: TZ is the process's, so it is set and
- * put back around the call (refresh and the UI's loop are one thread).
+ * Enter the schedule's zone; zone_leave() puts the one before back. TZ is
+ * the process's, so it is set around each use (refresh and the UI's loop
+ * are one thread). Returns what to give zone_leave().
  */
-static time_t
-in_zone(const struct schedule *s, time_t now,
-    time_t (*fn)(const struct schedule *, time_t))
+static char *
+zone_enter(const struct schedule *s)
 {
 	const char	*old = getenv("TZ");
 	char		*keep = old != NULL ? xstrdup(old) : NULL;
-	time_t		 t;
 
 	setenv("TZ", s->tz[0] != '\0' ? s->tz : "UTC", 1);
 	tzset();
-	t = fn(s, now);
+	return keep;
+}
+
+static void
+zone_leave(char *keep)
+{
 	if (keep != NULL)
 		setenv("TZ", keep, 1);
 	else
 		unsetenv("TZ");
 	tzset();
 	free(keep);
+}
+
+/* fn in the schedule's zone. */
+static time_t
+in_zone(const struct schedule *s, time_t now,
+    time_t (*fn)(const struct schedule *, time_t))
+{
+	char	*keep = zone_enter(s);
+	time_t	 t;
+
+	t = fn(s, now);
+	zone_leave(keep);
 	return t;
+}
+
+const char *
+schedule_local_text(const struct schedule *s, time_t t, char *buf,
+    size_t size)
+{
+	char		*keep = zone_enter(s);
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	if (strftime(buf, size, "%Y-%m-%d %H:%M %Z", &tm) == 0 && size > 0)
+		buf[0] = '\0';
+	zone_leave(keep);
+	return buf;
 }
 
 /* The local time of the day (days from today) at h:m, with isdst. */

@@ -68,6 +68,10 @@ void		 schedule_tz_system(char tz[SCHEDULE_TZ_MAX]);
 time_t		 schedule_prev(const struct schedule *, time_t now);
 time_t		 schedule_next(const struct schedule *, time_t now);
 
+/* t in the schedule's zone ("2026-12-04 06:30 CET"), into buf. */
+const char	*schedule_local_text(const struct schedule *, time_t t,
+		    char *buf, size_t size);
+
 /*
  * Whether refresh should run it now: refresh always; a timed kind when a
  * slot has passed since since (its last scheduled run, or when it was
