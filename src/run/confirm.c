@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
@@ -68,6 +70,8 @@ struct resolve {
 	size_t				 nrefs;
 	uint64_t			 job;		/* of refs[] */
 	const char			*reason;	/* of refs[] */
+	confirm_unaccept_cb		*unaccept;	/* or NULL */
+	void				*arg;
 };
 
 
@@ -498,6 +502,35 @@ resolve_flush(struct resolve *rs)
 }
 
 /*
+ * Tell the sync state that the profile of row was not taken after all,
+ * by its key: the customer ID when it has one, else the email.
+ */
+static void
+resolve_unaccept(struct resolve *rs, const struct csv_row *row, long ei,
+    long ci)
+{
+	const struct csv_field	*f;
+	const char		*v;
+	char			 email[NORMALIZE_EMAIL_SIZE];
+	size_t			 len = 0;
+
+	if (ci != -1 && (size_t)ci < row->nfields) {
+		f = &row->fields[ci];
+		v = normalize_trim(f->s, f->len, &len);
+		if (len > 0) {
+			rs->unaccept(v, len, 1, rs->arg);
+			return;
+		}
+	}
+	if (ei == -1 || (size_t)ei >= row->nfields)
+		return;
+	f = &row->fields[ei];
+	if (normalize_email(f->s, f->len, email, &len) == NORMALIZE_OK)
+		rs->unaccept(email, len, 0, rs->arg);
+	sodium_memzero(email, sizeof email);
+}
+
+/*
  * Decide one profile of an affected job: row is its record as read again
  * (NULL when it is no longer there). 0, or -1 with *cause when the
  * rejects file fails.
@@ -538,6 +571,8 @@ resolve_one(struct resolve *rs, const struct cursor *k,
 	}
 	if (reason == NULL)
 		return 0;
+	if (row != NULL && rs->unaccept != NULL)
+		resolve_unaccept(rs, row, ei, ci);
 
 	if (rs->nrefs == CONFIRM_CHUNK || (rs->nrefs > 0 &&
 	    (rs->job != j->id || rs->reason != reason)))
@@ -625,7 +660,7 @@ resolve_segment(struct resolve *rs, struct cursor **heap, size_t *nheap,
 static int
 confirm_resolve(struct confirm *c, const struct deliver_config *cfg,
     struct deliver_stats *stats, struct dest_job *jobs, size_t njobs,
-    char **cause)
+    confirm_unaccept_cb *unaccept, void *arg, char **cause)
 {
 	struct resolve	 rs;
 	struct cursor	*ks, **heap;
@@ -639,6 +674,8 @@ confirm_resolve(struct confirm *c, const struct deliver_config *cfg,
 	rs.cfg = cfg;
 	rs.stats = stats;
 	rs.jobs = jobs;
+	rs.unaccept = unaccept;
+	rs.arg = arg;
 	rs.report = dedup_new();
 	for (i = 0; i < njobs; i++) {
 		j = &jobs[i];
@@ -687,7 +724,8 @@ confirm_resolve(struct confirm *c, const struct deliver_config *cfg,
 
 int
 confirm_run(struct confirm *c, const struct deliver_config *cfg,
-    struct deliver_stats *stats, char **cause)
+    struct deliver_stats *stats, confirm_unaccept_cb *unaccept, void *arg,
+    char **cause)
 {
 	const struct dest_driver	*d = cfg->session->driver;
 	struct dest_job			*jobs;
@@ -715,8 +753,8 @@ confirm_run(struct confirm *c, const struct deliver_config *cfg,
 	rv = confirm_poll(cfg, stats, jobs, n, cause);
 	/* Even when cancelled: what is known is counted and recorded. */
 	if ((stats->jobs_failed > 0 || stats->jobs_pending < n) &&
-	    confirm_resolve(c, cfg, stats, jobs, n, rv == 0 ? cause :
-	    &rc) != 0) {
+	    confirm_resolve(c, cfg, stats, jobs, n, unaccept, arg, rv == 0 ?
+	    cause : &rc) != 0) {
 		free(rc);
 		rv = -1;
 	}

@@ -67,6 +67,14 @@ size_t		 confirm_njobs(const struct confirm *);
 size_t		 confirm_bytes(const struct confirm *);
 
 /*
+ * Told, while resolving, the key of each profile the confirmation rejected
+ * whose row was read again (its customer ID when cid is set, else its
+ * normalised email), so that the sync state does not keep it as taken.
+ */
+typedef void	 confirm_unaccept_cb(const char *id, size_t idlen, int cid,
+		    void *arg);
+
+/*
  * Poll and resolve, as above, for the delivery cfg (its session, engine,
  * segments, mapping, rejects, cancel and on_confirm_reject) whose counts
  * are in stats (phase, jobs*, confirm_* are kept up to date). 0 when the
@@ -75,6 +83,7 @@ size_t		 confirm_bytes(const struct confirm *);
  * be written.
  */
 int		 confirm_run(struct confirm *, const struct deliver_config *cfg,
-		    struct deliver_stats *stats, char **cause);
+		    struct deliver_stats *stats, confirm_unaccept_cb *unaccept,
+		    void *arg, char **cause);
 
 #endif

@@ -44,6 +44,14 @@ struct keymap {
 #define ST_PENDING	((uint64_t)4)	/* ... sent, never answered */
 #define ST_SEEN		((uint64_t)8)	/* a valid row of this run */
 #define ST_FLAGS	((uint64_t)15)
+/*
+ * The target may hold the key: it took it, or it was sent and never
+ * answered (a worker killed with it in flight), which mirror mode removes
+ * too when it leaves: removing what is not there is harmless at all three
+ * destinations, keeping a member who left is not.
+ */
+#define ST_MAY_HOLD(w)	(((w) & ST_PRESENT) && \
+			    ((w) & (ST_ACCEPTED | ST_PENDING)))
 #define SLOT_WORDS(m)	(1 + (m)->state + (m)->words)
 #define SEG_WORD(m, s, k) ((s)[1 + (m)->state + (k) / 64])
 #define SEG_BIT(k)	((uint64_t)1 << ((k) % 64))
@@ -108,7 +116,8 @@ struct deliver {
 	struct synclog			*log;
 	uint64_t			*seghash;	/* per segment name */
 	uint64_t			 maphash;	/* the attributes' names */
-	struct synclog_entry		*logbuf;	/* batch_size */
+	struct synclog_entry		*logbuf;	/* batch_size + 1 */
+	size_t				 nunaccepted;	/* in logbuf */
 	/*
 	 * Finished batches kept for their buffers (wiped): allocating and
 	 * freeing a batch's arrays for every request was a visible share of
@@ -652,9 +661,17 @@ deliver_submit(struct deliver *d, struct batch *b)
 		size_t	i;
 
 		for (i = 0; i < b->n; i++) {
+			const struct item	*it = &b->items[i];
+			const char		*id;
+
 			d->logbuf[i].kind = SYNCLOG_SENT;
-			d->logbuf[i].hash = b->items[i].hash;
-			d->logbuf[i].digest = b->items[i].digest;
+			d->logbuf[i].hash = it->hash;
+			d->logbuf[i].digest = it->digest;
+			/* The key's id, for the state (state_save). */
+			d->logbuf[i].cid = it->cid != NONE;
+			id = AT(b, it->cid != NONE ? it->cid : it->email);
+			d->logbuf[i].id = id;
+			d->logbuf[i].idlen = strlen(id);
 		}
 		if (synclog_append(d->log, d->logbuf, b->n, &cause) != 0) {
 			http_request_free(&req);
@@ -751,6 +768,7 @@ deliver_results(struct deliver *d, struct batch *b,
 		if (d->log != NULL) {
 			uint64_t	*slot = keymap_slot(&d->map, it->hash, 0);
 
+			memset(&d->logbuf[nlog], 0, sizeof d->logbuf[nlog]);
 			d->logbuf[nlog].kind = res[i].rejected ?
 			    SYNCLOG_REJECTED : SYNCLOG_ACCEPTED;
 			d->logbuf[nlog].hash = it->hash;
@@ -1458,7 +1476,7 @@ state_load(struct deliver *d, char **cause)
 		slot = d->map.v + i * stride;
 		if (slot[0] != 0 && (slot[1] & ST_PRESENT)) {
 			d->stats->baseline = 0;
-			if (slot[1] & ST_ACCEPTED)
+			if (ST_MAY_HOLD(slot[1]))
 				d->stats->members++;
 		}
 	}
@@ -1480,8 +1498,7 @@ state_leavers(const struct deliver *d, uint64_t *seen)
 			continue;
 		if (slot[1] & ST_SEEN)
 			(*seen)++;
-		else if ((slot[1] & (ST_PRESENT | ST_ACCEPTED)) ==
-		    (ST_PRESENT | ST_ACCEPTED))
+		else if (ST_MAY_HOLD(slot[1]))
 			n++;
 	}
 	return n;
@@ -1654,6 +1671,7 @@ rset_results(struct deliver *d, struct rset *r)
 		d->stats->removed++;
 		if ((slot = keymap_slot(&d->map, r->hash[i], 0)) != NULL)
 			slot[1] = 0;
+		memset(&d->logbuf[nlog], 0, sizeof d->logbuf[nlog]);
 		d->logbuf[nlog].kind = SYNCLOG_REMOVED;
 		d->logbuf[nlog].hash = r->hash[i];
 		d->logbuf[nlog++].digest = 0;
@@ -1833,10 +1851,69 @@ rset_pump(struct deliver *d, int until_done, char **cause)
 	}
 }
 
+/* Removals being gathered: the set filling, and why it stopped. */
+struct removal {
+	struct deliver	*d;
+	struct rset	*r;
+	size_t		 cap;
+	char		*cause;		/* an error, or NULL */
+	int		 stop;		/* an error or d->fatal */
+};
+
 /*
- * Remove the members who left: the state's accepted keys that no valid
- * row of this run holds, named by the ids the state file keeps. A dry run
- * only counts the requests. 0, or -1 with *cause.
+ * Queue the key of rec for removal when it is an accepted member that no
+ * valid row of this run holds, once (KEY_SENT marks it: no key of a
+ * removal was sent by this run), sending each set once it is full.
+ */
+static void
+removal_add(struct removal *rm, const struct syncstate_rec *rec)
+{
+	struct deliver	*d = rm->d;
+	uint64_t	*slot, h;
+
+	if (rm->stop || rec->id == NULL)
+		return;		/* its id was never known */
+	h = rec_hash(d, rec);
+	slot = keymap_slot(&d->map, h, 0);
+	if (slot == NULL || (slot[0] & KEY_SENT) || (slot[1] & ST_SEEN) ||
+	    !ST_MAY_HOLD(slot[1]))
+		return;
+	slot[0] |= KEY_SENT;
+	if (rm->r == NULL)
+		rm->r = rset_new(d, rm->cap);
+	rset_add(rm->r, rec, h);
+	if (rm->r->n < rm->cap)
+		return;
+	rset_fix(rm->r);
+	rm->r->next = rqueue;
+	rqueue = rm->r;
+	rm->r = NULL;
+	if (rset_pump(d, 0, &rm->cause) != 0 || d->fatal != NULL)
+		rm->stop = 1;
+}
+
+/* A sent entry of the log: a key a run since the state file sent. */
+static void
+removal_log_entry(const struct synclog_entry *e, void *arg)
+{
+	struct syncstate_rec	rec;
+
+	if (e->kind != SYNCLOG_SENT || e->id == NULL)
+		return;
+	memset(&rec, 0, sizeof rec);
+	rec.flags = e->cid ? SYNCSTATE_CID : 0;
+	rec.hash = e->hash;
+	rec.id = e->id;
+	rec.idlen = e->idlen;
+	removal_add(arg, &rec);
+}
+
+/*
+ * Remove the members who left: the keys the target may hold that no valid
+ * row of this run holds, named by the ids the state file keeps and, for the
+ * keys runs sent since it was written (a run killed, cancelled or failed,
+ * then not resumed), the ids of the log. A dry run only counts the requests.
+ * 0, or -1 with *cause.
  */
 static int
 state_remove(struct deliver *d, char **cause)
@@ -1844,10 +1921,10 @@ state_remove(struct deliver *d, char **cause)
 	const struct deliver_sync	*sy = d->sync;
 	struct syncstate_reader		*rd;
 	struct syncstate_rec		 rec;
-	struct rset			*r = NULL, *q;
+	struct removal			 rm;
+	struct rset			*q;
 	const char			*target;
 	char				*why = NULL, *ignore = NULL;
-	uint64_t			*slot, h;
 	size_t				 cap;
 	int				 rv;
 
@@ -1859,48 +1936,37 @@ state_remove(struct deliver *d, char **cause)
 		    cap;
 		return 0;
 	}
+	memset(&rm, 0, sizeof rm);
+	rm.d = d;
+	rm.cap = cap;
+	d->stats->phase = DELIVER_PHASE_REMOVE;
+	rqueue = NULL;
 	rv = syncstate_open(sy->state_path, sy->keys, &rd, &target, &why,
 	    cause);
 	free(why);
-	if (rv != 0)
-		return rv == 1 ? 0 : -1;
-	if (strcmp(target, sy->target_label) != 0) {
-		syncstate_close(&rd);
-		return 0;
-	}
-	d->stats->phase = DELIVER_PHASE_REMOVE;
-	rqueue = NULL;
-	while ((rv = syncstate_next(rd, &rec, cause)) == 1) {
-		if (rec.id == NULL)
-			continue;	/* its id was never known */
-		h = rec_hash(d, &rec);
-		slot = keymap_slot(&d->map, h, 0);
-		if (slot == NULL || (slot[1] & (ST_PRESENT | ST_ACCEPTED |
-		    ST_SEEN)) != (ST_PRESENT | ST_ACCEPTED))
-			continue;
-		if (r == NULL)
-			r = rset_new(d, cap);
-		rset_add(r, &rec, h);
-		if (r->n == cap) {
-			rset_fix(r);
-			r->next = rqueue;
-			rqueue = r;
-			r = NULL;
-			if (rset_pump(d, 0, cause) != 0)
-				goto fail;
-			if (d->fatal != NULL)
-				break;
-		}
-	}
 	if (rv == -1)
-		goto fail;
-	if (r != NULL && d->fatal == NULL) {
-		rset_fix(r);
-		r->next = rqueue;
-		rqueue = r;
-		r = NULL;
+		return -1;
+	if (rv == 0 && strcmp(target, sy->target_label) == 0) {
+		while (!rm.stop && (rv = syncstate_next(rd, &rec, cause)) == 1)
+			removal_add(&rm, &rec);
+		if (rv == -1)
+			goto fail;
 	}
 	syncstate_close(&rd);
+	if (!rm.stop && synclog_replay(sy->log_path, sy->keys,
+	    sy->target_label, removal_log_entry, &rm, cause) != 0)
+		goto fail;
+	if (rm.cause != NULL) {
+		*cause = rm.cause;
+		rm.cause = NULL;
+		goto fail;
+	}
+	if (rm.r != NULL && d->fatal == NULL) {
+		rset_fix(rm.r);
+		rm.r->next = rqueue;
+		rqueue = rm.r;
+		rm.r = NULL;
+	}
 	if (rset_pump(d, 1, cause) != 0)
 		goto drop;
 	if (d->fatal != NULL) {
@@ -1915,7 +1981,7 @@ fail:
 	if (rset_pump(d, 1, &ignore) != 0)
 		free(ignore);
 drop:
-	rset_free(r);
+	rset_free(rm.r);
 	while ((q = rqueue) != NULL) {
 		rqueue = q->next;
 		rset_free(q);
@@ -1945,30 +2011,100 @@ state_put(struct syncstate_writer *w, uint64_t *slot,
 }
 
 /*
+ * Append the entries state_unaccept() gathered. One that cannot be
+ * written is not lost for this run: the state file is written from the
+ * key map, which has it.
+ */
+static void
+state_unaccept_flush(struct deliver *d)
+{
+	char	*cause = NULL;
+
+	if (d->nunaccepted > 0 && synclog_append(d->log, d->logbuf,
+	    d->nunaccepted, &cause) != 0)
+		free(cause);
+	d->nunaccepted = 0;
+}
+
+/*
+ * The confirmation rejected a profile that its batch's answer took: the
+ * state keeps it as rejected (sent again next run, never removed), and
+ * the log says so, for a resumed or later run.
+ */
+static void
+state_unaccept(const char *id, size_t idlen, int cid, void *arg)
+{
+	struct deliver		*d = arg;
+	struct synclog_entry	*e;
+	uint64_t		*slot;
+
+	slot = keymap_slot(&d->map, keymap_hash(&d->map, id, idlen, !cid), 0);
+	if (slot == NULL || !(slot[1] & ST_ACCEPTED))
+		return;
+	slot[1] &= ~(ST_ACCEPTED | ST_PENDING);
+	e = &d->logbuf[d->nunaccepted++];
+	memset(e, 0, sizeof *e);
+	e->kind = SYNCLOG_REJECTED;
+	e->hash = slot[0] & ~KEY_SENT;
+	e->digest = slot[1] & ~ST_FLAGS;
+	if (d->nunaccepted > d->cfg->session->batch_size)
+		state_unaccept_flush(d);
+}
+
+/* What state_save's replay of the log needs. */
+struct state_fold {
+	struct deliver			*d;
+	struct syncstate_writer		*w;
+	char				*cause;
+	uint64_t			*prev;	/* slot of the entry before */
+	struct synclog_entry		 pe;	/* ... and the entry */
+	char				 pid[256];
+};
+
+/*
+ * Write the key of the sent entry before this one with its id, once the
+ * slot of this one is on its way in (as in the plan pass).
+ */
+static void
+state_fold_entry(const struct synclog_entry *e, void *arg)
+{
+	struct state_fold	*f = arg;
+	uint64_t		*slot;
+
+	if (f->cause != NULL || e->kind != SYNCLOG_SENT || e->id == NULL)
+		return;
+	keymap_prefetch(&f->d->map, e->hash);
+	if (f->prev != NULL && state_put(f->w, f->prev, f->pid, f->pe.idlen,
+	    f->pe.cid, &f->cause) != 0)
+		return;
+	slot = keymap_slot(&f->d->map, e->hash, 0);
+	f->prev = slot;
+	if (slot == NULL)
+		return;
+	f->pe = *e;
+	memcpy(f->pid, e->id, e->idlen);
+	f->pid[e->idlen] = '\0';
+}
+
+/*
  * Fold the run into a new state file: every key the state holds, with its
- * id from this run's rows, else from the old state, else none. Then the
- * log, which the new file holds, is removed. 0, or -1 with *cause (the
- * log then still holds the run: nothing is lost).
+ * id from the log (every key a run sent since the last state, with the id
+ * it was sent with), else from the old state, else none. Then the log,
+ * which the new file holds, is removed. 0, or -1 with *cause (the log then
+ * still holds the run: nothing is lost).
  */
 static int
 state_save(struct deliver *d, char **cause)
 {
-	const struct deliver_config	*cfg = d->cfg;
 	const struct deliver_sync	*sy = d->sync;
 	struct syncstate_writer		*w = NULL;
 	struct syncstate_reader		*rd = NULL;
 	struct syncstate_rec		 rec;
-	struct csv_reader		*r;
-	struct csv_row			 row;
-	struct columns			 c;
-	enum csv_status			 st;
-	enum normalize_result		 er;
-	const struct csv_field		*f;
-	const char			*target, *cid;
-	char				 email[NORMALIZE_EMAIL_SIZE];
-	char				*rc = NULL, *why = NULL;
-	size_t				 i, seg, elen, cidlen, stride;
-	uint64_t			 h, *slot;
+	struct state_fold		 f;
+	const char			*target;
+	char				*why = NULL;
+	size_t				 i, stride;
+	uint64_t			*slot;
 	int				 rv;
 
 	stride = SLOT_WORDS(&d->map);
@@ -1977,47 +2113,25 @@ state_save(struct deliver *d, char **cause)
 	if (syncstate_create(sy->state_path, sy->keys, sy->target_label,
 	    sy->file_mode, sy->gid, &w, cause) != 0)
 		return -1;
-	for (seg = 0; seg < cfg->nsegments; seg++) {
-		if (csv_open(cfg->segments[seg].path, &r, &rc) != 0) {
-			xfree(&rc);
-			continue;	/* its keys are written without id */
-		}
-		if (columns_find(d, r, seg, &c, &rc) != 0) {
-			xfree(&rc);
-			csv_close(&r);
-			continue;
-		}
-		while ((st = csv_next(r, &row, &rc)) != CSV_EOF) {
-			if (st != CSV_OK) {
-				xfree(&rc);
-				if (st == CSV_IO_ERROR)
-					break;
-				continue;
-			}
-			h = row_key(d, &row, &c, email, &elen, &er);
-			if (h == 0 || (slot = keymap_slot(&d->map, h, 0)) ==
-			    NULL)
-				continue;
-			cidlen = 0;
-			cid = NULL;
-			if (c.slot[DEST_SLOT_CUSTOMER_ID] != -1) {
-				f = &row.fields[c.slot[DEST_SLOT_CUSTOMER_ID]];
-				cid = normalize_trim(f->s, f->len, &cidlen);
-			}
-			rv = cidlen > 0 ? state_put(w, slot, cid, cidlen,
-			    1, cause) : state_put(w, slot, email, elen, 0,
-			    cause);
-			if (rv != 0) {
-				free(c.attr);
-				csv_close(&r);
-				goto fail;
-			}
-		}
-		sodium_memzero(email, sizeof email);
-		free(c.attr);
-		csv_close(&r);
+	memset(&f, 0, sizeof f);
+	f.d = d;
+	f.w = w;
+	rv = synclog_replay(sy->log_path, sy->keys, sy->target_label,
+	    state_fold_entry, &f, cause);
+	if (rv == 0 && f.cause == NULL && f.prev != NULL)
+		(void)state_put(w, f.prev, f.pid, f.pe.idlen, f.pe.cid,
+		    &f.cause);
+	sodium_memzero(f.pid, sizeof f.pid);
+	if (f.cause != NULL) {
+		if (rv == 0)
+			*cause = f.cause;
+		else
+			free(f.cause);
+		rv = -1;
 	}
-	/* Keys no row holds now keep the id the old state had. */
+	if (rv != 0)
+		goto fail;
+	/* Keys no sent entry names keep the id the old state had. */
 	rv = syncstate_open(sy->state_path, sy->keys, &rd, &target, &why,
 	    cause);
 	free(why);
@@ -2170,8 +2284,13 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 		goto out;
 	}
 	if (d.confirm != NULL && confirm_run(d.confirm, &cfg, stats,
-	    cause) != 0)
+	    d.log != NULL ? state_unaccept : NULL, &d, cause) != 0) {
+		if (d.log != NULL)
+			state_unaccept_flush(&d);
 		goto out;
+	}
+	if (d.log != NULL)
+		state_unaccept_flush(&d);
 	/* Adds and removals of one target go one after the other. */
 	if (d.sync != NULL && d.sync->mirror && stats->to_remove > 0 &&
 	    state_remove(&d, cause) != 0)

@@ -498,21 +498,30 @@ syncstate_abandon(struct syncstate_writer **wp)
 
 /*
  * The log: a header in clear (magic, version, key id, the target's tag),
- * then chunks, one per append: the entry count (32 bits), the entries
- * (kind, hash, digest: 17 bytes) and a 16-byte BLAKE2b MAC under the log
- * key over the MAC before it (the header's for the first) and the chunk,
- * so that a group member who can write the file cannot forge, alter,
- * reorder or drop an entry but at the end, where a kill leaves a torn
- * chunk anyway (and a dropped tail only makes the next run send again
- * what it would not have needed to).
+ * then chunks, one per append: the entry count and the plaintext's length
+ * (32 bits each), a random nonce, the entries sealed with
+ * XChaCha20-Poly1305 under a key derived from the log key, and the tag.
+ * The additional data is the tag before (for the first chunk, a BLAKE2b
+ * MAC of the header) and the two lengths, so that a group member who can
+ * write the file can neither read the ids a sent entry carries nor forge,
+ * alter, reorder or drop an entry but at the end, where a kill leaves a
+ * torn chunk anyway (and a dropped tail only makes the next run send
+ * again what it would not have needed to).
+ *
+ * An entry: kind, flags (1: the id is a customer ID), the id's length,
+ * hash, digest (64 bits each), then the id.
  */
 
 #define SL_MAGIC	"segsync-synclog\n"
-#define SL_VERSION	2u
+#define SL_VERSION	3u
 #define SL_HDRBYTES	(16 + 4 + 4 + 8 + 8)
 #define SL_MACBYTES	16u
-#define SL_ENTRY	(1 + 8 + 8)
+#define SL_LENS		8u
+#define SL_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define SL_ENTRY	((size_t)(1 + 1 + 1 + 8 + 8))
 #define SL_MAXN		65536u
+#define SL_MAXBYTES	((size_t)1 << 20)
+#define SL_FRAME	(SL_LENS + SL_NONCE + SL_MACBYTES)
 
 struct synclog {
 	int		 fd;
@@ -520,7 +529,7 @@ struct synclog {
 	unsigned char	*buf;
 	size_t		 cap;
 	unsigned char	 chain[SL_MACBYTES];
-	unsigned char	 key[crypto_generichash_KEYBYTES];
+	unsigned char	 key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 };
 
 static void
@@ -538,19 +547,49 @@ log_header(const struct syncstate_keys *k, const char *target,
 	memcpy(out + 32, tag, 8);
 }
 
-/* The MAC of a chunk (count and entries at p, len bytes) after prev. */
+/* The chain's start (a MAC of the header) and the chunks' key. */
 static void
-log_mac(const unsigned char *key, const unsigned char *prev,
-    const unsigned char *p, size_t len, unsigned char out[SL_MACBYTES])
+log_keys(const struct syncstate_keys *k, const unsigned char *hdr,
+    unsigned char chain[SL_MACBYTES],
+    unsigned char key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES])
 {
+	static const unsigned char	zero[SL_MACBYTES];
 	crypto_generichash_state	st;
 
-	crypto_generichash_init(&st, key, crypto_generichash_KEYBYTES,
+	crypto_generichash_init(&st, k->log, crypto_generichash_KEYBYTES,
 	    SL_MACBYTES);
-	crypto_generichash_update(&st, prev, SL_MACBYTES);
-	crypto_generichash_update(&st, p, len);
-	crypto_generichash_final(&st, out, SL_MACBYTES);
+	crypto_generichash_update(&st, zero, sizeof zero);
+	crypto_generichash_update(&st, hdr, SL_HDRBYTES);
+	crypto_generichash_final(&st, chain, SL_MACBYTES);
+	crypto_generichash(key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+	    (const unsigned char *)"segsync sync log chunks", 23, k->log,
+	    crypto_generichash_KEYBYTES);
 	sodium_memzero(&st, sizeof st);
+}
+
+/* The additional data of a chunk: the tag before it and its lengths. */
+static void
+log_ad(const unsigned char *chain, const unsigned char *lens,
+    unsigned char ad[SL_MACBYTES + SL_LENS])
+{
+	memcpy(ad, chain, SL_MACBYTES);
+	memcpy(ad + SL_MACBYTES, lens, SL_LENS);
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
 }
 
 static char *
@@ -576,9 +615,43 @@ log_rest_zero(int fd)
 }
 
 /*
+ * Call fn for each of the n entries in the len bytes at p: 0, or -3 when
+ * they are not well formed (which a chunk that verified never is but by a
+ * bug).
+ */
+static int
+log_entries(const unsigned char *p, size_t len, uint32_t n,
+    void (*fn)(const struct synclog_entry *, void *), void *arg)
+{
+	struct synclog_entry	 e;
+	const unsigned char	*end = p + len;
+	uint32_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if ((size_t)(end - p) < SL_ENTRY ||
+		    (size_t)(end - p) < (size_t)SL_ENTRY + p[2])
+			return -3;
+		memset(&e, 0, sizeof e);
+		e.kind = (enum synclog_kind)p[0];
+		if (e.kind != SYNCLOG_SENT && e.kind != SYNCLOG_ACCEPTED &&
+		    e.kind != SYNCLOG_REJECTED && e.kind != SYNCLOG_REMOVED)
+			return -3;
+		e.cid = p[1] & 1;
+		e.idlen = p[2];
+		e.hash = get64(p + 3);
+		e.digest = get64(p + 11);
+		e.id = e.idlen > 0 ? (const char *)p + SL_ENTRY : NULL;
+		p += SL_ENTRY + e.idlen;
+		if (fn != NULL)
+			fn(&e, arg);
+	}
+	return p == end ? 0 : -3;
+}
+
+/*
  * Check the log on fd from its start, calling fn (when not NULL) for every
  * entry of every chunk that verifies. 0 with *end after the last whole
- * chunk and chain its MAC; 1 when the header is another target's, key's or
+ * chunk and chain its tag; 1 when the header is another target's, key's or
  * version's (or missing); -1 with *cause.
  */
 static int
@@ -587,12 +660,13 @@ log_scan(int fd, const char *path, const struct syncstate_keys *k,
     void (*fn)(const struct synclog_entry *, void *), void *arg,
     off_t *end, unsigned char chain[SL_MACBYTES], char **cause)
 {
-	unsigned char		 got[SL_HDRBYTES], mac[SL_MACBYTES], *buf;
-	struct synclog_entry	 e;
-	struct stat		 st;
-	uint32_t		 n;
-	size_t			 i, len;
-	int			 rv, err = 0;
+	unsigned char	 got[SL_HDRBYTES], ad[SL_MACBYTES + SL_LENS];
+	unsigned char	 key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	unsigned char	*buf;
+	struct stat	 st;
+	uint32_t	 n;
+	size_t		 plen;
+	int		 rv, err = 0;
 
 	if (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) == -1 ||
 	    (rv = read_full(fd, got, sizeof got)) == -1) {
@@ -602,50 +676,43 @@ log_scan(int fd, const char *path, const struct syncstate_keys *k,
 	}
 	if (rv != 1 || memcmp(got, hdr, SL_HDRBYTES) != 0)
 		return 1;
-	log_mac(k->log, (const unsigned char[SL_MACBYTES]){ 0 }, hdr,
-	    SL_HDRBYTES, chain);
+	log_keys(k, hdr, chain, key);
 	*end = SL_HDRBYTES;
-	buf = xmalloc(4 + (size_t)SL_MAXN * SL_ENTRY + SL_MACBYTES);
+	buf = xmalloc(SL_FRAME + SL_MAXBYTES);
 	for (;;) {
-		if ((rv = read_full(fd, buf, 4)) != 1)
-			break;		/* the end, or a torn count */
-		n = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
-		    (uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
-		if (n == 0 || n > SL_MAXN) {
+		if ((rv = read_full(fd, buf, SL_LENS)) != 1)
+			break;		/* the end, or torn lengths */
+		n = get32(buf);
+		plen = get32(buf + 4);
+		if (n == 0 || n > SL_MAXN || plen > SL_MAXBYTES ||
+		    plen < (size_t)n * SL_ENTRY) {
 			/* A crash before the data was synced: zeros. */
 			rv = log_rest_zero(fd) ? 0 : -3;
 			break;
 		}
-		len = 4 + (size_t)n * SL_ENTRY;
-		if ((rv = read_full(fd, buf + 4, len - 4 + SL_MACBYTES)) != 1)
+		if ((rv = read_full(fd, buf + SL_LENS, SL_NONCE + plen +
+		    SL_MACBYTES)) != 1)
 			break;		/* torn: the worker was killed */
-		log_mac(k->log, chain, buf, len, mac);
-		if (sodium_memcmp(mac, buf + len, SL_MACBYTES) != 0) {
+		log_ad(chain, buf, ad);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+		    buf + SL_LENS + SL_NONCE, NULL, buf + SL_LENS + SL_NONCE,
+		    plen, buf + SL_LENS + SL_NONCE + plen, ad, sizeof ad,
+		    buf + SL_LENS, key) != 0) {
 			/* The last chunk half written is torn too. */
-			rv = *end + (off_t)(len + SL_MACBYTES) >= st.st_size ||
+			rv = *end + (off_t)(SL_FRAME + plen) >= st.st_size ||
 			    log_rest_zero(fd) ? 0 : -3;
 			break;
 		}
-		memcpy(chain, mac, SL_MACBYTES);
-		*end += (off_t)(len + SL_MACBYTES);
-		for (i = 0; fn != NULL && i < n; i++) {
-			const unsigned char *q = buf + 4 + i * SL_ENTRY;
-
-			e.kind = (enum synclog_kind)q[0];
-			if (e.kind != SYNCLOG_SENT && e.kind != SYNCLOG_ACCEPTED &&
-			    e.kind != SYNCLOG_REJECTED &&
-			    e.kind != SYNCLOG_REMOVED) {
-				rv = -3;
-				goto out;
-			}
-			e.hash = get64(q + 1);
-			e.digest = get64(q + 9);
-			fn(&e, arg);
-		}
+		memcpy(chain, buf + SL_LENS + SL_NONCE + plen, SL_MACBYTES);
+		*end += (off_t)(SL_FRAME + plen);
+		rv = log_entries(buf + SL_LENS + SL_NONCE, plen, n, fn, arg);
+		sodium_memzero(buf + SL_LENS + SL_NONCE, plen);
+		if (rv != 0)
+			break;
 	}
-out:
 	if (rv == -1)
 		err = errno;
+	sodium_memzero(key, sizeof key);
 	free(buf);
 	if (rv == -1) {
 		*cause = xasprintf(_("Cannot read %1$s: %2$s."), path,
@@ -665,6 +732,7 @@ synclog_open(const char *path, const struct syncstate_keys *k,
     char **cause)
 {
 	unsigned char	 hdr[SL_HDRBYTES], chain[SL_MACBYTES];
+	unsigned char	 start[SL_MACBYTES];
 	struct stat	 st;
 	struct synclog	*l;
 	off_t		 end = 0;
@@ -687,77 +755,100 @@ synclog_open(const char *path, const struct syncstate_keys *k,
 		close(fd);
 		return -1;
 	}
+	l = xcalloc(1, sizeof *l);
 	if (rv == 1) {
-		/* New, or another target's or key's: start it afresh. */
+		/* New, or another target's, key's or version's: afresh. */
 		end = SL_HDRBYTES;
-		log_mac(k->log, (const unsigned char[SL_MACBYTES]){ 0 }, hdr,
-		    SL_HDRBYTES, chain);
 		if (ftruncate(fd, 0) != 0 || pwrite(fd, hdr, sizeof hdr, 0) !=
 		    (ssize_t)sizeof hdr) {
 			*cause = xasprintf(_("Cannot write %1$s: %2$s."), path,
 			    strerror(errno));
 			close(fd);
+			free(l);
 			return -1;
 		}
 	}
+	log_keys(k, hdr, start, l->key);
+	if (rv == 1)
+		memcpy(chain, start, sizeof chain);
+	sodium_memzero(start, sizeof start);
 	/* Cut a torn last chunk off. */
 	if (ftruncate(fd, end) != 0 || lseek(fd, end, SEEK_SET) == -1) {
 		*cause = xasprintf(_("Cannot write %1$s: %2$s."), path,
 		    strerror(errno));
 		close(fd);
+		sodium_memzero(l->key, sizeof l->key);
+		free(l);
 		return -1;
 	}
-	l = xcalloc(1, sizeof *l);
 	l->fd = fd;
 	l->path = xstrdup(path);
 	memcpy(l->chain, chain, sizeof l->chain);
-	memcpy(l->key, k->log, sizeof l->key);
 	*lp = l;
 	return 0;
+}
+
+/* The bytes entry e takes in a chunk. */
+static size_t
+log_entry_size(const struct synclog_entry *e)
+{
+	return SL_ENTRY + (e->id != NULL && e->kind == SYNCLOG_SENT &&
+	    e->idlen <= 255 ? e->idlen : 0);
 }
 
 int
 synclog_append(struct synclog *l, const struct synclog_entry *e, size_t n,
     char **cause)
 {
-	size_t		 i, m, len;
-	unsigned char	*p;
+	unsigned char	 ad[SL_MACBYTES + SL_LENS], *p, *text;
+	size_t		 i, m, plen, sz;
 	off_t		 at;
 
 	while (n > 0) {
-		m = n < SL_MAXN ? n : SL_MAXN;
-		len = 4 + m * SL_ENTRY;
-		if (l->cap < len + SL_MACBYTES) {
-			l->cap = len + SL_MACBYTES;
+		for (m = plen = 0; m < n && m < SL_MAXN; m++) {
+			sz = log_entry_size(&e[m]);
+			if (plen + sz > SL_MAXBYTES)
+				break;
+			plen += sz;
+		}
+		if (l->cap < SL_FRAME + plen) {
+			l->cap = SL_FRAME + plen;
 			l->buf = xrealloc(l->buf, l->cap);
 		}
-		p = l->buf;
-		p[0] = (unsigned char)m;
-		p[1] = (unsigned char)(m >> 8);
-		p[2] = (unsigned char)(m >> 16);
-		p[3] = (unsigned char)(m >> 24);
+		put32(l->buf, (uint32_t)m);
+		put32(l->buf + 4, (uint32_t)plen);
+		randombytes_buf(l->buf + SL_LENS, SL_NONCE);
+		text = p = l->buf + SL_LENS + SL_NONCE;
 		for (i = 0; i < m; i++) {
-			p = l->buf + 4 + i * SL_ENTRY;
+			sz = log_entry_size(&e[i]) - SL_ENTRY;
 			p[0] = (unsigned char)e[i].kind;
-			put64(p + 1, e[i].hash);
-			put64(p + 9, e[i].kind == SYNCLOG_REMOVED ? 0 :
+			p[1] = sz > 0 && e[i].cid ? 1 : 0;
+			p[2] = (unsigned char)sz;
+			put64(p + 3, e[i].hash);
+			put64(p + 11, e[i].kind == SYNCLOG_REMOVED ? 0 :
 			    e[i].digest);
+			if (sz > 0)
+				memcpy(p + SL_ENTRY, e[i].id, sz);
+			p += SL_ENTRY + sz;
 		}
-		log_mac(l->key, l->chain, l->buf, len, l->buf + len);
+		log_ad(l->chain, l->buf, ad);
+		crypto_aead_xchacha20poly1305_ietf_encrypt_detached(text,
+		    text + plen, NULL, text, plen, ad, sizeof ad, NULL,
+		    l->buf + SL_LENS, l->key);
 		/*
 		 * One write: a kill leaves whole chunks but, at worst, the
 		 * last. A failed one is cut off, so that the chain goes on
 		 * from the last whole chunk when a later append succeeds.
 		 */
 		if ((at = lseek(l->fd, 0, SEEK_CUR)) == -1 ||
-		    write_full(l->fd, l->buf, len + SL_MACBYTES) != 0) {
+		    write_full(l->fd, l->buf, SL_FRAME + plen) != 0) {
 			*cause = xasprintf(_("Cannot write %1$s: %2$s."),
 			    l->path, strerror(errno));
 			if (at != -1 && ftruncate(l->fd, at) == 0)
 				(void)lseek(l->fd, at, SEEK_SET);
 			return -1;
 		}
-		memcpy(l->chain, l->buf + len, SL_MACBYTES);
+		memcpy(l->chain, text + plen, SL_MACBYTES);
 		e += m;
 		n -= m;
 	}
@@ -779,6 +870,8 @@ synclog_close(struct synclog **lp, char **cause)
 		rv = -1;
 	}
 	sodium_memzero(l->key, sizeof l->key);
+	if (l->buf != NULL)
+		sodium_memzero(l->buf, l->cap);
 	free(l->buf);
 	free(l->path);
 	free(l);

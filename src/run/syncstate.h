@@ -23,15 +23,18 @@
  *				or the normalised email: a removal has to
  *				name the person), kept only so that mirror
  *				mode can remove it.
- *	exports/<id>.state.log	what runs since then were answered, appended
- *				batch by batch (binary, keyed hashes only, no
- *				personal data): entries of a kind (s sent, a
- *				accepted, r rejected by the destination, x
- *				removed), a hash and a digest, in chunks each
- *				closing with a MAC chained to the one before
- *				(a change, a swap or a chunk dropped but at
- *				the end is refused; a torn end is a kill and
- *				is ignored). Replayed
+ *	exports/<id>.state.log	what runs since then sent and were answered,
+ *				appended batch by batch: entries of a kind (s
+ *				sent, a accepted, r rejected by the
+ *				destination, x removed), a hash and a digest,
+ *				a sent one with its id, in chunks sealed with
+ *				XChaCha20-Poly1305 and chained to the one
+ *				before (the ids are not readable; a change, a
+ *				swap or a chunk dropped but at the end is
+ *				refused; a torn end is a kill and is
+ *				ignored). The ids are what the new state
+ *				file takes for the keys a run sent, without
+ *				reading the segments again. Replayed
  *				over the state when it is loaded, so that a
  *				worker killed at any point, a resumed run and
  *				a fresh one all start from what the
@@ -132,9 +135,13 @@ enum synclog_kind {
 };
 
 struct synclog_entry {
-	enum synclog_kind	kind;
-	uint64_t		hash;
-	uint64_t		digest;
+	enum synclog_kind	 kind;
+	uint64_t		 hash;
+	uint64_t		 digest;
+	/* A sent entry's id (as struct syncstate_rec's), or NULL. */
+	const char		*id;
+	size_t			 idlen;
+	int			 cid;
 };
 
 struct synclog;

@@ -151,6 +151,27 @@ is "${n% *}" "${n#* }" "each reported email is rejected once"
 is "$($FAKECTL get "$TMPD/fake" state.processes.1.status)" completed \
     "its import process completed"
 
+# What the confirmation rejected is not taken as a member: in mirror mode,
+# when those profiles leave the segment, nothing is removed for them (they
+# never joined the list); data-rules sends them again only when they change.
+cp "$D/VIP.csv" "$D/Mirror.csv"
+run "$S" -w "$W" export add --name "Mirror to Brevo" --connection Good \
+    --target 12 --map email=email --segment Mirror --mode mirror \
+    --max-removals 100
+is "$rc" 0 "a mirror export to the same list is saved"
+run "$S" -w "$W" run "Mirror to Brevo"
+is "$rc" 0 "its first run succeeds"
+idm=$(newest)
+nrej=$(grep -c 'found the email address invalid' "$W/runs/$idm/rejects.csv")
+is "$nrej" "${n% *}" "the confirmation rejects the same profiles"
+grep -v '@gmx\.net' "$D/VIP.csv" >"$D/Mirror.csv"
+run "$S" -w "$W" run "Mirror to Brevo"
+is "$rc" 0 "the run after those profiles left succeeds"
+idm=$(newest)
+is "$(rj "$idm" counts.removed)" 0 \
+    "and removes none of them: Brevo never took them"
+is "$(rj "$idm" counts.sent)" 0 "nor sends anything else"
+
 # An import that fails rejects all of its profiles, in words.
 $FAKECTL reset "$TMPD/fake" >/dev/null
 $FAKECTL config "$TMPD/fake" '{"brevo": {"process": {"fail_every": 1}}}' \

@@ -105,7 +105,7 @@ cat >"$TMPD/braze.json" <<'EOT'
 {"braze": {"instance": "rest.fra-01.braze.eu",
   "keys": {"good-key-1234": {"permissions": ["users.track", "segments.list"]}},
   "segments": [{"id": "vip-seg", "name": "VIP"}, {"id": "kill-seg", "name": "K"},
-    {"id": "upd-seg", "name": "U"}]}}
+    {"id": "upd-seg", "name": "U"}, {"id": "gone-seg", "name": "G"}]}}
 EOT
 cat >"$TMPD/brevo.json" <<'EOT'
 {"brevo": {"keys": {"xkeysib-good-1234": {}},
@@ -313,6 +313,36 @@ ok "$([ "$got" -ge "$valid" ] && [ "$got" -le $((valid + 16 * 75)) ]; echo $?)" 
     "nothing accepted was sent twice beyond the batches in flight ($got sent for $valid)"
 ok "$([ "$(rj "$fid" counts.unchanged)" -ge 1000 ]; echo $?)" \
     "what the killed run had delivered counts as unchanged"
+
+# A first run killed, then most of its profiles leave before a fresh run
+# (not a resume): what the killed run delivered has no state file yet,
+# only the log, and the fresh run still removes every one who left.
+cp "$D/Big.csv" "$D/Gone.csv"
+"$S" -w "$W" export add --name KG --connection Braze --target gone-seg \
+    --map email=email --map customer_id=customer_id --segment Gone \
+    --mode mirror >/dev/null || exit 99
+$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
+"$S" -w "$W" run KG --detach >/dev/null
+kid=$(newest)
+t_i=0
+while [ "$t_i" -lt 200 ] && [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt 1000 ]; do
+	sleep 0.05
+	t_i=$((t_i + 1))
+done
+kill -9 "$(rj "$kid" pid)"
+sleep 0.3
+$FAKECTL config "$FB" '{"faults": {"latency_ms": 0}}' >/dev/null
+head -n 101 "$D/Big.csv" >"$D/Gone.csv"
+ok "$([ "$(members "$FB" braze gone-seg | wc -l)" -ge 1000 ]; echo $?)" \
+    "the killed first run had delivered a thousand profiles or more"
+run "$S" -w "$W" run KG --force
+is "$rc" 0 "a fresh run after they left succeeds"
+gid=$(newest)
+gvalid=$(( $(rj "$gid" counts.read) - $(rj "$gid" counts.rejected) - $(rj "$gid" counts.duplicates) ))
+is "$(members "$FB" braze gone-seg | wc -l)" "$gvalid" \
+    "and removes every profile the killed run delivered that left"
+is "$(rj "$gid" counts.removed)" "$(rj "$gid" sync.to_remove)" \
+    "as many as it planned to remove ($(rj "$gid" sync.to_remove))"
 
 # kill -9 at two points of a run that re-sends everything (--full), each
 # time resumed: the membership stays exact and what was answered before a

@@ -1,8 +1,9 @@
 /*
- * The sync log (syncstate.h): what a run appends is replayed whole; a torn
- * end (a kill, or a crash's half-written or zeroed last chunk) is ignored
- * and cut off on the next open; a changed byte or a chunk swapped in
- * before the end is refused; another key's or target's log is not taken.
+ * The sync log (syncstate.h): what a run appends is replayed whole, the
+ * ids of sent entries with it, which the file does not show; a torn end
+ * (a kill, or a crash's half-written or zeroed last chunk) is ignored and
+ * cut off on the next open; a changed byte or a chunk swapped in before
+ * the end is refused; another key's or target's log is not taken.
  */
 #include "config.h"
 
@@ -19,10 +20,14 @@
 #include "tap.h"
 
 #define HDR	40	/* SL_HDRBYTES */
-#define CHUNK(n) (4 + (n) * 17 + 16)
+#define LENS	8	/* the count and the plaintext's length */
+#define FRAME	(LENS + 24 + 16)	/* lengths, nonce, tag */
+#define ENTRY	19	/* kind, flags, id length, hash, digest */
+#define CHUNK(n) (FRAME + (n) * ENTRY)
 
 struct seen {
 	struct synclog_entry	e[64];
+	char			id[64][32];
 	size_t			n;
 };
 
@@ -31,8 +36,14 @@ collect(const struct synclog_entry *e, void *arg)
 {
 	struct seen	*s = arg;
 
-	if (s->n < 64)
+	if (s->n < 64) {
 		s->e[s->n] = *e;
+		s->id[s->n][0] = '\0';
+		if (e->id != NULL && e->idlen < 32) {
+			memcpy(s->id[s->n], e->id, e->idlen);
+			s->id[s->n][e->idlen] = '\0';
+		}
+	}
 	s->n++;
 }
 
@@ -53,6 +64,24 @@ size_of(const char *path)
 	struct stat	st;
 
 	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* The whole file at path (malloc'd), *len its size. */
+static char *
+read_all(const char *path, size_t *len)
+{
+	off_t	 n = size_of(path);
+	char	*buf;
+	int	 fd;
+
+	if (n < 0 || (fd = open(path, O_RDONLY)) == -1)
+		fail_all("reading the log");
+	buf = xmalloc((size_t)n + 1);
+	if (read(fd, buf, (size_t)n) != (ssize_t)n)
+		fail_all("reading the log");
+	close(fd);
+	*len = (size_t)n;
+	return buf;
 }
 
 static void
@@ -78,6 +107,7 @@ write_log(const char *path)
 	size_t			 i;
 
 	unlink(path);
+	memset(e, 0, sizeof e);
 	for (i = 0; i < 6; i++) {
 		e[i].kind = i == 5 ? SYNCLOG_REMOVED : i % 2 ? SYNCLOG_ACCEPTED :
 		    SYNCLOG_SENT;
@@ -96,7 +126,7 @@ int
 main(void)
 {
 	unsigned char		 key[SYNCSTATE_KEYBYTES];
-	struct synclog_entry	 e = { SYNCLOG_ACCEPTED, 0x2000, 0x77 };
+	struct synclog_entry	 e = { SYNCLOG_ACCEPTED, 0x2000, 0x77, NULL, 0, 0 };
 	struct synclog		*l = NULL;
 	struct seen		 s;
 	char			*path, *cause = NULL, buf[CHUNK(3)];
@@ -110,7 +140,7 @@ main(void)
 
 	write_log(path);
 	is_int(size_of(path), HDR + CHUNK(2) + CHUNK(3) + CHUNK(1),
-	    "a chunk per append: 17 bytes an entry and a 16-byte MAC");
+	    "a chunk per append: 19 bytes an entry, a nonce and a tag");
 	rv = replay(path, &keys, "seg-vip", &s, &cause);
 	is_int(rv, 0, "the log replays");
 	is_int(s.n, 6, "every entry, in order");
@@ -144,7 +174,7 @@ main(void)
 
 	/* A byte changed, anywhere after the header, is refused. */
 	write_log(path);
-	flip(path, HDR + CHUNK(2) + 4 + 17 + 3);
+	flip(path, HDR + CHUNK(2) + LENS + 24 + ENTRY + 3);
 	rv = replay(path, &keys, "seg-vip", &s, &cause);
 	is_int(rv, -1, "a changed hash in a middle chunk is refused");
 	like(cause, "does not verify", "in words");
@@ -177,9 +207,23 @@ main(void)
 	    "which the next open cuts off");
 
 	write_log(path);
-	flip(path, HDR + CHUNK(2) + 4 + 17 * 3);
+	flip(path, HDR + CHUNK(2) + FRAME - 16 + ENTRY * 3);
 	rv = replay(path, &keys, "seg-vip", &s, &cause);
-	ok(rv == -1 && s.n == 2, "a changed MAC in a middle chunk is refused");
+	ok(rv == -1 && s.n == 2, "a changed tag in a middle chunk is refused");
+	xfree(&cause);
+
+	write_log(path);
+	flip(path, HDR + CHUNK(2));
+	rv = replay(path, &keys, "seg-vip", &s, &cause);
+	ok(rv == -1 && s.n == 2, "so is a changed entry count");
+	xfree(&cause);
+
+	/* A longer length runs past the end: read as a cut there. */
+	write_log(path);
+	flip(path, HDR + CHUNK(2) + 5);
+	rv = replay(path, &keys, "seg-vip", &s, &cause);
+	ok(rv == 0 && s.n == 2, "a length changed to run past the end drops "
+	    "the chunks from there, as cutting the file would");
 	xfree(&cause);
 
 	/* The second chunk dropped: the third no longer chains. */
@@ -197,9 +241,9 @@ main(void)
 	/* Another export's chunk spliced in, whole and well formed. */
 	{
 		char	*p2 = xasprintf("%s/x2.state.log", tap_tmpdir());
-		struct synclog_entry e2[3] = { { SYNCLOG_REMOVED, 0x1000, 0 },
-		    { SYNCLOG_REMOVED, 0x1002, 0 },
-		    { SYNCLOG_REMOVED, 0x1004, 0 } };
+		struct synclog_entry e2[3] = { { SYNCLOG_REMOVED, 0x1000, 0, NULL, 0, 0 },
+		    { SYNCLOG_REMOVED, 0x1002, 0, NULL, 0, 0 },
+		    { SYNCLOG_REMOVED, 0x1004, 0, NULL, 0, 0 } };
 
 		if (synclog_open(p2, &other, "seg-vip", 0600, (gid_t)-1, &l,
 		    &cause) != 0 || synclog_append(l, e2, 3, &cause) != 0 ||
@@ -219,6 +263,48 @@ main(void)
 		    "are refused");
 		xfree(&cause);
 		free(p2);
+	}
+
+	/* A sent entry's id comes back, and the file does not show it. */
+	{
+		struct synclog_entry	ie[3];
+		char			*blob;
+		size_t			 len;
+
+		memset(ie, 0, sizeof ie);
+		ie[0].kind = SYNCLOG_SENT;
+		ie[0].hash = 0x3000;
+		ie[0].id = "ada@example.com";
+		ie[0].idlen = 15;
+		ie[1].kind = SYNCLOG_SENT;
+		ie[1].hash = 0x3002;
+		ie[1].id = "CUST-0042";
+		ie[1].idlen = 9;
+		ie[1].cid = 1;
+		ie[2].kind = SYNCLOG_ACCEPTED;
+		ie[2].hash = 0x3000;
+		ie[2].id = "not kept";	/* only a sent entry has one */
+		ie[2].idlen = 8;
+		unlink(path);
+		if (synclog_open(path, &keys, "seg-vip", 0600, (gid_t)-1, &l,
+		    &cause) != 0 || synclog_append(l, ie, 3, &cause) != 0 ||
+		    synclog_close(&l, &cause) != 0)
+			fail_all(cause);
+		is_int(size_of(path), HDR + FRAME + 3 * ENTRY + 15 + 9,
+		    "a sent entry holds its id");
+		rv = replay(path, &keys, "seg-vip", &s, &cause);
+		ok(rv == 0 && s.n == 3, "a log with ids replays");
+		is_str(s.id[0], "ada@example.com", "an email id as written");
+		ok(!s.e[0].cid, "flagged as an email");
+		is_str(s.id[1], "CUST-0042", "a customer ID as written");
+		ok(s.e[1].cid, "flagged as a customer ID");
+		ok(s.e[2].id == NULL, "an answer carries no id");
+		blob = read_all(path, &len);
+		ok(memmem(blob, len, "ada@", 4) == NULL &&
+		    memmem(blob, len, "CUST", 4) == NULL &&
+		    memmem(blob, len, "example", 7) == NULL,
+		    "no id can be read in the file");
+		free(blob);
 	}
 
 	/* A log of the version before (text) starts afresh. */
