@@ -267,12 +267,18 @@ http_request_reset(struct http_request *req)
 {
 	size_t	i;
 
+	/* Answers carry tokens (OAuth) and personal data: wiped. */
 	for (i = 0; i < req->nhdrs; i++) {
+		if (req->hdrs[i].value != NULL)
+			sodium_memzero(req->hdrs[i].value,
+			    strlen(req->hdrs[i].value));
 		free(req->hdrs[i].name);
 		free(req->hdrs[i].value);
 	}
 	req->nhdrs = 0;
 	req->hdr_bytes = 0;
+	if (req->resp != NULL)
+		sodium_memzero(req->resp, req->resp_size);
 	xfree(&req->resp);
 	req->resp_len = req->resp_size = 0;
 	req->too_big = 0;
@@ -747,7 +753,8 @@ http_write_cb(char *data, size_t size, size_t n, void *arg)
 		req->resp_size = (req->resp_len + len + 1) * 2;
 		if (req->resp_size > max + 1)
 			req->resp_size = max + 1;
-		req->resp = xrealloc(req->resp, req->resp_size);
+		req->resp = xrealloc_wipe(req->resp, req->resp_len,
+		    req->resp_size);
 	}
 	memcpy(req->resp + req->resp_len, data, len);
 	req->resp_len += len;
@@ -1246,6 +1253,8 @@ http_done(struct http_engine *e, struct http_request *req, CURLcode code)
 		    sizeof max);
 		error = xasprintf(_("the answer from %s is larger than the "
 		    "limit of %s MiB"), req->host, max);
+		if (req->resp != NULL)
+			sodium_memzero(req->resp, req->resp_size);
 		xfree(&req->resp);
 		req->resp_len = 0;
 		http_finish(e, req, HTTP_FAILED, status, error);

@@ -34,6 +34,7 @@
 #include "run/runview.h"
 #include "run/syncstate.h"
 #include "secrets/secrecord.h"
+#include "secrets/secret.h"
 #include "store/activity.h"
 #include "store/connection.h"
 #include "store/export.h"
@@ -864,6 +865,12 @@ run_execute(struct run_job *job)
 	memset(&keys, 0, sizeof keys);
 
 	r->pid = (long)getpid();
+	/* The keys came from the parent, whose memory locks fork() drops. */
+	if (secret_relock() != 0)
+		run_event(r, N_("The memory holding the connection's keys "
+		    "could not be locked in RAM, so the system may write it to "
+		    "swap: raise the locked-memory limit (ulimit -l) of the "
+		    "user who runs exports."));
 	job->cancel_path = run_file(job->ws, r->id, "cancel");
 	(void)unlink(job->cancel_path);
 	segs = xcalloc(r->nsegments, sizeof *segs);

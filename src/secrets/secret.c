@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,16 @@ struct secret {
 	unsigned char	*p;
 	size_t		 len;
 	size_t		 cap;
+	struct secret	*prev, *next;	/* every live secret (secret_relock) */
 };
+
+/*
+ * The live secrets: memory locks do not survive fork(), so a child that
+ * keeps them (the run worker) locks their pages again. The UI unlocks an
+ * identity on a thread of its own, hence the mutex.
+ */
+static struct secret	*live;
+static pthread_mutex_t	 live_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 static struct secret *
 secret_alloc(size_t cap)
@@ -38,6 +48,12 @@ secret_alloc(size_t cap)
 	}
 	sodium_memzero(s->p, cap == 0 ? 1 : cap);
 	s->cap = cap;
+	pthread_mutex_lock(&live_mutex);
+	s->next = live;
+	if (live != NULL)
+		live->prev = s;
+	live = s;
+	pthread_mutex_unlock(&live_mutex);
 	return s;
 }
 
@@ -109,10 +125,38 @@ secret_free(struct secret **sp)
 {
 	if (*sp == NULL)
 		return;
+	pthread_mutex_lock(&live_mutex);
+	if ((*sp)->prev != NULL)
+		(*sp)->prev->next = (*sp)->next;
+	else
+		live = (*sp)->next;
+	if ((*sp)->next != NULL)
+		(*sp)->next->prev = (*sp)->prev;
+	pthread_mutex_unlock(&live_mutex);
 	/* sodium_free wipes the region and checks the canary. */
 	sodium_free((*sp)->p);
 	free(*sp);
 	*sp = NULL;
+}
+
+int
+secret_relock(void)
+{
+	struct secret	*s;
+	int		 rv = 0, err = 0;
+
+	pthread_mutex_lock(&live_mutex);
+	for (s = live; s != NULL; s = s->next) {
+		if (sodium_mlock(s->p, s->cap == 0 ? 1 : s->cap) != 0 &&
+		    rv == 0) {
+			err = errno;
+			rv = -1;
+		}
+	}
+	pthread_mutex_unlock(&live_mutex);
+	if (rv != 0)
+		errno = err;
+	return rv;
 }
 
 const unsigned char *

@@ -42,6 +42,13 @@ int		 secret_from_fd(int fd, size_t cap, const char *name,
 /* Wipe and free *sp, then set it to NULL. NULL is fine. */
 void		 secret_free(struct secret **sp);
 
+/*
+ * Lock the pages of every live secret in memory again: a child process
+ * does not inherit its parent's locks. 0, or -1 with errno when one could
+ * not be locked (RLIMIT_MEMLOCK too low, say); the others are locked.
+ */
+int		 secret_relock(void);
+
 /* Borrowed read-only view of the bytes, valid until secret_free. */
 const unsigned char *secret_peek(const struct secret *);
 

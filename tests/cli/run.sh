@@ -281,6 +281,22 @@ done
 run "$S" -w "$W" run Small --full --force --allow-empty
 is "$rc" 0 "a run with --full, --force and --allow-empty starts and succeeds"
 like "$out" "succeeded" "and says so"
+unlike "$("$S" -w "$W" runs show "$(newest)")" "could not be locked in RAM" \
+    "its worker locked the keys in memory again after fork, without a word"
+# With a locked-memory limit of 0 (and, for root, without CAP_IPC_LOCK,
+# which ignores the limit) the worker cannot, and says so once.
+memlock0() {
+	if [ "$(id -u)" -eq 0 ]; then
+		sh -c 'ulimit -l 0 && exec setpriv --bounding-set -ipc_lock "$@"' \
+		    sh "$@"
+	else
+		sh -c 'ulimit -l 0 && exec "$@"' sh "$@"
+	fi
+}
+run memlock0 "$S" -w "$W" run Small --full
+is "$rc" 0 "a run whose keys cannot be locked in memory still runs"
+is "$("$S" -w "$W" runs show "$(newest)" | grep -c "could not be locked in RAM")" 1 \
+    "and its events say once that the keys may go to swap"
 run "$S" -w "$W" run Nope
 is "$rc" 4 "an unknown export exits 4"
 like "$err" "there is no export named \"Nope\"" "in words"

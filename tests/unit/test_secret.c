@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,23 @@
 #include "secrets/secstatus.h"
 #include "secrets/sectext.h"
 #include "tap.h"
+
+/* The kB of locked memory of this process (VmLck), or -1. */
+static long
+locked_kb(void)
+{
+	FILE	*f = fopen("/proc/self/status", "r");
+	char	 line[256];
+	long	 kb = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmLck: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
 
 int
 main(void)
@@ -141,6 +159,38 @@ main(void)
 		    strlen(buf) - 1, sodium_base64_VARIANT_URLSAFE);
 		ok(leakscan_buf(b64, strlen(b64), c), "url-safe base64 at "
 		    "offset 1 found");
+	}
+	/*
+	 * A child does not inherit the parent's memory locks; secret_relock
+	 * takes them again, a page or more for each live secret.
+	 */
+	{
+		struct secret	*live[3];
+		long		 before, after;
+		int		 i, status;
+		pid_t		 c;
+
+		for (i = 0; i < 3; i++)
+			live[i] = secret_from_bytes("locked secret", 13);
+		ok(locked_kb() >= 12, "the parent holds its secrets' pages "
+		    "locked");
+		fflush(NULL);
+		if ((c = fork()) == 0) {
+			before = locked_kb();
+			if (before != 0)
+				_exit(1);
+			if (secret_relock() != 0)
+				_exit(2);
+			after = locked_kb();
+			_exit(after >= 12 ? 0 : 3);
+		}
+		ok(c > 0 && waitpid(c, &status, 0) == c && WIFEXITED(status),
+		    "the child ran");
+		is_int(WEXITSTATUS(status), 0, "after fork it holds no lock "
+		    "(else 1), and secret_relock locks every live secret's "
+		    "pages again (else 2 or 3)");
+		for (i = 0; i < 3; i++)
+			secret_free(&live[i]);
 	}
 	return done_testing();
 }
