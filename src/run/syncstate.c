@@ -497,7 +497,8 @@ syncstate_abandon(struct syncstate_writer **wp)
 }
 
 /*
- * The log: a header in clear (magic, version, key id, the target's tag),
+ * The log: a header in clear (magic, version, key id, the target's tag,
+ * the generation of the state file it goes with: log_generation()),
  * then chunks, one per append: the entry count and the plaintext's length
  * (32 bits each), a random nonce, the entries sealed with
  * XChaCha20-Poly1305 under a key derived from the log key, and the tag.
@@ -514,7 +515,8 @@ syncstate_abandon(struct syncstate_writer **wp)
 
 #define SL_MAGIC	"segsync-synclog\n"
 #define SL_VERSION	3u
-#define SL_HDRBYTES	(16 + 4 + 4 + 8 + 8)
+#define SL_GENBYTES	16u
+#define SL_HDRBYTES	(16 + 4 + 4 + 8 + 8 + SL_GENBYTES)
 #define SL_MACBYTES	16u
 #define SL_LENS		8u
 #define SL_NONCE	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -532,9 +534,42 @@ struct synclog {
 	unsigned char	 key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
 };
 
+/*
+ * The generation of the state file the log at path goes with (the file
+ * beside it, path without ".log"): a keyed hash of its header, whose
+ * secretstream header is random on every write; zeros when there is none.
+ * A log is only replayed over the state it was started on: one kept past
+ * the state that folded it in (a kill between the two), or copied back
+ * from an earlier one, is not.
+ */
 static void
-log_header(const struct syncstate_keys *k, const char *target,
-    unsigned char out[SL_HDRBYTES])
+log_generation(const char *path, const struct syncstate_keys *k,
+    unsigned char gen[SL_GENBYTES])
+{
+	unsigned char	 hdr[SS_HDRBYTES];
+	char		*state;
+	size_t		 len = strlen(path);
+	int		 fd;
+
+	memset(gen, 0, SL_GENBYTES);
+	if (len <= 4 || strcmp(path + len - 4, ".log") != 0)
+		return;
+	state = xstrdup(path);
+	state[len - 4] = '\0';
+	fd = fileio_open(state, O_RDONLY, 0);
+	free(state);
+	if (fd == -1)
+		return;
+	if (read_full(fd, hdr, sizeof hdr) == 1 &&
+	    memcmp(hdr, SS_MAGIC, 8) == 0)
+		crypto_generichash(gen, SL_GENBYTES, hdr, sizeof hdr, k->log,
+		    crypto_generichash_KEYBYTES);
+	close(fd);
+}
+
+static void
+log_header(const char *path, const struct syncstate_keys *k,
+    const char *target, unsigned char out[SL_HDRBYTES])
 {
 	unsigned char	tag[crypto_shorthash_BYTES];
 
@@ -545,6 +580,7 @@ log_header(const struct syncstate_keys *k, const char *target,
 	out[16] = (unsigned char)SL_VERSION;
 	memcpy(out + 24, k->id, 8);
 	memcpy(out + 32, tag, 8);
+	log_generation(path, k, out + 40);
 }
 
 /* The chain's start (a MAC of the header) and the chunks' key. */
@@ -739,7 +775,7 @@ synclog_open(const char *path, const struct syncstate_keys *k,
 	int		 fd, rv;
 
 	*lp = NULL;
-	log_header(k, target, hdr);
+	log_header(path, k, target, hdr);
 	fd = fileio_open(path, O_RDWR | O_CREAT, mode);
 	if (fd == -1 || fstat(fd, &st) != 0) {
 		*cause = xasprintf(_("Cannot open %1$s: %2$s."), path,
@@ -887,7 +923,7 @@ synclog_replay(const char *path, const struct syncstate_keys *k,
 	off_t		 end;
 	int		 fd, rv;
 
-	log_header(k, target, hdr);
+	log_header(path, k, target, hdr);
 	if ((fd = fileio_open(path, O_RDONLY, 0)) == -1) {
 		if (errno == ENOENT)
 			return 0;

@@ -34,7 +34,11 @@
  *				refused; a torn end is a kill and is
  *				ignored). The ids are what the new state
  *				file takes for the keys a run sent, without
- *				reading the segments again. Replayed
+ *				reading the segments again. Its header names
+ *				the state file it goes with (a keyed hash of
+ *				that file's random header): a log kept past
+ *				the state that folded it in, or copied back
+ *				from an earlier one, is not replayed. Replayed
  *				over the state when it is loaded, so that a
  *				worker killed at any point, a resumed run and
  *				a fresh one all start from what the

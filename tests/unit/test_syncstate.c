@@ -19,7 +19,7 @@
 #include "run/syncstate.h"
 #include "tap.h"
 
-#define HDR	40	/* SL_HDRBYTES */
+#define HDR	56	/* SL_HDRBYTES */
 #define LENS	8	/* the count and the plaintext's length */
 #define FRAME	(LENS + 24 + 16)	/* lengths, nonce, tag */
 #define ENTRY	19	/* kind, flags, id length, hash, digest */
@@ -305,6 +305,37 @@ main(void)
 		    memmem(blob, len, "example", 7) == NULL,
 		    "no id can be read in the file");
 		free(blob);
+	}
+
+	/*
+	 * A log goes with the state file beside it: once a new state is
+	 * written (it folded the log in), or when an earlier log is copied
+	 * back over a later state, it is not replayed, and an open starts it
+	 * afresh.
+	 */
+	{
+		struct syncstate_writer	*w = NULL;
+		char			*state = xasprintf("%s/x1.state",
+		    tap_tmpdir());
+
+		write_log(path);
+		if (syncstate_create(state, &keys, "seg-vip", 0600, (gid_t)-1,
+		    &w, &cause) != 0 || syncstate_commit(&w, &cause) != 0)
+			fail_all(cause);
+		rv = replay(path, &keys, "seg-vip", &s, &cause);
+		ok(rv == 0 && s.n == 0, "a log started before the state file "
+		    "was written is not replayed over it");
+		write_log(path);
+		rv = replay(path, &keys, "seg-vip", &s, &cause);
+		ok(rv == 0 && s.n == 6, "one started on it is");
+		if (syncstate_create(state, &keys, "seg-vip", 0600, (gid_t)-1,
+		    &w, &cause) != 0 || syncstate_commit(&w, &cause) != 0)
+			fail_all(cause);
+		rv = replay(path, &keys, "seg-vip", &s, &cause);
+		ok(rv == 0 && s.n == 0, "and no longer once the next state is "
+		    "written, though its content is the same");
+		unlink(state);
+		free(state);
 	}
 
 	/* A log of the version before (text) starts afresh. */
