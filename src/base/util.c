@@ -95,17 +95,3 @@ util_edit_distance(const char *a, const char *b)
 	free(row);
 	return best;
 }
-
-void
-util_print_padded(const char *s, int width)
-{
-	const unsigned char	*p;
-	int			 cols = 0;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if ((*p & 0xc0) != 0x80)
-			cols++;
-	fputs(s, stdout);
-	for (; cols < width; cols++)
-		putchar(' ');
-}

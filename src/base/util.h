@@ -30,13 +30,6 @@ char	*util_user_name(unsigned long uid);
 void	util_line_col(const char *text, size_t offset, unsigned long *line,
 	    unsigned long *col);
 
-/*
- * Print s left-aligned in width display columns (UTF-8 aware: one column
- * per code point, which is right for the Latin, Greek and Cyrillic names
- * segments have; wide CJK characters come with the UI's own measuring).
- */
-void	util_print_padded(const char *s, int width);
-
 /* Levenshtein distance, for "did you mean" suggestions (short strings). */
 size_t	util_edit_distance(const char *, const char *);
 

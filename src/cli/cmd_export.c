@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/fileio.h"
+#include "base/columns.h"
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
@@ -366,17 +367,17 @@ cmd_export_list(struct cli_ctx *ctx)
 	arr = cJSON_CreateArray();
 	/* TRANSLATORS: column headings of 'export list'. */
 	if (!ctx->json) {
-		util_print_padded(_("NAME"), 24);
+		columns_pad(stdout, _("NAME"), 24, 0);
 		putchar(' ');
-		util_print_padded(_("CONNECTION"), 20);
+		columns_pad(stdout, _("CONNECTION"), 20, 0);
 		putchar(' ');
-		util_print_padded(_("TARGET"), 20);
+		columns_pad(stdout, _("TARGET"), 20, 0);
 		putchar(' ');
-		util_print_padded(_("MODE"), 11);
+		columns_pad(stdout, _("MODE"), 11, 0);
 		putchar(' ');
-		util_print_padded(_("SCHEDULE"), 16);
+		columns_pad(stdout, _("SCHEDULE"), 16, 0);
 		putchar(' ');
-		util_print_padded(_("NEXT RUN"), 21);
+		columns_pad(stdout, _("NEXT RUN"), 21, 0);
 		printf(" %s\n", _("SEGMENTS"));
 	}
 	for (i = 0; i < xl.n; i++) {
@@ -391,17 +392,18 @@ cmd_export_list(struct cli_ctx *ctx)
 			cJSON_AddItemToArray(arr, o);
 			continue;
 		}
-		util_print_padded(cli_str(x->name), 24);
+		columns_pad(stdout, cli_str(x->name), 24, 0);
 		putchar(' ');
-		util_print_padded(c != NULL ? cli_str(c->name) : _("(removed)"),
-		    20);
+		columns_pad(stdout, c != NULL ? cli_str(c->name) :
+		    _("(removed)"), 20, 0);
 		printf(" %-20s ", cli_str(x->target));
-		util_print_padded(mode_text(x, mode, sizeof mode), 11);
+		columns_pad(stdout, mode_text(x, mode, sizeof mode), 11, 0);
 		putchar(' ');
-		util_print_padded(x->detached ? _("detached") :
-		    schedule_text(&x->schedule, sched, sizeof sched), 16);
+		columns_pad(stdout, x->detached ? _("detached") :
+		    schedule_text(&x->schedule, sched, sizeof sched), 16, 0);
 		putchar(' ');
-		util_print_padded(next_text(x, now, when, sizeof when), 21);
+		columns_pad(stdout, next_text(x, now, when, sizeof when), 21,
+		    0);
 		printf(" %zu\n", x->nsegments);
 	}
 	if (ctx->json)

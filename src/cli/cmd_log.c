@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/columns.h"
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
@@ -91,7 +92,7 @@ cmd_log(struct cli_ctx *ctx)
 		cJSON_ArrayForEach(e, shown) {
 			text = activity_text(e);
 			printf("%s  ", cli_str(jstr(e, "at")));
-			util_print_padded(cli_str(jstr(e, "by")), 12);
+			columns_pad(stdout, cli_str(jstr(e, "by")), 12, 0);
 			printf(" %s\n", cli_str(text));
 			free(text);
 		}

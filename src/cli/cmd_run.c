@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/columns.h"
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
@@ -382,6 +383,41 @@ struct run_sync_opts {
 };
 
 /*
+ * The dry run's tables: the segment's name in 24 columns, then numbers in
+ * columns as wide as their heading, at least 10 (translated headings are
+ * longer, and accented: measured in columns). w receives the widths.
+ */
+#define DRY_COLS	6
+
+static void
+dry_heading(int w[DRY_COLS], const char *first, const char *const *heads)
+{
+	size_t	i;
+
+	columns_pad(stdout, first, 24, 0);
+	for (i = 0; i < DRY_COLS && heads[i] != NULL; i++) {
+		w[i] = columns_width(heads[i]);
+		if (w[i] < 10)
+			w[i] = 10;
+		putchar(' ');
+		columns_pad(stdout, heads[i], w[i], 1);
+	}
+	putchar('\n');
+}
+
+static void
+dry_row(const int w[DRY_COLS], const char *name, const uint64_t *v,
+    size_t n)
+{
+	size_t	i;
+
+	columns_pad(stdout, name, 24, 0);
+	for (i = 0; i < n && i < DRY_COLS; i++)
+		printf(" %*llu", w[i], (unsigned long long)v[i]);
+	putchar('\n');
+}
+
+/*
  * What a dry run found against the sync state: per segment, the profiles
  * new to the target, changed, retried and unchanged; the removals; the
  * guard that would stop the run.
@@ -390,6 +426,7 @@ static void
 dry_sync(const struct export *x, const struct deliver_stats *st, int synced)
 {
 	size_t	i;
+	int	w[DRY_COLS];
 
 	if (!synced || st->baseline) {
 		printf(_("No sync state yet: this first run is a baseline, "
@@ -398,22 +435,17 @@ dry_sync(const struct export *x, const struct deliver_stats *st, int synced)
 		return;
 	}
 	/* TRANSLATORS: column headings of 'run --dry-run', second table. */
-	printf("%-24s %10s %10s %10s %10s\n", _("SEGMENT"), _("NEW"),
-	    _("CHANGED"), _("RETRIED"), _("UNCHANGED"));
-	for (i = 0; i < x->nsegments; i++) {
-		util_print_padded(cli_str(x->segments[i]), 24);
-		printf(" %10llu %10llu %10llu %10llu\n",
-		    (unsigned long long)st->segments[i].fresh,
-		    (unsigned long long)st->segments[i].changed,
-		    (unsigned long long)st->segments[i].retried,
-		    (unsigned long long)st->segments[i].unchanged);
+	dry_heading(w, _("SEGMENT"), (const char *const []){ _("NEW"),
+	    _("CHANGED"), _("RETRIED"), _("UNCHANGED"), NULL });
+	for (i = 0; i <= x->nsegments; i++) {
+		const struct deliver_counts *sc = i < x->nsegments ?
+		    &st->segments[i] : &st->total;
+
+		dry_row(w, i < x->nsegments ? cli_str(x->segments[i]) :
+		    _("Total"), (const uint64_t []){ sc->fresh, sc->changed,
+		    sc->retried, sc->unchanged }, 4);
 	}
-	util_print_padded(_("Total"), 24);
-	printf(" %10llu %10llu %10llu %10llu\n\n",
-	    (unsigned long long)st->total.fresh,
-	    (unsigned long long)st->total.changed,
-	    (unsigned long long)st->total.retried,
-	    (unsigned long long)st->total.unchanged);
+	putchar('\n');
 	if (x->mode == EXPORT_MIRROR)
 		printf(_("%'llu of the %'llu members the target holds from "
 		    "this export left the segments and would be removed.\n"),
@@ -444,6 +476,7 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	struct identity		*ident = NULL;
 	char			*cause = NULL;
 	size_t			 i, j, nreasons = 0;
+	int			 w[DRY_COLS];
 	double			 secs;
 	enum fail_kind		 kind;
 	enum exit_status	 rc;
@@ -477,24 +510,18 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 		    so->allow_empty ? " --allow-empty" : "");
 	putchar('\n');
 	/* TRANSLATORS: column headings of 'run --dry-run'. */
-	printf("%-24s %10s %10s %10s %10s %10s\n", _("SEGMENT"), _("READ"),
-	    _("DUPLICATES"), _("REJECTED"), _("TO SEND"), _("WARNINGS"));
-	for (i = 0; i < x->nsegments; i++) {
-		util_print_padded(cli_str(x->segments[i]), 24);
-		printf(" %10llu %10llu %10llu %10llu %10llu\n",
-		    (unsigned long long)st->segments[i].read,
-		    (unsigned long long)st->segments[i].duplicates,
-		    (unsigned long long)st->segments[i].rejected,
-		    (unsigned long long)st->segments[i].sent,
-		    (unsigned long long)st->segments[i].warnings);
+	dry_heading(w, _("SEGMENT"), (const char *const []){ _("READ"),
+	    _("DUPLICATES"), _("REJECTED"), _("TO SEND"), _("WARNINGS"),
+	    NULL });
+	for (i = 0; i <= x->nsegments; i++) {
+		const struct deliver_counts *sc = i < x->nsegments ?
+		    &st->segments[i] : &st->total;
+
+		dry_row(w, i < x->nsegments ? cli_str(x->segments[i]) :
+		    _("Total"), (const uint64_t []){ sc->read,
+		    sc->duplicates, sc->rejected, sc->sent, sc->warnings }, 5);
 	}
-	util_print_padded(_("Total"), 24);
-	printf(" %10llu %10llu %10llu %10llu %10llu\n\n",
-	    (unsigned long long)st->total.read,
-	    (unsigned long long)st->total.duplicates,
-	    (unsigned long long)st->total.rejected,
-	    (unsigned long long)st->total.sent,
-	    (unsigned long long)st->total.warnings);
+	putchar('\n');
 	dry_sync(x, st, plan.synced);
 	secs = d->limits.rate.limit > 0 ? (double)(st->requests +
 	    st->remove_requests) * d->limits.rate.window_ms / 1000.0 /
@@ -924,6 +951,69 @@ out:
 	return rc;
 }
 
+/*
+ * The table of 'runs': each text column as wide as its widest cell or
+ * heading (measured in columns, translated headings too), names wider
+ * than the cap shortened in the middle; the run ID, which commands take,
+ * is never shortened.
+ */
+enum runs_col { RC_ID, RC_EXPORT, RC_TO, RC_STATUS, RC_BY, RC_STARTED,
+	RC_DURATION, RC_ACCEPTED, RC_REJECTED, RC_N };
+
+static void
+runs_table(struct run *const *runs, size_t n)
+{
+	/* TRANSLATORS: column headings of 'runs'. */
+	const char	*head[RC_N] = { _("ID"), _("EXPORT"), _("TO"),
+	    _("STATUS"), _("BY"), _("STARTED"), _("DURATION"), _("ACCEPTED"),
+	    _("REJECTED") };
+	static const int cap[RC_N] = { 0, 32, 24, 0, 16, 0, 0, 0, 0 };
+	char		**cell, dur[32];
+	int		 w[RC_N], c, cw;
+	size_t		 i;
+
+	cell = xcalloc(n * RC_N + 1, sizeof *cell);
+	for (c = 0; c < RC_N; c++)
+		w[c] = columns_width(head[c]);
+	for (i = 0; i < n; i++) {
+		const struct run	*r = runs[i];
+		char			**row = cell + i * RC_N;
+
+		runview_duration(run_elapsed(r), dur, sizeof dur);
+		row[RC_ID] = xstrdup(cli_str(r->id));
+		row[RC_EXPORT] = xstrdup(cli_str(r->export_name));
+		row[RC_TO] = xstrdup(cli_str(r->destination));
+		row[RC_STATUS] = xstrdup(run_status_label(r->status));
+		row[RC_BY] = xstrdup(cli_str(r->started_by));
+		row[RC_STARTED] = xstrndup(cli_str(r->started_at), 16);
+		row[RC_DURATION] = xstrdup(dur);
+		row[RC_ACCEPTED] = xasprintf("%llu",
+		    (unsigned long long)r->counts.accepted);
+		row[RC_REJECTED] = xasprintf("%llu",
+		    (unsigned long long)r->counts.rejected);
+		for (c = 0; c < RC_N; c++) {
+			cw = columns_width(row[c]);
+			if (cap[c] > 0 && cw > cap[c])
+				cw = cap[c];
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	}
+	for (c = 0; c < RC_N; c++) {
+		columns_pad(stdout, head[c], w[c], c >= RC_DURATION);
+		putchar(c == RC_N - 1 ? '\n' : ' ');
+	}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < RC_N; c++) {
+			columns_cell(stdout, cell[i * RC_N + c], w[c],
+			    c >= RC_DURATION);
+			putchar(c == RC_N - 1 ? '\n' : ' ');
+		}
+	for (i = 0; i < n * RC_N; i++)
+		free(cell[i]);
+	free(cell);
+}
+
 enum exit_status
 cmd_runs_list(struct cli_ctx *ctx)
 {
@@ -931,11 +1021,11 @@ cmd_runs_list(struct cli_ctx *ctx)
 	const struct ws_member		*me;
 	struct connection_list		 cl;
 	struct export_list		 xl;
-	struct run			**runs = NULL;
+	struct run			**runs = NULL, **shown;
 	const struct export		*x;
 	const char			*only = cli_opt(ctx, "export");
-	char				*cause = NULL, dur[32];
-	size_t				 n = 0, i;
+	char				*cause = NULL;
+	size_t				 n = 0, i, nshown = 0;
 	cJSON				*arr;
 	enum exit_status		 rc;
 
@@ -950,12 +1040,7 @@ cmd_runs_list(struct cli_ctx *ctx)
 		goto out;
 	}
 	arr = cJSON_CreateArray();
-	/* TRANSLATORS: column headings of 'runs'. */
-	if (!ctx->json)
-		printf("%-21s %-18s %-10s %-11s %-10s %-17s %8s %10s %9s\n",
-		    _("ID"), _("EXPORT"), _("TO"), _("STATUS"),
-		    _("BY"), _("STARTED"), _("DURATION"), _("ACCEPTED"),
-		    _("REJECTED"));
+	shown = xcalloc(n + 1, sizeof *shown);
 	for (i = 0; i < n; i++) {
 		if (!run_visible(me, &cl, runs[i]))
 			continue;
@@ -963,22 +1048,14 @@ cmd_runs_list(struct cli_ctx *ctx)
 		if (only != NULL && strcmp(runs[i]->export_name, only) != 0 &&
 		    (x == NULL || strcmp(runs[i]->export_id, x->id) != 0))
 			continue;
-		if (ctx->json) {
+		if (ctx->json)
 			cJSON_AddItemToArray(arr, run_to_json(ws, runs[i], 0));
-			continue;
-		}
-		runview_duration(run_elapsed(runs[i]), dur, sizeof dur);
-		printf("%-21s ", cli_str(runs[i]->id));
-		util_print_padded(cli_str(runs[i]->export_name), 18);
-		printf(" %-10s ", cli_str(runs[i]->destination));
-		util_print_padded(run_status_label(runs[i]->status), 11);
-		putchar(' ');
-		util_print_padded(cli_str(runs[i]->started_by), 10);
-		printf(" %-17.16s %8s %10llu %9llu\n",
-		    cli_str(runs[i]->started_at),
-		    dur, (unsigned long long)runs[i]->counts.accepted,
-		    (unsigned long long)runs[i]->counts.rejected);
+		else
+			shown[nshown++] = runs[i];
 	}
+	if (!ctx->json)
+		runs_table(shown, nshown);
+	free(shown);
 	if (ctx->json)
 		cli_print_json(arr);
 	else
@@ -1081,7 +1158,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 	printf(_("Segments:\n"));
 	for (i = 0; i < r->nsegments; i++) {
 		printf("  ");
-		util_print_padded(cli_str(r->segments[i].name), 24);
+		columns_pad(stdout, cli_str(r->segments[i].name), 24, 0);
 		printf(_(" %'llu read, %'llu duplicates, %'llu rejected, "
 		    "%'llu accepted\n"),
 		    (unsigned long long)r->segments[i].counts.read,

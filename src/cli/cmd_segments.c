@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/fileio.h"
+#include "base/columns.h"
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
@@ -79,7 +80,7 @@ cmd_segments(struct cli_ctx *ctx)
 	printf("%-28s %10s  %s\n", _("SEGMENT"), _("MEMBERS"), _("FIELDS"));
 	for (i = 0; i < l->n; i++) {
 		sg = &l->v[i];
-		util_print_padded(cli_str(sg->name), 28);
+		columns_pad(stdout, cli_str(sg->name), 28, 0);
 		if (!sg->usable) {
 			printf(" %10s  ", "-");
 			printf(_("unusable: %s\n"), cli_str(sg->error));

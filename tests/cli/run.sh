@@ -340,4 +340,41 @@ run "$S" -w "$W" runs --export Small --json
 n=$(printf '%s' "$out" | "${PYTHON3:-python3}" -c \
     'import json,sys; print(len([r for r in json.load(sys.stdin) if r["status"] != "interrupted"]))')
 is "$n" 2 "retention keeps the last 2 finished runs of an export"
+
+# --- the runs table: long and accented names, in columns -------------------
+long="Ελληνικοί πελάτες, newsletter d'été 2026 Q4"
+"$S" -w "$W" export add --name "$long" --connection Braze --target vip-seg \
+    --map email=email --map customer_id=customer_id --segment Small \
+    >/dev/null || exit 99
+"$S" -w "$W" run "$long" >/dev/null
+for loc in C.UTF-8 fr_FR.UTF-8 nl_NL.UTF-8; do
+	run env LC_ALL=$loc "$S" -w "$W" runs
+	check=$(printf '%s\n' "$out" | LC_ALL=C.UTF-8 "${PYTHON3:-python3}" -c '
+import sys, unicodedata
+lines = [l.rstrip("\n") for l in sys.stdin if l.strip()]
+head = lines[0].split()
+# Each heading starts a column: its offset in the heading line must be
+# where every row has a cell boundary (a space before, text after).
+cols = []
+at = 0
+for h in head:
+    at = lines[0].index(h, at)
+    cols.append(at)
+    at += len(h)
+bad = []
+for l in lines[1:]:
+    for c in cols[1:6]:  # the text columns, left-aligned
+        if c >= len(l) or l[c - 1] != " " or l[c] == " ":
+            bad.append((l, c))
+print("rows %d misaligned %d" % (len(lines) - 1, len(bad)))
+')
+	like "$check" "misaligned 0" "$loc: every column of 'runs' lines up under its heading ($check)"
+	like "$out" "Ελληνικοί πελ" "$loc: a name wider than its column keeps its start"
+	like "$out" "…" "$loc: is shortened in the middle"
+	like "$out" "2026 Q4 " "$loc: and keeps its end"
+done
+run env LC_ALL=C.UTF-8 "$S" -w "$W" runs --export "$long"
+is "$(printf '%s\n' "$out" | grep -c "…")" 1 \
+    "only that name is shortened: the others fit their columns"
+
 done_testing

@@ -285,6 +285,8 @@ main(void)
 	if (open_pty(&master, &slave) == 0) {
 		pid = fork();
 		if (pid == 0) {
+			/* A shell starts background jobs with SIGINT ignored. */
+			signal(SIGINT, SIG_DFL);
 			passphrase_read_tty(slave, "Passphrase: ", &s, &cause);
 			_exit(0);
 		}
