@@ -98,10 +98,12 @@ prog_errors_rows(const struct run *r, int w)
 {
 	size_t	i;
 	int	n = 1;
-	char	*line;
+	char	*line, *t;
 
 	for (i = 0; i < r->nerrors; i++) {
-		line = xasprintf("%s %s", ui_glyph(UI_G_FAIL), r->errors[i]);
+		t = run_error_text(r, i);
+		line = xasprintf("%s %s", ui_glyph(UI_G_FAIL), t);
+		free(t);
 		n += ui_wrap_rows(line, w);
 		free(line);
 	}
@@ -112,7 +114,7 @@ prog_errors_rows(const struct run *r, int w)
 static int
 prog_errors(const struct run *r, int y, int x, int w, int h)
 {
-	char	*line;
+	char	*line, *t;
 	int	 used, k;
 	size_t	 i;
 
@@ -126,8 +128,9 @@ prog_errors(const struct run *r, int y, int x, int w, int h)
 	    _("Latest error") : _("Latest errors, newest first"));
 	used = 1;
 	for (i = r->nerrors; i > 0 && used < h; i--) {
-		line = xasprintf("%s %s", ui_glyph(UI_G_FAIL),
-		    r->errors[i - 1]);
+		t = run_error_text(r, i - 1);
+		line = xasprintf("%s %s", ui_glyph(UI_G_FAIL), t);
+		free(t);
 		k = ui_wrap_rows(line, w);
 		if (k > h - used && used > 1) {
 			/* Whole sentences only, but always the newest. */

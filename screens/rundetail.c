@@ -181,9 +181,13 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 
 	dpara_add(d, UI_A_NORMAL, xstrdup(""));
 	dpara_add(d, UI_A_HEADING, xstrdup(_("Errors")));
-	for (i = 0; i < r->nerrors; i++)
-		dpara_add(d, UI_A_ERROR, xasprintf("%s %s", ui_glyph(UI_G_FAIL),
-		    r->errors[i]));
+	for (i = 0; i < r->nerrors; i++) {
+		char	*e = run_error_text(r, i);
+
+		dpara_add(d, UI_A_ERROR, xasprintf("%s %s",
+		    ui_glyph(UI_G_FAIL), e));
+		free(e);
+	}
 	if (r->nerrors == 0)
 		dpara_add(d, UI_A_DIM, xstrdup(_("None.")));
 

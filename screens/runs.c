@@ -299,8 +299,10 @@ runs_draw_detail(struct runs *rs, const struct run *r, struct ui_rect d)
 	    2 : 1;
 	free(t);
 	if (r->nerrors > 0 && y < d.y + d.h) {
-		t = xasprintf("%s %s", ui_glyph(UI_G_FAIL),
-		    r->errors[r->nerrors - 1]);
+		char	*e = run_error_text(r, r->nerrors - 1);
+
+		t = xasprintf("%s %s", ui_glyph(UI_G_FAIL), e);
+		free(e);
 		ui_draw_text(y, x, w, UI_A_ERROR, t);
 		free(t);
 	}

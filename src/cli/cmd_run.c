@@ -103,6 +103,16 @@ print_sync(const struct run *r, const char *lead)
 		printf("%s%s\n", lead, cli_str(r->state_note));
 }
 
+/* Error i of r, indented, with its attempt once the run was resumed. */
+static void
+print_error_line(const struct run *r, size_t i)
+{
+	char	*t = run_error_text(r, i);
+
+	printf("  %s\n", cli_str(t));
+	free(t);
+}
+
 /* The one-line summary printed when a run ends. */
 static void
 print_outcome(const struct workspace *ws, const struct run *r)
@@ -141,7 +151,7 @@ print_outcome(const struct workspace *ws, const struct run *r)
 	    (unsigned long long)r->requests);
 	print_sync(r, "  ");
 	for (i = 0; i < r->nerrors; i++)
-		printf("  %s\n", cli_str(r->errors[i]));
+		print_error_line(r, i);
 	if (r->counts.rejected > 0) {
 		rej = run_file(ws, r->id, "rejects.csv");
 		printf(_("  Rejected records, with the reason for each: %s\n"),
@@ -923,8 +933,7 @@ cmd_refresh(struct cli_ctx *ctx)
 			    (unsigned long long)r->counts.rejected,
 			    (unsigned long long)r->counts.duplicates);
 			if (r->nerrors > 0)
-				printf("  %s\n",
-				    cli_str(r->errors[r->nerrors - 1]));
+				print_error_line(r, r->nerrors - 1);
 			if (r->status == RUN_SUCCEEDED)
 				ok++;
 			else {
@@ -1169,7 +1178,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 	if (r->nerrors > 0)
 		printf(_("Errors:\n"));
 	for (i = 0; i < r->nerrors; i++)
-		printf("  %s\n", cli_str(r->errors[i]));
+		print_error_line(r, i);
 	rej = run_file(ws, r->id, "rejects.csv");
 	printf(_("Rejects file: %s\n"), cli_str(rej));
 	free(rej);

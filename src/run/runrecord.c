@@ -219,6 +219,9 @@ add_str(cJSON *o, const char *k, const char *v)
 		cJSON_AddStringToObject(o, k, v);
 }
 
+static void	run_error_at(struct run *, const char *, unsigned);
+static void	error_attempts_json(cJSON *, const struct run *);
+
 /* Jobs queued at the destination and what their confirmation found. */
 /* An event's format and arguments, when it has them. */
 static void
@@ -351,6 +354,7 @@ run_record_json(const struct run *r)
 	a = cJSON_AddArrayToObject(o, "errors");
 	for (i = 0; i < r->nerrors; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(r->errors[i]));
+	error_attempts_json(o, r);
 	a = cJSON_AddArrayToObject(o, "events");
 	for (i = 0; i < r->nevents; i++) {
 		it = cJSON_CreateObject();
@@ -654,9 +658,22 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 			r->confirm_note = xstrdup(v->valuestring);
 	}
 	a = cJSON_GetObjectItemCaseSensitive(o, "errors");
-	cJSON_ArrayForEach(it, a) {
-		if (cJSON_IsString(it))
-			run_error(r, it->valuestring);
+	{
+		const cJSON	*att = cJSON_GetObjectItemCaseSensitive(o,
+		    "error_attempts");
+		int		 ei = 0;
+
+		cJSON_ArrayForEach(it, a) {
+			const cJSON	*n = cJSON_IsArray(att) ?
+			    cJSON_GetArrayItem(att, ei) : NULL;
+
+			ei++;
+			if (cJSON_IsString(it))
+				run_error_at(r, it->valuestring,
+				    cJSON_IsNumber(n) && n->valuedouble >= 0 &&
+				    n->valuedouble < 1e6 ?
+				    (unsigned)n->valuedouble : 0);
+		}
 	}
 	a = cJSON_GetObjectItemCaseSensitive(o, "events");
 	r->events = xcalloc((size_t)cJSON_GetArraySize(a) + 1,
@@ -932,18 +949,50 @@ run_event_text(const struct run_event *e)
 	return deferfmt_render(e->msgid, e->args, e->nargs, 1);
 }
 
-void
-run_error(struct run *r, const char *message)
+static void
+run_error_at(struct run *r, const char *message, unsigned attempt)
 {
 	if (r->nerrors == RUN_ERRORS_MAX) {
 		free(r->errors[0]);
 		memmove(&r->errors[0], &r->errors[1],
 		    (RUN_ERRORS_MAX - 1) * sizeof *r->errors);
+		memmove(&r->error_attempts[0], &r->error_attempts[1],
+		    (RUN_ERRORS_MAX - 1) * sizeof *r->error_attempts);
 		r->nerrors--;
 	}
 	r->errors = xreallocarray(r->errors, r->nerrors + 1,
 	    sizeof *r->errors);
+	r->error_attempts = xreallocarray(r->error_attempts, r->nerrors + 1,
+	    sizeof *r->error_attempts);
+	r->error_attempts[r->nerrors] = attempt;
 	r->errors[r->nerrors++] = xstrdup(message);
+}
+
+void
+run_error(struct run *r, const char *message)
+{
+	run_error_at(r, message, r->attempts);
+}
+
+char *
+run_error_text(const struct run *r, size_t i)
+{
+	if (r->attempts > 1 && r->error_attempts[i] > 0)
+		return xasprintf(_("Attempt %1$u: %2$s"),
+		    r->error_attempts[i], r->errors[i]);
+	return xstrdup(r->errors[i]);
+}
+
+/* The attempt of each error, beside "errors" (cli.md keeps it strings). */
+static void
+error_attempts_json(cJSON *o, const struct run *r)
+{
+	cJSON	*a = cJSON_AddArrayToObject(o, "error_attempts");
+	size_t	 i;
+
+	for (i = 0; i < r->nerrors; i++)
+		cJSON_AddItemToArray(a,
+		    cJSON_CreateNumber(r->error_attempts[i]));
 }
 
 void
@@ -1016,6 +1065,7 @@ run_to_json(const struct workspace *ws, const struct run *r, int detail)
 	a = cJSON_AddArrayToObject(o, "errors");
 	for (i = 0; i < r->nerrors; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(r->errors[i]));
+	error_attempts_json(o, r);
 	p = run_file(ws, r->id, "rejects.csv");
 	add_str(o, "rejects_file", p);
 	free(p);
@@ -1088,6 +1138,7 @@ run_free(struct run **rp)
 	for (i = 0; i < r->nerrors; i++)
 		free(r->errors[i]);
 	free(r->errors);
+	free(r->error_attempts);
 	for (i = 0; i < r->nevents; i++)
 		event_free(&r->events[i]);
 	free(r->events);

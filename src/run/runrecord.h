@@ -146,6 +146,7 @@ struct run {
 	char			*state_note;	/* in words, or NULL */
 
 	char			**errors;
+	unsigned		*error_attempts; /* each one's; 0: unknown */
 	size_t			 nerrors;
 	struct run_event	*events;
 	size_t			 nevents;
@@ -215,6 +216,12 @@ void		 run_event(struct run *, const char *fmt, ...)
 /* An event in the reader's language, malloc'd. */
 char		*run_event_text(const struct run_event *);
 void		 run_error(struct run *, const char *message);
+/*
+ * Error i as a person reads it: with its attempt ("Attempt 1: ...") once
+ * the run has been resumed, so that what went wrong before a resume is
+ * not read as the outcome of the last attempt. Malloc'd.
+ */
+char		*run_error_text(const struct run *, size_t i);
 
 /* Copy the delivery's live counts and the process's resources. */
 void		 run_take_stats(struct run *, const struct deliver_stats *);

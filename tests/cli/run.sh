@@ -267,6 +267,29 @@ is "$rc" 4 "resume refuses a changed segment file (4)"
 like "$err" "changed since run $mid started" "in words"
 cp -p "$TMPD/vip.bak" "$D/VIP.csv"
 
+# Errors of an attempt that failed are kept, each with its attempt, once a
+# resumed attempt succeeds: they are not read as the last attempt's.
+fake reset >/dev/null
+$FAKECTL config "$F" '{"faults": {"fail_every": 1, "fail_status": 503}}' \
+    >/dev/null
+run "$S" -w "$W" run Small --full
+ok "$([ "$rc" -ne 0 ]; echo $?)" "a run whose every request fails with 503 fails ($rc)"
+eid=$(newest)
+$FAKECTL config "$F" '{"faults": {"fail_every": 0}}' >/dev/null
+run "$S" -w "$W" runs show "$eid"
+like "$out" "Errors:" "it records an error"
+unlike "$out" "Attempt 1:" "not yet numbered: the run had one attempt"
+run "$S" -w "$W" run --resume "$eid"
+is "$rc" 0 "resumed once the destination answers, it succeeds"
+run "$S" -w "$W" runs show "$eid"
+like "$out" "Status:       succeeded" "recorded as succeeded"
+like "$out" "  Attempt 1: " "the first attempt's error is shown with its attempt"
+unlike "$out" "Attempt 2:" "and the second attempt had none"
+run "$S" -w "$W" runs show "$eid" --json
+like "$out" '"error_attempts":' "--json gives each error's attempt"
+is "$(rj "$eid" error_attempts | tr -d '[] ' | tr ',' '\n' | sort -u)" 1 \
+    "every error recorded belongs to attempt 1"
+
 # --- usage -----------------------------------------------------------------
 run "$S" -w "$W" run
 is "$rc" 2 "run without an export is a usage error"

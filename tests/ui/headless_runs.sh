@@ -100,6 +100,8 @@ $MKRUN "$W" $CANC '{"export": "Audience", "export_id":
     {"read": 10000, "accepted": 5000}], "requests": 2}'
 $MKRUN "$W" $INTR '{"started_at": "2026-11-17T08:00:00Z", "attempts": 2,
     "updated_at": "2026-11-17T09:30:00Z",
+    "errors": ["Could not reach Braze at https://rest.fra-01.braze.eu: the connection timed out."],
+    "error_attempts": [1],
     "counts": {"read": 80000, "sent": 80000, "accepted": 79000,
     "rejected": 500, "duplicates": 500},
     "segment_counts": [{"read": 60000, "accepted": 59000, "rejected": 500,
@@ -172,6 +174,8 @@ golden rd-mirror "the record: the mode, new, changed, unchanged and removed"
 golden pr-failed "progress: failed, the error in words"
 golden pr-cancelled "progress: cancelled"
 golden pr-interrupted "progress: interrupted (no worker holds the lock)"
+dump_has pr-interrupted "Attempt 1: Could not reach Braze" \
+    "an error of an earlier attempt says which attempt it was"
 golden rd-interrupted "the record: summary"
 golden rd-timeline "and the timeline: phases, interruption, resume, waits"
 golden rd-resume-ask "resume is asked first"
