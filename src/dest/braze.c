@@ -183,6 +183,27 @@ braze_target_check(const char *target, char **cause)
 	return 0;
 }
 
+/*
+ * *message with, when the connection's base URL sends the requests
+ * elsewhere than to its endpoint, a sentence naming where they went: a
+ * test or a refusal must not name an instance the key never reached.
+ */
+static void
+braze_where(const struct dest_session *s, char **message)
+{
+	char	*plain, *t;
+
+	plain = xasprintf("https://%s", s->account);
+	if (strcmp(plain, s->base_url) != 0) {
+		t = xasprintf(_("%1$s The requests went to %2$s, the "
+		    "connection's base URL, not to the endpoint."), *message,
+		    s->base_url);
+		free(*message);
+		*message = t;
+	}
+	free(plain);
+}
+
 static enum dest_outcome
 braze_list_failure(struct dest_session *s, const struct dest_reply *r,
     char **message)
@@ -196,6 +217,7 @@ braze_list_failure(struct dest_session *s, const struct dest_reply *r,
 		*message = xasprintf(_("Braze refused the credentials (401): "
 		    "the API key is wrong or belongs to another instance "
 		    "than %s."), s->account);
+		braze_where(s, message);
 		return DEST_AUTH;
 	}
 	if (r->status == 404 || (r->status >= 300 && r->status < 400)) {
@@ -232,6 +254,7 @@ braze_test(struct dest_session *s, struct http_engine *e, char **message)
 		    "cannot verify segment API identifiers with it. Sending "
 		    "needs users.track, which this check cannot see."),
 		    s->account);
+		braze_where(s, message);
 		o = DEST_WARNING;
 	} else if (r.outcome == HTTP_DONE && r.status / 100 == 2) {
 		body = cJSON_Parse(r.body);
@@ -240,6 +263,7 @@ braze_test(struct dest_session *s, struct http_engine *e, char **message)
 		    strcmp(msg->valuestring, "success") == 0) {
 			*message = xasprintf(_("Braze accepted the API key on "
 			    "%s, and the key can list segments."), s->account);
+			braze_where(s, message);
 			o = DEST_OK;
 		} else {
 			*message = xasprintf(_("%s answered the segment list "
@@ -677,6 +701,7 @@ braze_decode(struct dest_session *s, const struct http_response *resp,
 		*message = xasprintf(_("Braze refused the API key (401): it is "
 		    "wrong, was revoked, or belongs to another instance than "
 		    "%s."), s->account);
+		braze_where(s, message);
 		v = DEST_BATCH_FATAL;
 		goto out;
 	case 403:

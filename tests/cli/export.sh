@@ -40,10 +40,14 @@ add Good good-key-1234
 is "$rc" 0 "a connection whose key works is saved"
 like "$out" "Braze accepted the API key on rest.fra-01.braze.eu" \
     "and the test says which account answered"
+like "$out" "The requests went to $BASE, the connection's base URL, not to the endpoint." \
+    "and, the base URL overriding the endpoint, where the key was sent"
 add Bad bad-key-0000
 is "$rc" 3 "a wrong key exits 3"
 like "$err" "the API key is wrong or belongs to another instance than rest.fra-01.braze.eu" \
     "in words"
+like "$err" "The requests went to $BASE" \
+    "naming the address the refusal came from"
 like "$err" "nothing was saved" "and nothing is saved"
 add Other other-inst-5555
 is "$rc" 3 "a key of another instance exits 3"
