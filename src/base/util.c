@@ -95,3 +95,21 @@ util_edit_distance(const char *a, const char *b)
 	free(row);
 	return best;
 }
+
+char *
+util_sentence(char *s)
+{
+	size_t	len;
+	char	*t;
+
+	if (s == NULL)
+		return xstrdup("");
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		s[--len] = '\0';
+	if (len == 0 || strchr(".!?:", s[len - 1]) != NULL)
+		return s;
+	t = xasprintf("%s.", s);
+	free(s);
+	return t;
+}

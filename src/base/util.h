@@ -30,6 +30,14 @@ char	*util_user_name(unsigned long uid);
 void	util_line_col(const char *text, size_t offset, unsigned long *line,
 	    unsigned long *col);
 
+/*
+ * s (malloc'd, or NULL for none) ending as a sentence does, so that the
+ * sentence put after it does not run into it ("...after 6 attempts The
+ * delivery..."): a full stop is added unless it ends with one, '!', '?'
+ * or ':' (trailing spaces dropped). Takes s; malloc'd ("" for NULL).
+ */
+char	*util_sentence(char *s);
+
 /* Levenshtein distance, for "did you mean" suggestions (short strings). */
 size_t	util_edit_distance(const char *, const char *);
 

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "base/i18n.h"
+#include "base/util.h"
 #include "base/xmalloc.h"
 #include "data/csv.h"
 #include "data/normalize.h"
@@ -865,9 +866,12 @@ deliver_done(const struct http_response *resp, void *arg)
 	fatal:
 		if (d->stats->fatal_status == 0)
 			d->stats->fatal_status = resp->status;
-		deliver_stop(d, xasprintf(_("%1$s The delivery stopped after "
-		    "%2$llu profiles had been accepted; the others were not "
-		    "sent."), msg != NULL ? msg : "",
+		msg = util_sentence(msg);
+		deliver_stop(d, xasprintf(ngettext("%1$s The delivery stopped "
+		    "after %2$'llu profile had been accepted; the others were "
+		    "not sent.", "%1$s The delivery stopped after %2$'llu "
+		    "profiles had been accepted; the others were not sent.",
+		    d->stats->total.accepted), msg,
 		    (unsigned long long)d->stats->total.accepted));
 		free(msg);
 		break;
@@ -1783,9 +1787,12 @@ rset_done(const struct http_response *resp, void *arg)
 	}
 	if (d->stats->fatal_status == 0)
 		d->stats->fatal_status = resp->status;
-	deliver_stop(d, xasprintf(_("%1$s The removals stopped after "
-	    "%2$llu members had been removed; the others stay at the "
-	    "destination until the next run."), msg != NULL ? msg : "",
+	msg = util_sentence(msg);
+	deliver_stop(d, xasprintf(ngettext("%1$s The removals stopped after "
+	    "%2$'llu member had been removed; the others stay at the "
+	    "destination until the next run.", "%1$s The removals stopped "
+	    "after %2$'llu members had been removed; the others stay at the "
+	    "destination until the next run.", d->stats->removed), msg,
 	    (unsigned long long)d->stats->removed));
 	free(msg);
 	dest_results_clear(r->res, r->n);

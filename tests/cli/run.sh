@@ -278,6 +278,11 @@ eid=$(newest)
 $FAKECTL config "$F" '{"faults": {"fail_every": 0}}' >/dev/null
 run "$S" -w "$W" runs show "$eid"
 like "$out" "Errors:" "it records an error"
+diag "$(printf '%s\n' "$out" | grep -A2 "Errors:")"
+is "$(printf '%s\n' "$out" | grep -c '[a-z0-9)] The delivery stopped')" 0 \
+    "whose sentences do not run into each other"
+like "$out" "The delivery stopped after 0 profiles had been accepted" \
+    "the count of accepted profiles in the sentence"
 unlike "$out" "Attempt 1:" "not yet numbered: the run had one attempt"
 run "$S" -w "$W" run --resume "$eid"
 is "$rc" 0 "resumed once the destination answers, it succeeds"
