@@ -278,8 +278,12 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	}
 	rate = r->status == RUN_RUNNING ? p->rv->rate.rate : elapsed > 0 ?
 	    (double)runview_done(r) / (double)elapsed : 0;
-	snprintf(a, sizeof a, _("%s/s"), runshow_count((uint64_t)(rate +
-	    0.5)));
+	/* A run over within its first second has no rate to speak of. */
+	if (r->status != RUN_RUNNING && elapsed <= 0)
+		snprintf(a, sizeof a, "-");
+	else
+		snprintf(a, sizeof a, _("%s/s"), runshow_count((uint64_t)(
+		    rate + 0.5)));
 	runview_duration(elapsed, b, sizeof b);
 	rem = runview_remaining(r, p->rv->rate.rate);
 	if (rem >= 0)

@@ -396,4 +396,24 @@ for f in sorted(glob.glob("ws/runs/*/run.json")):
     if d.get("export_id") == "'"$xid"'" and d.get("sync", {}).get("force"):
         print(d["id"])')
 ok "$([ -n "$forced" ]; echo $?)" "and then starts a run of the export with force"
+
+# A run over within its first second: no "0/s" for its throughput.
+$MKRUN ws 20281201T080000Z-0002 '{"status": "succeeded", "phase": "done",
+    "started_at": "2028-12-01T08:00:00Z", "updated_at": "2028-12-01T08:00:00Z",
+    "finished_at": "2028-12-01T08:00:00Z", "attempts": 1,
+    "counts": {"read": 40, "sent": 37, "accepted": 37, "rejected": 3},
+    "segment_counts": [{"read": 40, "sent": 37, "accepted": 37, "rejected": 3}],
+    "requests": 1}'
+ui_keys quick <<'EOT'
+keys r
+keys w
+dump pr-quick
+keys q
+EOT
+ui_run quick --passphrase-file "$TMPD/admin.pp"
+dump_has pr-quick "Succeeded" "a run of under a second opens in progress"
+is "$(grep -c 'Throughput *0/s' "$DUMPS/pr-quick")" 0 \
+    "its throughput is not said to be 0/s"
+like "$(grep 'Throughput' "$DUMPS/pr-quick")" "Throughput           -" \
+    "but unknown (-), as the time left of a finished run"
 done_testing
