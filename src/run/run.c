@@ -316,8 +316,9 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 {
 	struct run_job	*job;
 	struct run	*r;
-	char		*path;
+	char		*path, now[UTIL_RFC3339_LEN];
 	long long	 size, mtime;
+	long		 ran;
 	size_t		 i;
 	int		 locked;
 
@@ -375,6 +376,10 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 		goto fail;
 	}
 	free(path);
+	/* What the attempt ran, to the last write of its worker. */
+	ran = runview_attempt_elapsed(r, r->finished_at != NULL ?
+	    r->finished_at : r->updated_at != NULL ? r->updated_at :
+	    r->started_at);
 	if (r->status == RUN_INTERRUPTED) {
 		time_t	from, to;
 		char	took[32];
@@ -386,7 +391,7 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 		if (schedule_parse_stamp(r->started_at, &from) == 0 &&
 		    schedule_parse_stamp(r->updated_at != NULL ?
 		    r->updated_at : r->started_at, &to) == 0 && to >= from) {
-			runview_duration((long)(to - from), took, sizeof took);
+			runview_duration(ran, took, sizeof took);
 			run_event(r, N_("Interrupted: the worker stopped "
 			    "(killed, or the machine restarted) after running "
 			    "for %s."), took);
@@ -404,6 +409,10 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 	job->base.peak_rss_kb = r->peak_rss_kb;
 	r->status = RUN_RUNNING;
 	r->attempts++;
+	r->earlier_seconds += (uint64_t)ran;
+	util_rfc3339(time(NULL), now);
+	free(r->attempt_started_at);
+	r->attempt_started_at = xstrdup(now);
 	xfree(&r->finished_at);
 	r->fault = RUN_FAULT_NONE;
 	run_event(r, N_("Resumed by %s (attempt %u): %'zu profiles answered "

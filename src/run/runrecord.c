@@ -336,6 +336,11 @@ run_record_json(const struct run *r)
 	add_str(o, "started_at", r->started_at);
 	add_str(o, "finished_at", r->finished_at);
 	add_str(o, "updated_at", r->updated_at);
+	if (r->attempt_started_at != NULL) {
+		add_str(o, "attempt_started_at", r->attempt_started_at);
+		cJSON_AddNumberToObject(o, "earlier_seconds",
+		    (double)r->earlier_seconds);
+	}
 	cJSON_AddNumberToObject(o, "pid", (double)r->pid);
 	cJSON_AddNumberToObject(o, "attempts", r->attempts);
 	cJSON_AddNumberToObject(o, "total_rows", (double)r->total_rows);
@@ -516,8 +521,11 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 	    get_str(o, "started_by", 0, &r->started_by, path, cause) != 0 ||
 	    get_str(o, "started_at", 0, &r->started_at, path, cause) != 0 ||
 	    get_str(o, "finished_at", 1, &r->finished_at, path, cause) != 0 ||
-	    get_str(o, "updated_at", 1, &r->updated_at, path, cause) != 0)
+	    get_str(o, "updated_at", 1, &r->updated_at, path, cause) != 0 ||
+	    get_str(o, "attempt_started_at", 1, &r->attempt_started_at, path,
+	    cause) != 0)
 		goto fail;
+	r->earlier_seconds = opt_u64(o, "earlier_seconds");
 	if (!run_id_valid(r->id)) {
 		*cause = xasprintf(_("%s: \"id\" is not a run ID."), path);
 		goto fail;
@@ -1130,6 +1138,7 @@ run_free(struct run **rp)
 	free(r->segments);
 	free(r->started_by);
 	free(r->started_at);
+	free(r->attempt_started_at);
 	free(r->finished_at);
 	free(r->updated_at);
 	free(r->confirm_note);

@@ -106,6 +106,14 @@ struct run {
 	char			*started_at;
 	char			*finished_at;	/* NULL while running */
 	char			*updated_at;
+	/*
+	 * A resumed run's clock: when its current attempt started (NULL:
+	 * the run's start) and the seconds the attempts before it ran, so
+	 * that the time between an interruption and its resume is no part
+	 * of the run's duration.
+	 */
+	char			*attempt_started_at;
+	uint64_t		 earlier_seconds;
 	long			 pid;
 	unsigned		 attempts;	/* 1, then 2 after a resume */
 	uint64_t		 total_rows;

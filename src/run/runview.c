@@ -50,17 +50,31 @@ runview_seconds_between(const char *a, const char *b)
 }
 
 long
+runview_attempt_elapsed(const struct run *r, const char *end)
+{
+	const char	*from = r->attempt_started_at != NULL ?
+	    r->attempt_started_at : r->started_at;
+	long		 e = runview_seconds_between(from, end);
+
+	return e < 0 ? 0 : e;
+}
+
+long
 runview_record_elapsed(const struct run *r, time_t now)
 {
 	char	t[UTIL_RFC3339_LEN];
+	long	e;
 
 	if (r->finished_at != NULL)
-		return runview_seconds_between(r->started_at, r->finished_at);
-	if (r->status != RUN_RUNNING)
-		return runview_seconds_between(r->started_at,
-		    r->updated_at != NULL ? r->updated_at : r->started_at);
-	util_rfc3339(now, t);
-	return runview_seconds_between(r->started_at, t);
+		e = runview_attempt_elapsed(r, r->finished_at);
+	else if (r->status != RUN_RUNNING)
+		e = runview_attempt_elapsed(r, r->updated_at != NULL ?
+		    r->updated_at : r->started_at);
+	else {
+		util_rfc3339(now, t);
+		e = runview_attempt_elapsed(r, t);
+	}
+	return (long)r->earlier_seconds + e;
 }
 
 uint64_t
@@ -162,12 +176,10 @@ runview_take(struct runview *v, struct run *r, int64_t now_ms)
 	 * (or its end), so that what shows does not depend on the
 	 * watcher's wall clock.
 	 */
-	if (r->finished_at != NULL)
-		e = runview_seconds_between(r->started_at, r->finished_at);
-	else
-		e = runview_seconds_between(r->started_at,
-		    r->updated_at != NULL ? r->updated_at : r->started_at);
-	v->elapsed_read = e < 0 ? 0 : e;
+	e = (long)r->earlier_seconds + runview_attempt_elapsed(r,
+	    r->finished_at != NULL ? r->finished_at : r->updated_at != NULL ?
+	    r->updated_at : r->started_at);
+	v->elapsed_read = e;
 	v->read_ms = now_ms;
 	if (first || (v->run != NULL && v->run->attempts != r->attempts))
 		runview_rate_seed(&v->rate, done, v->elapsed_read, now_ms);

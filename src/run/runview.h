@@ -54,6 +54,9 @@ long		 runview_seconds_between(const char *from, const char *to);
  */
 long		 runview_record_elapsed(const struct run *, time_t now);
 
+/* The seconds the run's current attempt ran until end (RFC 3339). */
+long		 runview_attempt_elapsed(const struct run *, const char *end);
+
 /* Profiles the run is done with: accepted, rejected or duplicates. */
 uint64_t	 runview_done(const struct run *);
 

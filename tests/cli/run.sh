@@ -221,6 +221,8 @@ for at in 1500 6000 15000; do
 	sleep 0.3
 	run "$S" -w "$W" runs show "$kid"
 	like "$out" "interrupted" "killed after $at accepted: shown as interrupted"
+	# The time between a kill and its resume is no part of the run's.
+	[ "$at" = 6000 ] && sleep 3
 	run "$S" -w "$W" run --resume "$kid" --detach
 	is "$rc" 0 "resumed"
 done
@@ -228,6 +230,19 @@ latency 0
 ok "$(wait_end "$kid" 120; echo $?)" "the resumed run ended"
 is "$(rj "$kid" status)" succeeded "succeeded after three kills"
 is "$(rj "$kid" attempts)" 4 "in four attempts"
+wall=$("${PYTHON3:-python3}" -c '
+import json, sys, datetime
+d = json.load(open(sys.argv[1]))
+f = lambda s: datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
+print(int((f(d["finished_at"]) - f(d["started_at"])).total_seconds()))' \
+    "$W/runs/$kid/run.json")
+ok "$([ "$(rj "$kid" earlier_seconds)" -ge 0 ] && [ -n "$(rj "$kid" attempt_started_at)" ]; echo $?)" \
+    "the record keeps the attempts' time apart ($(rj "$kid" earlier_seconds) s before the last attempt)"
+run "$S" -w "$W" runs show "$kid"
+dur=$(printf '%s\n' "$out" | sed -n 's/^Finished: .*(\([0-9:]*\))$/\1/p' | head -1)
+secs=$(printf '%s\n' "$dur" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+ok "$([ -n "$secs" ] && [ "$secs" -le $((wall - 3)) ]; echo $?)" \
+    "its duration ($dur) leaves out the 3 s between a kill and its resume (start to end: $wall s)"
 is "$(num state.user_count)" "$acc" \
     "every valid profile reached Braze ($acc, as in one run)"
 is "$(rj "$kid" counts.accepted)" "$acc" "the record counts them once"

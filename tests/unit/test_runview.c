@@ -108,6 +108,20 @@ test_words(void)
 	r->status = RUN_CANCELLED;
 	is_int(runview_record_elapsed(r, 1900000000), 120,
 	    "a finished run: until it ended");
+	/* Resumed at 10:30 after attempts that ran 10 s: the gap is not
+	 * part of the run's time. */
+	r->attempt_started_at = xstrdup("2026-11-22T10:30:00Z");
+	r->earlier_seconds = 10;
+	free(r->finished_at);
+	r->finished_at = xstrdup("2026-11-22T10:30:40Z");
+	is_int(runview_record_elapsed(r, 1900000000), 50,
+	    "a resumed run: its attempts' time, not the gap between them");
+	is_int(runview_attempt_elapsed(r, r->finished_at), 40,
+	    "and its last attempt's alone");
+	xfree(&r->attempt_started_at);
+	r->earlier_seconds = 0;
+	free(r->finished_at);
+	r->finished_at = xstrdup("2026-11-22T10:02:00Z");
 
 	r->status = RUN_RUNNING;
 	r->counts.read = 5000;
