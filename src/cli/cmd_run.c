@@ -103,6 +103,43 @@ print_sync(const struct run *r, const char *lead)
 		printf("%s%s\n", lead, cli_str(r->state_note));
 }
 
+/*
+ * "1 request", "2 requests": fmt is ngettext's choice for n (written out
+ * at each call, where xgettext finds both forms).
+ */
+static char *
+count_phrase(const char *fmt, uint64_t n)
+{
+	return xasprintf(fmt, (unsigned long long)n);
+}
+
+/* A run's counts in words, each with its plural, malloc'd. */
+static char *
+counts_phrase(const struct deliver_counts *c)
+{
+	char	*p[6], *out;
+	size_t	 i;
+
+	/* TRANSLATORS: each count of a run, joined by ", " below. */
+	p[0] = count_phrase(ngettext("%'llu read", "%'llu read", c->read),
+	    c->read);
+	p[1] = count_phrase(ngettext("%'llu duplicate", "%'llu duplicates",
+	    c->duplicates), c->duplicates);
+	p[2] = count_phrase(ngettext("%'llu rejected", "%'llu rejected",
+	    c->rejected), c->rejected);
+	p[3] = count_phrase(ngettext("%'llu sent", "%'llu sent", c->sent),
+	    c->sent);
+	p[4] = count_phrase(ngettext("%'llu accepted", "%'llu accepted",
+	    c->accepted), c->accepted);
+	p[5] = count_phrase(ngettext("%'llu warning", "%'llu warnings",
+	    c->warnings), c->warnings);
+	out = xasprintf(_("%1$s, %2$s, %3$s, %4$s, %5$s, %6$s"), p[0], p[1],
+	    p[2], p[3], p[4], p[5]);
+	for (i = 0; i < 6; i++)
+		free(p[i]);
+	return out;
+}
+
 /* Error i of r, indented, with its attempt once the run was resumed. */
 static void
 print_error_line(const struct run *r, size_t i)
@@ -117,7 +154,7 @@ print_error_line(const struct run *r, size_t i)
 static void
 print_outcome(const struct workspace *ws, const struct run *r)
 {
-	char	dur[32], *rej;
+	char	dur[32], *rej, *t, *q;
 	size_t	i;
 
 	runview_duration(run_elapsed(r), dur, sizeof dur);
@@ -140,15 +177,13 @@ print_outcome(const struct workspace *ws, const struct run *r)
 	case RUN_RUNNING:
 		break;
 	}
-	printf(_("  %'llu read, %'llu duplicates, %'llu rejected, %'llu "
-	    "sent, %'llu accepted, %'llu warnings; %'llu requests.\n"),
-	    (unsigned long long)r->counts.read,
-	    (unsigned long long)r->counts.duplicates,
-	    (unsigned long long)r->counts.rejected,
-	    (unsigned long long)r->counts.sent,
-	    (unsigned long long)r->counts.accepted,
-	    (unsigned long long)r->counts.warnings,
-	    (unsigned long long)r->requests);
+	t = counts_phrase(&r->counts);
+	q = count_phrase(ngettext("%'llu request", "%'llu requests",
+	    r->requests), r->requests);
+	/* TRANSLATORS: the counts, then the requests ("1 request"). */
+	printf(_("  %1$s; %2$s.\n"), t, q);
+	free(t);
+	free(q);
 	print_sync(r, "  ");
 	for (i = 0; i < r->nerrors; i++)
 		print_error_line(r, i);
@@ -1108,7 +1143,7 @@ cmd_runs_show(struct cli_ctx *ctx)
 	struct workspace		*ws = NULL;
 	const struct ws_member		*me;
 	struct run			*r;
-	char				 dur[32], *rej, *what;
+	char				 dur[32], *rej, *what, *t;
 	size_t				 i;
 	enum exit_status		 rc;
 
@@ -1139,20 +1174,26 @@ cmd_runs_show(struct cli_ctx *ctx)
 	    cli_str(r->finished_at) : "-", dur);
 	if (r->attempts > 1)
 		printf(_("Attempts:     %u (resumed)\n"), r->attempts);
-	printf(_("Counts:       %'llu read, %'llu duplicates, %'llu "
-	    "rejected, %'llu sent, %'llu accepted, %'llu warnings\n"),
-	    (unsigned long long)r->counts.read,
-	    (unsigned long long)r->counts.duplicates,
-	    (unsigned long long)r->counts.rejected,
-	    (unsigned long long)r->counts.sent,
-	    (unsigned long long)r->counts.accepted,
-	    (unsigned long long)r->counts.warnings);
+	t = counts_phrase(&r->counts);
+	printf(_("Counts:       %s\n"), t);
+	free(t);
 	print_sync(r, _("Sync:         "));
-	printf(_("Requests:     %'llu (%'llu retries, %'llu answered 429, "
-	    "%'llu waits for the rate limit)\n"),
-	    (unsigned long long)r->requests, (unsigned long long)r->retries,
-	    (unsigned long long)r->throttled,
-	    (unsigned long long)r->rate_waits);
+	{
+		char	*rt = count_phrase(ngettext("%'llu retry",
+		    "%'llu retries", r->retries), r->retries);
+		char	*th = count_phrase(ngettext("%'llu answered 429",
+		    "%'llu answered 429", r->throttled), r->throttled);
+		char	*wt = count_phrase(ngettext(
+		    "%'llu wait for the rate limit",
+		    "%'llu waits for the rate limit", r->rate_waits),
+		    r->rate_waits);
+
+		printf(_("Requests:     %1$'llu (%2$s, %3$s, %4$s)\n"),
+		    (unsigned long long)r->requests, rt, th, wt);
+		free(rt);
+		free(th);
+		free(wt);
+	}
 	printf(_("Resources:    %.2f CPU seconds, %ld KiB peak memory\n"),
 	    r->cpu_seconds, r->peak_rss_kb);
 	if (r->jobs > 0)

@@ -384,6 +384,25 @@ n=$(printf '%s' "$out" | "${PYTHON3:-python3}" -c \
     'import json,sys; print(len([r for r in json.load(sys.stdin) if r["status"] != "interrupted"]))')
 is "$n" 2 "retention keeps the last 2 finished runs of an export"
 
+# --- counts in sentences take their plural ----------------------------------
+head -n 2 "$D/Small.csv" >"$D/One.csv"
+"$S" -w "$W" export add --name One --connection Braze --target vip-seg \
+    --map email=email --map customer_id=customer_id --segment One \
+    >/dev/null || exit 99
+run "$S" -w "$W" run One --full
+like "$out" "1 read, 0 duplicates, " "one profile read is '1 read'"
+like "$out" "; 1 request." "one request is 'request'"
+unlike "$out" "1 requests" "never '1 requests'"
+run env LC_ALL=fr_FR.UTF-8 "$S" -w "$W" run One --full
+like "$out" "; 1 requête." "in French too"
+like "$out" "1 lu, 0 doublon," "with French plurals (0 takes the singular)"
+run env LC_ALL=nl_NL.UTF-8 "$S" -w "$W" run Small --full
+like "$out" "; 12 verzoeken." "and in Dutch"
+like "$out" "0 duplicaten," "with Dutch plurals (0 takes the plural)"
+run "$S" -w "$W" runs show "$(newest)"
+like "$out" "(0 retries, 0 answered 429, 0 waits for the rate limit)" \
+    "runs show counts its retries and waits with their plurals"
+
 # --- the runs table: long and accented names, in columns -------------------
 long="Ελληνικοί πελάτες, newsletter d'été 2026 Q4"
 "$S" -w "$W" export add --name "$long" --connection Braze --target vip-seg \
