@@ -290,18 +290,24 @@ is "$(members "$FB" braze vip-seg | wc -l)" 10 \
 "$S" -w "$W" export add --name KB --connection Braze --target kill-seg \
     --map email=email --map customer_id=customer_id --segment Big \
     --mode mirror >/dev/null || exit 99
-$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
+# kill_after EXPORT N: a detached run of EXPORT to a slow Braze, killed
+# with -9 once it has N profiles accepted; its ID in $kid.
+kill_after() {
+	$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
+	"$S" -w "$W" run "$1" --detach >/dev/null
+	kid=$(newest)
+	t_i=0
+	while [ "$t_i" -lt 200 ] &&
+	    [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt "$2" ]; do
+		sleep 0.05
+		t_i=$((t_i + 1))
+	done
+	kill -9 "$(rj "$kid" pid)"
+	sleep 0.3
+	$FAKECTL config "$FB" '{"faults": {"latency_ms": 0}}' >/dev/null
+}
 b0=$(counted "$FB" attributes_processed)
-"$S" -w "$W" run KB --detach >/dev/null
-kid=$(newest)
-t_i=0
-while [ "$t_i" -lt 200 ] && [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt 1000 ]; do
-	sleep 0.05
-	t_i=$((t_i + 1))
-done
-kill -9 "$(rj "$kid" pid)"
-sleep 0.3
-$FAKECTL config "$FB" '{"faults": {"latency_ms": 0}}' >/dev/null
+kill_after KB 1000
 run "$S" -w "$W" run KB
 is "$rc" 0 "a fresh run after kill -9 succeeds"
 fid=$(newest)
@@ -321,17 +327,7 @@ cp "$D/Big.csv" "$D/Gone.csv"
 "$S" -w "$W" export add --name KG --connection Braze --target gone-seg \
     --map email=email --map customer_id=customer_id --segment Gone \
     --mode mirror >/dev/null || exit 99
-$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
-"$S" -w "$W" run KG --detach >/dev/null
-kid=$(newest)
-t_i=0
-while [ "$t_i" -lt 200 ] && [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt 1000 ]; do
-	sleep 0.05
-	t_i=$((t_i + 1))
-done
-kill -9 "$(rj "$kid" pid)"
-sleep 0.3
-$FAKECTL config "$FB" '{"faults": {"latency_ms": 0}}' >/dev/null
+kill_after KG 1000
 head -n 101 "$D/Big.csv" >"$D/Gone.csv"
 ok "$([ "$(members "$FB" braze gone-seg | wc -l)" -ge 1000 ]; echo $?)" \
     "the killed first run had delivered a thousand profiles or more"
