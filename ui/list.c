@@ -31,6 +31,12 @@ ui_list_column(struct ui_list *l, int col, const char *header, int min,
 {
 	if (col < 0 || col >= l->ncols)
 		return;
+	/*
+	 * A fixed column's heading is never cut: translated ones are often
+	 * longer ("GEACCEPTEERD"). Growing columns share what is left.
+	 */
+	if (weight == 0 && header != NULL && ui_text_width(header) > min)
+		min = ui_text_width(header);
 	l->headers[col] = header;
 	l->cols[col] = (struct ui_col){ min, weight };
 }
