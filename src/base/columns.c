@@ -1,6 +1,7 @@
 /* Text in terminal columns (columns.h). */
 #include "config.h"
 
+#include <langinfo.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,15 +85,19 @@ columns_fit_end(const char *s, size_t len, int cols)
 char *
 columns_shorten(const char *s, int cols)
 {
-	const char	*dots = MB_CUR_MAX > 1 ? "\u2026" : "...";
-	int		 dw = MB_CUR_MAX > 1 ? 1 : 3, head, tail;
+	int		 utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	const char	*dots = utf8 ? "\u2026" : "...";
+	int		 dw = utf8 ? 1 : 3, head, tail;
 	size_t		 len = strlen(s), h, t;
 	char		*out;
 
 	if (columns_width(s) <= cols)
 		return xstrdup(s);
-	if (cols < dw + 2)
-		cols = dw + 2;
+	if (cols < dw + 2) {
+		/* No room for an ellipsis and both ends: the start alone. */
+		h = columns_fit(s, len, cols < 0 ? 0 : cols);
+		return xstrndup(s, h);
+	}
 	head = (cols - dw + 1) / 2;
 	tail = cols - dw - head;
 	h = columns_fit(s, len, head);

@@ -16,9 +16,9 @@
 int	 columns_width(const char *s);
 
 /*
- * s in at most cols columns (at least 3): itself when it fits, else its
- * start and end around an ellipsis ("…" in a UTF-8 locale, "..." in
- * others). Malloc'd.
+ * s in at most cols columns: itself when it fits, else its start and end
+ * around an ellipsis ("…" in a UTF-8 locale, "..." in others), or only
+ * its start when cols leaves no room for both. Malloc'd.
  */
 char	*columns_shorten(const char *s, int cols);
 

@@ -396,7 +396,9 @@ cmd_export_list(struct cli_ctx *ctx)
 		putchar(' ');
 		columns_pad(stdout, c != NULL ? cli_str(c->name) :
 		    _("(removed)"), 20, 0);
-		printf(" %-20s ", cli_str(x->target));
+		putchar(' ');
+		columns_pad(stdout, cli_str(x->target), 20, 0);
+		putchar(' ');
 		columns_pad(stdout, mode_text(x, mode, sizeof mode), 11, 0);
 		putchar(' ');
 		columns_pad(stdout, x->detached ? _("detached") :

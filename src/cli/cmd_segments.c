@@ -77,7 +77,10 @@ cmd_segments(struct cli_ctx *ctx)
 		goto out;
 	}
 	/* TRANSLATORS: column headings of 'segsync segments'. */
-	printf("%-28s %10s  %s\n", _("SEGMENT"), _("MEMBERS"), _("FIELDS"));
+	columns_pad(stdout, _("SEGMENT"), 28, 0);
+	putchar(' ');
+	columns_pad(stdout, _("MEMBERS"), 10, 1);
+	printf("  %s\n", _("FIELDS"));
 	for (i = 0; i < l->n; i++) {
 		sg = &l->v[i];
 		columns_pad(stdout, cli_str(sg->name), 28, 0);

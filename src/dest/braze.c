@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -191,10 +192,13 @@ braze_target_check(const char *target, char **cause)
 static void
 braze_where(const struct dest_session *s, char **message)
 {
-	char	*plain, *t;
+	char	*plain, *t, *lo;
 
+	/* The endpoint's own address, as a URL or a host (either scheme). */
 	plain = xasprintf("https://%s", s->account);
-	if (strcmp(plain, s->base_url) != 0) {
+	lo = xasprintf("http://%s", s->account);
+	if (strcasecmp(plain, s->base_url) != 0 &&
+	    strcasecmp(lo, s->base_url) != 0) {
 		t = xasprintf(_("%1$s The requests went to %2$s, the "
 		    "connection's base URL, not to the endpoint."), *message,
 		    s->base_url);
@@ -202,6 +206,7 @@ braze_where(const struct dest_session *s, char **message)
 		*message = t;
 	}
 	free(plain);
+	free(lo);
 }
 
 static enum dest_outcome

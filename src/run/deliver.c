@@ -62,6 +62,7 @@ struct keymap {
 
 struct item {
 	size_t			 email, cid, fn, ln, phone, ident;
+	size_t			 idlen;		/* of cid, else email */
 	uint64_t		 hash, digest;	/* key, item (sync) */
 	size_t			 seg;		/* segment index */
 	unsigned long long	 line;
@@ -672,7 +673,7 @@ deliver_submit(struct deliver *d, struct batch *b)
 			d->logbuf[i].cid = it->cid != NONE;
 			id = AT(b, it->cid != NONE ? it->cid : it->email);
 			d->logbuf[i].id = id;
-			d->logbuf[i].idlen = strlen(id);
+			d->logbuf[i].idlen = it->idlen;
 		}
 		if (synclog_append(d->log, d->logbuf, b->n, &cause) != 0) {
 			http_request_free(&req);
@@ -1050,12 +1051,15 @@ deliver_row(struct deliver *d, struct batch *b, const struct csv_row *row,
 	/* The identifier as read first: the digest covers what follows. */
 	it->ident = batch_add(b, ident, identlen);
 	it->email = batch_add(b, email, elen);
+	it->idlen = elen;
 	it->cid = it->fn = it->ln = it->phone = NONE;
 	if (c->slot[DEST_SLOT_CUSTOMER_ID] != -1) {
 		f = &row->fields[c->slot[DEST_SLOT_CUSTOMER_ID]];
 		v = normalize_trim(f->s, f->len, &len);
-		if (len > 0)
+		if (len > 0) {
 			it->cid = batch_add(b, v, len);
+			it->idlen = len;	/* the key's bytes, NULs too */
+		}
 	}
 	if (c->slot[DEST_SLOT_FIRSTNAME] != -1) {
 		f = &row->fields[c->slot[DEST_SLOT_FIRSTNAME]];
@@ -1961,8 +1965,10 @@ state_remove(struct deliver *d, char **cause)
 	}
 	syncstate_close(&rd);
 	if (!rm.stop && synclog_replay(sy->log_path, sy->keys,
-	    sy->target_label, removal_log_entry, &rm, cause) != 0)
+	    sy->target_label, removal_log_entry, &rm, cause) != 0) {
+		free(rm.cause);
 		goto fail;
+	}
 	if (rm.cause != NULL) {
 		*cause = rm.cause;
 		rm.cause = NULL;
@@ -2035,8 +2041,8 @@ state_unaccept_flush(struct deliver *d)
 
 /*
  * The confirmation rejected a profile that its batch's answer took: the
- * state keeps it as rejected (sent again next run, never removed), and
- * the log says so, for a resumed or later run.
+ * state keeps it as rejected (sent again once it changes, never
+ * removed), and the log says so, for a resumed or later run.
  */
 static void
 state_unaccept(const char *id, size_t idlen, int cid, void *arg)

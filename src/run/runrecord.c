@@ -669,18 +669,17 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 	{
 		const cJSON	*att = cJSON_GetObjectItemCaseSensitive(o,
 		    "error_attempts");
-		int		 ei = 0;
+		const cJSON	*n = cJSON_IsArray(att) ? att->child : NULL;
 
+		/* Side by side, each list walked once. */
 		cJSON_ArrayForEach(it, a) {
-			const cJSON	*n = cJSON_IsArray(att) ?
-			    cJSON_GetArrayItem(att, ei) : NULL;
-
-			ei++;
 			if (cJSON_IsString(it))
 				run_error_at(r, it->valuestring,
 				    cJSON_IsNumber(n) && n->valuedouble >= 0 &&
 				    n->valuedouble < 1e6 ?
 				    (unsigned)n->valuedouble : 0);
+			if (n != NULL)
+				n = n->next;
 		}
 	}
 	a = cJSON_GetObjectItemCaseSensitive(o, "events");

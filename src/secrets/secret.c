@@ -32,6 +32,17 @@ struct secret {
  */
 static struct secret	*live;
 static pthread_mutex_t	 live_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t	 live_once = PTHREAD_ONCE_INIT;
+
+/*
+ * A fork() while another thread holds the mutex would leave it held for
+ * ever in the child, whose secret_relock() would then hang: fork waits
+ * for it, and both sides release it.
+ */
+static void	live_lock(void) { pthread_mutex_lock(&live_mutex); }
+static void	live_unlock(void) { pthread_mutex_unlock(&live_mutex); }
+static void	live_init(void) { (void)pthread_atfork(live_lock, live_unlock,
+		    live_unlock); }
 
 static struct secret *
 secret_alloc(size_t cap)
@@ -48,6 +59,7 @@ secret_alloc(size_t cap)
 	}
 	sodium_memzero(s->p, cap == 0 ? 1 : cap);
 	s->cap = cap;
+	pthread_once(&live_once, live_init);
 	pthread_mutex_lock(&live_mutex);
 	s->next = live;
 	if (live != NULL)

@@ -105,7 +105,8 @@ cat >"$TMPD/braze.json" <<'EOT'
 {"braze": {"instance": "rest.fra-01.braze.eu",
   "keys": {"good-key-1234": {"permissions": ["users.track", "segments.list"]}},
   "segments": [{"id": "vip-seg", "name": "VIP"}, {"id": "kill-seg", "name": "K"},
-    {"id": "upd-seg", "name": "U"}, {"id": "gone-seg", "name": "G"}]}}
+    {"id": "upd-seg", "name": "U"}, {"id": "gone-seg", "name": "G"},
+    {"id": "nul-seg", "name": "N"}]}}
 EOT
 cat >"$TMPD/brevo.json" <<'EOT'
 {"brevo": {"keys": {"xkeysib-good-1234": {}},
@@ -339,6 +340,19 @@ is "$(members "$FB" braze gone-seg | wc -l)" "$gvalid" \
     "and removes every profile the killed run delivered that left"
 is "$(rj "$gid" counts.removed)" "$(rj "$gid" sync.to_remove)" \
     "as many as it planned to remove ($(rj "$gid" sync.to_remove))"
+
+# A customer ID with a NUL byte in it: the state keeps the key's id whole,
+# so the next run neither sends it again nor removes a phantom of it.
+printf 'email,customer_id\na1@example.com,C1\na3@example.com,AB\000CD\n' \
+    >"$D/Nul.csv"
+"$S" -w "$W" export add --name KN --connection Braze --target nul-seg \
+    --map email=email --map customer_id=customer_id --segment Nul \
+    --mode mirror --max-removals 100 >/dev/null || exit 99
+"$S" -w "$W" run KN >/dev/null
+run "$S" -w "$W" run KN
+nid=$(newest)
+is "$(rj "$nid" counts.sent) $(rj "$nid" counts.removed)" "0 0" \
+    "a key with a NUL byte is unchanged on the next run, nothing removed"
 
 # kill -9 at two points of a run that re-sends everything (--full), each
 # time resumed: the membership stays exact and what was answered before a

@@ -61,6 +61,22 @@ main(void)
 	    columns_width(s));
 	free(s);
 
+	s = columns_shorten("abcdefgh", 3);
+	is_str(s, "a\u2026h", "three columns: an end each side of the ellipsis");
+	free(s);
+	s = columns_shorten("abcdefgh", 2);
+	is_str(s, "ab", "fewer: the start alone, never wider than asked");
+	free(s);
+	if (setlocale(LC_ALL, "C") != NULL) {
+		s = columns_shorten("abcdefgh", 6);
+		is_str(s, "ab...h", "in ASCII the ellipsis is three dots");
+		free(s);
+		s = columns_shorten("abcdefgh", 4);
+		is_str(s, "abcd", "and with no room for them, the start");
+		free(s);
+		setlocale(LC_ALL, "C.UTF-8");
+	}
+
 	s = cell("VIP", 6, 0);
 	is_str(s, "VIP   ", "a cell padded on the right");
 	free(s);
