@@ -338,8 +338,12 @@ memlock0() {
 }
 run memlock0 "$S" -w "$W" run Small --full
 is "$rc" 0 "a run whose keys cannot be locked in memory still runs"
-is "$("$S" -w "$W" runs show "$(newest)" | grep -c "could not be locked in RAM")" 1 \
-    "and its events say once that the keys may go to swap"
+if [ "${SEGSYNC_SANITIZED:-no}" = yes ]; then
+	skip "AddressSanitizer ignores mlock(), which then never fails: the event is checked by the build without sanitizers"
+else
+	is "$("$S" -w "$W" runs show "$(newest)" | grep -c "could not be locked in RAM")" 1 \
+	    "and its events say once that the keys may go to swap"
+fi
 run "$S" -w "$W" run Nope
 is "$rc" 4 "an unknown export exits 4"
 like "$err" "there is no export named \"Nope\"" "in words"
