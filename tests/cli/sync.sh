@@ -291,18 +291,23 @@ is "$(members "$FB" braze vip-seg | wc -l)" 10 \
 "$S" -w "$W" export add --name KB --connection Braze --target kill-seg \
     --map email=email --map customer_id=customer_id --segment Big \
     --mode mirror >/dev/null || exit 99
+# wait_accepted ID N TRIES: until run ID has N profiles accepted, at most
+# TRIES times 50 ms.
+wait_accepted() {
+	t_i=0
+	while [ "$t_i" -lt "$3" ] &&
+	    [ "$(rj "$1" counts.accepted 2>/dev/null || echo 0)" -lt "$2" ]; do
+		sleep 0.05
+		t_i=$((t_i + 1))
+	done
+}
 # kill_after EXPORT N: a detached run of EXPORT to a slow Braze, killed
 # with -9 once it has N profiles accepted; its ID in $kid.
 kill_after() {
 	$FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
 	"$S" -w "$W" run "$1" --detach >/dev/null
 	kid=$(newest)
-	t_i=0
-	while [ "$t_i" -lt 200 ] &&
-	    [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt "$2" ]; do
-		sleep 0.05
-		t_i=$((t_i + 1))
-	done
+	wait_accepted "$kid" "$2" 200
 	kill -9 "$(rj "$kid" pid)"
 	sleep 0.3
 	$FAKECTL config "$FB" '{"faults": {"latency_ms": 0}}' >/dev/null
@@ -362,12 +367,7 @@ $FAKECTL config "$FB" '{"faults": {"latency_ms": 500}}' >/dev/null
 "$S" -w "$W" run KB --full --detach >/dev/null
 kid=$(newest)
 for at in 800 2400; do
-	t_i=0
-	while [ "$t_i" -lt 1200 ] &&
-	    [ "$(rj "$kid" counts.accepted 2>/dev/null || echo 0)" -lt "$at" ]; do
-		sleep 0.05
-		t_i=$((t_i + 1))
-	done
+	wait_accepted "$kid" "$at" 1200
 	n=$(rj "$kid" attempts)
 	kill -9 "$(rj "$kid" pid)"
 	sleep 0.3
