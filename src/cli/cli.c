@@ -133,6 +133,10 @@ static const struct cli_opt export_add_opts[] = {
 	     "that one run may remove, in percent from 0 to 100 (default: "
 	     "10); a run that would remove more fails before sending "
 	     "anything, unless run with --force") },
+	{ "max-rejected", OPT_ARG, "PCT", NULL,
+	  N_("the largest share of a run's profiles that may be rejected, in "
+	     "percent from 0 to 100 (default: 50); a run that rejects more "
+	     "fails, before it removes anyone, with the reason in words") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
@@ -166,6 +170,9 @@ static const struct cli_opt export_edit_opts[] = {
 	{ "max-removals", OPT_ARG, "PCT", NULL,
 	  N_("with mode mirror, the largest share of the target's members "
 	     "that one run may remove, in percent") },
+	{ "max-rejected", OPT_ARG, "PCT", NULL,
+	  N_("the largest share of a run's profiles that may be rejected, in "
+	     "percent (see 'export add')") },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 

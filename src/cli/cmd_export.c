@@ -74,12 +74,13 @@ out:
 	return rc;
 }
 
+static enum exit_status	parse_percent(const char *, const char *, unsigned,
+			    unsigned *);
+
 /* --max-removals PCT for an export in mode; prints why not. */
 static enum exit_status
 parse_max(const char *pct, enum export_mode mode, unsigned *max)
 {
-	size_t	n;
-
 	if (mode != EXPORT_MIRROR) {
 		cli_error(_("--max-removals limits what the mirror mode "
 		    "removes, and %s never removes anything: give --mode "
@@ -87,16 +88,38 @@ parse_max(const char *pct, enum export_mode mode, unsigned *max)
 		    export_mode_name(mode));
 		return EXIT_USAGE;
 	}
+	return parse_percent("max-removals", pct, 10, max);
+}
+
+/* --OPT PCT, a whole percentage; prints why not. */
+static enum exit_status
+parse_percent(const char *opt, const char *pct, unsigned example,
+    unsigned *out)
+{
+	size_t	n;
+
 	/* Digits only: no sign, space, fraction or "%" (strtoul takes some). */
 	n = strspn(pct, "0123456789");
 	if (n == 0 || n > 3 || pct[n] != '\0' ||
 	    strtoul(pct, NULL, 10) > 100) {
-		cli_error(_("--max-removals must be a whole number of percent "
-		    "from 0 to 100, such as 10, not \"%s\""), pct);
+		cli_error(_("--%s must be a whole number of percent from 0 to "
+		    "100, such as %u, not \"%s\""), opt, example, pct);
 		return EXIT_USAGE;
 	}
-	*max = (unsigned)strtoul(pct, NULL, 10);
+	*out = (unsigned)strtoul(pct, NULL, 10);
 	return EXIT_OK;
+}
+
+/* --max-rejected PCT, when given, into *max; prints why not. */
+static enum exit_status
+parse_max_rejected(struct cli_ctx *ctx, unsigned *max)
+{
+	const char	*pct = cli_opt(ctx, "max-rejected");
+
+	if (pct == NULL)
+		return EXIT_OK;
+	return parse_percent("max-rejected", pct, EXPORT_MAX_REJECTED_DEFAULT,
+	    max);
 }
 
 /*
@@ -202,13 +225,16 @@ cmd_export_add(struct cli_ctx *ctx)
 	char				**maps, **segnames, *cause = NULL;
 	char				 now[UTIL_RFC3339_LEN];
 	size_t				 nmaps, nsegs, i;
-	unsigned			 max;
+	unsigned			 max, max_rejected;
 	struct schedule			 off, sched;
 	enum export_mode		 mode;
 	enum exit_status		 rc;
 
 	rc = parse_mode(ctx, &mode, &max);
 	if (rc != EXIT_OK)
+		return rc;
+	max_rejected = EXPORT_MAX_REJECTED_DEFAULT;
+	if ((rc = parse_max_rejected(ctx, &max_rejected)) != EXIT_OK)
 		return rc;
 	memset(&off, 0, sizeof off);
 	rc = parse_schedule(ctx, &off, &sched);
@@ -241,6 +267,7 @@ cmd_export_add(struct cli_ctx *ctx)
 	x = export_new();
 	x->mode = mode;
 	x->max_removals = max;
+	x->max_rejected = max_rejected;
 	x->id = connection_new_id();
 	x->name = xstrdup(cli_opt(ctx, "name"));
 	x->connection = xstrdup(c->id);
@@ -523,6 +550,8 @@ cmd_export_show(struct cli_ctx *ctx)
 	if (x->mode == EXPORT_MIRROR)
 		printf(_("Removals:    at most %u%% of the target's members in "
 		    "one run, unless run with --force\n"), x->max_removals);
+	printf(_("Rejections:  a run fails when more than %u%% of its "
+	    "profiles are rejected\n"), x->max_rejected);
 	printf(_("Created:     %s by %s\n"), cli_str(x->created_at),
 	    cli_str(x->created_by));
 	printf("%s\n", _("Mapping:"));
@@ -673,7 +702,10 @@ edit_lists(struct cli_ctx *ctx, struct export *y)
 	return EXIT_OK;
 }
 
-/* --mode, --max-removals and the schedule applied to y; prints why not. */
+/*
+ * --mode, --max-removals, --max-rejected and the schedule applied to y;
+ * prints why not.
+ */
 static enum exit_status
 edit_settings(struct cli_ctx *ctx, struct export *y)
 {
@@ -686,6 +718,8 @@ edit_settings(struct cli_ctx *ctx, struct export *y)
 		    cli_opt(ctx, "mode"));
 	if (pct != NULL && (rc = parse_max(pct, y->mode,
 	    &y->max_removals)) != EXIT_OK)
+		return rc;
+	if ((rc = parse_max_rejected(ctx, &y->max_rejected)) != EXIT_OK)
 		return rc;
 	if ((rc = parse_schedule(ctx, &y->schedule, &sc)) != EXIT_OK)
 		return rc;
@@ -708,6 +742,8 @@ changes_text(unsigned changes)
 		{ EXPORT_CHANGED_SEGMENTS, N_("segments") },
 		{ EXPORT_CHANGED_MODE, N_("mode") },
 		{ EXPORT_CHANGED_MAX_REMOVALS, N_("largest share of removals") },
+		{ EXPORT_CHANGED_MAX_REJECTED,
+		    N_("largest share of rejected profiles") },
 		{ EXPORT_CHANGED_SCHEDULE, N_("schedule") },
 		{ EXPORT_CHANGED_DETACHED, N_("attachment") },
 	};
@@ -733,7 +769,7 @@ edit_given(struct cli_ctx *ctx)
 {
 	static const char *const opts[] = { "rename", "connection", "target",
 	    "map", "unmap", "segment", "add-segment", "remove-segment",
-	    "schedule", "tz", "mode", "max-removals" };
+	    "schedule", "tz", "mode", "max-removals", "max-rejected" };
 	size_t	i;
 
 	for (i = 0; i < sizeof opts / sizeof opts[0]; i++)

@@ -150,17 +150,43 @@ print_error_line(const struct run *r, size_t i)
 	free(t);
 }
 
+/*
+ * The rejected share in percent ("12%", "0.4%": never "0%" when some
+ * were), into buf.
+ */
+static const char *
+share_text(const struct run *r, char *buf, size_t size)
+{
+	double	p = run_rejected_share(r) * 100;
+
+	if (p < 1 && r->counts.rejected > 0)
+		snprintf(buf, size, "%.1f%%", p < 0.1 ? 0.1 : p);
+	else
+		snprintf(buf, size, "%.0f%%", p);
+	return buf;
+}
+
 /* The one-line summary printed when a run ends. */
 static void
 print_outcome(const struct workspace *ws, const struct run *r)
 {
-	char	dur[32], *rej, *t, *q;
+	char	dur[32], pct[16], *rej, *t, *q;
 	size_t	i;
 
 	runview_duration(run_elapsed(r), dur, sizeof dur);
 	switch (r->status) {
 	case RUN_SUCCEEDED:
-		printf(_("Run %s succeeded in %s.\n"), cli_str(r->id), dur);
+		if (run_succeeded_with_rejects(r))
+			printf(ngettext("Run %1$s succeeded in %2$s with "
+			    "%3$'llu rejected (%4$s of the profiles).\n",
+			    "Run %1$s succeeded in %2$s with %3$'llu rejected "
+			    "(%4$s of the profiles).\n", r->counts.rejected),
+			    cli_str(r->id), dur,
+			    (unsigned long long)r->counts.rejected,
+			    share_text(r, pct, sizeof pct));
+		else
+			printf(_("Run %s succeeded in %s.\n"), cli_str(r->id),
+			    dur);
 		break;
 	case RUN_CANCELLED:
 		printf(_("Run %s was cancelled after %s.\n"), cli_str(r->id),
@@ -579,6 +605,8 @@ dry_run(struct cli_ctx *ctx, struct workspace *ws,
 	if (st->remove_requests > 0)
 		printf(_("The removals take %'llu more requests, counted in "
 		    "that time.\n"), (unsigned long long)st->remove_requests);
+	if (st->reject_note != NULL)
+		printf(_("The run would fail: %s\n"), st->reject_note);
 	dry_reasons(plan.rejects_path, &reasons, &nreasons);
 	if (nreasons > 0)
 		printf(_("\nRejected records by reason:\n"));
@@ -1027,7 +1055,7 @@ runs_table(struct run *const *runs, size_t n)
 		row[RC_ID] = xstrdup(cli_str(r->id));
 		row[RC_EXPORT] = xstrdup(cli_str(r->export_name));
 		row[RC_TO] = xstrdup(cli_str(r->destination));
-		row[RC_STATUS] = xstrdup(run_status_label(r->status));
+		row[RC_STATUS] = run_status_text(r);
 		row[RC_BY] = xstrdup(cli_str(r->started_by));
 		row[RC_STARTED] = xstrndup(cli_str(r->started_at), 16);
 		row[RC_DURATION] = xstrdup(dur);
@@ -1162,8 +1190,9 @@ cmd_runs_show(struct cli_ctx *ctx)
 	printf(_("Destination:  %s, connection \"%s\", target %s\n"),
 	    cli_str(r->destination), cli_str(r->connection_name),
 	    cli_str(r->target));
-	printf(_("Status:       %s%s\n"), run_status_label(r->status),
-	    r->status == RUN_RUNNING ? "" : "");
+	t = run_status_text(r);
+	printf(_("Status:       %s\n"), t);
+	free(t);
 	if (r->status == RUN_RUNNING)
 		printf(_("Phase:        %s, %u requests in flight\n"),
 		    run_phase_label(r->phase), r->in_flight);

@@ -2180,6 +2180,56 @@ fail:
 
 static const struct deliver_segment	*sort_segments;
 
+double
+deliver_rejected_share(const struct deliver_counts *c)
+{
+	uint64_t	n = c->read > c->duplicates ? c->read - c->duplicates : 0;
+
+	return n == 0 ? 0 : (double)c->rejected / (double)n;
+}
+
+/*
+ * The configuration's limit on rejected profiles, once every answer is
+ * in: 0, or -1 with *cause when more were rejected (a dry run only notes
+ * it in stats).
+ */
+static int
+rejected_check(struct deliver *d, char **cause)
+{
+	const struct deliver_counts	*c = &d->stats->total;
+	uint64_t			 n;
+	char				*msg, *rm;
+
+	n = c->read > c->duplicates ? c->read - c->duplicates : 0;
+	if (!d->cfg->limit_rejected || n == 0 ||
+	    c->rejected * 100 <= (uint64_t)d->cfg->max_rejected * n)
+		return 0;
+	d->stats->rejected_over = 1;
+	rm = !d->cfg->dry_run && d->sync != NULL && d->sync->mirror &&
+	    d->stats->to_remove > 0 ?
+	    xstrdup(_(" Nobody was removed from the target.")) : xstrdup("");
+	msg = xasprintf(ngettext("%1$'llu of the %2$'llu profiles (%3$llu%%) "
+	    "was rejected, more than the export's maximum of %4$u%%: the "
+	    "mapping or the data is likely wrong, and the rejected records "
+	    "say why.%5$s If this share is expected, give the export a "
+	    "higher --max-rejected.", "%1$'llu of the %2$'llu profiles "
+	    "(%3$llu%%) were rejected, more than the export's maximum of "
+	    "%4$u%%: the mapping or the data is likely wrong, and the "
+	    "rejected records say why.%5$s If this share is expected, give "
+	    "the export a higher --max-rejected.", c->rejected),
+	    (unsigned long long)c->rejected, (unsigned long long)n,
+	    (unsigned long long)((c->rejected * 100 + n - 1) / n),
+	    d->cfg->max_rejected, rm);
+	free(rm);
+	if (d->cfg->dry_run) {
+		free(d->stats->reject_note);
+		d->stats->reject_note = msg;
+		return 0;
+	}
+	*cause = msg;
+	return -1;
+}
+
 static int
 order_cmp(const void *a, const void *b)
 {
@@ -2304,6 +2354,8 @@ deliver_run(const struct deliver_config *cfg0, struct deliver_stats *stats,
 	}
 	if (d.log != NULL)
 		state_unaccept_flush(&d);
+	if (rejected_check(&d, cause) != 0)
+		goto out;
 	/* Adds and removals of one target go one after the other. */
 	if (d.sync != NULL && d.sync->mirror && stats->to_remove > 0 &&
 	    state_remove(&d, cause) != 0)
@@ -2366,4 +2418,6 @@ deliver_stats_free(struct deliver_stats *stats)
 	stats->confirm_note = NULL;
 	free(stats->state_note);
 	stats->state_note = NULL;
+	free(stats->reject_note);
+	stats->reject_note = NULL;
 }

@@ -47,7 +47,9 @@
  * Errors: deliver_run() returns 0 when every row was handled (rejects
  * included), and -1 with *cause (malloc'd sentence) when the run stopped:
  * a segment that cannot be read, a mapping that does not fit, a fatal
- * answer from the destination, or cancel.
+ * answer from the destination, cancel, or more rejected profiles than
+ * limit_rejected allows (checked once every answer is in, before any
+ * removal: a mapping that rejects everyone must not empty a target).
  */
 #ifndef SEGSYNC_SRC_RUN_DELIVER_H
 #define SEGSYNC_SRC_RUN_DELIVER_H
@@ -60,6 +62,12 @@
  */
 int	deliver_run(const struct deliver_config *, struct deliver_stats *stats,
 	    char **cause);
+
+/*
+ * The share of the profiles a run rejected, from 0 to 1: of the records
+ * read less the duplicates (0 when there are none).
+ */
+double	deliver_rejected_share(const struct deliver_counts *);
 
 /* Free what deliver_run() allocated in stats. */
 void	deliver_stats_free(struct deliver_stats *);

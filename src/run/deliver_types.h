@@ -122,6 +122,12 @@ struct deliver_stats {
 	enum deliver_guard	 guard;
 	int			 baseline;	/* no state: a first run */
 	char			*state_note;
+	/*
+	 * More profiles were rejected than the configuration allows: the run
+	 * fails (a dry run only says so in reject_note, malloc'd).
+	 */
+	int			 rejected_over;
+	char			*reject_note;
 };
 
 /*
@@ -216,6 +222,12 @@ struct deliver_config {
 	void				*arg;		/* of the four */
 	volatile sig_atomic_t		*cancel;	/* may be NULL */
 	const struct deliver_sync	*sync;		/* NULL: send all */
+	/*
+	 * Fail, before any removal, when more than max_rejected percent of
+	 * the profiles were rejected (limit_rejected 0: never).
+	 */
+	int				 limit_rejected;
+	unsigned			 max_rejected;
 };
 
 #endif

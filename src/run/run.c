@@ -232,6 +232,7 @@ run_prepare(struct workspace *ws, const char *user, const struct export *x,
 	r->target = xstrdup(x->target);
 	r->mode = xstrdup(export_mode_name(x->mode));
 	r->max_removals = x->max_removals;
+	r->max_rejected = x->max_rejected;
 	r->map = xcalloc(x->nmap + 1, sizeof *r->map);
 	for (i = 0; i < x->nmap; i++) {
 		r->map[i].dest = xstrdup(x->map[i].dest);
@@ -900,6 +901,8 @@ run_execute(struct run_job *job)
 	cfg->prior = job->prior != NULL ? run_prior : NULL;
 	cfg->on_tick = run_on_tick;
 	cfg->on_confirm_reject = run_on_confirm_reject;
+	cfg->limit_rejected = 1;
+	cfg->max_rejected = r->max_rejected;
 	cfg->arg = job;
 	cfg->cancel = &run_cancelled;
 	if (run_sync_open(job->ws, job->rec, r->export_id, r->connection_id,
@@ -976,7 +979,7 @@ out:
 	} else {
 		r->status = RUN_FAILED;
 		r->fault = job->journal_error != NULL ? RUN_FAULT_OTHER :
-		    fault_of(&st);
+		    st.rejected_over ? RUN_FAULT_CONFIG : fault_of(&st);
 		if (cause != NULL && cause[0] != '\0')
 			run_error(r, cause);
 		run_event(r, N_("Failed."));

@@ -24,6 +24,7 @@
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
+#include "run/deliver.h"
 #include "run/runrecord.h"
 #include "store/workspace.h"
 
@@ -93,6 +94,28 @@ run_status_label(enum run_status s)
 		return _("interrupted");
 	}
 	return "?";
+}
+
+int
+run_succeeded_with_rejects(const struct run *r)
+{
+	return r->status == RUN_SUCCEEDED && r->counts.rejected > 0;
+}
+
+double
+run_rejected_share(const struct run *r)
+{
+	return deliver_rejected_share(&r->counts);
+}
+
+char *
+run_status_text(const struct run *r)
+{
+	if (run_succeeded_with_rejects(r))
+		return xasprintf(ngettext("succeeded with %'llu rejected",
+		    "succeeded with %'llu rejected", r->counts.rejected),
+		    (unsigned long long)r->counts.rejected);
+	return xstrdup(run_status_label(r->status));
 }
 
 static const char *const phase_names[] = {
@@ -344,6 +367,7 @@ run_record_json(const struct run *r)
 	cJSON_AddNumberToObject(o, "pid", (double)r->pid);
 	cJSON_AddNumberToObject(o, "attempts", r->attempts);
 	cJSON_AddNumberToObject(o, "total_rows", (double)r->total_rows);
+	cJSON_AddNumberToObject(o, "max_rejected", r->max_rejected);
 	cJSON_AddItemToObject(o, "counts", run_counts_json(r));
 	cJSON_AddNumberToObject(o, "requests", (double)r->requests);
 	cJSON_AddNumberToObject(o, "retries", (double)r->retries);
@@ -491,7 +515,7 @@ static int
 run_parse(const char *path, const char *text, struct run **rp, char **cause)
 {
 	struct run	*r = xcalloc(1, sizeof *r);
-	cJSON		*o, *a, *it, *res;
+	cJSON		*o, *a, *it, *res, *v0;
 	char		*s = NULL;
 	double		 d;
 	int		 k;
@@ -617,6 +641,10 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 	}
 	r->peak_rss_kb = (long)d;
 	/* Optional: records from before the sync state. */
+	/* Runs of versions without the limit had none. */
+	v0 = cJSON_GetObjectItemCaseSensitive(o, "max_rejected");
+	r->max_rejected = cJSON_IsNumber(v0) && v0->valuedouble >= 0 &&
+	    v0->valuedouble <= 100 ? (unsigned)v0->valuedouble : 100;
 	res = cJSON_GetObjectItemCaseSensitive(o, "sync");
 	if (cJSON_IsObject(res)) {
 		const cJSON	*v;
@@ -1062,6 +1090,9 @@ run_to_json(const struct workspace *ws, const struct run *r, int detail)
 	add_str(o, "started_at", r->started_at);
 	add_str(o, "finished_at", r->finished_at);
 	cJSON_AddItemToObject(o, "counts", run_counts_json(r));
+	/* 0 to 1, to four places: what --max-rejected is compared with. */
+	cJSON_AddNumberToObject(o, "rejected_share",
+	    (double)(long long)(run_rejected_share(r) * 10000 + 0.5) / 10000);
 	cJSON_AddNumberToObject(o, "requests", (double)r->requests);
 	it = cJSON_AddObjectToObject(o, "resources");
 	cJSON_AddNumberToObject(it, "cpu_seconds",

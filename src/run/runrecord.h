@@ -152,6 +152,11 @@ struct run {
 	enum deliver_guard	 guard;
 	int			 baseline;
 	char			*state_note;	/* in words, or NULL */
+	/*
+	 * The export's largest share of rejected profiles, in percent, when
+	 * the run began (100, no limit, in the records of older versions).
+	 */
+	unsigned		 max_rejected;
 
 	char			**errors;
 	unsigned		*error_attempts; /* each one's; 0: unknown */
@@ -167,6 +172,16 @@ int		 run_id_valid(const char *s);
 
 const char	*run_status_name(enum run_status);	/* "running" */
 const char	*run_status_label(enum run_status);	/* translated */
+/*
+ * A run that succeeded although some profiles were rejected: the screens
+ * and the command line say "succeeded with N rejected", in the warning
+ * colour, rather than a plain success.
+ */
+int		 run_succeeded_with_rejects(const struct run *);
+/* The status in words, "succeeded with 12 rejected" too; malloc'd. */
+char		*run_status_text(const struct run *);
+/* deliver_rejected_share() of the run's counts. */
+double		 run_rejected_share(const struct run *);
 const char	*run_phase_name(enum deliver_phase);	/* "sending" */
 const char	*run_phase_label(enum deliver_phase);	/* translated */
 

@@ -782,6 +782,8 @@ connops_plan(struct workspace *ws, const struct identity *id,
 	rd.cfg.nsegments = x->nsegments;
 	rd.cfg.dry_run = 1;
 	rd.cfg.expected_rows = export_members(x, st->segs);
+	rd.cfg.limit_rejected = 1;
+	rd.cfg.max_rejected = x->max_rejected;
 	if (run_delivery_open(&rd, d, c, rec, credstore_dest(keep), x->map,
 	    x->nmap, out->rejects_path, &kind, cause) != 0)
 		goto out;

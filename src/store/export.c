@@ -108,6 +108,11 @@ export_mode_check(const struct export *x, const struct dest_driver *d,
 		    "percentage, from 0 to 100, not %u"), x->max_removals);
 		return -1;
 	}
+	if (x->max_rejected > 100) {
+		*cause = xasprintf(_("the largest share of rejected profiles "
+		    "is a percentage, from 0 to 100, not %u"), x->max_rejected);
+		return -1;
+	}
 	if (x->mode != EXPORT_UPDATE_ONLY || d->update_only)
 		return 0;
 	/* The destinations that can say which ones do (a sentence's list). */
@@ -234,6 +239,7 @@ export_new(void)
 	x = xcalloc(1, sizeof *x);
 	x->mode = EXPORT_UPSERT;
 	x->max_removals = EXPORT_MAX_REMOVALS_DEFAULT;
+	x->max_rejected = EXPORT_MAX_REJECTED_DEFAULT;
 	return x;
 }
 
@@ -371,6 +377,8 @@ export_changes(const struct export *a, const struct export *b)
 		c |= EXPORT_CHANGED_MODE;
 	if (a->max_removals != b->max_removals)
 		c |= EXPORT_CHANGED_MAX_REMOVALS;
+	if (a->max_rejected != b->max_rejected)
+		c |= EXPORT_CHANGED_MAX_REJECTED;
 	if (a->scheduled != b->scheduled ||
 	    a->schedule.kind != b->schedule.kind ||
 	    a->schedule.hour != b->schedule.hour ||
@@ -449,6 +457,9 @@ export_changes_json(const struct export *a, const struct export *b,
 	CH(EXPORT_CHANGED_MAX_REMOVALS, "max_removals",
 	    cJSON_CreateNumber(a->max_removals),
 	    cJSON_CreateNumber(b->max_removals));
+	CH(EXPORT_CHANGED_MAX_REJECTED, "max_rejected",
+	    cJSON_CreateNumber(a->max_rejected),
+	    cJSON_CreateNumber(b->max_rejected));
 	CH(EXPORT_CHANGED_SCHEDULE, "schedule", schedule_json(a),
 	    schedule_json(b));
 	CH(EXPORT_CHANGED_DETACHED, "detached", cJSON_CreateBool(a->detached),
@@ -536,6 +547,25 @@ export_destination(const struct export *x, const struct connection *c)
 	return c != NULL ? c->type : NULL;
 }
 
+/*
+ * A percentage at key into *pct, left as it is when absent: NULL, or the
+ * key when it holds something else.
+ */
+static const char *
+json_percent(const cJSON *doc, const char *key, unsigned *pct)
+{
+	const cJSON	*item = cJSON_GetObjectItemCaseSensitive(doc, key);
+
+	if (item == NULL)
+		return NULL;
+	if (!cJSON_IsNumber(item) || item->valuedouble < 0 ||
+	    item->valuedouble > 100 ||
+	    item->valuedouble != (double)(int)item->valuedouble)
+		return key;
+	*pct = (unsigned)item->valueint;
+	return NULL;
+}
+
 static const char *
 jstr(const cJSON *obj, const char *key)
 {
@@ -562,7 +592,7 @@ export_parse(const char *path, const char *text, struct export **out,
 {
 	struct export	*x;
 	cJSON		*doc, *map, *segs, *item, *ver;
-	const char	*end = NULL, *why = NULL;
+	const char	*end = NULL, *why = NULL, *bad;
 	unsigned long	 line, col;
 
 	*out = NULL;
@@ -647,18 +677,17 @@ export_parse(const char *path, const char *text, struct export **out,
 		x->mode = (enum export_mode)export_mode_parse(
 		    item->valuestring);
 	}
-	if ((item = cJSON_GetObjectItemCaseSensitive(doc,
-	    "max_removals")) != NULL) {
-		if (!cJSON_IsNumber(item) || item->valuedouble < 0 ||
-		    item->valuedouble > 100 ||
-		    item->valuedouble != (double)(int)item->valuedouble) {
-			*cause = xasprintf(_("%s: \"max_removals\" must be a "
-			    "whole number from 0 to 100"), path);
-			export_free(&x);
-			cJSON_Delete(doc);
-			return -1;
-		}
-		x->max_removals = (unsigned)item->valueint;
+	/* Saved before the rejected share was limited: the default. */
+	x->max_rejected = EXPORT_MAX_REJECTED_DEFAULT;
+	if ((bad = json_percent(doc, "max_removals", &x->max_removals)) ==
+	    NULL)
+		bad = json_percent(doc, "max_rejected", &x->max_rejected);
+	if (bad != NULL) {
+		*cause = xasprintf(_("%s: \"%s\" must be a whole number "
+		    "from 0 to 100"), path, bad);
+		export_free(&x);
+		cJSON_Delete(doc);
+		return -1;
 	}
 	x->created_by = xstrdup(jstr(doc, "created_by") != NULL ?
 	    jstr(doc, "created_by") : "");
@@ -778,6 +807,7 @@ export_json_common(const struct export *x, cJSON *o)
 		cJSON_AddNullToObject(o, "time_zone");
 	cJSON_AddStringToObject(o, "mode", export_mode_name(x->mode));
 	cJSON_AddNumberToObject(o, "max_removals", x->max_removals);
+	cJSON_AddNumberToObject(o, "max_rejected", x->max_rejected);
 	cJSON_AddBoolToObject(o, "detached", x->detached);
 	return o;
 }

@@ -11,6 +11,7 @@
  *	  "segments": [ "VIP customers", "Newsletter" ],
  *	  "scheduled": true, "schedule": "daily 06:30",
  *	  "time_zone": "Europe/Paris", "mode": "upsert", "max_removals": 10,
+ *	  "max_rejected": 50,
  *	  "destination": "braze", "detached": false,
  *	  "created_by": "alice", "created_at": "...",
  *	  "changed_by": "bob", "changed_at": "..." }
@@ -49,6 +50,11 @@ enum export_mode {
 
 /* The mirror mode's largest share of removals, in percent, by default. */
 #define EXPORT_MAX_REMOVALS_DEFAULT	10
+/*
+ * A run whose rejected share passes this fails (the mapping or the data
+ * is likely wrong), before it removes anyone.
+ */
+#define EXPORT_MAX_REJECTED_DEFAULT	50
 
 struct export_map {
 	char	*dest;		/* "email", "customer_id", "attr:NAME" */
@@ -71,6 +77,7 @@ struct export {
 	char			*destination;	/* driver id; NULL: unknown */
 	enum export_mode	 mode;
 	unsigned		 max_removals;	/* percent, 0 to 100 */
+	unsigned		 max_rejected;	/* percent, 0 to 100 */
 	char			*created_by;
 	char			*created_at;
 	char			*changed_by;	/* last edit; NULL: none */
@@ -125,6 +132,7 @@ struct export	*export_dup(const struct export *);
 #define EXPORT_CHANGED_MAX_REMOVALS	0x040u
 #define EXPORT_CHANGED_SCHEDULE		0x080u
 #define EXPORT_CHANGED_DETACHED		0x100u
+#define EXPORT_CHANGED_MAX_REJECTED	0x200u
 unsigned	 export_changes(const struct export *a, const struct export *b);
 
 /*

@@ -126,11 +126,11 @@ xs = json.load(sys.stdin)
 x = [x for x in xs if x["name"] == "VIP to Braze"][0]
 assert set(x) == {"name", "connection", "target", "segments", "mapping",
                   "scheduled", "schedule", "time_zone", "next_run", "mode",
-                  "max_removals", "detached"}, sorted(x)
+                  "max_removals", "max_rejected", "detached"}, sorted(x)
 print(x["connection"], x["target"], "|".join(x["segments"]),
       sorted(x["mapping"].items()), x["scheduled"], x["mode"],
-      x["max_removals"])')
-	is "$got" "Good vip-seg-api-id VIP|Newsletter [('attr:city', 'city'), ('customer_id', 'customer_id'), ('email', 'email')] False upsert 10" \
+      x["max_removals"], x["max_rejected"])')
+	is "$got" "Good vip-seg-api-id VIP|Newsletter [('attr:city', 'city'), ('customer_id', 'customer_id'), ('email', 'email')] False upsert 10 50" \
 	    "the JSON has cli.md's keys and values"
 else
 	ok 1 "python3 is missing: the JSON cannot be checked"
