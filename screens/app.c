@@ -33,8 +33,8 @@ id_newest_first(const void *a, const void *b)
 }
 
 /*
- * Which exports the member sees had their last run stopped by a guard
- * (Home says so): run ids sort by start time, so the newest first, each
+ * Which exports the member sees had their last run stopped by a guard,
+ * and which succeeded with rejected profiles (Home says so): run ids sort by start time, so the newest first, each
  * export counted once, at most a few hundred records read.
  */
 static void
@@ -44,8 +44,9 @@ app_guarded(struct app *app, char **ids, size_t n)
 	char		*cause = NULL, **seen;
 	size_t		 i, j, nseen = 0;
 
-	app->nguarded = 0;
+	app->nguarded = app->nrejecting = 0;
 	xfree(&app->guarded_name);
+	xfree(&app->rejecting_name);
 	if (n > 0)
 		qsort(ids, n, sizeof *ids, id_newest_first);
 	seen = xcalloc(app->exports.n + 1, sizeof *seen);
@@ -63,6 +64,11 @@ app_guarded(struct app *app, char **ids, size_t n)
 			seen[nseen++] = xstrdup(r->export_id);
 			if (app_run_guarded(r) && app->nguarded++ == 0)
 				app->guarded_name = xstrdup(r->export_name);
+			if (run_succeeded_with_rejects(r) &&
+			    app->nrejecting++ == 0) {
+				app->rejecting_name = xstrdup(r->export_name);
+				app->rejecting_count = r->counts.rejected;
+			}
 		}
 		run_free(&r);
 	}
@@ -359,6 +365,7 @@ app_free(struct app *app)
 	segments_free(&app->segs);
 	free(app->segs_error);
 	free(app->guarded_name);
+	free(app->rejecting_name);
 	free(app->run_offer);
 	free(app->run_anyway);
 	free(app->run_watch);

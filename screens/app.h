@@ -42,6 +42,13 @@ struct app {
 	/* Exports whose last run a guard stopped, and the newest's name. */
 	size_t			 nguarded;
 	char			*guarded_name;
+	/*
+	 * Exports whose last run succeeded with rejected profiles, and the
+	 * newest's name and count.
+	 */
+	size_t			 nrejecting;
+	char			*rejecting_name;
+	uint64_t		 rejecting_count;
 	char			*run_offer;	/* the export to run now? */
 	char			*run_watch;	/* the run to watch? */
 	char			*run_resume;	/* the run to resume? */

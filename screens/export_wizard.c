@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "data/normalize.h"
 #include "base/i18n.h"
 #include "base/util.h"
 #include "base/xmalloc.h"
@@ -64,6 +65,8 @@ struct xw_field {
 	char	*name;
 	size_t	 nsegs;		/* usable segments that have it */
 	char	*samples;	/* "a, b, c" from the first rows */
+	size_t	 nvalues;	/* non-empty samples */
+	size_t	 nemails;	/* of them, valid emails */
 };
 
 struct xw {
@@ -73,6 +76,7 @@ struct xw {
 	char				*title;
 	char				*heading;
 	char				*text;
+	char				*email_warned;	/* field warned of */
 	char				*text2;
 
 	struct ui_form			 form;
@@ -202,6 +206,18 @@ squash(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* One non-empty sample of f: whether it would be a valid email. */
+static void
+xw_count_sample(struct xw_field *f, const char *v)
+{
+	char	out[NORMALIZE_EMAIL_SIZE];
+	size_t	len;
+
+	f->nvalues++;
+	if (normalize_email(v, strlen(v), out, &len) == NORMALIZE_OK)
+		f->nemails++;
+}
+
 /* The segment fields, in order of first appearance, with samples. */
 static void
 xw_fill_fields(struct xw *w)
@@ -234,12 +250,15 @@ xw_fill_fields(struct xw *w)
 			    sizeof *w->fields);
 			w->fields[k].name = xstrdup(sg->fields[j]);
 			w->fields[k].nsegs = 1;
+			w->fields[k].nvalues = w->fields[k].nemails = 0;
 			s = NULL;
 			if (segments_sample(sg->file, sg->fields[j],
 			    XW_SAMPLES, &vals, &nv, &t) == 0) {
 				for (k = 0; k < nv; k++) {
 					if (vals[k][0] == '\0')
 						continue;
+					xw_count_sample(&w->fields[w->nfields],
+					    vals[k]);
 					t = xasprintf("%s%s%s", s != NULL ? s :
 					    "", s != NULL ? ", " : "", vals[k]);
 					free(s);
@@ -771,8 +790,10 @@ xw_export(struct xw *w)
 			    w->segs.rows[i].key);
 	x->mode = xw_mode(w);
 	/* An edit keeps the maximum it had unless mirror's field says. */
-	if (w->edit != NULL)
+	if (w->edit != NULL) {
 		x->max_removals = w->edit->max_removals;
+		x->max_rejected = w->edit->max_rejected;
+	}
 	if (x->mode == EXPORT_MIRROR)
 		xw_maxrm(w, &x->max_removals);
 	{
@@ -1113,6 +1134,37 @@ xw_help_target(struct xw *w)
 	return w->help;
 }
 
+/*
+ * The field mapped to the email holds samples that are not emails (a
+ * first-name column chosen by mistake would have every profile
+ * rejected): the warning in words, malloc'd, or NULL.
+ */
+static char *
+xw_email_warning(const struct xw *w)
+{
+	const struct xw_field	*f;
+	size_t			 i;
+
+	for (i = 0; i < w->nmaps; i++) {
+		if (w->maps[i].slot == NULL ||
+		    w->maps[i].slot->id != DEST_SLOT_EMAIL)
+			continue;
+		f = xw_field(w, w->maps[i].field);
+		if (f == NULL || f->nvalues == 0 || f->nemails == f->nvalues)
+			return NULL;
+		if (f->nemails == 0)
+			return xasprintf(_("The examples of \"%s\" are not "
+			    "email addresses: every profile without a valid "
+			    "email is rejected. Choose the field that holds "
+			    "the emails."), f->name);
+		return xasprintf(_("%zu of the %zu examples of \"%s\" are not "
+		    "email addresses: profiles without a valid email are "
+		    "rejected."), f->nvalues - f->nemails, f->nvalues,
+		    f->name);
+	}
+	return NULL;
+}
+
 static int
 xw_build_map(struct xw *w)
 {
@@ -1137,6 +1189,8 @@ xw_build_map(struct xw *w)
 	    "Enter on a line to change it."), _(w->d->label));
 	ui_form_text(&w->form, UI_A_NORMAL, w->text);
 	ui_form_list(&w->form, &w->maplist, (int)w->maplist.n);
+	if ((w->text2 = xw_email_warning(w)) != NULL)
+		ui_form_text(&w->form, UI_A_WARN, w->text2);
 	return -1;
 }
 
@@ -1144,6 +1198,7 @@ static int
 xw_check_map(struct xw *w)
 {
 	size_t	i;
+	char	*warn;
 
 	if (w->picking >= 0) {
 		xw_pick(w);
@@ -1160,6 +1215,24 @@ xw_check_map(struct xw *w)
 			w->maplist.sel = (int)i;
 			return 0;
 		}
+	}
+	/* Asked once per field: the first rows may be the odd ones. */
+	if ((warn = xw_email_warning(w)) != NULL) {
+		for (i = 0; i < w->nmaps && (w->maps[i].slot == NULL ||
+		    w->maps[i].slot->id != DEST_SLOT_EMAIL); i++)
+			;
+		if (w->email_warned == NULL ||
+		    strcmp(w->email_warned, w->maps[i].field) != 0) {
+			free(w->email_warned);
+			w->email_warned = xstrdup(w->maps[i].field);
+			ui_message(w->app->ui, UI_MSG_WARN, _("Press Next "
+			    "again to keep \"%s\" for the email."),
+			    w->maps[i].field);
+			free(warn);
+			w->maplist.sel = (int)i;
+			return 0;
+		}
+		free(warn);
 	}
 	xw_fill_segs(w);
 	return 1;
@@ -1578,6 +1651,7 @@ xw_free(struct ui_screen *s)
 	free(w->title);
 	free(w->heading);
 	free(w->text);
+	free(w->email_warned);
 	free(w->text2);
 	free(w->help);
 	free(w->effect);

@@ -104,6 +104,13 @@ home_fill(struct home *h)
 			    "%zu stopped by guards; what happened each time an "
 			    "export ran", app->nguarded), app->nguarded);
 			cells[2] = running;
+		} else if (i == HOME_RUNS && app->nrejecting > 0) {
+			running = xasprintf(ngettext_("%zu succeeded with "
+			    "rejected profiles; what happened each time an "
+			    "export ran", "%zu succeeded with rejected "
+			    "profiles; what happened each time an export ran",
+			    app->nrejecting), app->nrejecting);
+			cells[2] = running;
 		} else if (i == HOME_RUNS && app->nrunning > 0) {
 			running = xasprintf(_("%zu running now; what happened "
 			    "each time an export ran"), app->nrunning);
@@ -137,6 +144,19 @@ home_fill(struct home *h)
 		    "exports before they sent anything, \"%s\" the latest: "
 		    "open Runs to see what they would have removed."),
 		    app->nguarded, app->guarded_name);
+	else if (app->nrejecting == 1)
+		h->tip = xasprintf(ngettext_("The last run of \"%s\" succeeded "
+		    "with %s rejected profile: open Runs, then its rejected "
+		    "records, to see why.", "The last run of \"%s\" succeeded "
+		    "with %s rejected profiles: open Runs, then its rejected "
+		    "records, to see why.", app->rejecting_count),
+		    app->rejecting_name, ui_text_count(app->rejecting_count,
+		    count, sizeof count));
+	else if (app->nrejecting > 1)
+		h->tip = xasprintf(_("The last runs of %zu exports succeeded "
+		    "with rejected profiles, \"%s\" the latest: open Runs, "
+		    "then their rejected records, to see why."),
+		    app->nrejecting, app->rejecting_name);
 }
 
 static void
@@ -190,7 +210,8 @@ home_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	y += HOME_COUNT + 1;
 	if (h->tip != NULL)
 		y += ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4, 3 },
-		    h->app->nguarded > 0 ? UI_A_WARN : UI_A_OK, h->tip) + 1;
+		    h->app->nguarded > 0 || h->app->nrejecting > 0 ?
+		    UI_A_WARN : UI_A_OK, h->tip) + 1;
 	y += ui_draw_wrap((struct ui_rect){ r.x + 2, y, r.w - 4, 4 },
 	    UI_A_DIM, h->where) + 1;
 	if (h->app->segs_error != NULL)

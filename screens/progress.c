@@ -194,7 +194,7 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	}
 	elapsed = runview_elapsed(p->rv, (int64_t)ui_now(ui));
 	p->shown = elapsed;
-	role = runshow_status_role(r->status);
+	role = runshow_status_role(r);
 
 	t = runshow_where(r);
 	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, UI_A_HEADING, t) > 1 ?

@@ -99,24 +99,32 @@ runs_match(const struct runs *rs, const struct run *r)
 	    contains(app_date(r->started_at), rs->search);
 }
 
-/* The table's columns, for this width. */
+/*
+ * The table's columns, for this width: the destination needs the wide
+ * table's room; narrow, the selected run's details name it.
+ */
 static void
 runs_columns(struct runs *rs)
 {
-	int	n = rs->wide ? 8 : 7, c = 0;
+	int	n = rs->wide ? 8 : 7, c = 0, first_fit;
 
 	ui_list_free(&rs->list);
 	ui_list_init(&rs->list, UI_LIST_TABLE, n);
 	ui_list_column(&rs->list, c++, _("STARTED"), rs->wide ? 16 : 11, 0);
-	ui_list_column(&rs->list, c++, _("EXPORT"), 10, 2);
-	ui_list_column(&rs->list, c++, _("TO"), rs->wide ? 18 : 10, 0);
-	ui_list_column(&rs->list, c++, _("STATUS"), 11, 0);
-	ui_list_column(&rs->list, c++, _("BY"), 6, rs->wide ? 1 : 0);
-	ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") : _("TIME"),
-	    rs->wide ? 8 : 7, 0);
-	ui_list_column(&rs->list, c++, _("ACCEPTED"), rs->wide ? 10 : 9, 0);
+	ui_list_column(&rs->list, c++, _("EXPORT"), 8, 2);
 	if (rs->wide)
-		ui_list_column(&rs->list, c++, _("REJECTED"), 9, 0);
+		ui_list_column(&rs->list, c++, _("TO"), 18, 0);
+	first_fit = c;
+	ui_list_column(&rs->list, c++, _("STATUS"), 0, 0);
+	ui_list_column(&rs->list, c++, _("BY"), 0, rs->wide ? 1 : 0);
+	ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") : _("TIME"),
+	    0, 0);
+	ui_list_column(&rs->list, c++, _("ACCEPTED"), 0, 0);
+	ui_list_column(&rs->list, c++, _("REJECTED"), 0, 0);
+	/* Wide, who started a run shares what is left with the names. */
+	for (c = first_fit; c < n; c++)
+		if (!rs->wide || c != first_fit + 1)
+			ui_list_fit(&rs->list, c);
 }
 
 /*
@@ -153,7 +161,7 @@ runs_fill(struct runs *rs, const char *select)
 	const char		*cells[UI_LIST_COLS];
 	char			*keep, when[32], dur[16], acc[32], rej[32];
 	size_t			 i;
-	int			 c;
+	int			 c, status;
 
 	keep = select != NULL ? xstrdup(select) :
 	    ui_list_selected_key(&rs->list) != NULL ?
@@ -176,16 +184,17 @@ runs_fill(struct runs *rs, const char *select)
 		c = 0;
 		cells[c++] = when;
 		cells[c++] = r->export_name;
-		cells[c++] = rs->wide ? runshow_dest(r) : runshow_dest_short(r);
+		if (rs->wide)
+			cells[c++] = runshow_dest(r);
+		status = c;
 		cells[c++] = app_run_guarded(r) ? _("guard stop") :
 		    run_status_label(r->status);
 		cells[c++] = r->started_by;
 		cells[c++] = dur;
 		cells[c++] = ui_text_count(r->counts.accepted, acc, sizeof acc);
-		if (rs->wide)
-			cells[c++] = ui_text_count(r->counts.rejected, rej,
-			    sizeof rej);
-		ui_list_add_key(&rs->list, cells, r->id);
+		cells[c++] = ui_text_count(r->counts.rejected, rej, sizeof rej);
+		ui_list_tint(&rs->list, ui_list_add_key(&rs->list, cells,
+		    r->id), status, runshow_status_role(r));
 	}
 	if (ui_list_select_key(&rs->list, keep) != 0 && rs->list.n > 0)
 		rs->list.sel = 0;
@@ -280,13 +289,13 @@ runs_draw_detail(struct runs *rs, const struct run *r, struct ui_rect d)
 	    runview_done(r)), runshow_count(r->total_rows));
 	runshow_bar(y, x, w - ui_text_width(a) - 2, runview_fraction(r),
 	    r->status == RUN_RUNNING ? UI_A_OK :
-	    runshow_status_role(r->status));
+	    runshow_status_role(r));
 	runshow_right(y++, x, w, UI_A_NORMAL, a);
 	t = runshow_where(r);
 	ui_draw_text(y++, x, w, UI_A_NORMAL, t);
 	free(t);
 	t = runshow_state(r, elapsed);
-	ui_draw_text(y++, x, w, runshow_status_role(r->status), t);
+	ui_draw_text(y++, x, w, runshow_status_role(r), t);
 	free(t);
 	t = xasprintf(_("Read %s, sent %s, accepted %s, rejected %s, "
 	    "duplicates %s; %s retries, %s waits for the rate limit."),

@@ -27,13 +27,13 @@
 #include "ui/ui.h"
 
 enum ui_role
-runshow_status_role(enum run_status s)
+runshow_status_role(const struct run *r)
 {
-	switch (s) {
+	switch (r->status) {
 	case RUN_RUNNING:
 		return UI_A_HEADING;
 	case RUN_SUCCEEDED:
-		return UI_A_OK;
+		return run_succeeded_with_rejects(r) ? UI_A_WARN : UI_A_OK;
 	case RUN_FAILED:
 		return UI_A_ERROR;
 	case RUN_CANCELLED:
@@ -109,6 +109,12 @@ runshow_state(const struct run *r, long elapsed)
 		}
 		break;
 	case RUN_SUCCEEDED:
+		if (run_succeeded_with_rejects(r))
+			return xasprintf(ngettext_("Succeeded in %s with %s "
+			    "rejected: the rejected records say why.",
+			    "Succeeded in %s with %s rejected: the rejected "
+			    "records say why.", r->counts.rejected), dur,
+			    runshow_count(r->counts.rejected));
 		return xasprintf(_("Succeeded in %s."), dur);
 	case RUN_FAILED:
 		if (app_run_guarded(r))

@@ -57,7 +57,7 @@ void		 app_run_cancel_ask(struct app *, const struct run *);
 #define RUNSHOW_POLL_MS		RUN_TICK_MS
 
 /* The role a run's status is drawn in (never an error for a retry). */
-enum ui_role	 runshow_status_role(enum run_status);
+enum ui_role	 runshow_status_role(const struct run *);
 
 /* The destination's name ("Braze") of a run, translated. */
 const char	*runshow_dest(const struct run *);

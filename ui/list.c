@@ -41,6 +41,45 @@ ui_list_column(struct ui_list *l, int col, const char *header, int min,
 	l->cols[col] = (struct ui_col){ min, weight };
 }
 
+void
+ui_list_fit(struct ui_list *l, int col)
+{
+	if (col >= 0 && col < l->ncols && col < 32)
+		l->fit |= 1u << col;
+}
+
+/* The columns as drawn: fitting ones as wide as what they hold. */
+static void
+list_cols(const struct ui_list *l, struct ui_col *cols)
+{
+	size_t	i;
+	int	c, w;
+
+	for (c = 0; c < l->ncols; c++) {
+		cols[c] = l->cols[c];
+		if (!(l->fit & (1u << c)))
+			continue;
+		cols[c].min = l->headers[c] != NULL ?
+		    ui_text_width(l->headers[c]) : 0;
+		for (i = 0; i < l->n; i++) {
+			if (l->rows[i].heading)
+				continue;
+			w = ui_text_width(l->rows[i].cells[c]);
+			if (w > cols[c].min)
+				cols[c].min = w;
+		}
+	}
+}
+
+void
+ui_list_tint(struct ui_list *l, size_t i, int col, enum ui_role role)
+{
+	if (i < l->n && col >= 0 && col < l->ncols) {
+		l->rows[i].tint_col = col;
+		l->rows[i].tint = role;
+	}
+}
+
 static size_t
 add_row(struct ui_list *l, const char *const *cells, int heading,
     void *data)
@@ -56,6 +95,7 @@ add_row(struct ui_list *l, const char *const *cells, int heading,
 		r->cells[i] = xstrdup(cells[i] != NULL ? cells[i] : "");
 	r->heading = heading;
 	r->data = data;
+	r->tint_col = -1;
 	if (l->sel == -1 && !heading)
 		l->sel = (int)l->n;
 	return l->n++;
@@ -328,6 +368,7 @@ ui_list_key(struct ui_list *l, int key)
 void
 ui_list_draw(struct ui_list *l, struct ui_rect r, int focused)
 {
+	struct ui_col	 cols[UI_LIST_COLS];
 	int		 w[UI_LIST_COLS], x, y, i, c, rows, pre, hdr = 0;
 	enum ui_role	 role;
 	const char	*g;
@@ -338,7 +379,8 @@ ui_list_draw(struct ui_list *l, struct ui_rect r, int focused)
 	pre = l->mode == UI_LIST_TABLE ? 2 : 6;
 	if (l->headers[0] != NULL)
 		hdr = 1;
-	ui_layout_columns(r.w - pre, 2, l->cols, (size_t)l->ncols, w);
+	list_cols(l, cols);
+	ui_layout_columns(r.w - pre, 2, cols, (size_t)l->ncols, w);
 	if (hdr) {
 		for (c = 0, x = r.x + pre; c < l->ncols; c++) {
 			ui_draw_text(r.y, x, w[c], UI_A_HEADING,
@@ -389,7 +431,9 @@ ui_list_draw(struct ui_list *l, struct ui_rect r, int focused)
 		if (l->markable && l->rows[l->top + i].checked)
 			ui_draw_text(y, r.x + 1, 1, role, "*");
 		for (c = 0, x = r.x + pre; c < l->ncols; c++) {
-			ui_draw_text(y, x, w[c], role,
+			ui_draw_text(y, x, w[c], role == UI_A_NORMAL &&
+			    c == l->rows[l->top + i].tint_col ?
+			    l->rows[l->top + i].tint : role,
 			    l->rows[l->top + i].cells[c]);
 			x += w[c] + 2;
 		}

@@ -99,6 +99,8 @@ struct ui_list_row {
 	int		  checked;
 	void		 *data;		/* the caller's */
 	char		 *key;		/* the caller's id, copied, or NULL */
+	int		  tint_col;	/* -1: none; else drawn in tint */
+	enum ui_role	  tint;		/* unless selected */
 };
 
 #define UI_LIST_COLS	8
@@ -117,11 +119,18 @@ struct ui_list {
 	char			 search[UI_SEARCH_MAX];
 	const char		*empty;		/* shown without rows */
 	int			 markable;	/* a table: Space marks rows */
+	unsigned		 fit;		/* bit c: column c fits */
 };
 
 void	ui_list_init(struct ui_list *, enum ui_list_mode, int ncols);
 void	ui_list_column(struct ui_list *, int col, const char *header, int min,
 	    int weight);
+/*
+ * A fixed column as wide as its widest cell or its heading, whichever is
+ * wider, rather than its min: counts and statuses take what they need
+ * and leave the rest to the names.
+ */
+void	ui_list_fit(struct ui_list *, int col);
 /* Add a row; cells are copied. Returns its index. */
 size_t	ui_list_add(struct ui_list *, const char *const *cells, void *data);
 size_t	ui_list_add_heading(struct ui_list *, const char *text);
@@ -133,6 +142,11 @@ void	ui_list_free(struct ui_list *);
  */
 size_t	ui_list_add_key(struct ui_list *, const char *const *cells,
 	    const char *key);
+/*
+ * Draw cell col of row i in role (the status of a run in its colour),
+ * except on the selected row, which keeps the selection's.
+ */
+void	ui_list_tint(struct ui_list *, size_t i, int col, enum ui_role);
 /* The selected row's data, or NULL. */
 void	*ui_list_selected(const struct ui_list *);
 /* The selected row's key, or NULL. */

@@ -164,8 +164,12 @@ keys q
 EOT
 ui_run runs --passphrase-file "$PP"
 # Not a golden: the run's duration is its own.
-dump_has xr-finished "Newsletter  Sendinblue  succeeded" \
-    "Runs: the run, where it sent and how it ended"
+ok "$(grep -q 'Newsletter  *succeeded' "$DUMPS/xr-finished"; echo $?)" \
+    "Runs: the run and how it ended"
+dump_has xr-finished "\"Newsletter\" to the Sendinblue list ID \"12\"" \
+    "and where it sent"
+dump_has xr-finished " with 2 rejected: the rejected records say why." \
+    "a success with rejected profiles says so"
 dump_has xr-finished "Read 50, sent 48, accepted 48, rejected 2, duplicates 0" \
     "and its counts"
 
@@ -228,4 +232,30 @@ EOT
 ui_run home2 --passphrase-file "$PP"
 unlike "$(cat "$DUMPS/xr-home-after" 2>/dev/null)" "A guard stopped" \
     "once a run goes ahead, Home says no more of the guard"
+# Email mapped to a first-name column: the matching step warns, from the
+# examples it shows, and Next asks once more before going on.
+ui_keys wrongmail <<'EOT'
+keys ea<Enter>Wrong mail<Enter>seg-vip<Enter>
+keys <Enter>
+dump xw-4-email-ok
+keys <Enter><Down><Enter>
+dump xw-4-email-warning
+keys <Tab><Enter>
+dump xw-4-email-ask
+keys <Enter>
+dump xw-4-email-kept
+EOT
+ui_run wrongmail --passphrase-file "$PP"
+is "$rc" 0 "the wizard with Email mapped to first names"
+unlike "$(cat "$DUMPS/xw-4-email-ok")" "are not email addresses" \
+    "the matching step found by name says nothing of the email"
+golden xw-4-email-warning \
+    "Email mapped to first_name: the step warns, naming the field"
+dump_has xw-4-email-ask "Press Next again to keep \"first_name\" for the email." \
+    "Next asks once more"
+dump_has xw-4-email-ask "Step 4 of 7" "and stays on the step"
+dump_has xw-4-email-kept "Step 5 of 7" "Next again goes on to the segments"
+run "$SEGSYNC" -w ws export show "Wrong mail"
+is "$rc" 4 "nothing was saved"
+
 done_testing

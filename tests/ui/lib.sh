@@ -166,5 +166,32 @@ tm_wait() {
 	diag "$(tm_screen)"
 	return 1
 }
+# tm_colour TEXT: the colour the first TEXT on the screen is drawn in
+# (green, yellow, red, cyan... or default), from capture-pane's escape
+# sequences; empty when the screen does not show TEXT.
+tm_colour() {
+	tm capture-pane -p -e | "${PYTHON3:-python3}" -c '
+import re, sys
+names = {30: "black", 31: "red", 32: "green", 33: "yellow", 34: "blue",
+         35: "magenta", 36: "cyan", 37: "white"}
+want = sys.argv[1]
+for line in sys.stdin.read().split("\n"):
+    fg, text, at = "default", "", []
+    for m in re.finditer(r"\x1b\[([0-9;]*)m|([^\x1b]+)", line):
+        if m.group(2) is not None:
+            text += m.group(2)
+            at += [fg] * len(m.group(2))
+            continue
+        for c in (m.group(1) or "0").split(";"):
+            c = int(c or 0)
+            if c in (0, 39):
+                fg = "default"
+            elif c in names:
+                fg = names[c]
+    i = text.find(want)
+    if i >= 0:
+        print(at[i])
+        break' "$1"
+}
 # tm_resize COLS ROWS: the window changes size, as a person's would.
 tm_resize() { tm resize-window -x "$1" -y "$2"; }
