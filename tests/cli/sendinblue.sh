@@ -177,7 +177,9 @@ $FAKECTL reset "$TMPD/fake" >/dev/null
 $FAKECTL config "$TMPD/fake" '{"brevo": {"process": {"fail_every": 1}}}' \
     >/dev/null
 run "$S" -w "$W" run "VIP to Brevo" --full
-is "$rc" 0 "a run whose import fails still ends (its profiles rejected)"
+is "$rc" 4 "a run whose import fails ends, failed: every profile rejected"
+like "$out" "were rejected, more than the export's maximum of 50%" \
+    "over the export's largest share of rejected profiles, it says"
 id=$(newest)
 is "$(rj "$id" counts.accepted)" 0 "nothing accepted"
 like "$(cat "$W/runs/$id/rejects.csv")" "Brevo's import process 1 failed, so the contact was not imported." \
@@ -207,7 +209,7 @@ kill -9 "$(rj "$cid" pid)"
 sleep 0.3
 before=$(nproc_fake)
 run "$S" -w "$W" run --resume "$cid"
-is "$rc" 0 "the resumed run ends"
+is "$rc" 4 "the resumed run ends, failed on its rejected share"
 is "$(nproc_fake)" "$before" "no import was sent again"
 is "$(rj "$cid" counts.accepted)" 0 "the failed processes, asked again, reject"
 is "$(rj "$cid" confirmation.failed)" "$jobs" "every journaled process"
