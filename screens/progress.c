@@ -200,7 +200,7 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, UI_A_HEADING, t) > 1 ?
 	    2 : 1;
 	free(t);
-	t = runshow_state(r, elapsed);
+	t = runshow_state(p->app, r, elapsed);
 	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, role, t) > 1 ? 2 : 1;
 	free(t);
 	snprintf(a, sizeof a, "%s", app_date(r->started_at));

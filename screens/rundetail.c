@@ -93,7 +93,7 @@ detail_fill(struct rundetail *d, int64_t now, int width)
 	}
 	elapsed = runview_elapsed(d->rv, now);
 	dpara_add(d, UI_A_HEADING, runshow_where(r));
-	dpara_add(d, runshow_status_role(r), runshow_state(r,
+	dpara_add(d, runshow_status_role(r), runshow_state(d->app, r,
 	    elapsed));
 	dpara_add(d, UI_A_NORMAL, xstrdup(""));
 

@@ -294,7 +294,7 @@ runs_draw_detail(struct runs *rs, const struct run *r, struct ui_rect d)
 	t = runshow_where(r);
 	ui_draw_text(y++, x, w, UI_A_NORMAL, t);
 	free(t);
-	t = runshow_state(r, elapsed);
+	t = runshow_state(rs->app, r, elapsed);
 	ui_draw_text(y++, x, w, runshow_status_role(r), t);
 	free(t);
 	t = xasprintf(_("Read %s, sent %s, accepted %s, rejected %s, "

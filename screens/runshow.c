@@ -76,7 +76,7 @@ runshow_where(const struct run *r)
 }
 
 char *
-runshow_state(const struct run *r, long elapsed)
+runshow_state(const struct app *app, const struct run *r, long elapsed)
 {
 	char	dur[32];
 
@@ -124,6 +124,11 @@ runshow_state(const struct run *r, long elapsed)
 	case RUN_CANCELLED:
 		return xasprintf(_("Cancelled after %s."), dur);
 	case RUN_INTERRUPTED:
+		/* A worker that could not write its end says nothing. */
+		if (run_disk_full(app->ws))
+			return xasprintf(_("Interrupted after %s: the disk "
+			    "holding the workspace is full. Free space, then "
+			    "resume the run (s)."), dur);
 		return xasprintf(_("Interrupted after %s: its worker stopped "
 		    "(killed, or the machine restarted)."), dur);
 	}

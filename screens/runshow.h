@@ -74,7 +74,8 @@ char		*runshow_where(const struct run *);
  * The run's state in a sentence, malloc'd: the phase while it runs
  * ("Sending: ..."), else how it ended and how long it took.
  */
-char		*runshow_state(const struct run *, long elapsed);
+char		*runshow_state(const struct app *, const struct run *,
+		    long elapsed);
 
 /* A progress bar of w columns at (y, x) with the percentage after it. */
 void		 runshow_bar(int y, int x, int w, double frac, enum ui_role);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -271,6 +272,46 @@ fileio_sync_dir(const char *dir, char **cause)
 		*cause = xasprintf(_("cannot sync directory %s: %s"), dir,
 		    strerror(errno));
 		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+fileio_space_below(const char *dir, unsigned long long need)
+{
+	struct statvfs	sv;
+	unsigned long long left;
+
+	if (statvfs(dir, &sv) != 0)
+		return -1;
+	left = (unsigned long long)(geteuid() == 0 ? sv.f_bfree :
+	    sv.f_bavail) * sv.f_frsize;
+	return left < need;
+}
+
+int
+fileio_reserve(const char *path, off_t size, mode_t mode, gid_t gid,
+    char **cause)
+{
+	int	fd, rc;
+
+	fd = fileio_open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	if (fd == -1) {
+		*cause = xasprintf(_("cannot create %s: %s"), path,
+		    strerror(errno));
+		return -1;
+	}
+	if (gid != (gid_t)-1)
+		(void)fchown(fd, (uid_t)-1, gid);
+	(void)fchmod(fd, mode);
+	/* Blocks allocated, not a hole that takes nothing. */
+	if ((rc = posix_fallocate(fd, 0, size)) != 0) {
+		*cause = xasprintf(_("cannot keep %lld bytes in %s: %s"),
+		    (long long)size, path, strerror(rc));
+		close(fd);
+		(void)unlink(path);
 		return -1;
 	}
 	close(fd);

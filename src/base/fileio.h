@@ -68,6 +68,21 @@ int	fileio_mkdir(const char *path, mode_t mode, gid_t gid, char **cause);
 /* fsync a directory so that a rename or create in it is durable. */
 int	fileio_sync_dir(const char *dir, char **cause);
 
+/*
+ * Whether the file system holding dir has less than need bytes left for
+ * this user (root may use the blocks kept for it): 1, 0, or -1 when it
+ * cannot be told.
+ */
+int	fileio_space_below(const char *dir, unsigned long long need);
+
+/*
+ * Keep size bytes of the disk in a file at path (created with mode and
+ * gid), so that what must be written last can still be written when the
+ * disk fills: unlinking it gives them back. 0, or -1 with *cause.
+ */
+int	fileio_reserve(const char *path, off_t size, mode_t mode, gid_t gid,
+	    char **cause);
+
 /* Test hook: fault names understood by fileio_write_atomic (tests only). */
 #define FILEIO_FAULT_ENV	"SEGSYNC_TEST_FAULT"
 

@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,9 +195,16 @@ print_outcome(const struct workspace *ws, const struct run *r)
 		    dur);
 		break;
 	case RUN_INTERRUPTED:
-		printf(_("Run %s was interrupted (its worker stopped); "
-		    "resume it with 'segsync run --resume %s'.\n"),
-		    cli_str(r->id), cli_str(r->id));
+		/* A worker that could not write its end says nothing. */
+		if (run_disk_full(ws)) {
+			t = run_disk_full_text(r->id);
+			printf(_("Run %1$s was interrupted after %2$s: %3$s\n"),
+			    cli_str(r->id), dur, t);
+			free(t);
+		} else
+			printf(_("Run %s was interrupted (its worker stopped); "
+			    "resume it with 'segsync run --resume %s'.\n"),
+			    cli_str(r->id), cli_str(r->id));
 		break;
 	case RUN_FAILED:
 		printf(_("Run %s failed after %s.\n"), cli_str(r->id), dur);
@@ -290,6 +299,52 @@ print_plain(const struct run *r, double rate)
 }
 
 /*
+ * The worker of a run being followed, through a pidfd: its exit wakes the
+ * follower at once, whether it wrote its end or died without a word (the
+ * record then reads as interrupted), instead of at the next look.
+ */
+struct worker {
+	int	fd;	/* pidfd, or -1 */
+	long	pid;	/* whose */
+};
+
+static void
+worker_close(struct worker *w)
+{
+	if (w->fd != -1)
+		close(w->fd);
+	w->fd = -1;
+	w->pid = 0;
+}
+
+/*
+ * Wait up to ms, or until worker pid (the record's; a resume changes it)
+ * exits; without pidfds (Linux before 5.3) or a pid, just wait.
+ */
+static void
+worker_wait(struct worker *w, long pid, int ms)
+{
+	struct pollfd	pfd;
+
+	if (pid != w->pid) {
+		worker_close(w);
+		w->pid = pid;
+#ifdef SYS_pidfd_open
+		if (pid > 0)
+			w->fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+#endif
+	}
+	pfd.fd = w->fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, w->fd != -1 ? 1 : 0, ms) == 1 &&
+	    (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+		/* Exited: the next look finds its end. */
+		close(w->fd);
+		w->fd = -1;
+	}
+}
+
+/*
  * Follow a run's record until it ends; Ctrl-C stops following, not the
  * run. Returns the exit status for the run's outcome.
  */
@@ -299,7 +354,7 @@ follow(const struct workspace *ws, const char *id)
 	struct sigaction	 sa, old_int, old_term;
 	struct runview		*rv = runview_new(id);
 	const struct run	*r;
-	struct timespec		 nap = { 0, FOLLOW_POLL_MS * 1000000L };
+	struct worker		 worker = { -1, 0 };
 	int			 tty = isatty(STDOUT_FILENO), shown = 0, i;
 	time_t			 last_plain = 0;
 	enum exit_status	 rc = EXIT_FAIL;
@@ -325,7 +380,7 @@ follow(const struct workspace *ws, const char *id)
 			 * run, a script) sees its locks free.
 			 */
 			for (i = 0; i < 50 && run_alive(ws, id); i++)
-				nanosleep(&nap, NULL);
+				worker_wait(&worker, r->pid, FOLLOW_POLL_MS);
 			if (tty && shown)
 				printf("\r\033[K");
 			print_outcome(ws, r);
@@ -349,8 +404,9 @@ follow(const struct workspace *ws, const char *id)
 				print_plain(r, rv->rate.rate);
 			last_plain = time(NULL);
 		}
-		nanosleep(&nap, NULL);
+		worker_wait(&worker, r->pid, FOLLOW_POLL_MS);
 	}
+	worker_close(&worker);
 	runview_free(&rv);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

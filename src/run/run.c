@@ -56,6 +56,12 @@ struct run_job {
 	struct journal			*journal;
 	char				*journal_error;
 	char				*cancel_path;
+	/*
+	 * Disk kept for the last writes (runs/ID/reserve), given back when
+	 * the disk fills; and whether it did.
+	 */
+	char				*reserve_path;
+	int				 disk_full;
 	/* The last cancel request refused (so that it is told once). */
 	unsigned long			 refused_uid;
 	struct timespec			 refused_mtime;
@@ -71,6 +77,14 @@ struct run_job {
 
 /* How often the timeline tells of retries, and of waits. */
 #define RUN_NOTE_MS	30000
+
+/*
+ * What a worker keeps of the disk for its last writes (the final record,
+ * the rejects and journal flushed), and below how much free space a
+ * failed write is put down to a full disk.
+ */
+#define RUN_RESERVE_BYTES	(256 * 1024)
+#define RUN_DISK_LOW		RUN_DISK_FULL_BYTES	/* runrecord.h */
 
 static volatile sig_atomic_t	run_cancelled;
 
@@ -415,6 +429,8 @@ run_resume_prepare(struct workspace *ws, const char *user, const char *id,
 	free(r->attempt_started_at);
 	r->attempt_started_at = xstrdup(now);
 	xfree(&r->finished_at);
+	/* What the last attempt could not save, this one says anew. */
+	xfree(&r->state_note);
 	r->fault = RUN_FAULT_NONE;
 	run_event(r, N_("Resumed by %s (attempt %u): %'zu profiles answered "
 	    "before are not sent again."), user, r->attempts,
@@ -514,6 +530,7 @@ run_job_free(struct run_job **jobp)
 	journal_index_free(&job->prior);
 	free(job->journal_error);
 	free(job->cancel_path);
+	free(job->reserve_path);
 	run_free(&job->run);
 	free(job);
 	*jobp = NULL;
@@ -717,6 +734,22 @@ run_note_retries(struct run_job *job)
 	}
 }
 
+/*
+ * A write failed: when the disk holding the workspace is (nearly) full,
+ * say so and stop the delivery, which could not journal what it sends.
+ */
+static void
+run_check_disk(struct run_job *job)
+{
+	char	*runs = workspace_path(job->ws, "runs");
+
+	if (!job->disk_full && fileio_space_below(runs, RUN_DISK_LOW) == 1) {
+		job->disk_full = 1;
+		run_cancelled = 1;
+	}
+	free(runs);
+}
+
 static void
 run_save_progress(struct run_job *job, const struct deliver_stats *st)
 {
@@ -728,10 +761,13 @@ run_save_progress(struct run_job *job, const struct deliver_stats *st)
 		/* Progress is best effort; the final save reports. */
 		free(cause);
 		cause = NULL;
+		run_check_disk(job);
 	}
 	if (job->journal != NULL && job->journal_error == NULL &&
-	    journal_sync(job->journal, &cause) != 0)
+	    journal_sync(job->journal, &cause) != 0) {
 		job->journal_error = cause;
+		run_check_disk(job);
+	}
 }
 
 /*
@@ -849,14 +885,14 @@ enum run_status
 run_execute(struct run_job *job)
 {
 	struct run		*r = job->run;
-	struct deliver_segment	*segs;
+	struct deliver_segment	*segs = NULL;
 	struct deliver_config	*cfg;
 	struct deliver_stats	 st;
 	struct run_delivery	 rd;
 	struct deliver_sync	 sync;
 	struct syncstate_keys	 keys;
 	struct sigaction	 sa;
-	char			*cause = NULL, *path, now[UTIL_RFC3339_LEN];
+	char			*cause = NULL, *path, *full, now[UTIL_RFC3339_LEN];
 	size_t			 i;
 	enum fail_kind		 kind;
 	int			 rv = -1;
@@ -883,6 +919,15 @@ run_execute(struct run_job *job)
 		    "user who runs exports."));
 	job->cancel_path = run_file(job->ws, r->id, "cancel");
 	(void)unlink(job->cancel_path);
+	job->reserve_path = run_file(job->ws, r->id, "reserve");
+	if (fileio_reserve(job->reserve_path, RUN_RESERVE_BYTES,
+	    workspace_file_mode(job->ws), workspace_gid(job->ws), &cause) != 0) {
+		xfree(&job->reserve_path);
+		xfree(&cause);
+		run_check_disk(job);
+		if (job->disk_full)
+			goto out;
+	}
 	segs = xcalloc(r->nsegments, sizeof *segs);
 	for (i = 0; i < r->nsegments; i++) {
 		segs[i].name = r->segments[i].name;
@@ -930,6 +975,11 @@ run_execute(struct run_job *job)
 	else
 		rv = deliver_run(cfg, &st, &cause);
 out:
+	/* The last writes get the disk kept for them. */
+	if (!job->disk_full)
+		run_check_disk(job);
+	if (job->disk_full && job->reserve_path != NULL)
+		(void)unlink(job->reserve_path);
 	if (rd.rejects != NULL) {
 		char	*c2 = NULL;
 
@@ -971,6 +1021,16 @@ out:
 			    "%'llu rejected."),
 			    (unsigned long long)r->counts.accepted,
 			    (unsigned long long)r->counts.rejected);
+	} else if (job->disk_full) {
+		r->status = RUN_FAILED;
+		r->fault = RUN_FAULT_OTHER;
+		if (cause != NULL && cause[0] != '\0')
+			run_error(r, cause);
+		full = run_disk_full_text(r->id);
+		run_error(r, full);
+		free(full);
+		run_event(r, N_("Failed: the disk holding the workspace is "
+		    "full."));
 	} else if (run_cancelled && job->journal_error == NULL) {
 		r->status = RUN_CANCELLED;
 		r->fault = RUN_FAULT_OTHER;
@@ -993,6 +1053,8 @@ out:
 	cause = NULL;
 	if (run_save(job->ws, r, &cause) != 0)
 		free(cause);
+	if (job->reserve_path != NULL)
+		(void)unlink(job->reserve_path);
 	deliver_stats_free(&st);
 	run_delivery_free(&rd);
 	run_sync_close(&sync, &keys);

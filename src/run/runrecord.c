@@ -1010,6 +1010,23 @@ run_error(struct run *r, const char *message)
 }
 
 char *
+run_disk_full_text(const char *id)
+{
+	return xasprintf(_("The disk holding the workspace is full: free "
+	    "space, then 'segsync run --resume %s'."), id);
+}
+
+int
+run_disk_full(const struct workspace *ws)
+{
+	char	*runs = workspace_path(ws, "runs");
+	int	 full = fileio_space_below(runs, RUN_DISK_FULL_BYTES) == 1;
+
+	free(runs);
+	return full;
+}
+
+char *
 run_error_text(const struct run *r, size_t i)
 {
 	if (r->attempts > 1 && r->error_attempts[i] > 0)

@@ -180,6 +180,15 @@ const char	*run_status_label(enum run_status);	/* translated */
 int		 run_succeeded_with_rejects(const struct run *);
 /* The status in words, "succeeded with 12 rejected" too; malloc'd. */
 char		*run_status_text(const struct run *);
+/*
+ * A full disk, in words: what to do, with the run to resume (malloc'd);
+ * and whether the disk holding the workspace has less than
+ * RUN_DISK_FULL_BYTES left, what the watchers of a run whose worker
+ * stopped without a word check.
+ */
+#define RUN_DISK_FULL_BYTES	(64 * 1024)
+char		*run_disk_full_text(const char *id);
+int		 run_disk_full(const struct workspace *);
 /* deliver_rejected_share() of the run's counts. */
 double		 run_rejected_share(const struct run *);
 const char	*run_phase_name(enum deliver_phase);	/* "sending" */
