@@ -100,6 +100,11 @@ struct cw {
 	char				*oauth_text;
 	struct ui_field			 code;
 	struct secret			*refresh;	/* from the exchange */
+	/*
+	 * The test found the saved authorization refused: an empty code
+	 * no longer keeps it.
+	 */
+	int				 reauthorize;
 
 	char				*help;		/* built for the step */
 };
@@ -548,6 +553,7 @@ cw_auth_done(struct ui *ui, void *arg)
 	secret_free(&w->refresh);
 	w->refresh = j->tok.refresh;
 	j->tok.refresh = NULL;
+	w->reauthorize = 0;
 	w->test = CW_UNTESTED;
 	ui_message(ui, UI_MSG_OK, _("%s authorized segsync: its refresh "
 	    "token will be stored encrypted."), _(w->d->label));
@@ -558,6 +564,8 @@ cw_auth_done(struct ui *ui, void *arg)
 		cw_test(w);
 }
 
+static void	cw_trim(struct cw *, struct ui_field *);
+
 /* Take the pasted code or address back and exchange it. */
 static int
 cw_authorize(struct cw *w)
@@ -567,10 +575,18 @@ cw_authorize(struct cw *w)
 	struct cw_job		*j;
 	char			*cause = NULL, *note = NULL, *text;
 
+	cw_trim(w, &w->code);
 	reply = ui_field_secret(&w->code);
 	if (reply == NULL) {
-		if (w->edit != NULL || w->refresh != NULL)
+		if ((w->edit != NULL && !w->reauthorize) || w->refresh != NULL)
 			return 0;	/* keep the authorization there is */
+		if (w->reauthorize) {
+			ui_field_error(&w->code, _("The saved authorization "
+			    "was refused: open the address, allow access, and "
+			    "paste the code or the address the browser was "
+			    "sent to."));
+			return -1;
+		}
 		ui_field_error(&w->code, _("Paste the code, or the address the "
 		    "browser was sent to, first."));
 		return -1;
@@ -780,6 +796,7 @@ cw_build_name(struct cw *w)
 static int
 cw_check_name_step(struct cw *w)
 {
+	cw_trim(w, &w->name);
 	return cw_check_name(w, 1);
 }
 
@@ -811,12 +828,26 @@ cw_build_creds(struct cw *w)
 	return -1;
 }
 
+/*
+ * The spaces a paste brings around a key or an address go, and the
+ * status line says so, rather than the test refusing the key later.
+ */
+static void
+cw_trim(struct cw *w, struct ui_field *f)
+{
+	if (ui_field_trim(f))
+		ui_message(w->app->ui, UI_MSG_WARN, _("Removed the spaces "
+		    "around %s."), f->label);
+}
+
 static int
 cw_check_creds_step(struct cw *w)
 {
 	size_t	i;
 	int	bad;
 
+	for (i = 0; i < w->ncreds; i++)
+		cw_trim(w, &w->creds[i]);
 	if (cw_check_creds(w, &bad))
 		return 1;
 	for (i = 0; i < w->form.n; i++)
@@ -878,10 +909,16 @@ cw_build_authorize(struct cw *w)
 	int	focus;
 
 	cw_make_auth_url(w);
-	w->text = xasprintf(_("Open this address in a web browser, on "
-	    "any computer, sign in to %s as a user who manages the ad "
-	    "account's audiences, and allow access:"), _(w->d->label));
-	ui_form_text(&w->form, UI_A_NORMAL, w->text);
+	/* One paragraph: the address and the field still fit at 80x24. */
+	w->text = xasprintf(w->reauthorize ? _("%s refused the saved "
+	    "authorization: authorize again. Open this address in a web "
+	    "browser, on any computer, sign in as a user who manages the ad "
+	    "account's audiences, and allow access:") : _("Open this address "
+	    "in a web browser, on any computer, sign in to %s as a user who "
+	    "manages the ad account's audiences, and allow access:"),
+	    _(w->d->label));
+	ui_form_text(&w->form, w->reauthorize ? UI_A_WARN : UI_A_NORMAL,
+	    w->text);
 	ui_form_text(&w->form, UI_A_HEADING, w->oauth_url);
 	ui_form_text(&w->form, UI_A_NORMAL, w->oauth_text);
 	focus = ui_form_field(&w->form, &w->code);
@@ -890,7 +927,7 @@ cw_build_authorize(struct cw *w)
 		    "a new code only to authorize again."),
 		    ui_glyph(UI_G_OK), _(w->d->label));
 		ui_form_text(&w->form, UI_A_OK, w->text2);
-	} else if (w->edit != NULL)
+	} else if (w->edit != NULL && !w->reauthorize)
 		ui_form_text(&w->form, UI_A_DIM, _("Leave it empty to "
 		    "keep the authorization the connection has."));
 	return focus;
@@ -1076,7 +1113,13 @@ cw_build(struct cw *w)
 static void
 cw_goto(struct cw *w, size_t at)
 {
+	size_t	i;
+
 	w->at = at;
+	/* Come back to, a secret typed before is typed anew, not added to. */
+	for (i = 0; i < DEST_MAX_CONN_FIELDS; i++)
+		ui_field_select(&w->creds[i]);
+	ui_field_select(&w->code);
 	cw_build(w);
 	if (cw_step(w) == CW_CONNECT && w->test == CW_UNTESTED)
 		cw_test(w);
@@ -1116,6 +1159,33 @@ cw_next(struct cw *w)
 	cw_goto(w, w->at + 1);
 }
 
+/*
+ * "Back to credentials" after a failed test. With OAuth, whatever was
+ * refused (a revoked refresh token, a client changed since) is mended by
+ * authorizing again: the code step opens, with a new address, where a
+ * pasted redirect address belongs; Back from there reaches the client's
+ * fields.
+ */
+static void
+cw_back_to_creds(struct cw *w)
+{
+	enum cw_step	want = CW_CREDS;
+	size_t		i;
+
+	if (w->d->oauth_url != NULL) {
+		want = CW_AUTHORIZE;
+		if (w->outcome == DEST_AUTH) {
+			secret_free(&w->refresh);
+			xfree(&w->oauth_state);
+			xfree(&w->oauth_url);
+			w->reauthorize = 1;
+		}
+	}
+	for (i = 0; i < w->nsteps; i++)
+		if (w->steps[i] == want)
+			cw_goto(w, i);
+}
+
 static int
 cw_key(struct ui_screen *s, struct ui *ui, int key)
 {
@@ -1152,11 +1222,9 @@ cw_key(struct ui_screen *s, struct ui *ui, int key)
 		return 1;
 	case UI_FORM_BUTTON:
 		if (which == CW_BUTTON_BACK && cw_step(w) == CW_CONNECT &&
-		    w->test == CW_FAILED) {
-			for (i = 0; i < w->nsteps; i++)
-				if (w->steps[i] == CW_CREDS)
-					cw_goto(w, i);
-		} else if (which == CW_BUTTON_BACK)
+		    w->test == CW_FAILED)
+			cw_back_to_creds(w);
+		else if (which == CW_BUTTON_BACK)
 			cw_back(w);
 		else if (which == CW_BUTTON_TEST && cw_step(w) == CW_CONNECT &&
 		    w->buttons.n == 3)

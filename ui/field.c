@@ -1,6 +1,7 @@
 /* Text and secret fields (see widget.h). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,7 @@ ui_field_clear(struct ui_field *f)
 	f->scroll = 0;
 	f->changed = 1;
 	f->sug_open = 0;
+	f->replace = f->full = 0;
 }
 
 void
@@ -67,6 +69,7 @@ ui_field_set(struct ui_field *f, const char *s)
 	f->len = f->cur = len;
 	f->scroll = 0;
 	f->changed = 0;
+	f->replace = f->full = 0;
 }
 
 const char *
@@ -94,6 +97,35 @@ ui_field_error(struct ui_field *f, const char *e)
 {
 	free(f->error);
 	f->error = e != NULL ? xstrdup(e) : NULL;
+	if (e != NULL)
+		ui_field_select(f);
+}
+
+static void	cut(struct ui_field *, size_t, size_t);
+
+int
+ui_field_trim(struct ui_field *f)
+{
+	const char	*b = fbuf(f);
+	size_t		 lead = 0, end = f->len, len0 = f->len;
+
+	while (lead < f->len && (b[lead] == ' ' || b[lead] == '\t'))
+		lead++;
+	while (end > lead && (b[end - 1] == ' ' || b[end - 1] == '\t'))
+		end--;
+	if (lead == 0 && end == f->len)
+		return 0;
+	cut(f, end, f->len);
+	cut(f, 0, lead);
+	f->cur = f->len;
+	f->changed = 1;
+	return f->len != len0;
+}
+
+void
+ui_field_select(struct ui_field *f)
+{
+	f->replace = f->secret && !f->shown && f->len > 0;
 }
 
 static void
@@ -103,8 +135,10 @@ insert(struct ui_field *f, int key)
 	size_t	 n;
 
 	n = ui_text_encode((uint32_t)key, enc);
-	if (f->len + n > f->cap)
+	if (f->len + n > f->cap) {
+		f->full = 1;
 		return;
+	}
 	memmove(b + f->cur + n, b + f->cur, f->len - f->cur);
 	memcpy(b + f->cur, enc, n);
 	f->len += n;
@@ -185,6 +219,23 @@ ui_field_key(struct ui_field *f, int key)
 		}
 		f->sug_open = 0;
 	}
+	f->full = 0;
+	if (f->replace) {
+		f->replace = 0;
+		/* What would edit the hidden text takes it all. */
+		if (UI_KEY_PRINTABLE(key) || key == UI_KEY_BACKSPACE ||
+		    key == UI_KEY_DELETE || key == UI_CTRL('d') ||
+		    key == UI_CTRL('u') || key == UI_CTRL('k') ||
+		    key == UI_CTRL('w'))
+			cut(f, 0, f->len);
+		if (!UI_KEY_PRINTABLE(key) && f->len == 0) {
+			f->changed = 1;
+			return UI_W_CHANGED;
+		}
+		if (key == UI_KEY_ENTER || key == UI_KEY_TAB ||
+		    key == UI_KEY_BTAB || key == UI_KEY_ESC)
+			f->replace = 1;		/* not an edit: still selected */
+	}
 	if (UI_KEY_PRINTABLE(key)) {
 		insert(f, key);
 		f->changed = 1;
@@ -240,6 +291,7 @@ ui_field_key(struct ui_field *f, int key)
 		if (!f->secret)
 			return UI_W_IGNORED;
 		f->shown = !f->shown;
+		f->replace = 0;
 		return UI_W_HANDLED;
 	default:
 		return UI_W_IGNORED;
@@ -248,15 +300,29 @@ ui_field_key(struct ui_field *f, int key)
 	return UI_W_CHANGED;
 }
 
-/* The note or error under the field, with its role. */
+/*
+ * The note or error under the field, with its role: the error, else the
+ * limit just reached, else what typing into a selected secret does.
+ */
 static const char *
 field_note(const struct ui_field *f, enum ui_role *role)
 {
+	static char	limit[96];
+
 	if (f->error != NULL) {
 		*role = UI_A_ERROR;
 		return f->error;
 	}
+	if (f->full) {
+		*role = UI_A_WARN;
+		snprintf(limit, sizeof limit, _("The field is full: it holds "
+		    "at most %zu bytes."), f->cap);
+		return limit;
+	}
 	*role = UI_A_DIM;
+	if (f->replace)
+		return _("Typing replaces it; Backspace clears it; F2 shows "
+		    "it, to change it.");
 	return f->note;
 }
 
@@ -334,7 +400,8 @@ ui_field_draw(struct ui_field *f, int y, const struct ui_form_geom *g,
 			mask = xcalloc((size_t)shown, n + 1);
 			for (i = 0; i < (size_t)shown; i++)
 				memcpy(mask + i * n, ui_glyph(UI_G_BULLET), n);
-			ui_draw_text(y, g->field_x, w, frole, mask);
+			ui_draw_text(y, g->field_x, w, f->replace &&
+			    focused ? UI_A_SEL : frole, mask);
 			free(mask);
 		}
 	} else {

@@ -182,6 +182,9 @@ move_focus(struct ui_form *f, int dir)
 		i = (f->focus + dir * k + (int)f->n * 2) % (int)f->n;
 		if (focusable(&f->items[i])) {
 			f->focus = i;
+			/* Tabbed into, a hidden secret is typed anew. */
+			if (f->items[i].field != NULL)
+				ui_field_select(f->items[i].field);
 			return;
 		}
 	}

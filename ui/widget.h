@@ -60,6 +60,13 @@ struct ui_field {
 	size_t			 cur;		/* cursor, bytes */
 	int			 scroll;	/* first column shown */
 	char			*error;		/* from the validation */
+	/*
+	 * A masked text that typing replaces rather than extends (the
+	 * secret cannot be seen to be corrected); a key refused because
+	 * the field holds cap bytes.
+	 */
+	int			 replace;
+	int			 full;
 	int			 sug_open;
 	int			 sug_sel;
 };
@@ -76,8 +83,22 @@ const char *ui_field_text(const struct ui_field *);
 size_t	ui_field_len(const struct ui_field *);
 /* A copy of a secret field's bytes, or NULL when it is empty. */
 struct secret *ui_field_secret(const struct ui_field *);
-/* Set (malloc'd copy) or clear (NULL) the validation message. */
+/*
+ * Set (malloc'd copy) or clear (NULL) the validation message; a message
+ * on a masked field selects its text (ui_field_select).
+ */
 void	ui_field_error(struct ui_field *, const char *);
+/*
+ * A masked field holding text: the next character typed replaces it
+ * (Backspace clears it, F2 shows it to edit it), as a field entered
+ * again after a refused secret needs.
+ */
+void	ui_field_select(struct ui_field *);
+/*
+ * Remove the white space around the contents (a pasted key often brings
+ * a space or a tab); 1 when there was some, which the caller says.
+ */
+int	ui_field_trim(struct ui_field *);
 enum ui_w ui_field_key(struct ui_field *, int key);
 /* Rows the field takes at this width, its note included. */
 int	ui_field_rows(const struct ui_field *, const struct ui_form_geom *);

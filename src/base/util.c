@@ -113,3 +113,31 @@ util_sentence(char *s)
 	free(s);
 	return t;
 }
+
+char *
+util_shell_word(const char *s)
+{
+	size_t	 i, n = 0;
+	char	*out, *o;
+
+	if (s[0] != '\0' && s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/@%+=")] == '\0')
+		return xstrdup(s);
+	/* Double quotes read best inside the messages' single ones. */
+	if (strpbrk(s, "\"$`\\!") == NULL)
+		return xasprintf("\"%s\"", s);
+	for (i = 0; s[i] != '\0'; i++)
+		n += s[i] == '\'' ? 4 : 1;
+	o = out = xmalloc(n + 3);
+	*o++ = '\'';
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else
+			*o++ = s[i];
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}

@@ -38,6 +38,14 @@ void	util_line_col(const char *text, size_t offset, unsigned long *line,
  */
 char	*util_sentence(char *s);
 
+/*
+ * s as one word of a shell command a message suggests: as it is when it
+ * holds only letters, digits and -_.,:/@%+=, in double quotes when
+ * nothing in it means something there ("My Snap"), otherwise in single
+ * quotes (a quote in it as '\''). Malloc'd.
+ */
+char	*util_shell_word(const char *s);
+
 /* Levenshtein distance, for "did you mean" suggestions (short strings). */
 size_t	util_edit_distance(const char *, const char *);
 

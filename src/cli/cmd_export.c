@@ -659,9 +659,12 @@ edit_lists(struct cli_ctx *ctx, struct export *y)
 			if (strcmp(y->map[j].dest, v[i]) == 0)
 				break;
 		if (j == y->nmap) {
+			char	*word = util_shell_word(y->name);
+
 			cli_error(_("--unmap %s: the export maps nothing to "
 			    "\"%s\" (see 'segsync export show %s')"), v[i],
-			    v[i], y->name);
+			    v[i], word);
+			free(word);
 			return EXIT_CONFIG;
 		}
 		free(y->map[j].dest);

@@ -238,8 +238,12 @@ struct renewal {
 static char *
 snap_reauthorize(const struct snap *p, const char *why)
 {
-	return xasprintf(_("%1$s: re-authorize connection \"%2$s\" with "
-	    "'segsync connection authorize %2$s'."), why, p->conn_name);
+	char	*word = util_shell_word(p->conn_name), *s;
+
+	s = xasprintf(_("%1$s: re-authorize connection \"%2$s\" with "
+	    "'segsync connection authorize %3$s'."), why, p->conn_name, word);
+	free(word);
+	return s;
 }
 
 /* Under the lock: renew with the refresh token as saved now. */

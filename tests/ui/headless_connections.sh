@@ -45,7 +45,7 @@ keys <Space><Enter>
 dump cw-6-connect-failed
 keys <Enter>
 dump cw-6-back-to-credentials
-keys <C-u>braze-good-key-1234<Enter><Enter>
+keys braze-good-key-1234<Enter><Enter>
 dump cw-6-connect-ok
 keys <Enter>
 dump cw-7-export-user
@@ -172,4 +172,67 @@ run "$SEGSYNC" -w ws connection list
 unlike "$out" "Braze EU" "the removed connection is gone"
 is "$(ls ws/connections | grep -c '\.secrets$')" 2 \
     "and its encrypted credentials with it"
+# Snapchat no longer accepts the refresh token: the test says so, and
+# "Back to credentials" opens the code step, where a pasted redirect
+# address belongs, with a new address; an empty code no longer keeps the
+# refused authorization.
+$FAKECTL config "$TMPD/fake-snap" '{"revoke_tokens": "all"}' \
+    >/dev/null || fail_all "the fake Snapchat took no configuration"
+ui_keys reauth <<'EOT'
+keys c<Down><Enter>
+keys <Enter><Enter><Enter><Enter>
+dump cr-connect
+keys <Left><Enter>
+dump cr-refused
+keys <Enter>
+dump cr-code-step
+keys <Enter>
+dump cr-code-needed
+keys http://127.0.0.1/callback?code=code-2&state=x<Enter>
+dump cr-state
+keys code-2<Enter>
+dump cr-authorized
+EOT
+ui_run reauth --passphrase-file "$PP"
+dump_has cr-refused "no longer accepts the refresh token" \
+    "the test of a revoked Snapchat connection says so"
+dump_has cr-refused "Back to credentials" "and offers Back to credentials"
+dump_has cr-code-step "Paste here the whole address" \
+    "which opens the code step, not the client's fields"
+like "$(grep '^ > ' "$DUMPS/cr-code-step")" "Code or address" \
+    "with the code field focused"
+dump_has cr-code-step "Snapchat refused the saved authorization: authorize again." \
+    "saying why a new code is needed"
+dump_has cr-code-step "/login/oauth2/authorize?response_type=code&client_id=" \
+    "with the address to open"
+dump_has cr-code-needed "The saved authorization was refused" \
+    "an empty code is not taken for keeping it"
+dump_has cr-state "The state in the pasted address is not the one of this" \
+    "a pasted redirect address lands in the code field and is read there"
+dump_has cr-state "Paste here the whole address" "which stays open to paste again"
+dump_has cr-authorized "Step 5 of 7: Connect" \
+    "a new code authorizes again and goes on to the test"
+
+# Pasted with the spaces around them: a name and a key are trimmed, and
+# the status line says so, rather than the test refusing the key.
+ui_keys trim <<EOT
+keys ca<Enter>  Braze Trim  <Enter>
+dump ct-name
+keys <Enter>  braze-good-key-1234  <Tab>rest.iad-01.braze.com<Tab>$BRAZE<Enter>
+dump ct-creds
+keys <Space><Enter>
+dump ct-connect
+keys <Enter><Enter><Enter>
+dump ct-saved
+EOT
+ui_run trim --passphrase-file "$PP"
+dump_has ct-name "Removed the spaces around Display name." \
+    "the name's spaces go, said so"
+dump_has ct-creds "Removed the spaces around REST API key." \
+    "so do the key's"
+dump_has ct-connect "Braze accepted the API key" \
+    "and the trimmed key works"
+run "$SEGSYNC" -w ws --json connection list
+like "$out" '"name":	"Braze Trim"' "it is saved under the trimmed name"
+
 done_testing

@@ -409,7 +409,8 @@ test_checks(const char *base, const struct secret *refresh)
 	    "is a credentials failure");
 	like(msg, "re-authorize connection \"Snap EU\"", "which says to "
 	    "re-authorize the connection, by name");
-	like(msg, "segsync connection authorize Snap EU", "and how");
+	like(msg, "'segsync connection authorize \"Snap EU\"'", "and how, "
+	    "the name quoted as the shell needs it");
 	xfree(&msg);
 	dest_session_free(&s);
 

@@ -1,6 +1,7 @@
 /*
- * base/util.c: util_sentence ends a message as a sentence so that the
- * next one does not run into it.
+ * base/util.c: util_shell_word quotes a word of a suggested command as
+ * the shell needs it, and util_sentence ends a message as a sentence so
+ * that the next one does not run into it.
  */
 #include "config.h"
 
@@ -19,6 +20,15 @@ check(const char *in, const char *want, const char *what)
 	free(s);
 }
 
+static void
+word(const char *in, const char *want, const char *what)
+{
+	char	*s = util_shell_word(in);
+
+	is_str(s, want, "%s", what);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -31,5 +41,17 @@ main(void)
 	check("trailing  ", "trailing.", "trailing spaces go first");
 	check("", "", "nothing stays nothing");
 	check(NULL, "", "and none is empty");
+	word("Snap", "Snap", "a plain name is one word as it is");
+	word("snap-eu_2.x:@%+=,/", "snap-eu_2.x:@%+=,/", "so is one of "
+	    "the characters the shell leaves alone");
+	word("Snap EU", "\"Snap EU\"", "a space: double quotes");
+	word("Clients fidèles", "\"Clients fidèles\"", "so does a letter "
+	    "outside ASCII");
+	word("it's", "\"it's\"", "a single quote fits in double quotes");
+	word("$HOME", "'$HOME'", "a dollar: single quotes");
+	word("a\"b", "'a\"b'", "a double quote too");
+	word("it's $5", "'it'\\''s $5'", "a single quote and a dollar: "
+	    "single quotes, the quote closed, escaped and reopened");
+	word("", "\"\"", "an empty word is quoted, not lost");
 	return done_testing();
 }

@@ -93,6 +93,70 @@ test_secret_field(void)
 	ok(f.sec == NULL, "freeing wipes and releases the secret memory");
 }
 
+/* What typing into a secret field that holds one does, and the limit. */
+static void
+test_secret_replace(void)
+{
+	struct ui_field	 f;
+	struct secret	*s;
+
+	ui_field_init(&f, "API key", 1, 8);
+	type(&f, "wrong-k");
+	type(&f, "ey");
+	ok(f.full, "a key over the capacity is refused and said so");
+	is_int((int)ui_field_len(&f), 8, "the field holds its 8 bytes");
+	ui_field_key(&f, UI_KEY_BACKSPACE);
+	ok(!f.full, "the next key takes the word away");
+	ui_field_select(&f);
+	ok(f.replace, "a masked field holding text can be selected");
+	type(&f, "good");
+	s = ui_field_secret(&f);
+	ok(s != NULL && secret_len(s) == 4 && memcmp(secret_peek(s), "good",
+	    4) == 0, "then typing replaces the secret instead of adding to it");
+	secret_free(&s);
+	ui_field_error(&f, "refused");
+	ok(f.replace, "an error on it selects it again");
+	ui_field_key(&f, UI_KEY_TAB);
+	ok(f.replace, "leaving with Tab keeps it selected");
+	ui_field_key(&f, UI_KEY_BACKSPACE);
+	is_int((int)ui_field_len(&f), 0, "Backspace clears a selected secret");
+	type(&f, "abc");
+	ui_field_select(&f);
+	ui_field_key(&f, UI_KEY_F(2));
+	ok(!f.replace && f.shown, "F2 shows it, to be changed in place");
+	type(&f, "d");
+	s = ui_field_secret(&f);
+	ok(s != NULL && secret_len(s) == 4 && memcmp(secret_peek(s), "abcd",
+	    4) == 0, "shown, typing adds at the cursor");
+	secret_free(&s);
+	ui_field_key(&f, UI_KEY_F(2));
+	ui_field_select(&f);
+	ui_field_key(&f, UI_KEY_END);
+	type(&f, "e");
+	s = ui_field_secret(&f);
+	ok(s != NULL && secret_len(s) == 5, "a cursor key first edits in place "
+	    "too");
+	secret_free(&s);
+	ui_field_free(&f);
+	ui_field_init(&f, "Name", 0, 8);
+	type(&f, "abc");
+	ui_field_select(&f);
+	ok(!f.replace, "a text field, which shows its text, is never selected");
+	ui_field_free(&f);
+	ui_field_init(&f, "Key", 1, 16);
+	type(&f, " \tk y  ");
+	ok(ui_field_trim(&f), "trimming says when it removed something");
+	s = ui_field_secret(&f);
+	ok(s != NULL && secret_len(s) == 3 && memcmp(secret_peek(s), "k y",
+	    3) == 0, "the white space around a secret goes, not inside it");
+	secret_free(&s);
+	ok(memchr(secret_peek(f.sec), ' ', 16) == secret_peek(f.sec) + 1 &&
+	    memchr((const char *)secret_peek(f.sec) + 2, ' ', 14) == NULL,
+	    "and the bytes it moved are wiped behind it");
+	ok(!ui_field_trim(&f), "trimming again removes nothing");
+	ui_field_free(&f);
+}
+
 static void
 test_suggestions(void)
 {
@@ -191,6 +255,7 @@ test_form(void)
 	is_int(which, 1, "which says which item changed");
 	ui_form_key(&f, UI_KEY_TAB, &which);
 	is_int(f.focus, 2, "Tab moves to the next field");
+	ok(!b.replace, "an empty secret field tabbed into is not selected");
 	ui_form_key(&f, UI_KEY_DOWN, &which);
 	is_int(f.focus, 3, "so does Down in a field");
 	is_int(ui_form_key(&f, ' ', &which), UI_FORM_CHANGED, "Space ticks");
@@ -227,6 +292,7 @@ main(void)
 	ui_text_init(1);
 	test_text_field();
 	test_secret_field();
+	test_secret_replace();
 	test_suggestions();
 	test_list();
 	test_form();
