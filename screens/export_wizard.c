@@ -365,7 +365,7 @@ xw_fill_maplist(struct xw *w)
 			    _(w->maps[i].slot->label)) :
 			    xstrdup(_(w->maps[i].slot->label));
 		else
-			label = xasprintf(_("Attribute \"%s\""),
+			label = xasprintf(_("Custom attribute \"%s\""),
 			    w->maps[i].dest + strlen("attr:"));
 		cells[0] = label;
 		cells[1] = w->maps[i].field != NULL ? w->maps[i].field :
@@ -952,8 +952,8 @@ xw_summary(struct xw *w, int width)
 			    _(w->maps[i].slot->label), ui_glyph(UI_G_ARROW),
 			    w->maps[i].field);
 		else
-			own[nown] = xasprintf(_("attribute \"%s\" %s %s"),
-			    w->maps[i].dest + strlen("attr:"),
+			own[nown] = xasprintf(_("custom attribute \"%s\" %s "
+			    "%s"), w->maps[i].dest + strlen("attr:"),
 			    ui_glyph(UI_G_ARROW), w->maps[i].field);
 		KV(n == 3 ? _("Sends") : "", own[nown]);
 		nown++;

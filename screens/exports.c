@@ -110,7 +110,7 @@ details(struct exps *e, const struct export *x)
 	struct connection		*c = app_conn(e->app, x->connection);
 	const struct dest_driver	*d = c != NULL ? app_driver(c) : NULL;
 	const struct dest_slot		*sl;
-	char				*s, *t, *timed = NULL;
+	char				*s, *t, *timed = NULL, *attr;
 	char				 sched[128];
 	size_t				 i;
 
@@ -135,9 +135,14 @@ details(struct exps *e, const struct export *x)
 	s = t;
 	for (i = 0; i < x->nmap; i++) {
 		sl = d != NULL ? dest_slot_by_key(d, x->map[i].dest) : NULL;
+		/* The words of the wizard, never the key ("attr:city"). */
+		attr = sl == NULL && strncmp(x->map[i].dest, "attr:", 5) == 0 ?
+		    xasprintf(_("custom attribute \"%s\""), x->map[i].dest +
+		    5) : NULL;
 		t = xasprintf("%s%s %s %s %s", s, i > 0 ? "," : "",
-		    sl != NULL ? _(sl->label) : x->map[i].dest,
-		    ui_glyph(UI_G_ARROW), x->map[i].field);
+		    sl != NULL ? _(sl->label) : attr != NULL ? attr :
+		    x->map[i].dest, ui_glyph(UI_G_ARROW), x->map[i].field);
+		free(attr);
 		free(s);
 		s = t;
 	}

@@ -99,21 +99,21 @@ home_fill(struct home *h)
 		cells[2] = i == HOME_CONNECTIONS ? h->conns_what :
 		    _(home_items[i].what);
 		if (i == HOME_RUNS && app->nguarded > 0) {
-			running = xasprintf(ngettext_("%zu stopped by a guard; "
-			    "what happened each time an export ran",
-			    "%zu stopped by guards; what happened each time an "
-			    "export ran", app->nguarded), app->nguarded);
+			/* Short: the column has some 50 at 80 columns. */
+			running = xasprintf(ngettext_("%zu stopped by a guard: "
+			    "see what it would remove", "%zu stopped by guards: "
+			    "see what they would remove", app->nguarded),
+			    app->nguarded);
 			cells[2] = running;
 		} else if (i == HOME_RUNS && app->nrejecting > 0) {
 			running = xasprintf(ngettext_("%zu succeeded with "
-			    "rejected profiles; what happened each time an "
-			    "export ran", "%zu succeeded with rejected "
-			    "profiles; what happened each time an export ran",
-			    app->nrejecting), app->nrejecting);
+			    "rejected profiles: see why", "%zu succeeded with "
+			    "rejected profiles: see why", app->nrejecting),
+			    app->nrejecting);
 			cells[2] = running;
 		} else if (i == HOME_RUNS && app->nrunning > 0) {
-			running = xasprintf(_("%zu running now; what happened "
-			    "each time an export ran"), app->nrunning);
+			running = xasprintf(_("%zu running now; and what "
+			    "happened each time"), app->nrunning);
 			cells[2] = running;
 		}
 		ui_list_add(&h->list, cells, (void *)(uintptr_t)i);

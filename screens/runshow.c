@@ -749,11 +749,12 @@ app_run_resume_ask(struct app *app, const struct run *r, int open)
 	free(app->run_resume);
 	app->run_resume = xstrdup(r->id);
 	app->run_resume_open = open;
-	text = xasprintf(_("Resume the run of \"%s\"? It sends what the "
-	    "destination has not answered yet (%s of %s profiles were "
-	    "answered), from the same segment files, which must not have "
-	    "changed."), r->export_name, runshow_count(r->counts.accepted +
-	    r->counts.rejected), runshow_count(r->total_rows));
+	/* Counted as the progress screen counts: the same "done". */
+	text = xasprintf(_("Resume the run of \"%s\"? %s of %s profiles are "
+	    "done (answered, duplicates or unchanged); it sends what the "
+	    "destination has not answered yet, from the same segment files, "
+	    "which must not have changed."), r->export_name,
+	    runshow_count(runview_done(r)), runshow_count(r->total_rows));
 	ui_confirm(app->ui, _("Resume the run?"), text, _("Resume"),
 	    _("Not now"), 1, app_resume_answer, app);
 	free(text);

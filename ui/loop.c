@@ -54,6 +54,7 @@ struct ui {
 	struct ui_modal		 modal;
 	char			*msg;
 	enum ui_msg		 msg_kind;
+	char			*last_msg;	/* kept after msg clears: F8 */
 	char			*status;
 	char			*notes;
 	int			 quit;
@@ -174,6 +175,7 @@ ui_close(struct ui **uip)
 	ui_script_free(&ui->script);
 	free(ui->dump_dir);
 	free(ui->msg);
+	free(ui->last_msg);
 	free(ui->status);
 	free(ui->notes);
 	free(ui);
@@ -299,7 +301,9 @@ ui_message(struct ui *ui, enum ui_msg kind, const char *fmt, ...)
 	ui->msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	ui->msg_kind = kind;
-	ui->dirty |= UI_DIRTY_MESSAGE;
+	free(ui->last_msg);
+	ui->last_msg = xstrdup(ui->msg);
+	ui->dirty |= UI_DIRTY_MESSAGE | UI_DIRTY_HELP;
 }
 
 void
@@ -308,7 +312,7 @@ ui_message_clear(struct ui *ui)
 	if (ui->msg == NULL)
 		return;
 	xfree(&ui->msg);
-	ui->dirty |= UI_DIRTY_MESSAGE;
+	ui->dirty |= UI_DIRTY_MESSAGE | UI_DIRTY_HELP;
 }
 
 /* Modal boxes. */
@@ -641,6 +645,11 @@ ui_key(struct ui *ui, int key)
 		ui_modal_key(ui, key);
 		return;
 	}
+	/* A message the status line cut is read whole here, also later. */
+	if (key == UI_KEY_F(8) && ui->last_msg != NULL) {
+		ui_notice(ui, _("The last message"), ui->last_msg, NULL, NULL);
+		return;
+	}
 	ui->dirty |= UI_DIRTY_BODY | UI_DIRTY_HELP | UI_DIRTY_TITLE;
 	ui->ticking = 1;
 	if (s != NULL && s->ops->key(s, ui, key))
@@ -720,8 +729,12 @@ ui_draw_help(struct ui *ui)
 	} else if (ui->modal.kind == UI_MODAL_BUSY)
 		h[n++] = (struct ui_hint){ "Ctrl-C", _("quit") };
 	else {
+		/* First, when the status line could not hold the message. */
+		if (ui->msg != NULL &&
+		    ui_text_width(ui->msg) > ui->lay.message.w)
+			h[n++] = (struct ui_hint){ "F8", _("whole message") };
 		if (s != NULL && s->ops->hints != NULL)
-			n = s->ops->hints(s, h, UI_HINTS_MAX - 1);
+			n += s->ops->hints(s, h + n, UI_HINTS_MAX - 1 - n);
 		h[n++] = (struct ui_hint){ "F1", _("help") };
 	}
 	for (i = 0; i < n; i++) {

@@ -64,7 +64,7 @@ dump_has xe-segments "Save" "with Save on the step"
 dump_has xe-save-from-segments "Step 7 of 7: Save" "Save from a step shows the summary"
 dump_has xe-save-from-segments "2, 80 profiles before de-duplication" "with both segments"
 dump_has xe-matching "Step 4 of 7: Data matching" "back to the mapping"
-dump_has xe-attribute 'Attribute "city"' "a custom attribute added"
+dump_has xe-attribute 'Custom attribute "city"' "a custom attribute added"
 dump_has xe-after-mapping "The mapping changed: the next run sends every" \
     "a new mapping: the summary says every profile is sent again"
 dump_has xe-saved 'Saved the export "VIP to Braze".' "saved, and said"

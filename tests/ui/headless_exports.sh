@@ -258,4 +258,25 @@ dump_has xw-4-email-kept "Step 5 of 7" "Next again goes on to the segments"
 run "$SEGSYNC" -w ws export show "Wrong mail"
 is "$rc" 4 "nothing was saved"
 
+# A status-line message too long for the line: F8 reads it whole.
+printf 'email,customer_id,first_name_of_the_customer_as_typed_at_the_shop\n' \
+    >ws/data/Long.csv
+printf 'a@example.com,C1,Ann\nb@example.com,C2,Bob\n' >>ws/data/Long.csv
+ui_keys longmsg <<'EOT'
+keys ea<Enter>Long<Enter>seg-vip<Enter>
+keys <Enter><Enter><End><Enter>
+keys <Tab><Enter>
+dump xw-long-message
+keys <F8>
+dump xw-long-whole
+EOT
+ui_run longmsg --passphrase-file "$PP"
+like "$(tail -2 "$DUMPS/xw-long-message")" "…" \
+    "a message longer than the status line is cut"
+like "$(tail -1 "$DUMPS/xw-long-message")" "F8 whole message" \
+    "and the help bar offers F8"
+dump_has xw-long-whole "The last message" "F8 opens the last message"
+dump_has xw-long-whole '"first_name_of_the_customer_as_typed_at_the_shop" for the' \
+    "whole"
+
 done_testing

@@ -179,6 +179,9 @@ dump_has pr-interrupted "Attempt 1: Could not reach Braze" \
 golden rd-interrupted "the record: summary"
 golden rd-timeline "and the timeline: phases, interruption, resume, waits"
 golden rd-resume-ask "resume is asked first"
+done_pr=$(grep -o '[0-9,]* of 100,000 done' "$DUMPS/pr-interrupted" | cut -d' ' -f1)
+like "$(tr -s ' \n' ' ' <"$DUMPS/rd-resume-ask")" "$done_pr of 100,000" \
+    "counting done profiles as the progress screen does ($done_pr)"
 
 # The browser: filters, search, a wide terminal, cancel.
 ui_keys browse <<'EOT'

@@ -51,7 +51,7 @@ tm_wait "[x] Clients fidèles" "another segment ticked"
 tm_keys Escape
 tm_wait "Step 4 of 7: Data matching" "and back to the mapping"
 tm_keys Down Down Enter End Enter
-tm_wait 'Attribute "city"' "a custom attribute added"
+tm_wait 'Custom attribute "city"' "a custom attribute added"
 tm_keys Tab Enter
 tm_wait "Step 7 of 7: Save" "Save from the mapping shows the summary"
 tm_wait "The mapping changed: the next run sends every" \
