@@ -77,6 +77,25 @@ app_guarded(struct app *app, char **ids, size_t n)
 	free(seen);
 }
 
+size_t
+app_running_now(struct app *app)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		*runs = workspace_path(app->ws, "runs");
+	size_t		 n = 0;
+
+	if ((d = opendir(runs)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (run_id_valid(de->d_name) &&
+			    run_alive(app->ws, de->d_name))
+				n++;
+		closedir(d);
+	}
+	free(runs);
+	return app->nrunning = n;
+}
+
 int
 app_reload(struct app *app)
 {

@@ -64,6 +64,8 @@ struct app {
  * 0, or -1 with the reason on the message line.
  */
 int			 app_reload(struct app *);
+/* How many runs have a live worker now, wherever started (nrunning). */
+size_t			 app_running_now(struct app *);
 
 /* The connection with this id, or NULL. */
 struct connection	*app_conn(struct app *, const char *id);

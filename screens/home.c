@@ -225,13 +225,33 @@ home_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	}
 }
 
+static void
+home_quit_answer(struct ui *ui, void *arg, int yes)
+{
+	(void)arg;
+	if (yes)
+		ui_quit_ask(ui);
+}
+
 static int
 home_key(struct ui_screen *s, struct ui *ui, int key)
 {
 	struct home	*h = (struct home *)s;
 	size_t		 i;
 
-	(void)ui;
+	/* Quitting leaves runs going: say so before, not after. */
+	if ((key == 'q' || key == 'Q') && app_running_now(h->app) > 0) {
+		char	*text = xasprintf(ngettext_("%zu run is going on: it "
+		    "goes on in the background, and Runs (or 'segsync runs') "
+		    "shows it next time.", "%zu runs are going on: they go "
+		    "on in the background, and Runs (or 'segsync runs') shows "
+		    "them next time.", h->app->nrunning), h->app->nrunning);
+
+		ui_confirm(ui, _("Quit segsync?"), text, _("Quit"), _("Stay"),
+		    0, home_quit_answer, NULL);
+		free(text);
+		return 1;
+	}
 	for (i = 0; i < HOME_COUNT; i++) {
 		if (key == home_items[i].key) {
 			h->list.sel = (int)i;

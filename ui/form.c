@@ -447,6 +447,9 @@ ui_form_hints(struct ui_form *f, struct ui_hint *h, size_t max)
 			HINT("F2", it->field->shown ? _("hide") : _("show"));
 		if (it->field->suggest != NULL)
 			HINT("Down", _("suggestions"));
+		/* Secrets say theirs beneath: the bar keeps room for F1. */
+		else if (!it->field->secret && it->field->len > 0)
+			HINT("Ctrl-U", _("clear"));
 		HINT("Tab", _("next"));
 		HINT("Enter", _("continue"));
 		break;
@@ -466,6 +469,7 @@ ui_form_hints(struct ui_form *f, struct ui_hint *h, size_t max)
 	case UI_ITEM_CHECK:
 		HINT("Space", _("tick"));
 		HINT("Tab", _("next"));
+		HINT("Enter", _("continue"));
 		break;
 	case UI_ITEM_BUTTONS:
 		HINT("Left/Right", _("choose"));

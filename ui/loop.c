@@ -55,6 +55,7 @@ struct ui {
 	char			*msg;
 	enum ui_msg		 msg_kind;
 	char			*last_msg;	/* kept after msg clears: F8 */
+	int			 interrupt_asked; /* Ctrl-C's question open */
 	char			*status;
 	char			*notes;
 	int			 quit;
@@ -244,6 +245,29 @@ ui_quit_answer(struct ui *ui, void *arg, int yes)
 	(void)arg;
 	if (yes)
 		ui_quit(ui, 0);
+}
+
+static void
+ui_close_answer(struct ui *ui, void *arg, int yes)
+{
+	(void)arg;
+	if (yes)
+		ui_pop(ui);
+}
+
+/* q, as in tig and htop: close this screen (asking over typed input). */
+static void
+ui_close_ask(struct ui *ui)
+{
+	struct ui_screen	*s = ui_top(ui);
+
+	if (s != NULL && s->ops->unsaved != NULL && s->ops->unsaved(s)) {
+		ui_confirm(ui, _("Leave this screen?"), _("What you typed "
+		    "has not been saved and will be lost."), _("Leave"),
+		    _("Stay"), 1, ui_close_answer, NULL);
+		return;
+	}
+	ui_pop(ui);
 }
 
 void
@@ -602,20 +626,65 @@ ui_job_start(struct ui *ui, const char *text, ui_job_fn *fn,
 	return 0;
 }
 
+/* Whether a screen of the stack holds what was typed and not saved. */
+static int
+ui_unsaved(struct ui *ui)
+{
+	struct ui_screen	*s;
+	int			 i;
+
+	for (i = ui->depth - 1; i >= 0; i--) {
+		s = ui->stack[i];
+		if (s->ops->unsaved != NULL && s->ops->unsaved(s))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+ui_interrupt_answer(struct ui *ui, void *arg, int yes)
+{
+	(void)arg;
+	ui->interrupt_asked = 0;
+	if (yes)
+		ui_quit(ui, 128 + SIGINT);
+}
+
+/*
+ * A quitting signal. Ctrl-C over typed input asks, as Esc and q do (a
+ * second Ctrl-C quits at once); the others, and Ctrl-C with nothing to
+ * lose or while busy, quit now.
+ */
+static void
+ui_interrupt(struct ui *ui, int sig)
+{
+	if (sig != SIGINT || ui->interrupt_asked || ui->job_running ||
+	    !ui_unsaved(ui)) {
+		ui_quit(ui, 128 + sig);
+		return;
+	}
+	ui_term_signal_clear();
+	ui->interrupt_asked = 1;
+	ui_confirm(ui, _("Quit segsync?"), _("What you typed has not been "
+	    "saved and will be lost. Ctrl-C again quits at once."),
+	    _("Quit"), _("Stay"), 1, ui_interrupt_answer, NULL);
+	ui->dirty = UI_DIRTY_ALL;
+}
+
 /* Read the wake-up pipe: a finished job runs its done callback. */
 static void
 ui_wakeup(struct ui *ui)
 {
 	char	buf[64];
 	ssize_t	n;
-	int	job = 0, i;
+	int	job = 0, i, sig;
 
 	while ((n = read(ui->wake[0], buf, sizeof buf)) > 0)
 		for (i = 0; i < n; i++)
 			if (buf[i] == 'j')
 				job = 1;
-	if (ui_term_signal() != 0)
-		ui_quit(ui, 128 + ui_term_signal());
+	if ((sig = ui_term_signal()) != 0)
+		ui_interrupt(ui, sig);
 	if (job && ui->job_running) {
 		pthread_join(ui->job_thread, NULL);
 		ui->job_running = 0;
@@ -656,6 +725,8 @@ ui_key(struct ui *ui, int key)
 		return;
 	if (key == UI_KEY_F(1) || key == '?')
 		ui_show_help(ui);
+	else if ((key == 'q' || key == 'Q') && ui->depth > 1)
+		ui_close_ask(ui);
 	else if (key == 'q' || key == 'Q')
 		ui_quit_ask(ui);
 	else if (key == UI_KEY_ESC && ui->depth > 1)
@@ -708,6 +779,19 @@ ui_draw_title(struct ui *ui)
 	free(left);
 }
 
+/* Columns n hints take in the help bar. */
+static int
+hints_width(const struct ui_hint *h, size_t n)
+{
+	size_t	i;
+	int	w = 0;
+
+	for (i = 0; i < n; i++)
+		w += ui_text_width(h[i].key) + 1 + ui_text_width(h[i].label) +
+		    (i + 1 < n ? 2 : 0);
+	return w;
+}
+
 static void
 ui_draw_help(struct ui *ui)
 {
@@ -736,6 +820,11 @@ ui_draw_help(struct ui *ui)
 		if (s != NULL && s->ops->hints != NULL)
 			n += s->ops->hints(s, h + n, UI_HINTS_MAX - 1 - n);
 		h[n++] = (struct ui_hint){ "F1", _("help") };
+	}
+	/* Too many for the bar: drop from the end, but F1 stays last. */
+	while (n > 1 && hints_width(h, n) > end - x) {
+		h[n - 2] = h[n - 1];
+		n--;
 	}
 	for (i = 0; i < n; i++) {
 		kw = ui_text_width(h[i].key);

@@ -421,3 +421,9 @@ ui_term_signal(void)
 {
 	return ui_quit_signal;
 }
+
+void
+ui_term_signal_clear(void)
+{
+	ui_quit_signal = 0;
+}

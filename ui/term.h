@@ -40,6 +40,8 @@ int	ui_term_dump(const char *path, char **cause);
 
 /* The signal that asked to quit (SIGINT, SIGTERM, SIGHUP), or 0. */
 int	ui_term_signal(void);
+/* Forget a SIGINT the UI answered with a question instead. */
+void	ui_term_signal_clear(void);
 
 /* The theme (draw.c): colours unless NO_COLOR or none available. */
 void	ui_theme_init(int colour);

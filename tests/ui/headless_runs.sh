@@ -152,7 +152,8 @@ keys <PgDn>
 dump rd-timeline
 keys s
 dump rd-resume-ask
-keys <Esc><Esc><Esc>q
+keys <Esc><Esc><Esc>qq
+dump home-quit-ask
 EOT
 ui_run states --passphrase-file "$TMPD/admin.pp"
 is "$rc" 0 "the runs screens run headless"
@@ -179,6 +180,8 @@ dump_has pr-interrupted "Attempt 1: Could not reach Braze" \
 golden rd-interrupted "the record: summary"
 golden rd-timeline "and the timeline: phases, interruption, resume, waits"
 golden rd-resume-ask "resume is asked first"
+dump_has home-quit-ask "3 runs are going on: they go on in the background" \
+    "q on Home while runs go on asks first, saying they go on"
 done_pr=$(grep -o '[0-9,]* of 100,000 done' "$DUMPS/pr-interrupted" | cut -d' ' -f1)
 like "$(tr -s ' \n' ' ' <"$DUMPS/rd-resume-ask")" "$done_pr of 100,000" \
     "counting done profiles as the progress screen does ($done_pr)"

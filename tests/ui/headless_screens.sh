@@ -35,18 +35,28 @@ golden runs "runs: the history, empty"
 golden connections-empty "connections: empty, and how to add one"
 golden help-home "F1 shows the screen's help and the keys"
 
-# The quit question when something typed would be lost.
+# q closes a screen, asking first when something typed would be lost.
 ui_keys quit <<'EOT'
 keys ca<Enter>Half typed<Tab>q
 dump quit-ask
 keys <Enter>
 dump quit-stayed
 keys qy
+dump quit-closed
+keys q
+dump quit-home
+keys q
+dump quit-never
 EOT
 ui_run quit --passphrase-file "$TMPD/admin.pp"
 is "$rc" 0 "the UI quits after the question"
-golden quit-ask "q asks first when something typed would be lost"
+golden quit-ask "q asks before closing a screen with something typed"
 dump_has quit-stayed "Half typed" "Stay (the default) keeps it"
+dump_has quit-closed "segsync › Connections " \
+    "Leave closes the wizard, back to the screen that opened it"
+dump_has quit-home "segsync › Home " "q there closes Connections: Home"
+ok "$([ ! -e "$DUMPS/quit-never" ]; echo $?)" \
+    "and q on Home, with no run going on, quits at once"
 
 # Too small, then big enough again: nothing is lost.
 ui_keys small <<'EOT'

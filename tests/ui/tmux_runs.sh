@@ -197,5 +197,7 @@ latency 0
 wait_over "$ID3"
 tm_wait "Succeeded in" "and it ends on the screen"
 tm_keys Escape q
-tm_wait "SEGSYNC-EXIT=0" "q quits"
+tm_wait "Welcome," "q closes the runs browser, back to Home"
+tm_keys q
+tm_wait "SEGSYNC-EXIT=0" "where q quits"
 done_testing
