@@ -385,6 +385,7 @@ app_free(struct app *app)
 	free(app->segs_error);
 	free(app->guarded_name);
 	free(app->rejecting_name);
+	free(app->just_saved);
 	free(app->run_offer);
 	free(app->run_anyway);
 	free(app->run_watch);

@@ -50,6 +50,9 @@ struct app {
 	char			*rejecting_name;
 	uint64_t		 rejecting_count;
 	char			*run_offer;	/* the export to run now? */
+	char			*just_saved;	/* id a wizard saved: the list
+						   it returns to selects it */
+	int			 just_saved_kind; /* 'c'onnection, e'x'port */
 	char			*run_watch;	/* the run to watch? */
 	char			*run_resume;	/* the run to resume? */
 	char			*run_anyway;	/* export to force, asked */

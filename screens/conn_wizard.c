@@ -670,6 +670,9 @@ cw_save(struct cw *w)
 	}
 	ui_message(w->app->ui, UI_MSG_OK, _("Saved the connection \"%s\" "
 	    "(%s)."), c->name, _(w->d->label));
+	free(w->app->just_saved);
+	w->app->just_saved = xstrdup(c->id);
+	w->app->just_saved_kind = 'c';
 	connection_free(&c);
 	ui_pop(w->app->ui);
 }

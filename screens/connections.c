@@ -66,8 +66,14 @@ conns_refresh(struct conns *cs, int reload)
 	char			*sel_id;
 	size_t			 i;
 
-	sel_id = ui_list_selected_key(&cs->list) != NULL ?
-	    xstrdup(ui_list_selected_key(&cs->list)) : NULL;
+	/* What a wizard just saved, else what was selected. */
+	if (cs->app->just_saved != NULL &&
+	    cs->app->just_saved_kind == 'c') {
+		sel_id = cs->app->just_saved;
+		cs->app->just_saved = NULL;
+	} else
+		sel_id = ui_list_selected_key(&cs->list) != NULL ?
+		    xstrdup(ui_list_selected_key(&cs->list)) : NULL;
 	if (reload)
 		app_reload(cs->app);
 	ui_list_clear(&cs->list);

@@ -859,6 +859,9 @@ xw_save_edit(struct xw *w, struct export *x)
 	}
 	ui_message(w->app->ui, UI_MSG_OK, _("Saved the export \"%s\"."),
 	    x->name);
+	free(w->app->just_saved);
+	w->app->just_saved = xstrdup(x->id);
+	w->app->just_saved_kind = 'x';
 	ui_pop(w->app->ui);
 }
 
@@ -898,6 +901,9 @@ xw_save(struct xw *w)
 		export_free(&x);
 		return;
 	}
+	free(w->app->just_saved);
+	w->app->just_saved = xstrdup(x->id);
+	w->app->just_saved_kind = 'x';
 	what = app_run_describe(w->app, x, &problem);
 	if (what == NULL) {
 		/* Saved, but it cannot run as it is: say why, offer nothing. */

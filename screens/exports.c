@@ -49,8 +49,13 @@ exps_refresh(struct exps *e, int reload)
 	char			**marked;
 	size_t			 i, j, nmarked;
 
-	sel_id = ui_list_selected_key(&e->list) != NULL ?
-	    xstrdup(ui_list_selected_key(&e->list)) : NULL;
+	/* What a wizard just saved, else what was selected. */
+	if (e->app->just_saved != NULL && e->app->just_saved_kind == 'x') {
+		sel_id = e->app->just_saved;
+		e->app->just_saved = NULL;
+	} else
+		sel_id = ui_list_selected_key(&e->list) != NULL ?
+		    xstrdup(ui_list_selected_key(&e->list)) : NULL;
 	/* The marks (Space) outlive a reload, by export id. */
 	marked = xcalloc(e->list.n + 1, sizeof *marked);
 	for (i = 0, nmarked = 0; i < e->list.n; i++)

@@ -125,7 +125,9 @@ keys <Tab><Enter><Down><Space><Enter>
 dump xw-brevo-mode
 keys <Enter>
 dump xw-brevo-save
-keys <Space><Tab><Enter><Enter>q
+keys <Space><Tab><Enter><Enter>
+dump xw-brevo-listed
+keys q
 EOT
 ui_run brevo --passphrase-file "$PP"
 is "$rc" 0 "an export to a Sendinblue list"
@@ -133,6 +135,9 @@ for d in xw-brevo-target-invalid xw-brevo-target-found xw-brevo-matching \
     xw-brevo-mode xw-brevo-save; do
 	golden "$d" "export wizard, Sendinblue: $d"
 done
+like "$(grep '^ > ' "$DUMPS/xw-brevo-listed")" "Newsletter" \
+    "back in the list, the cursor is on the export just saved"
+dump_has xw-brevo-listed 'Through "Brevo"' "and the details describe it"
 run "$SEGSYNC" -w ws export show Newsletter
 like "$out" "12 (Newsletter (été))" "the list found at Brevo"
 like "$out" "firstname            <- first_name" "first names matched by name"
