@@ -77,6 +77,14 @@ struct xw {
 	char				*heading;
 	char				*text;
 	char				*email_warned;	/* field warned of */
+	/*
+	 * The targets the connection can see (F4 on the target step), in
+	 * tpick while the list is open.
+	 */
+	struct dest_pick		*picks;
+	size_t				 npicks;
+	int				 tpicking;
+	struct ui_list			 tpick;	/* keys: the targets' ids */
 	char				*text2;
 
 	struct ui_form			 form;
@@ -124,6 +132,8 @@ struct xw_job {
 	enum dest_outcome		 o;
 	char				*found;
 	char				*message;
+	struct dest_pick		*picks;
+	size_t				 npicks;
 };
 
 static void	xw_build(struct xw *);
@@ -676,6 +686,133 @@ xw_verify(struct xw *w)
 	free(text);
 }
 
+/* The target step's list: what the destination has, searchable. */
+static void
+xw_fill_tpick(struct xw *w)
+{
+	const char	*cells[3];
+	size_t		 i;
+
+	ui_list_clear(&w->tpick);
+	for (i = 0; i < w->npicks; i++) {
+		cells[0] = w->picks[i].name;
+		cells[1] = w->picks[i].id;
+		cells[2] = w->picks[i].detail != NULL ? w->picks[i].detail : "";
+		ui_list_add_key(&w->tpick, cells, w->picks[i].id);
+		if (strcmp(w->picks[i].id, ui_field_text(&w->target)) == 0)
+			w->tpick.sel = (int)w->tpick.n - 1;
+	}
+	w->tpick.empty = _("The destination lists none: create one there, "
+	    "or type its ID.");
+}
+
+static void
+xw_list_work(void *arg)
+{
+	struct xw_job	*j = arg;
+
+	j->o = connops_list_targets(j->ws, j->id, j->d, j->c, j->rec,
+	    &j->picks, &j->npicks, &j->message);
+	j->id = NULL;			/* the credential store freed it */
+}
+
+static void
+xw_list_done(struct ui *ui, void *arg)
+{
+	struct xw_job	*j = arg;
+	struct xw	*w = j->w;
+
+	if (j->o == DEST_OK) {
+		dest_picks_free(&w->picks, &w->npicks);
+		w->picks = j->picks;
+		w->npicks = j->npicks;
+		xw_fill_tpick(w);
+		w->tpicking = 1;
+	} else {
+		char	*m = app_sentence(j->message);
+
+		ui_message(ui, UI_MSG_ERROR, "%s", m);
+		free(m);
+		j->message = NULL;
+	}
+	free(j->message);
+	workspace_free(&j->ws);
+	secrecord_free(&j->rec);
+	connection_free(&j->c);
+	free(j);
+	xw_build(w);
+}
+
+/* F4: ask the destination for its targets, in the worker thread. */
+static void
+xw_list_targets(struct xw *w)
+{
+	struct connection	*c = xw_conn(w);
+	struct secrecord		*rec = NULL;
+	struct xw_job		*j;
+	char			*cause = NULL, *text;
+
+	if (c == NULL || w->d->list_targets == NULL)
+		return;
+	if (connops_record_open(w->app->ws, c, w->app->id, &rec,
+	    &cause) != SEC_OK) {
+		cause = app_sentence(cause);
+		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		return;
+	}
+	j = xcalloc(1, sizeof *j);
+	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
+		secrecord_free(&rec);
+		free(j);
+		return;
+	}
+	j->w = w;
+	j->d = w->d;
+	j->c = connection_dup(c);
+	j->rec = rec;
+	text = xasprintf(_("Asking %s what these credentials can see..."),
+	    _(w->d->label));
+	if (ui_job_start(w->app->ui, text, xw_list_work, xw_list_done, j,
+	    &cause) == -1) {
+		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		secrecord_free(&j->rec);
+		connection_free(&j->c);
+		identity_free(&j->id);
+		workspace_free(&j->ws);
+		free(j);
+	}
+	free(text);
+}
+
+/* Chosen in the list: the ID in the field, found there already. */
+static void
+xw_take_pick(struct xw *w)
+{
+	const char	*id = ui_list_selected_key(&w->tpick);
+	size_t		 i;
+
+	w->tpicking = 0;
+	for (i = 0; id != NULL && i < w->npicks; i++) {
+		if (strcmp(w->picks[i].id, id) != 0)
+			continue;
+		ui_field_set(&w->target, id);
+		w->touched = 1;
+		free(w->verified);
+		free(w->vmsg);
+		free(w->found);
+		w->verified = xstrdup(id);
+		w->found = xstrdup(w->picks[i].name);
+		w->vo = DEST_OK;
+		w->vmsg = xasprintf(_("Chosen from what %s lists: \"%s\" (%s)."),
+		    _(w->d->label), w->picks[i].name, id);
+		ui_field_error(&w->target, NULL);
+		break;
+	}
+	xw_build(w);
+}
+
 static int
 xw_verified(const struct xw *w)
 {
@@ -1089,9 +1226,19 @@ xw_check_name_step(struct xw *w)
 static int
 xw_build_target(struct xw *w)
 {
-	w->text = xasprintf(_("Where in %s do the profiles go? segsync "
-	    "looks it up there and shows the name it finds."),
-	    _(w->d->label));
+	if (w->tpicking) {
+		w->text = xasprintf(_("Which %s? / searches; Enter takes the "
+		    "one selected."), _(w->d->target.label));
+		ui_form_text(&w->form, UI_A_NORMAL, w->text);
+		ui_form_list(&w->form, &w->tpick, 0);
+		ui_buttons_init(&w->buttons, _("Cancel"), _("Choose"), NULL);
+		return -1;
+	}
+	w->text = xasprintf(w->d->list_targets != NULL ? _("Where in %s do "
+	    "the profiles go? Type it, or F4 lists what the connection can "
+	    "see; segsync looks it up there and shows the name it finds.") :
+	    _("Where in %s do the profiles go? segsync looks it up there and "
+	    "shows the name it finds."), _(w->d->label));
 	ui_form_text(&w->form, UI_A_NORMAL, w->text);
 	w->target.label = _(w->d->target.label);
 	w->target.note = _(w->d->target.help);
@@ -1110,6 +1257,10 @@ xw_build_target(struct xw *w)
 static int
 xw_check_target_step(struct xw *w)
 {
+	if (w->tpicking) {
+		xw_take_pick(w);
+		return 0;
+	}
 	if (!xw_check_target(w, 1))
 		return 0;
 	if (!xw_verified(w)) {
@@ -1445,6 +1596,11 @@ xw_back(struct xw *w)
 		xw_build(w);
 		return;
 	}
+	if (w->step == XW_TARGET && w->tpicking) {
+		w->tpicking = 0;
+		xw_build(w);
+		return;
+	}
 	if (w->step > XW_CONN) {
 		w->step--;
 		xw_build(w);
@@ -1547,6 +1703,11 @@ xw_key(struct ui_screen *s, struct ui *ui, int key)
 		xw_back(w);
 		return 1;
 	}
+	if (key == UI_KEY_F(4) && w->step == XW_TARGET && !w->tpicking &&
+	    w->d->list_targets != NULL) {
+		xw_list_targets(w);
+		return 1;
+	}
 	if (w->step == XW_MAP && w->picking < 0 && (key == UI_KEY_DELETE ||
 	    key == 'd')) {
 		row = ui_list_selected(&w->maplist);
@@ -1583,8 +1744,12 @@ xw_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 		h[n++] = (struct ui_hint){ "Up/Down", _("move") };
 		h[n++] = (struct ui_hint){ "Enter", _("change") };
 		h[n++] = (struct ui_hint){ "Tab", _("buttons") };
-	} else
-		n = ui_form_hints(&w->form, h, max);
+	} else {
+		if (w->step == XW_TARGET && !w->tpicking &&
+		    w->d->list_targets != NULL && max > 1)
+			h[n++] = (struct ui_hint){ "F4", _("list") };
+		n += ui_form_hints(&w->form, h + n, max - n);
+	}
 	if (n < max)
 		h[n++] = (struct ui_hint){ "Esc", w->step > XW_CONN ||
 		    w->picking >= 0 ? _("back") : _("cancel") };
@@ -1644,6 +1809,8 @@ xw_free(struct ui_screen *s)
 	free(w->fields);
 	ui_list_free(&w->conns);
 	ui_list_free(&w->maplist);
+	ui_list_free(&w->tpick);
+	dest_picks_free(&w->picks, &w->npicks);
 	ui_list_free(&w->picklist);
 	ui_list_free(&w->segs);
 	ui_list_free(&w->modes);
@@ -1697,6 +1864,11 @@ export_wizard_new(struct app *app)
 	ui_list_column(&w->maplist, 0, _("DESTINATION FIELD"), 24, 1);
 	ui_list_column(&w->maplist, 1, _("SEGMENT FIELD"), 14, 1);
 	ui_list_column(&w->maplist, 2, _("EXAMPLES"), 14, 2);
+	ui_list_init(&w->tpick, UI_LIST_TABLE, 3);
+	ui_list_column(&w->tpick, 0, _("NAME"), 16, 2);
+	ui_list_column(&w->tpick, 1, _("ID"), 0, 0);
+	ui_list_column(&w->tpick, 2, _("DETAILS"), 12, 2);
+	ui_list_fit(&w->tpick, 1);
 	ui_list_init(&w->picklist, UI_LIST_TABLE, 3);
 	ui_list_column(&w->picklist, 0, _("SEGMENT FIELD"), 16, 1);
 	ui_list_column(&w->picklist, 1, _("FOUND"), 10, 0);

@@ -359,6 +359,64 @@ braze_verify_target(struct dest_session *s, struct http_engine *e,
 	return o;
 }
 
+static enum dest_outcome
+braze_list_targets(struct dest_session *s, struct http_engine *e,
+    struct dest_pick **out, size_t *n, char **message)
+{
+	struct dest_reply	 r;
+	enum dest_outcome	 o;
+	char			*cause = NULL, path[64];
+	cJSON			*body, *segs, *seg, *id, *name;
+	int			 page, count;
+
+	*out = NULL;
+	*n = 0;
+	*message = NULL;
+	for (page = 0; page < BRAZE_LIST_MAX_PAGES && *n < DEST_PICKS_MAX;
+	    page++) {
+		snprintf(path, sizeof path, "/segments/list?page=%d", page);
+		if (dest_get(s, e, path, NULL, &r, &cause) != 0) {
+			*message = cause;
+			dest_reply_clear(&r);
+			dest_picks_free(out, n);
+			return DEST_OTHER;
+		}
+		if (r.outcome == HTTP_DONE && r.status == 403) {
+			*message = xstrdup(_("The API key lacks the "
+			    "segments.list permission, so Braze lists no "
+			    "segment: type the segment's API identifier."));
+			dest_reply_clear(&r);
+			dest_picks_free(out, n);
+			return DEST_PERMISSION;
+		}
+		if (r.outcome != HTTP_DONE || r.status / 100 != 2) {
+			o = braze_list_failure(s, &r, message);
+			dest_reply_clear(&r);
+			dest_picks_free(out, n);
+			return o;
+		}
+		body = cJSON_Parse(r.body);
+		segs = cJSON_GetObjectItemCaseSensitive(body, "segments");
+		count = 0;
+		if (!cJSON_IsArray(segs))
+			segs = NULL;
+		cJSON_ArrayForEach(seg, segs) {
+			count++;
+			id = cJSON_GetObjectItemCaseSensitive(seg, "id");
+			name = cJSON_GetObjectItemCaseSensitive(seg, "name");
+			if (cJSON_IsString(id) && *n < DEST_PICKS_MAX)
+				dest_picks_add(out, n, id->valuestring,
+				    cJSON_IsString(name) ? name->valuestring :
+				    "", NULL);
+		}
+		cJSON_Delete(body);
+		dest_reply_clear(&r);
+		if (count < BRAZE_LIST_PAGE)
+			break;
+	}
+	return DEST_OK;
+}
+
 /* At most this many names in the membership array (Braze's default cap). */
 #define BRAZE_ARRAY_MAX		25
 
@@ -813,6 +871,7 @@ const struct dest_driver dest_braze = {
 	.target_check = braze_target_check,
 	.test = braze_test,
 	.verify_target = braze_verify_target,
+	.list_targets = braze_list_targets,
 	.encode = braze_encode,
 	.decode = braze_decode,
 	/*

@@ -239,6 +239,32 @@ dest_session_free(struct dest_session **sp)
 }
 
 void
+dest_picks_add(struct dest_pick **v, size_t *n, const char *id,
+    const char *name, char *detail)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].id = xstrdup(id);
+	(*v)[*n].name = xstrdup(name != NULL ? name : "");
+	(*v)[*n].detail = detail;
+	(*n)++;
+}
+
+void
+dest_picks_free(struct dest_pick **v, size_t *n)
+{
+	size_t	i;
+
+	for (i = 0; *v != NULL && i < *n; i++) {
+		free((*v)[i].id);
+		free((*v)[i].name);
+		free((*v)[i].detail);
+	}
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
+void
 dest_results_clear(struct dest_result *results, size_t n)
 {
 	size_t	i;

@@ -318,9 +318,12 @@ struct dest_session {
 
 /*
  * Every function pointer of a driver must be set, except the ones marked
- * optional (session_close, confirm, reauth); tests/unit/test_drivers.c
+ * optional (session_close, confirm, reauth, list_targets);
+ * tests/unit/test_drivers.c
  * checks every driver of the registry against this.
  */
+struct dest_pick;
+
 struct dest_driver {
 	const char		*id;		/* "braze": connection type */
 	const char		*label;		/* N_("Sendinblue (Brevo)") */
@@ -394,6 +397,16 @@ struct dest_driver {
 	enum dest_outcome (*verify_target)(struct dest_session *s,
 		    struct http_engine *e, const char *target,
 		    char **found_name, char **message);
+
+	/*
+	 * The targets these credentials can see, for picking one rather
+	 * than typing its ID (at most DEST_PICKS_MAX): DEST_OK with *out
+	 * and *n (free with dest_picks_free()), else *message. NULL: the
+	 * destination cannot list them.
+	 */
+	enum dest_outcome (*list_targets)(struct dest_session *s,
+		    struct http_engine *e, struct dest_pick **out,
+		    size_t *n, char **message);
 
 	/*
 	 * One request for n profiles (1 <= n <= s->batch_size), with the
@@ -472,6 +485,24 @@ struct dest_driver {
 	 */
 	int	(*reauth)(struct dest_session *s, unsigned gen, char **cause);
 };
+
+/*
+ * A target as list_targets() found it: its ID (what the export keeps),
+ * its name, and a few words more ("folder Clients, 41 contacts"), or
+ * NULL; all malloc'd.
+ */
+struct dest_pick {
+	char	*id;
+	char	*name;
+	char	*detail;
+};
+
+#define DEST_PICKS_MAX	5000
+
+/* Append a target (copies of id, name; detail taken). */
+void	dest_picks_add(struct dest_pick **v, size_t *n, const char *id,
+	    const char *name, char *detail);
+void	dest_picks_free(struct dest_pick **v, size_t *n);
 
 /* The driver of a connection type ("braze", ...), or NULL. */
 const struct dest_driver	*dest_find(const char *id);

@@ -375,6 +375,137 @@ sib_verify_target(struct dest_session *s, struct http_engine *e,
 	return DEST_OK;
 }
 
+/*
+ * Page through GET path?limit=50&offset=N, calling each for every item of
+ * the array named key: DEST_OK, or another outcome with *message.
+ */
+static enum dest_outcome
+sib_pages(struct dest_session *s, struct http_engine *e, const char *path,
+    const char *key, void (*each)(const cJSON *, void *), void *arg,
+    size_t max, char **message)
+{
+	struct dest_reply	 r;
+	enum dest_outcome	 o;
+	char			*cause = NULL, *url;
+	const cJSON		*item, *count;
+	cJSON			*body;
+	size_t			 offset = 0, got;
+
+	for (;;) {
+		url = xasprintf("%s?limit=50&offset=%zu", path, offset);
+		/* In the contacts budget, like the imports. */
+		if (dest_get(s, e, url, s->limiter, &r, &cause) != 0) {
+			free(url);
+			*message = cause;
+			dest_reply_clear(&r);
+			return DEST_OTHER;
+		}
+		free(url);
+		if (r.outcome != HTTP_DONE || r.status != 200) {
+			o = sib_failure(s, &r, message);
+			dest_reply_clear(&r);
+			return o;
+		}
+		body = cJSON_Parse(r.body);
+		got = 0;
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(body,
+		    key)) {
+			each(item, arg);
+			got++;
+		}
+		count = cJSON_GetObjectItemCaseSensitive(body, "count");
+		offset += got;
+		cJSON_Delete(body);
+		dest_reply_clear(&r);
+		if (got == 0 || offset >= max || !cJSON_IsNumber(count) ||
+		    (double)offset >= count->valuedouble)
+			return DEST_OK;
+	}
+}
+
+struct sib_listing {
+	struct dest_pick	*folders;	/* id: the folder's, as text */
+	size_t			 nfolders;
+	struct dest_pick	*lists;
+	size_t			 nlists;
+};
+
+static void
+sib_folder(const cJSON *f, void *arg)
+{
+	struct sib_listing	*l = arg;
+	const cJSON		*id = cJSON_GetObjectItemCaseSensitive(f, "id");
+	char			 buf[32];
+
+	if (!cJSON_IsNumber(id) || sib_string(f, "name") == NULL)
+		return;
+	snprintf(buf, sizeof buf, "%.0f", id->valuedouble);
+	dest_picks_add(&l->folders, &l->nfolders, buf, sib_string(f, "name"),
+	    NULL);
+}
+
+static void
+sib_list(const cJSON *li, void *arg)
+{
+	struct sib_listing	*l = arg;
+	const cJSON		*id = cJSON_GetObjectItemCaseSensitive(li, "id");
+	const cJSON		*fid, *size;
+	const char		*folder = NULL;
+	char			 buf[32], fbuf[32], *detail;
+	size_t			 i;
+
+	if (!cJSON_IsNumber(id) || l->nlists >= DEST_PICKS_MAX)
+		return;
+	snprintf(buf, sizeof buf, "%.0f", id->valuedouble);
+	fid = cJSON_GetObjectItemCaseSensitive(li, "folderId");
+	if (cJSON_IsNumber(fid)) {
+		snprintf(fbuf, sizeof fbuf, "%.0f", fid->valuedouble);
+		for (i = 0; i < l->nfolders && folder == NULL; i++)
+			if (strcmp(l->folders[i].id, fbuf) == 0)
+				folder = l->folders[i].name;
+	}
+	size = cJSON_GetObjectItemCaseSensitive(li, "totalSubscribers");
+	if (cJSON_IsNumber(size) && size->valuedouble >= 0) {
+		unsigned long long n = (unsigned long long)size->valuedouble;
+
+		detail = folder != NULL ? xasprintf(ngettext_("folder \"%1$s\", "
+		    "%2$llu contact", "folder \"%1$s\", %2$llu contacts", n),
+		    folder, n) : xasprintf(ngettext_("%llu contact",
+		    "%llu contacts", n), n);
+	} else
+		detail = folder != NULL ? xasprintf(_("folder \"%s\""),
+		    folder) : NULL;
+	dest_picks_add(&l->lists, &l->nlists, buf, sib_string(li, "name"),
+	    detail);
+}
+
+static enum dest_outcome
+sib_list_targets(struct dest_session *s, struct http_engine *e,
+    struct dest_pick **out, size_t *n, char **message)
+{
+	struct sib_listing	 l;
+	enum dest_outcome	 o;
+
+	memset(&l, 0, sizeof l);
+	*out = NULL;
+	*n = 0;
+	*message = NULL;
+	/* The folders' names, for telling lists of the same name apart. */
+	o = sib_pages(s, e, "/contacts/folders", "folders", sib_folder, &l,
+	    DEST_PICKS_MAX, message);
+	if (o == DEST_OK)
+		o = sib_pages(s, e, "/contacts/lists", "lists", sib_list, &l,
+		    DEST_PICKS_MAX, message);
+	dest_picks_free(&l.folders, &l.nfolders);
+	if (o != DEST_OK) {
+		dest_picks_free(&l.lists, &l.nlists);
+		return o;
+	}
+	*out = l.lists;
+	*n = l.nlists;
+	return DEST_OK;
+}
+
 /* Add ,"NAME":"value" (or without the comma first) when value is set. */
 static void
 sib_buf_attr(struct jsonbuf *b, int *first, const char *name,
@@ -1107,6 +1238,7 @@ const struct dest_driver dest_sendinblue = {
 	.target_check = sib_target_check,
 	.test = sib_test,
 	.verify_target = sib_verify_target,
+	.list_targets = sib_list_targets,
 	.encode = sib_encode,
 	.decode = sib_decode,
 	.encode_remove = sib_encode_remove,

@@ -596,6 +596,141 @@ snap_verify_target(struct dest_session *s, struct http_engine *e,
 }
 
 /*
+ * GET path, expecting a 200 of the Marketing API: the parsed body, or NULL
+ * with *o and *message.
+ */
+static cJSON *
+snap_get_json(struct dest_session *s, struct http_engine *e,
+    const char *path, enum dest_outcome *o, char **message)
+{
+	struct dest_reply	 r;
+	cJSON			*body;
+
+	if (snap_get(s, e, path, &r, o, message) != 0)
+		return NULL;
+	if (r.outcome != HTTP_DONE || r.status != 200) {
+		*o = snap_failure(s, &r, message);
+		dest_reply_clear(&r);
+		return NULL;
+	}
+	body = cJSON_Parse(r.body);
+	dest_reply_clear(&r);
+	if (!snap_success(body, "request_status")) {
+		*message = xasprintf(_("%s answered without \"SUCCESS\": it "
+		    "does not look like the Snapchat Marketing API."),
+		    s->base_url);
+		*o = DEST_OTHER;
+		cJSON_Delete(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* The audiences of one ad account, following its pages. */
+static enum dest_outcome
+snap_account_segments(struct dest_session *s, struct http_engine *e,
+    const char *acct, const char *acct_name, struct dest_pick **out,
+    size_t *n, char **message)
+{
+	const cJSON		*it, *seg, *size, *next;
+	const char		*id, *status;
+	char			*path, *detail;
+	enum dest_outcome	 o = DEST_OK;
+	size_t			 blen = strlen(s->base_url);
+	cJSON			*body;
+	unsigned long long	 users;
+
+	path = xasprintf("/adaccounts/%s/segments?limit=1000", acct);
+	while (path != NULL && *n < DEST_PICKS_MAX) {
+		body = snap_get_json(s, e, path, &o, message);
+		free(path);
+		path = NULL;
+		if (body == NULL)
+			return o;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body,
+		    "segments")) {
+			seg = cJSON_GetObjectItemCaseSensitive(it, "segment");
+			if ((id = snap_string(seg, "id")) == NULL ||
+			    *n >= DEST_PICKS_MAX)
+				continue;
+			status = snap_string(seg, "status");
+			size = cJSON_GetObjectItemCaseSensitive(seg,
+			    "approximate_number_users");
+			users = cJSON_IsNumber(size) && size->valuedouble >= 0 ?
+			    (unsigned long long)size->valuedouble : 0;
+			detail = xasprintf(ngettext_("ad account \"%1$s\", "
+			    "%2$s, about %3$llu user", "ad account \"%1$s\", "
+			    "%2$s, about %3$llu users", users), acct_name,
+			    status != NULL ? status : "?", users);
+			dest_picks_add(out, n, id, snap_string(seg, "name"),
+			    detail);
+		}
+		/*
+		 * The next page's address is absolute: followed only on the
+		 * connection's own base URL, where the token may go.
+		 */
+		next = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(body, "paging"),
+		    "next_link");
+		if (cJSON_IsString(next) && strncmp(next->valuestring,
+		    s->base_url, blen) == 0 && next->valuestring[blen] == '/')
+			path = xstrdup(next->valuestring + blen);
+		cJSON_Delete(body);
+	}
+	free(path);
+	return DEST_OK;
+}
+
+static enum dest_outcome
+snap_list_targets(struct dest_session *s, struct http_engine *e,
+    struct dest_pick **out, size_t *n, char **message)
+{
+	const cJSON		*org, *it, *acct;
+	const char		*oid, *aid;
+	char			*path;
+	cJSON			*orgs, *accts;
+	enum dest_outcome	 o = DEST_OK;
+
+	*out = NULL;
+	*n = 0;
+	*message = NULL;
+	if ((orgs = snap_get_json(s, e, "/me/organizations", &o,
+	    message)) == NULL)
+		return o;
+	cJSON_ArrayForEach(org, cJSON_GetObjectItemCaseSensitive(orgs,
+	    "organizations")) {
+		oid = snap_string(cJSON_GetObjectItemCaseSensitive(org,
+		    "organization"), "id");
+		if (oid == NULL)
+			continue;
+		path = xasprintf("/organizations/%s/adaccounts", oid);
+		accts = snap_get_json(s, e, path, &o, message);
+		free(path);
+		if (accts == NULL)
+			break;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+		    accts, "adaccounts")) {
+			acct = cJSON_GetObjectItemCaseSensitive(it,
+			    "adaccount");
+			if ((aid = snap_string(acct, "id")) == NULL)
+				continue;
+			o = snap_account_segments(s, e, aid,
+			    snap_string(acct, "name") != NULL ?
+			    snap_string(acct, "name") : aid, out, n, message);
+			if (o != DEST_OK)
+				break;
+		}
+		cJSON_Delete(accts);
+		if (o != DEST_OK)
+			break;
+	}
+	cJSON_Delete(orgs);
+	if (o != DEST_OK)
+		dest_picks_free(out, n);
+	return o;
+}
+
+/*
  * One request of the n hashes: POST /segments/{id}/users to add them, or,
  * remove set, DELETE of the same path with the same body plus the
  * audience's id in the users object (api-contracts.md 3.7: the
@@ -848,6 +983,7 @@ const struct dest_driver dest_snapchat = {
 	.target_check = snap_target_check,
 	.test = snap_test,
 	.verify_target = snap_verify_target,
+	.list_targets = snap_list_targets,
 	.encode = snap_encode,
 	.decode = snap_decode,
 	.encode_remove = snap_encode_remove,

@@ -185,6 +185,45 @@ connops_verify_target(struct workspace *ws, struct identity *id,
 	return o;
 }
 
+enum dest_outcome
+connops_list_targets(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct secrecord *rec, struct dest_pick **out, size_t *n,
+    char **message)
+{
+	struct http_engine	*e;
+	struct dest_session	*s = NULL;
+	struct credstore		*k = NULL;
+	char			*cause = NULL;
+	enum dest_outcome	 o;
+
+	*out = NULL;
+	*n = 0;
+	*message = NULL;
+	if (d->list_targets == NULL) {
+		identity_free(&id);
+		*message = xasprintf(_("%s cannot list its targets: type the "
+		    "%s."), _(d->label), _(d->target.label));
+		return DEST_CONFIG;
+	}
+	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
+		*message = cause;
+		return DEST_CONFIG;
+	}
+	e = connops_check_engine(&cause);
+	if (e == NULL) {
+		*message = cause;
+		o = DEST_OTHER;
+	} else
+		o = d->list_targets(s, e, out, n, message);
+	if (o != DEST_OK)
+		dest_picks_free(out, n);
+	http_free(&e);
+	dest_session_free(&s);
+	credstore_free(&k);
+	return o;
+}
+
 /*
  * Take the lock and re-read who is running and the connections, as they
  * are now. The caller unlocks (workspace_free does too).

@@ -89,6 +89,16 @@ enum dest_outcome connops_verify_target(struct workspace *,
 		    const char *target, char **found, char **message);
 
 /*
+ * The targets the connection's credentials can see, for picking one (ws
+ * and the identity as for connops_test): DEST_OK with *out and *n (free
+ * with dest_picks_free()), else *message.
+ */
+enum dest_outcome connops_list_targets(struct workspace *,
+		    struct identity *, const struct dest_driver *,
+		    const struct connection *, const struct secrecord *,
+		    struct dest_pick **out, size_t *n, char **message);
+
+/*
  * Save a new connection (both files): under the lock, the current member
  * must still be an administrator and the name still free. refresh as in
  * connops_record_build().

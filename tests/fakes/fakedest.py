@@ -751,6 +751,9 @@ class Brevo(Dest):
                 return Route("POST /contacts/lists", self.lists_create,
                              ("brevo_contacts",))
             return "405"
+        if p == "/contacts/folders":
+            return Route("GET /contacts/folders", self.folders_get,
+                         ("brevo_contacts",)) if m == "GET" else "405"
         if len(parts) == 3 and parts[:2] == ["contacts", "lists"]:
             return Route("GET /contacts/lists/{id}", self.list_get,
                          ("brevo_contacts",)) if m == "GET" else "405"
@@ -866,6 +869,26 @@ class Brevo(Dest):
         out = {"count": len(ids)}
         if page:
             out["lists"] = [self.list_json(self.lists[i]) for i in page]
+        return Reply(200, out, items=len(page))
+
+    def folders_get(self, req, key):
+        # api-contracts.md 2.5: "Folders come from GET /contacts/folders
+        # (limit max 50)"; the same paging and envelope as the lists.
+        limit, err = self.int_param(req, "limit", 10, 0, 50)
+        if err:
+            return err
+        offset, err = self.int_param(req, "offset", 0, 0, None)
+        if err:
+            return err
+        folders = sorted(self.cfg.get("folders", [{"id": 1,
+                                                   "name": "Your first folder"}]),
+                         key=lambda f: f["id"], reverse=True)
+        page = folders[offset:offset + limit]
+        out = {"count": len(folders)}
+        if page:
+            out["folders"] = [{"id": f["id"], "name": f["name"],
+                               "totalBlacklisted": 0, "totalSubscribers": 0,
+                               "uniqueSubscribers": 0} for f in page]
         return Reply(200, out, items=len(page))
 
     def list_get(self, req, key):

@@ -331,6 +331,13 @@ def test_brevo():
     st, h, b = f.request("GET", "/v3/contacts/lists/999", headers=K)
     is_((st, b.get("code")), (404, "document_not_found"),
         "brevo: unknown list -> 404")
+    st, h, b = f.request("GET", "/v3/contacts/folders?limit=51", headers=K)
+    ok(st == 400 and b["code"] == "out_of_range",
+       "brevo: folders limit 51 -> 400 out_of_range", b)
+    st, h, b = f.request("GET", "/v3/contacts/folders?limit=50", headers=K)
+    ok(st == 200 and b["count"] == 1 and b["folders"][0]["id"] == 1 and
+       set(b["folders"][0]) >= {"id", "name", "totalSubscribers"},
+       "brevo: folders, the default one, with the lists' envelope", b)
 
     def imp(body):
         return f.request("POST", "/v3/contacts/import", body, K)

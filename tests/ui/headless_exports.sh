@@ -284,4 +284,47 @@ dump_has xw-long-whole "The last message" "F8 opens the last message"
 dump_has xw-long-whole '"first_name_of_the_customer_as_typed_at_the_shop" for the' \
     "whole"
 
+# Pick, don't type: F4 lists what the connection can see, / searches, and
+# Enter takes one, found there already.
+$FAKECTL config "$TMPD/fake-braze" '{"braze": {"segments": [
+    {"id": "seg-vip", "name": "VIP (Braze)"},
+    {"id": "seg-lapsed", "name": "Lapsed customers"},
+    {"id": "seg-new", "name": "New this week"}]}}' >/dev/null ||
+    fail_all "the fake Braze took no configuration"
+$FAKECTL config "$TMPD/fake-brevo" '{"brevo": {"folders": [
+    {"id": 1, "name": "Clients"}]}}' >/dev/null ||
+    fail_all "the fake Brevo took no configuration"
+ui_keys pick <<'EOT'
+keys ea<Enter>Picked<Enter>
+dump xw-3-target-f4
+keys <F4>
+dump xw-3-picker
+keys /laps<Enter>
+dump xw-3-picker-search
+keys <Enter>
+dump xw-3-picked
+keys <Enter>
+dump xw-3-picked-next
+EOT
+ui_run pick --passphrase-file "$PP"
+like "$(tail -1 "$DUMPS/xw-3-target-f4")" "F4 list" "the target step offers F4"
+dump_has xw-3-picker "Lapsed customers" "F4 lists the Braze segments"
+dump_has xw-3-picker "seg-new" "with their API identifiers"
+like "$(grep '^ > ' "$DUMPS/xw-3-picker-search")" "Lapsed customers" \
+    "/ finds one by name"
+dump_has xw-3-picked "seg-lapsed" "Enter puts the chosen ID in the field"
+dump_has xw-3-picked 'Chosen from what Braze lists: "Lapsed customers"' \
+    "found there already, by name"
+dump_has xw-3-picked-next "Step 4 of 7: Data matching" \
+    "and Next goes on without another lookup"
+
+ui_keys pickb <<'EOT'
+keys ea<Down><Enter>Picked list<Enter><F4>
+dump xw-brevo-picker
+EOT
+ui_run pickb --passphrase-file "$PP"
+dump_has xw-brevo-picker "Newsletter (été)" "F4 lists the Brevo lists"
+ok "$(grep -q 'Newsletter (été) .*folder "Clients", [0-9][0-9]* contacts' \
+    "$DUMPS/xw-brevo-picker"; echo $?)" "with their folder and size"
+
 done_testing

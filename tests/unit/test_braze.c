@@ -714,6 +714,8 @@ test_verify(const char *base)
 {
 	struct dest_session	*s;
 	struct http_engine	*e = engine();
+	struct dest_pick	*picks = NULL;
+	size_t			 npicks = 0;
 	enum dest_outcome	 o;
 	char			*msg = NULL, *name = NULL, *cause = NULL;
 	cJSON			*cfg, *segs, *seg;
@@ -759,6 +761,24 @@ test_verify(const char *base)
 	xfree(&msg);
 	o = braze->verify_target(s, e, "$bad", &name, &msg);
 	is_int(o, DEST_CONFIG, "a bad identifier is refused first");
+	xfree(&msg);
+	o = braze->list_targets(s, e, &picks, &npicks, &msg);
+	is_int(o, DEST_OK, "the segments are listed");
+	is_int((int)npicks, 249, "all of them, over three pages, less the "
+	    "archived one");
+	if (npicks == 249) {
+		is_str(picks[0].id, "seg-000", "each with its API identifier");
+		is_str(picks[0].name, "Segment 0", "and its name");
+		is_str(picks[248].id, "seg-249", "the last page's too");
+	}
+	dest_picks_free(&picks, &npicks);
+	dest_session_free(&s);
+	s = fake_session(braze, base, "rest.iad-01.braze.com", "track-only",
+	    &cause);
+	o = braze->list_targets(s, e, &picks, &npicks, &msg);
+	is_int(o, DEST_PERMISSION, "a key without segments.list lists none");
+	like(msg, "type the segment's API identifier", "and says what to do");
+	ok(picks == NULL && npicks == 0, "leaving nothing");
 	xfree(&msg);
 	dest_session_free(&s);
 	http_free(&e);

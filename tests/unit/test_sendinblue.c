@@ -461,6 +461,8 @@ test_verify(const char *base)
 {
 	struct dest_session	*s;
 	struct http_engine	*e = engine();
+	struct dest_pick	*picks = NULL;
+	size_t			 npicks = 0, i;
 	enum dest_outcome	 o;
 	char			*msg = NULL, *name = NULL, *cause = NULL;
 
@@ -488,6 +490,21 @@ test_verify(const char *base)
 	is_int(o, DEST_CONFIG, "a non-numeric target is refused first");
 	like(msg, "not a Sendinblue list ID", "in words");
 	xfree(&msg);
+	o = sib->list_targets(s, e, &picks, &npicks, &msg);
+	is_int(o, DEST_OK, "the lists are listed");
+	is_int((int)npicks, 2, "both");
+	for (i = 0; i < npicks; i++) {
+		if (strcmp(picks[i].id, "2") == 0) {
+			is_str(picks[i].name, "Newsletter", "list 2 by name");
+			is_str(picks[i].detail, "folder \"Marketing\", 41 "
+			    "contacts", "with its folder's name and its size");
+		} else {
+			is_str(picks[i].id, "7", "and list 7");
+			is_str(picks[i].detail, "folder \"Boutiques\", 1 "
+			    "contact", "in its own folder, one contact");
+		}
+	}
+	dest_picks_free(&picks, &npicks);
 	dest_session_free(&s);
 
 	s = fake_session(sib, base, NULL, "wrong-key", &cause);
@@ -1308,7 +1325,10 @@ main(void)
 	fputs("{\"brevo\": {\"keys\": {\"brevo-key\": {}, "
 	    "\"revoked-key\": {\"revoke_after\": 0}},"
 	    "\"lists\": [{\"id\": 2, \"name\": \"Newsletter\", \"size\": 41},"
-	    "{\"id\": 7, \"name\": \"Clients été\", \"size\": 1}]}}", f);
+	    "{\"id\": 7, \"name\": \"Clients été\", \"size\": 1, "
+	    "\"folderId\": 3}],"
+	    "\"folders\": [{\"id\": 1, \"name\": \"Marketing\"},"
+	    "{\"id\": 3, \"name\": \"Boutiques\"}]}}", f);
 	fclose(f);
 	args = xasprintf("--dest brevo --record-bodies --config %s", cfgpath);
 	base = fake_start("brevo", args);

@@ -365,6 +365,8 @@ test_checks(const char *base, const struct secret *refresh)
 	struct dest_session	*s;
 	struct http_engine	*e = engine();
 	struct memkeep		 keep;
+	struct dest_pick	*picks = NULL;
+	size_t			 npicks = 0;
 	char			*cause = NULL, *msg = NULL, *name = NULL;
 
 	memkeep_init(&keep, refresh);
@@ -391,6 +393,19 @@ test_checks(const char *base, const struct secret *refresh)
 	    DEST_PERMISSION, "an audience of another ad account");
 	like(msg, "Data Manager", "says which role is needed");
 	xfree(&msg);
+	is_int(snap->list_targets(s, e, &picks, &npicks, &msg), DEST_OK,
+	    "the audiences the authorization can see are listed");
+	is_int((int)npicks, 2, "those of its organization's ad accounts: "
+	    "not 222, of another");
+	if (npicks == 2) {
+		is_str(picks[0].id, "111", "each with its ID");
+		is_str(picks[0].name, "Sams", "its name");
+		like(picks[0].detail, "about 7 users", "and its size");
+		like(picks[0].detail, "ACTIVE", "and status");
+		is_str(picks[1].id, "333", "an audience without a name too");
+	}
+	dest_picks_free(&picks, &npicks);
+	ok(picks == NULL && npicks == 0, "freed");
 
 	/* Access tokens die: the check renews once and goes on. */
 	fake_config("snap", "{\"revoke_tokens\": \"access\"}");
