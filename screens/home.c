@@ -354,6 +354,9 @@ static const struct ui_screen_ops home_ops = {
 	.help = home_help,
 	.resume = home_resume,
 	.free = home_free,
+	/* What it lists fits a small terminal: runs are watched from there. */
+	.min_cols = 60,
+	.min_rows = 18,
 };
 
 struct ui_screen *

@@ -174,15 +174,32 @@ prog_events(const struct run *r, int y, int x, int w, int h)
 	}
 }
 
+/*
+ * A count of the grid, in a buffer of its own (runshow_count's turn
+ * around before the grid is drawn).
+ */
+#define CNT(v)	ui_text_count((unsigned long long)(v), cnt[ncnt++],	\
+		    sizeof cnt[0])
+
+/* One "label  value" of the counts (a NULL label: an empty place). */
+#define PAIR(l, v, role) do {						\
+	pl[np] = (l);							\
+	pv[np] = (v);							\
+	pr[np] = (role);						\
+	np++;								\
+} while (0)
+
 static void
 prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 {
 	struct progress		*p = (struct progress *)s;
 	const struct run	*r = prog_run(p);
-	char			*t, a[64], b[64], c[64];
+	char			*t, a[64], b[64], c[64], e[96], cnt[10][32];
 	int			 x = body.x + 2, w = body.w - 3, y = body.y;
-	const char		*lab[12];
-	int			 gw, lw, left, segh, errh, need, k;
+	const char		*pl[12], *pv[12];
+	enum ui_role		 pr[12];
+	int			 gw, lw, left, segh, errh, need, k, np, ncols;
+	int			 ncnt = 0;
 	long			 elapsed, rem;
 	double			 rate;
 	enum ui_role		 role;
@@ -225,57 +242,10 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 	y++;
 
 	/*
-	 * The counts: three columns of "label  value", the labels as wide
-	 * as the widest in the reader's language needs (11 columns at least).
+	 * The counts: columns of "label  value" (three, or two on a terminal
+	 * under 80 columns), filled row by row, the labels as wide as the
+	 * widest in the reader's language needs (11 columns at least).
 	 */
-	gw = w / 3;
-	lab[0] = _("Read");
-	lab[1] = _("Accepted");
-	lab[2] = _("Duplicates");
-	lab[3] = _("Sent");
-	lab[4] = _("Rejected");
-	lab[5] = _("In flight");
-	lab[6] = _("Throughput");
-	lab[7] = _("Elapsed");
-	lab[8] = _("Remaining");
-	lab[9] = _("Unchanged");
-	lab[10] = _("Removed");
-	lab[11] = _("Mode");
-	lw = 11;
-	for (k = 0; k < 12; k++)
-		if (ui_text_width(lab[k]) + 1 > lw)
-			lw = ui_text_width(lab[k]) + 1;
-	runshow_pair(y, x, lw, gw - 3, lab[0], runshow_count(
-	    r->counts.read), UI_A_NORMAL);
-	runshow_pair(y, x + gw, lw, gw - 3, lab[1], runshow_count(
-	    r->counts.accepted), UI_A_OK);
-	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[2],
-	    runshow_count(r->counts.duplicates), UI_A_NORMAL);
-	runshow_pair(y, x, lw, gw - 3, lab[3], runshow_count(
-	    r->counts.sent), UI_A_NORMAL);
-	runshow_pair(y, x + gw, lw, gw - 3, lab[4], runshow_count(
-	    r->counts.rejected), r->counts.rejected > 0 ? UI_A_WARN :
-	    UI_A_NORMAL);
-	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[5],
-	    runshow_count(r->in_flight), UI_A_NORMAL);
-	/*
-	 * Keeping in step: a run recorded before modes existed has none of
-	 * these, so its screen stays as it was.
-	 */
-	if (r->mode != NULL) {
-		runshow_pair(y, x, lw, gw - 3, lab[9], runshow_count(
-		    r->counts.unchanged), UI_A_NORMAL);
-		if (strcmp(r->mode, "mirror") == 0) {
-			snprintf(a, sizeof a, "%s", runshow_count(r->removed));
-			t = xasprintf(_("%s of %s"), a,
-			    runshow_count(r->to_remove));
-			runshow_pair(y, x + gw, lw, gw - 3, lab[10], t,
-			    UI_A_NORMAL);
-			free(t);
-		}
-		runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[11],
-		    r->mode, UI_A_NORMAL);
-	}
 	rate = r->status == RUN_RUNNING ? p->rv->rate.rate : elapsed > 0 ?
 	    (double)runview_done(r) / (double)elapsed : 0;
 	/* A run over within its first second has no rate to speak of. */
@@ -290,9 +260,60 @@ prog_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 		runview_duration(rem, c, sizeof c);
 	else
 		snprintf(c, sizeof c, "-");
-	runshow_pair(y, x, lw, gw - 3, lab[6], a, UI_A_NORMAL);
-	runshow_pair(y, x + gw, lw, gw - 3, lab[7], b, UI_A_NORMAL);
-	runshow_pair(y++, x + 2 * gw, lw, gw - 3, lab[8], c, UI_A_NORMAL);
+	np = 0;
+	PAIR(_("Read"), CNT(r->counts.read), UI_A_NORMAL);
+	PAIR(_("Accepted"), CNT(r->counts.accepted), UI_A_OK);
+	PAIR(_("Duplicates"), CNT(r->counts.duplicates), UI_A_NORMAL);
+	PAIR(_("Sent"), CNT(r->counts.sent), UI_A_NORMAL);
+	PAIR(_("Rejected"), CNT(r->counts.rejected),
+	    r->counts.rejected > 0 ? UI_A_WARN : UI_A_NORMAL);
+	PAIR(_("In flight"), CNT(r->in_flight), UI_A_NORMAL);
+	/*
+	 * Keeping in step: a run recorded before modes existed has none of
+	 * these, so its screen stays as it was.
+	 */
+	if (r->mode != NULL) {
+		PAIR(_("Unchanged"), CNT(r->counts.unchanged),
+		    UI_A_NORMAL);
+		if (strcmp(r->mode, "mirror") == 0) {
+			const char	*done = CNT(r->removed);
+			const char	*of = CNT(r->to_remove);
+
+			snprintf(e, sizeof e, _("%s of %s"), done, of);
+			PAIR(_("Removed"), e, UI_A_NORMAL);
+		} else
+			PAIR(NULL, NULL, UI_A_NORMAL);
+		PAIR(_("Mode"), r->mode, UI_A_NORMAL);
+	}
+	PAIR(_("Throughput"), a, UI_A_NORMAL);
+	PAIR(_("Elapsed"), b, UI_A_NORMAL);
+	PAIR(_("Remaining"), c, UI_A_NORMAL);
+	ncols = w >= 75 ? 3 : 2;
+	/* Two columns: the empty place of a grid of three goes. */
+	for (k = 0; ncols == 2 && k < np; k++)
+		if (pl[k] == NULL) {
+			memmove(pl + k, pl + k + 1, (size_t)(np - k - 1) *
+			    sizeof *pl);
+			memmove(pv + k, pv + k + 1, (size_t)(np - k - 1) *
+			    sizeof *pv);
+			memmove(pr + k, pr + k + 1, (size_t)(np - k - 1) *
+			    sizeof *pr);
+			np--;
+			k--;
+		}
+	gw = w / ncols;
+	lw = 11;
+	for (k = 0; k < np; k++)
+		if (pl[k] != NULL && ui_text_width(pl[k]) + 1 > lw)
+			lw = ui_text_width(pl[k]) + 1;
+	/* Three columns keep the rows of three as they were. */
+	for (k = 0; k < np; k++) {
+		if (pl[k] != NULL)
+			runshow_pair(y, x + (k % ncols) * gw, lw, gw - 3,
+			    pl[k], pv[k], pr[k]);
+		if (k % ncols == ncols - 1 || k == np - 1)
+			y++;
+	}
 	t = prog_retries(r);
 	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, UI_A_NORMAL, t) > 1 ?
 	    2 : 1;
@@ -468,6 +489,8 @@ static const struct ui_screen_ops prog_ops = {
 	.resume = prog_resume,
 	.tick = prog_tick,
 	.free = prog_free,
+	.min_cols = 60,
+	.min_rows = 18,
 };
 
 struct ui_screen *

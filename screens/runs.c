@@ -35,6 +35,7 @@
 #define RUNS_POLL_MS		500	/* while a run runs */
 #define RUNS_IDLE_POLL_MS	1000	/* for runs started elsewhere */
 #define RUNS_WIDE		110	/* columns for the wide table */
+#define RUNS_SMALL		78	/* under it, the small one */
 #define RUNS_STATUS_ALL		(-1)
 
 struct runs {
@@ -46,6 +47,7 @@ struct runs {
 	char			*error;
 	uint64_t		 next_poll;
 	int			 wide;
+	int			 small;		/* who and how long go */
 	char			*f_export;	/* NULL: every export */
 	int			 f_status;
 	int			 searching;
@@ -106,7 +108,7 @@ runs_match(const struct runs *rs, const struct run *r)
 static void
 runs_columns(struct runs *rs)
 {
-	int	n = rs->wide ? 8 : 7, c = 0, first_fit;
+	int	n = rs->wide ? 8 : rs->small ? 5 : 7, c = 0, first_fit;
 
 	ui_list_free(&rs->list);
 	ui_list_init(&rs->list, UI_LIST_TABLE, n);
@@ -116,9 +118,11 @@ runs_columns(struct runs *rs)
 		ui_list_column(&rs->list, c++, _("TO"), 18, 0);
 	first_fit = c;
 	ui_list_column(&rs->list, c++, _("STATUS"), 0, 0);
-	ui_list_column(&rs->list, c++, _("BY"), 0, rs->wide ? 1 : 0);
-	ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") : _("TIME"),
-	    0, 0);
+	if (!rs->small) {
+		ui_list_column(&rs->list, c++, _("BY"), 0, rs->wide ? 1 : 0);
+		ui_list_column(&rs->list, c++, rs->wide ? _("DURATION") :
+		    _("TIME"), 0, 0);
+	}
 	ui_list_column(&rs->list, c++, _("ACCEPTED"), 0, 0);
 	ui_list_column(&rs->list, c++, _("REJECTED"), 0, 0);
 	/* Wide, who started a run shares what is left with the names. */
@@ -189,8 +193,10 @@ runs_fill(struct runs *rs, const char *select)
 		status = c;
 		cells[c++] = app_run_guarded(r) ? _("guard stop") :
 		    run_status_label(r->status);
-		cells[c++] = r->started_by;
-		cells[c++] = dur;
+		if (!rs->small) {
+			cells[c++] = r->started_by;
+			cells[c++] = dur;
+		}
 		cells[c++] = ui_text_count(r->counts.accepted, acc, sizeof acc);
 		cells[c++] = ui_text_count(r->counts.rejected, rej, sizeof rej);
 		ui_list_tint(&rs->list, ui_list_add_key(&rs->list, cells,
@@ -304,6 +310,13 @@ runs_draw_detail(struct runs *rs, const struct run *r, struct ui_rect d)
 	    runshow_count(r->counts.rejected), ui_text_count(
 	    r->counts.duplicates, a, sizeof a), runshow_count(r->retries),
 	    runshow_count(r->rate_waits));
+	if (rs->small) {
+		/* The table has no room for who: said here. */
+		char	*u = xasprintf(_("Started by %s. %s"), r->started_by, t);
+
+		free(t);
+		t = u;
+	}
 	y += ui_draw_wrap((struct ui_rect){ x, y, w, 2 }, UI_A_DIM, t) > 1 ?
 	    2 : 1;
 	free(t);
@@ -323,10 +336,12 @@ runs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 	struct runs		*rs = (struct runs *)s;
 	const struct run	*run;
 	int			 h = 0, wide = r.w >= RUNS_WIDE;
+	int			 small = r.w < RUNS_SMALL;
 
 	(void)ui;
-	if (wide != rs->wide) {
+	if (wide != rs->wide || small != rs->small) {
 		rs->wide = wide;
+		rs->small = small;
 		runs_columns(rs);
 		runs_fill(rs, NULL);
 	}
@@ -576,6 +591,8 @@ static const struct ui_screen_ops runs_ops = {
 	.resume = runs_resume,
 	.tick = runs_tick,
 	.free = runs_free,
+	.min_cols = 60,
+	.min_rows = 18,
 };
 
 struct ui_screen *

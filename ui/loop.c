@@ -89,6 +89,29 @@ ui_now(struct ui *ui)
 	return (uint64_t)util_mono_ms();
 }
 
+/* The smallest terminal the top screen needs. */
+static void
+ui_min_size(struct ui *ui, int *cols, int *rows)
+{
+	struct ui_screen	*s = ui->depth > 0 ? ui->stack[ui->depth - 1] :
+				    NULL;
+
+	*cols = s != NULL && s->ops->min_cols > 0 ? s->ops->min_cols :
+	    UI_MIN_COLS;
+	*rows = s != NULL && s->ops->min_rows > 0 ? s->ops->min_rows :
+	    UI_MIN_ROWS;
+}
+
+/* Whether the terminal is too small for the screen on top now. */
+static void
+ui_fit(struct ui *ui)
+{
+	int	mc, mr;
+
+	ui_min_size(ui, &mc, &mr);
+	ui->lay.too_small = ui->lay.cols < mc || ui->lay.rows < mr;
+}
+
 static void
 ui_relayout(struct ui *ui)
 {
@@ -96,6 +119,7 @@ ui_relayout(struct ui *ui)
 
 	ui_term_size(&cols, &rows);
 	ui_layout_screen(cols, rows, &ui->lay);
+	ui_fit(ui);
 	ui_term_repaint();
 	erase();
 	ui->dirty = UI_DIRTY_ALL;
@@ -193,6 +217,7 @@ ui_push(struct ui *ui, struct ui_screen *s)
 	ui->stack[ui->depth++] = s;
 	ui->dirty = UI_DIRTY_ALL;
 	ui->ticking = 1;
+	ui_fit(ui);
 }
 
 void
@@ -205,6 +230,7 @@ ui_pop(struct ui *ui)
 	ui->dead[ui->ndead++] = ui->stack[--ui->depth];
 	ui->dirty = UI_DIRTY_ALL;
 	ui->ticking = 1;
+	ui_fit(ui);
 	if (ui->depth > 0) {
 		top = ui->stack[ui->depth - 1];
 		if (top->ops->resume != NULL)
@@ -706,7 +732,17 @@ ui_key(struct ui *ui, int key)
 		ui_relayout(ui);
 		return;
 	}
-	/* Nothing acts blindly: while busy or too small, keys wait. */
+	/*
+	 * Nothing acts blindly: while busy or too small, keys wait; but a
+	 * screen that needs more room than a smaller one it came from can
+	 * be left (Esc, q) without resizing.
+	 */
+	if (ui->lay.too_small && !ui->job_running && ui->depth > 1 &&
+	    ui->modal.kind == UI_MODAL_NONE && (key == UI_KEY_ESC ||
+	    key == 'q') && ui_unsaved(ui) == 0) {
+		ui_pop(ui);
+		return;
+	}
 	if (ui->job_running || ui->lay.too_small)
 		return;
 	ui_message_clear(ui);
@@ -740,12 +776,13 @@ ui_draw_too_small(struct ui *ui)
 {
 	struct ui_rect	r;
 	char		*text;
+	int		 mc, mr;
 
 	erase();
+	ui_min_size(ui, &mc, &mr);
 	text = xasprintf(_("This terminal is %dx%d; segsync needs at least "
 	    "%dx%d. Make the window larger to go on (nothing is lost), or "
-	    "press Ctrl-C to quit."), ui->lay.cols, ui->lay.rows, UI_MIN_COLS,
-	    UI_MIN_ROWS);
+	    "press Ctrl-C to quit."), ui->lay.cols, ui->lay.rows, mc, mr);
 	r.x = 1;
 	r.w = ui->lay.cols - 2;
 	r.h = ui->lay.rows;

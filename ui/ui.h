@@ -131,6 +131,12 @@ struct ui_screen_ops {
 	int		 (*tick)(struct ui_screen *, struct ui *,
 			     uint64_t now_ms);
 	void		 (*free)(struct ui_screen *);
+	/*
+	 * The smallest terminal the screen lays itself out in (0: the
+	 * UI's UI_MIN_COLS x UI_MIN_ROWS); below it the size notice shows.
+	 */
+	int		 min_cols;
+	int		 min_rows;
 };
 
 struct ui_screen {

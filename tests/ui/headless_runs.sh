@@ -186,6 +186,31 @@ done_pr=$(grep -o '[0-9,]* of 100,000 done' "$DUMPS/pr-interrupted" | cut -d' ' 
 like "$(tr -s ' \n' ' ' <"$DUMPS/rd-resume-ask")" "$done_pr of 100,000" \
     "counting done profiles as the progress screen does ($done_pr)"
 
+# A small terminal (60x18): the runs browser and the progress screen lay
+# themselves out in it, with fewer columns; a screen that needs 80x24
+# says so, and Esc goes back.
+ui_keys small <<'EOT'
+keys r
+resize 60x18
+dump rb-small
+keys <Down><Down><Down>w
+dump pr-small
+keys d
+dump rd-small-notice
+keys <Esc>
+dump pr-small-back
+resize 80x24
+keys <Esc><Esc>
+EOT
+ui_run small --passphrase-file "$TMPD/admin.pp"
+is "$rc" 0 "the runs screens run in a 60x18 terminal"
+golden rb-small "runs at 60x18: fewer columns, who in the details"
+golden pr-small "progress at 60x18: the counts in two columns"
+dump_has rd-small-notice "needs at least 80x24" \
+    "a run's record asks for 80x24"
+dump_has pr-small-back 'segsync › Run of "VIP to Braze"' \
+    "and Esc goes back without resizing"
+
 # The browser: filters, search, a wide terminal, cancel.
 ui_keys browse <<'EOT'
 keys r
