@@ -34,8 +34,9 @@ id_newest_first(const void *a, const void *b)
 
 /*
  * Which exports the member sees had their last run stopped by a guard,
- * and which succeeded with rejected profiles (Home says so): run ids sort by start time, so the newest first, each
- * export counted once, at most a few hundred records read.
+ * and which succeeded with rejected profiles (Home says so): run ids
+ * sort by start time, so the newest first, each export counted once, at
+ * most a few hundred records read.
  */
 static void
 app_guarded(struct app *app, char **ids, size_t n)

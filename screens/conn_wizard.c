@@ -1181,6 +1181,9 @@ cw_back_to_creds(struct cw *w)
 			secret_free(&w->refresh);
 			xfree(&w->oauth_state);
 			xfree(&w->oauth_url);
+			/* A code works once: what the field held is spent. */
+			ui_field_clear(&w->code);
+			w->code.changed = 0;
 			w->reauthorize = 1;
 		}
 	}

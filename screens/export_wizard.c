@@ -1217,9 +1217,19 @@ xw_build_name(struct xw *w)
 	return -1;
 }
 
+/* The spaces a paste brings go, said so (as the connection wizard does). */
+static void
+xw_trim(struct xw *w, struct ui_field *f)
+{
+	if (ui_field_trim(f))
+		ui_message(w->app->ui, UI_MSG_WARN, _("Removed the spaces "
+		    "around %s."), f->label);
+}
+
 static int
 xw_check_name_step(struct xw *w)
 {
+	xw_trim(w, &w->name);
 	return xw_check_name(w, 1);
 }
 
@@ -1261,6 +1271,7 @@ xw_check_target_step(struct xw *w)
 		xw_take_pick(w);
 		return 0;
 	}
+	xw_trim(w, &w->target);
 	if (!xw_check_target(w, 1))
 		return 0;
 	if (!xw_verified(w)) {

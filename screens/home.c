@@ -248,7 +248,7 @@ home_key(struct ui_screen *s, struct ui *ui, int key)
 		    "them next time.", h->app->nrunning), h->app->nrunning);
 
 		ui_confirm(ui, _("Quit segsync?"), text, _("Quit"), _("Stay"),
-		    0, home_quit_answer, NULL);
+		    1, home_quit_answer, NULL);
 		free(text);
 		return 1;
 	}

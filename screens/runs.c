@@ -1,7 +1,8 @@
 /*
  * Runs: every run of the exports the member may see, newest first, with
  * its export, destination, status, who started it, when, how long it
- * took and its counts; filters by export (e) and by status (f), and a
+ * took and its counts; filters by export (e) and by status (f), picked
+ * from small lists and cleared with x, and a
  * search typed after '/' that narrows the table as it is typed. Beneath
  * the table, the selected run's progress and latest error.
  *
@@ -61,6 +62,12 @@ runs_selected(const struct runs *rs)
 
 	v = runview_list_find(&rs->hist, ui_list_selected_key(&rs->list));
 	return v != NULL ? v->run : NULL;
+}
+
+static int
+strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Case-insensitive (ASCII) substring. */
@@ -360,24 +367,102 @@ runs_draw(struct ui_screen *s, struct ui *ui, struct ui_rect r)
 		runs_draw_filters(rs, r.y + h - 1, r.x + 2, r.w - 3);
 }
 
-/* The next export name of the history after the filter's, or NULL. */
-static char *
-next_export(const struct runs *rs)
+/* The export names of the history, each once, sorted; malloc'd array. */
+static char **
+export_names(const struct runs *rs, size_t *np)
 {
-	const char	*best = NULL, *name;
-	size_t		 i;
+	const char	*name;
+	char		**v = NULL;
+	size_t		 i, j, n = 0;
 
 	for (i = 0; i < rs->hist.n; i++) {
 		if (rs->hist.v[i]->run == NULL ||
 		    !app_run_visible(rs->app, rs->hist.v[i]->run))
 			continue;
 		name = rs->hist.v[i]->run->export_name;
-		if (rs->f_export != NULL && strcmp(name, rs->f_export) <= 0)
+		for (j = 0; j < n && strcmp(v[j], name) != 0; j++)
+			;
+		if (j < n)
 			continue;
-		if (best == NULL || strcmp(name, best) < 0)
-			best = name;
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = xstrdup(name);
 	}
-	return best != NULL ? xstrdup(best) : NULL;
+	if (n > 0)
+		qsort(v, n, sizeof *v, strp_cmp);
+	*np = n;
+	return v;
+}
+
+/* The picker of 'e': every export, "all" first. */
+static void
+runs_export_chosen(struct ui *ui, void *arg, int i)
+{
+	struct runs	*rs = arg;
+	char		**v;
+	size_t		 n, k;
+
+	(void)ui;
+	if (i < 0)
+		return;
+	v = export_names(rs, &n);
+	xfree(&rs->f_export);
+	if (i > 0 && (size_t)i <= n)
+		rs->f_export = xstrdup(v[i - 1]);
+	for (k = 0; k < n; k++)
+		free(v[k]);
+	free(v);
+	runs_fill(rs, NULL);
+}
+
+static void
+runs_pick_export(struct runs *rs)
+{
+	char		**v;
+	const char	**items;
+	size_t		 n, k;
+	int		 sel = 0;
+
+	v = export_names(rs, &n);
+	items = xcalloc(n + 1, sizeof *items);
+	items[0] = _("All exports");
+	for (k = 0; k < n; k++) {
+		items[k + 1] = v[k];
+		if (rs->f_export != NULL && strcmp(v[k], rs->f_export) == 0)
+			sel = (int)k + 1;
+	}
+	ui_choose(rs->app->ui, _("Runs of which export?"), items, (int)n + 1,
+	    sel, runs_export_chosen, rs);
+	free(items);
+	for (k = 0; k < n; k++)
+		free(v[k]);
+	free(v);
+}
+
+/* The picker of 'f': "all", then each status, in their order. */
+static void
+runs_status_chosen(struct ui *ui, void *arg, int i)
+{
+	struct runs	*rs = arg;
+
+	(void)ui;
+	if (i < 0)
+		return;
+	rs->f_status = i == 0 ? RUNS_STATUS_ALL : i - 1;
+	runs_fill(rs, NULL);
+}
+
+static void
+runs_pick_status(struct runs *rs)
+{
+	const char	*items[RUN_INTERRUPTED + 2];
+	int		 k;
+
+	items[0] = _("All statuses");
+	for (k = RUN_RUNNING; k <= RUN_INTERRUPTED; k++)
+		items[k + 1] = run_status_label((enum run_status)k);
+	ui_choose(rs->app->ui, _("Runs with which status?"), items,
+	    RUN_INTERRUPTED + 2, rs->f_status == RUNS_STATUS_ALL ? 0 :
+	    rs->f_status + 1, runs_status_chosen, rs);
 }
 
 static int
@@ -418,7 +503,6 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 {
 	struct runs		*rs = (struct runs *)s;
 	const struct run	*r = runs_selected(rs);
-	char			*e;
 
 	(void)ui;
 	if (rs->searching)
@@ -428,14 +512,16 @@ runs_key(struct ui_screen *s, struct ui *ui, int key)
 		rs->searching = 1;
 		return 1;
 	case 'e':
-		e = next_export(rs);
-		free(rs->f_export);
-		rs->f_export = e;
-		runs_fill(rs, NULL);
+		runs_pick_export(rs);
 		return 1;
 	case 'f':
-		rs->f_status = rs->f_status == RUN_INTERRUPTED ?
-		    RUNS_STATUS_ALL : rs->f_status + 1;
+		runs_pick_status(rs);
+		return 1;
+	case 'x':
+		/* Every filter and the search go at once. */
+		rs->search[0] = '\0';
+		xfree(&rs->f_export);
+		rs->f_status = RUNS_STATUS_ALL;
 		runs_fill(rs, NULL);
 		return 1;
 	case 'c':
@@ -535,6 +621,9 @@ runs_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 		h[n++] = (struct ui_hint){ "e", _("export") };
 		h[n++] = (struct ui_hint){ "f", _("status") };
 		h[n++] = (struct ui_hint){ "/", _("search") };
+		if (rs->f_export != NULL || rs->f_status != RUNS_STATUS_ALL ||
+		    rs->search[0] != '\0')
+			h[n++] = (struct ui_hint){ "x", _("clear filters") };
 	}
 	h[n++] = (struct ui_hint){ "Esc", _("back") };
 	return n;
@@ -554,10 +643,10 @@ runs_help(struct ui_screen *s)
 	    "errors); w shows the progress screen of either, d the record, r "
 	    "the rejected records. "
 	    "c stops a running run; s resumes an interrupted, failed or "
-	    "cancelled one. e shows one export's runs after another, f one "
-	    "status after another, and / searches as you type (Enter keeps "
-	    "the search, Esc clears it; Esc clears the filters, then goes "
-	    "back).");
+	    "cancelled one. e picks the export whose runs show, f the status, "
+	    "and / searches as you type (Enter keeps the search, Esc clears "
+	    "it); x clears the filters and the search at once, and so does "
+	    "Esc before it goes back.");
 }
 
 static void

@@ -51,14 +51,6 @@ runshow_dest(const struct run *r)
 	return d != NULL ? _(d->label) : r->destination;
 }
 
-const char *
-runshow_dest_short(const struct run *r)
-{
-	const struct dest_driver	*d = dest_find(r->destination);
-
-	return d != NULL ? _(d->short_label) : r->destination;
-}
-
 char *
 runshow_where(const struct run *r)
 {
@@ -126,9 +118,9 @@ runshow_state(const struct app *app, const struct run *r, long elapsed)
 	case RUN_INTERRUPTED:
 		/* A worker that could not write its end says nothing. */
 		if (run_disk_full(app->ws))
-			return xasprintf(_("Interrupted after %s: the disk "
-			    "holding the workspace is full. Free space, then "
-			    "resume the run (s)."), dur);
+			return xasprintf(_("Interrupted after %s, and the disk "
+			    "holding the workspace is full, which may be why. "
+			    "Free space, then resume the run (s)."), dur);
 		return xasprintf(_("Interrupted after %s: its worker stopped "
 		    "(killed, or the machine restarted)."), dur);
 	}
@@ -461,6 +453,13 @@ plan_sentence(const struct plan_job *j)
 	    st->total.rejected), t, ui_text_count(st->total.rejected, a,
 	    sizeof a));
 	free(t);
+	/* More than the export allows: the run would fail, said first. */
+	if (st->reject_note != NULL) {
+		t = xasprintf(_("%s The run would fail: %s"), r,
+		    st->reject_note);
+		free(r);
+		r = t;
+	}
 	return r;
 }
 

@@ -61,8 +61,6 @@ enum ui_role	 runshow_status_role(const struct run *);
 
 /* The destination's name ("Braze") of a run, translated. */
 const char	*runshow_dest(const struct run *);
-/* Its short name, without its other name: "Sendinblue" (the driver's). */
-const char	*runshow_dest_short(const struct run *);
 
 /*
  * Where the run sends, malloc'd: "VIP" to the Braze segment API

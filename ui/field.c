@@ -107,7 +107,7 @@ int
 ui_field_trim(struct ui_field *f)
 {
 	const char	*b = fbuf(f);
-	size_t		 lead = 0, end = f->len, len0 = f->len;
+	size_t		 lead = 0, end = f->len;
 
 	while (lead < f->len && (b[lead] == ' ' || b[lead] == '\t'))
 		lead++;
@@ -119,7 +119,7 @@ ui_field_trim(struct ui_field *f)
 	cut(f, 0, lead);
 	f->cur = f->len;
 	f->changed = 1;
-	return f->len != len0;
+	return 1;
 }
 
 void
@@ -221,20 +221,22 @@ ui_field_key(struct ui_field *f, int key)
 	}
 	f->full = 0;
 	if (f->replace) {
-		f->replace = 0;
 		/* What would edit the hidden text takes it all. */
 		if (UI_KEY_PRINTABLE(key) || key == UI_KEY_BACKSPACE ||
 		    key == UI_KEY_DELETE || key == UI_CTRL('d') ||
 		    key == UI_CTRL('u') || key == UI_CTRL('k') ||
-		    key == UI_CTRL('w'))
+		    key == UI_CTRL('w')) {
+			f->replace = 0;
 			cut(f, 0, f->len);
-		if (!UI_KEY_PRINTABLE(key) && f->len == 0) {
-			f->changed = 1;
-			return UI_W_CHANGED;
-		}
-		if (key == UI_KEY_ENTER || key == UI_KEY_TAB ||
-		    key == UI_KEY_BTAB || key == UI_KEY_ESC)
-			f->replace = 1;		/* not an edit: still selected */
+			if (!UI_KEY_PRINTABLE(key)) {
+				f->changed = 1;
+				return UI_W_CHANGED;
+			}
+		} else if (key == UI_KEY_LEFT || key == UI_KEY_RIGHT ||
+		    key == UI_KEY_HOME || key == UI_KEY_END ||
+		    key == UI_CTRL('a') || key == UI_CTRL('e'))
+			f->replace = 0;		/* editing in place */
+		/* Any other key (F2 below, F3, Enter, Tab...) keeps it. */
 	}
 	if (UI_KEY_PRINTABLE(key)) {
 		insert(f, key);

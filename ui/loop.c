@@ -29,7 +29,8 @@ enum ui_modal_kind {
 	UI_MODAL_CONFIRM,
 	UI_MODAL_NOTICE,
 	UI_MODAL_HELP,
-	UI_MODAL_BUSY
+	UI_MODAL_BUSY,
+	UI_MODAL_CHOOSE
 };
 
 struct ui_modal {
@@ -38,8 +39,10 @@ struct ui_modal {
 	char			*text;
 	char			*yes;
 	char			*no;
-	int			 sel;		/* 0 yes, 1 no */
+	int			 sel;		/* 0 yes, 1 no; chosen */
 	int			 top;		/* help: first row shown */
+	char			**items;	/* choose: what to pick from */
+	int			 nitems;
 	ui_answer_fn		*done;
 	void			*arg;
 };
@@ -372,10 +375,15 @@ ui_modal_close(struct ui *ui)
 {
 	struct ui_modal	*m = &ui->modal;
 
+	int		 i;
+
 	free(m->title);
 	free(m->text);
 	free(m->yes);
 	free(m->no);
+	for (i = 0; i < m->nitems; i++)
+		free(m->items[i]);
+	free(m->items);
 	memset(m, 0, sizeof *m);
 	ui->dirty = UI_DIRTY_ALL;
 }
@@ -404,6 +412,22 @@ ui_confirm(struct ui *ui, const char *title, const char *text,
 }
 
 void
+ui_choose(struct ui *ui, const char *title, const char *const *items, int n,
+    int sel, ui_answer_fn *done, void *arg)
+{
+	int	i;
+
+	ui_modal_open(ui, UI_MODAL_CHOOSE, title, "");
+	ui->modal.items = xcalloc((size_t)n + 1, sizeof *ui->modal.items);
+	for (i = 0; i < n; i++)
+		ui->modal.items[i] = xstrdup(items[i]);
+	ui->modal.nitems = n;
+	ui->modal.sel = sel >= 0 && sel < n ? sel : 0;
+	ui->modal.done = done;
+	ui->modal.arg = arg;
+}
+
+void
 ui_notice(struct ui *ui, const char *title, const char *text,
     ui_answer_fn *done, void *arg)
 {
@@ -420,8 +444,11 @@ static const char ui_general_help[] = N_(
     "  Enter            choose, or go on to the next step\n"
     "  Esc              back to the previous screen\n"
     "  F1 or ?          this help (? types a '?' in a text field)\n"
-    "  q                quit (asks first when something is not saved)\n"
-    "  Ctrl-C           quit at once");
+    "  F8               the last message of the status line, whole\n"
+    "  q                close this screen; on Home, quit (asks first\n"
+    "                   when something is not saved, or runs go on)\n"
+    "  Ctrl-C           quit at once (asks first over typed input)\n"
+    "  Ctrl-Z           suspend, in a shell with job control (fg)");
 
 void
 ui_show_help(struct ui *ui)
@@ -520,6 +547,33 @@ ui_modal_key(struct ui *ui, int key)
 		if (m->top < 0)
 			m->top = 0;
 		break;
+	case UI_MODAL_CHOOSE:
+		if (key == UI_KEY_DOWN || key == UI_KEY_TAB)
+			m->sel++;
+		else if (key == UI_KEY_UP || key == UI_KEY_BTAB)
+			m->sel--;
+		else if (key == UI_KEY_PGDN)
+			m->sel += 10;
+		else if (key == UI_KEY_PGUP)
+			m->sel -= 10;
+		else if (key == UI_KEY_HOME)
+			m->sel = 0;
+		else if (key == UI_KEY_END)
+			m->sel = m->nitems - 1;
+		else if (key == UI_KEY_ENTER || key == ' ')
+			yes = m->sel;
+		if (m->sel >= m->nitems)
+			m->sel = m->nitems - 1;
+		if (m->sel < 0)
+			m->sel = 0;
+		/* -1 is the answer "none", which yes == -1 cannot carry. */
+		if (key == UI_KEY_ESC || key == 'q') {
+			ui_modal_close(ui);
+			if (done != NULL)
+				done(ui, arg, -1);
+			return;
+		}
+		break;
 	case UI_MODAL_BUSY:
 	case UI_MODAL_NONE:
 		return;
@@ -541,6 +595,41 @@ ui_draw_buttons_at(int y, int x, const char *label, int focused)
 	ui_draw_text(y, x, ui_text_width(t), focused ? UI_A_BUTTON_FOCUS :
 	    UI_A_BUTTON, t);
 	free(t);
+}
+
+/* The picker: its items in a box, the chosen one selected, scrolled. */
+static void
+ui_choose_draw(struct ui *ui, int w)
+{
+	struct ui_modal	*m = &ui->modal;
+	struct ui_rect	 r;
+	int		 rows = m->nitems, i, y;
+	char		 buf[48];
+
+	if (rows > ui->lay.body.h - 4)
+		rows = ui->lay.body.h - 4;
+	if (rows < 1)
+		rows = 1;
+	r = ui_layout_center(ui->lay.body, w, rows + 2);
+	ui_draw_box(r, UI_A_BOX, m->title);
+	if (m->sel < m->top)
+		m->top = m->sel;
+	if (m->sel >= m->top + rows)
+		m->top = m->sel - rows + 1;
+	for (i = 0; i < rows && m->top + i < m->nitems; i++) {
+		y = r.y + 1 + i;
+		if (m->top + i == m->sel) {
+			ui_draw_fill(y, r.x + 1, r.w - 2, UI_A_SEL);
+			ui_draw_text(y, r.x + 1, 1, UI_A_SEL,
+			    ui_glyph(UI_G_MARK));
+		}
+		ui_draw_text(y, r.x + 3, r.w - 5, m->top + i == m->sel ?
+		    UI_A_SEL : UI_A_BOX, m->items[m->top + i]);
+	}
+	if (m->nitems > rows) {
+		snprintf(buf, sizeof buf, " %d/%d ", m->sel + 1, m->nitems);
+		ui_draw_text(r.y + r.h - 1, r.x + 2, r.w - 4, UI_A_DIM, buf);
+	}
 }
 
 static void
@@ -565,6 +654,10 @@ ui_modal_draw(struct ui *ui)
 		    ui_spinner(ui_now(ui)));
 		in = (struct ui_rect){ r.x + 4, r.y + 2, textw - 2, rows };
 		ui_draw_wrap(in, UI_A_BOX, m->text);
+		return;
+	}
+	if (m->kind == UI_MODAL_CHOOSE) {
+		ui_choose_draw(ui, w);
 		return;
 	}
 	n = ui_text_wrap(m->text, textw, NULL, 0);
@@ -847,6 +940,10 @@ ui_draw_help(struct ui *ui)
 	    ui->modal.kind == UI_MODAL_HELP) {
 		h[n++] = (struct ui_hint){ "Up/Down", _("scroll") };
 		h[n++] = (struct ui_hint){ "Enter/Esc", _("close") };
+	} else if (ui->modal.kind == UI_MODAL_CHOOSE) {
+		h[n++] = (struct ui_hint){ "Up/Down", _("move") };
+		h[n++] = (struct ui_hint){ "Enter", _("choose") };
+		h[n++] = (struct ui_hint){ "Esc", _("cancel") };
 	} else if (ui->modal.kind == UI_MODAL_BUSY)
 		h[n++] = (struct ui_hint){ "Ctrl-C", _("quit") };
 	else {

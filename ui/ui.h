@@ -204,6 +204,13 @@ void		 ui_confirm(struct ui *, const char *title, const char *text,
 void		 ui_notice(struct ui *, const char *title, const char *text,
 		     ui_answer_fn *done, void *arg);
 /*
+ * A small picker in a box: n items (copied), sel selected at first;
+ * done(arg, i) gets the item chosen with Enter, or -1 for Esc.
+ */
+void		 ui_choose(struct ui *, const char *title,
+		     const char *const *items, int n, int sel,
+		     ui_answer_fn *done, void *arg);
+/*
  * Show text alone on the terminal, outside curses, so that the
  * terminal's own selection copies it whole even where it wraps (an
  * address to open elsewhere); Enter comes back. Headless: a box.

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <uninorm.h>
+#include <unistr.h>
+
 #include "base/util.h"
 #include "base/xmalloc.h"
 
@@ -140,4 +143,53 @@ util_shell_word(const char *s)
 	*o++ = '\'';
 	*o = '\0';
 	return out;
+}
+
+char *
+util_nfc(const char *s)
+{
+	uint8_t	*out;
+	size_t	 len = 0;
+	char	*r;
+
+	/* Not UTF-8: kept, not mended with U+FFFD behind the caller's back. */
+	if (u8_check((const uint8_t *)s, strlen(s)) != NULL)
+		return xstrdup(s);
+	out = u8_normalize(UNINORM_NFC, (const uint8_t *)s, strlen(s), NULL,
+	    &len);
+	if (out == NULL)
+		return xstrdup(s);
+	r = xmalloc(len + 1);
+	memcpy(r, out, len);
+	r[len] = '\0';
+	free(out);
+	return r;
+}
+
+/* Only ASCII: NFC leaves it as it is. */
+static int
+ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+int
+util_same_name(const char *a, const char *b)
+{
+	char	*na, *nb;
+	int	 same;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (ascii(a) && ascii(b))
+		return 0;
+	na = util_nfc(a);
+	nb = util_nfc(b);
+	same = strcmp(na, nb) == 0;
+	free(na);
+	free(nb);
+	return same;
 }

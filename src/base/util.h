@@ -46,6 +46,14 @@ char	*util_sentence(char *s);
  */
 char	*util_shell_word(const char *s);
 
+/*
+ * s in Unicode NFC (malloc'd; s as it is when it is not UTF-8), and
+ * whether two names are the same once both are: "é" typed as one
+ * character or as "e" and U+0301 makes one name, not two that look alike.
+ */
+char	*util_nfc(const char *s);
+int	 util_same_name(const char *a, const char *b);
+
 /* Levenshtein distance, for "did you mean" suggestions (short strings). */
 size_t	util_edit_distance(const char *, const char *);
 

@@ -161,8 +161,11 @@ share_text(const struct run *r, char *buf, size_t size)
 {
 	double	p = run_rejected_share(r) * 100;
 
+	/* Never "0%" when some were, nor "100%" when some were not. */
 	if (p < 1 && r->counts.rejected > 0)
 		snprintf(buf, size, "%.1f%%", p < 0.1 ? 0.1 : p);
+	else if (p > 99 && p < 100)
+		snprintf(buf, size, "%.1f%%", p > 99.9 ? 99.9 : p);
 	else
 		snprintf(buf, size, "%.0f%%", p);
 	return buf;
@@ -196,12 +199,12 @@ print_outcome(const struct workspace *ws, const struct run *r)
 		break;
 	case RUN_INTERRUPTED:
 		/* A worker that could not write its end says nothing. */
-		if (run_disk_full(ws)) {
-			t = run_disk_full_text(r->id);
-			printf(_("Run %1$s was interrupted after %2$s: %3$s\n"),
-			    cli_str(r->id), dur, t);
-			free(t);
-		} else
+		if (run_disk_full(ws))
+			printf(_("Run %1$s was interrupted after %2$s, and the "
+			    "disk holding the workspace is full, which may be "
+			    "why: free space, then 'segsync run --resume "
+			    "%1$s'.\n"), cli_str(r->id), dur);
+		else
 			printf(_("Run %s was interrupted (its worker stopped); "
 			    "resume it with 'segsync run --resume %s'.\n"),
 			    cli_str(r->id), cli_str(r->id));

@@ -975,8 +975,13 @@ run_execute(struct run_job *job)
 	else
 		rv = deliver_run(cfg, &st, &cause);
 out:
-	/* The last writes get the disk kept for them. */
-	if (!job->disk_full)
+	/*
+	 * A delivery that stopped, or a journal that could not be written,
+	 * may be a full disk (the sync log's writes fail there first); a
+	 * run that ended well on a low disk ended as it ended. The last
+	 * writes get the disk kept for them.
+	 */
+	if (!job->disk_full && (rv != 0 || job->journal_error != NULL))
 		run_check_disk(job);
 	if (job->disk_full && job->reserve_path != NULL)
 		(void)unlink(job->reserve_path);
@@ -1021,17 +1026,21 @@ out:
 			    "%'llu rejected."),
 			    (unsigned long long)r->counts.accepted,
 			    (unsigned long long)r->counts.rejected);
-	} else if (job->disk_full) {
+	} else if (job->disk_full && !st.rejected_over &&
+	    fault_of(&st) != RUN_FAULT_AUTH) {
+		/*
+		 * The disk stopped the delivery: its "cancelled" is no reason
+		 * of its own; the write that failed is among the errors.
+		 */
 		r->status = RUN_FAILED;
 		r->fault = RUN_FAULT_OTHER;
-		if (cause != NULL && cause[0] != '\0')
-			run_error(r, cause);
 		full = run_disk_full_text(r->id);
 		run_error(r, full);
 		free(full);
 		run_event(r, N_("Failed: the disk holding the workspace is "
 		    "full."));
-	} else if (run_cancelled && job->journal_error == NULL) {
+	} else if (run_cancelled && job->journal_error == NULL &&
+	    !job->disk_full) {
 		r->status = RUN_CANCELLED;
 		r->fault = RUN_FAULT_OTHER;
 		run_event(r, N_("Cancelled after %'llu profiles had been "
@@ -1051,8 +1060,20 @@ out:
 	r->phase = DELIVER_PHASE_DONE;
 	run_finish_prune(job);
 	cause = NULL;
-	if (run_save(job->ws, r, &cause) != 0)
+	if (run_save(job->ws, r, &cause) != 0) {
 		free(cause);
+		cause = NULL;
+		/*
+		 * The record itself did not fit (the disk filled at the very
+		 * end): written again in the disk kept for it, as it ended.
+		 */
+		if (!job->disk_full && job->reserve_path != NULL &&
+		    run_disk_full(job->ws)) {
+			(void)unlink(job->reserve_path);
+			if (run_save(job->ws, r, &cause) != 0)
+				free(cause);
+		}
+	}
 	if (job->reserve_path != NULL)
 		(void)unlink(job->reserve_path);
 	deliver_stats_free(&st);

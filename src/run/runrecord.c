@@ -640,11 +640,11 @@ run_parse(const char *path, const char *text, struct run **rp, char **cause)
 		goto fail;
 	}
 	r->peak_rss_kb = (long)d;
-	/* Optional: records from before the sync state. */
 	/* Runs of versions without the limit had none. */
 	v0 = cJSON_GetObjectItemCaseSensitive(o, "max_rejected");
 	r->max_rejected = cJSON_IsNumber(v0) && v0->valuedouble >= 0 &&
 	    v0->valuedouble <= 100 ? (unsigned)v0->valuedouble : 100;
+	/* Optional: records from before the sync state. */
 	res = cJSON_GetObjectItemCaseSensitive(o, "sync");
 	if (cJSON_IsObject(res)) {
 		const cJSON	*v;

@@ -11,6 +11,8 @@
  *	runs/<id>/rejects.csv	rejected records with reasons (rejects.h)
  *	runs/<id>/lock		flock()ed by the worker while it lives
  *	runs/<id>/cancel	present when someone asked the run to stop
+ *	runs/<id>/reserve	disk the worker keeps for its last writes,
+ *				given back when it ends or the disk fills
  *	runs/<export-id>.lock	flock()ed by the worker of the export's
  *				current run; holds that run's ID
  *

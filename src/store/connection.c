@@ -340,7 +340,7 @@ connection_list_find(const struct connection_list *l, const char *name)
 	size_t	i;
 
 	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->name, name) == 0)
+		if (util_same_name(l->items[i]->name, name))
 			return l->items[i];
 	return NULL;
 }
@@ -367,12 +367,16 @@ static cJSON *
 conn_file_json(const struct connection *c)
 {
 	cJSON	*o, *arr;
+	char	*nfc;
 	size_t	 i;
 
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "version", CONNECTION_VERSION);
 	cJSON_AddStringToObject(o, "id", c->id);
-	cJSON_AddStringToObject(o, "name", c->name);
+	/* Saved in NFC, whichever way its accents were typed. */
+	nfc = util_nfc(c->name);
+	cJSON_AddStringToObject(o, "name", nfc);
+	free(nfc);
 	cJSON_AddStringToObject(o, "type", c->type);
 	cJSON_AddStringToObject(o, "usable_by", connection_usable_by(c));
 	if (c->export_user != NULL)

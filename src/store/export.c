@@ -768,7 +768,7 @@ export_list_find(const struct export_list *l, const char *name)
 	size_t	i;
 
 	for (i = 0; i < l->n; i++)
-		if (strcmp(l->items[i]->name, name) == 0)
+		if (util_same_name(l->items[i]->name, name))
 			return l->items[i];
 	return NULL;
 }
@@ -838,13 +838,16 @@ export_save(const struct workspace *ws, const struct export *x,
     char **cause)
 {
 	cJSON	*o;
-	char	*text, *path;
+	char	*text, *path, *nfc;
 	int	 rc;
 
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "version", EXPORT_VERSION);
 	cJSON_AddStringToObject(o, "id", x->id);
-	cJSON_AddStringToObject(o, "name", x->name);
+	/* Saved in NFC, whichever way its accents were typed. */
+	nfc = util_nfc(x->name);
+	cJSON_AddStringToObject(o, "name", nfc);
+	free(nfc);
 	cJSON_AddStringToObject(o, "connection", x->connection);
 	if (x->target_name != NULL)
 		cJSON_AddStringToObject(o, "target_name", x->target_name);

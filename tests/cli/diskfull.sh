@@ -4,8 +4,7 @@
 # once saying the disk is full and how to resume; after space is freed
 # the resume delivers every profile with nothing accepted sent again. A
 # worker killed while the disk is full is said to be interrupted by the
-# full disk. A watcher sees a worker's end as it happens (its pidfd), not
-# seconds later.
+# full disk.
 . "$top_srcdir/tests/cli/lib.sh"
 S=$SEGSYNC
 PY=${PYTHON3:-python3}
@@ -78,14 +77,9 @@ for x in Big Small; do
 	    --segment "$x" >/dev/null || exit 99
 done
 
-# --- a watcher sees the end as it happens -------------------------------------
-t0=$(date +%s%N)
+# --- the reserve of a run that ends ------------------------------------------------
 run "$S" -w "$W" run Small
-t1=$(date +%s%N)
 is "$rc" 0 "a run of 40 profiles succeeds"
-ms=$(( (t1 - t0) / 1000000 ))
-ok "$([ "$ms" -lt 3000 ]; echo $?)" \
-    "and 'segsync run' returns with it ($ms ms; a timer would add seconds)"
 sid=$(newest)
 ok "$([ ! -e "$W/runs/$sid/reserve" ]; echo $?)" \
     "the disk a worker keeps for its end is given back when it ends"
@@ -114,6 +108,8 @@ like "$out" "The disk holding the workspace is full: free space, then 'segsync r
 is "$(rj "$id" status)" failed "the record, written in the kept disk, says failed"
 like "$(rj "$id" errors)" "The disk holding the workspace is full" \
     "with the reason among its errors"
+unlike "$(rj "$id" errors)" "The delivery was cancelled" \
+    "and no word of a cancel nobody asked for"
 run "$S" -w "$W" runs show "$id"
 like "$out" "The disk holding the workspace is full" "runs show says it too"
 
@@ -127,7 +123,10 @@ unlike "$out" "could not be saved" \
 is "$(rj "$id" counts.accepted)" "$(rj "$id" counts.sent)" \
     "every profile sent was accepted"
 valid=$(( $(rj "$id" counts.read) - $(rj "$id" counts.rejected) - $(rj "$id" counts.duplicates) ))
-is "$(rj "$id" counts.accepted)" "$valid" "every valid profile of the segment"
+# The last batch may have reached the sync log before the journal failed:
+# the resume then finds it unchanged, at Braze already.
+is "$(( $(rj "$id" counts.accepted) + $(rj "$id" counts.unchanged) ))" \
+    "$valid" "every valid profile of the segment, accepted or already there"
 users=$($FAKECTL state "$F" | "$PY" -c '
 import json, sys
 print(len(json.load(sys.stdin)["users"]))')
@@ -144,7 +143,7 @@ fill
 run "$S" -w "$W" runs watch "$kid"
 is "$rc" 1 "runs watch of a run killed on a full disk ends with status 1"
 like "$out" "Run $kid was interrupted after" "saying it was interrupted"
-like "$out" "The disk holding the workspace is full: free space, then 'segsync run --resume $kid'." \
+like "$out" "and the disk holding the workspace is full, which may be why: free space, then 'segsync run --resume $kid'." \
     "and that the disk is full, as the worker could not say"
 # The UI's progress screen says it too (headless: keys from a script, the
 # screen dumped outside the full disk).
@@ -153,7 +152,7 @@ printf 'keys r\nkeys w\ndump full\nkeys q\n' >"$TMPD/full.keys"
 run env LC_ALL=C.UTF-8 SEGSYNC_UI_SCRIPT="$TMPD/full.keys" \
     SEGSYNC_UI_DUMP_DIR="$TMPD/dumps" "$S" -w "$W"
 is "$rc" 0 "the UI runs on a full disk"
-like "$(cat "$TMPD/dumps/full" 2>/dev/null)" "the disk holding the workspace is full." \
+like "$(cat "$TMPD/dumps/full" 2>/dev/null)" "the disk holding the workspace is full," \
     "its progress screen says the run was interrupted by the full disk"
 rm -f "$M/filler"
 latency 0

@@ -116,6 +116,24 @@ run "$S" -w "$W" export add --name "VIP to Braze" --connection Good \
     --target vip-seg-api-id --map email=email \
     --map customer_id=customer_id --segment VIP
 is "$rc" 4 "a second export with the same name is refused"
+# "Fidèles" typed two ways: è as one character (NFC), or e and U+0300.
+nfc=$(printf 'Fid\303\250les')
+nfd=$(printf 'Fide\314\200les')
+run "$S" -w "$W" export add --name "$nfd" --connection Good \
+    --target vip-seg-api-id --map email=email \
+    --map customer_id=customer_id --segment VIP
+is "$rc" 0 "an export named with a combining accent is saved"
+run "$S" -w "$W" export add --name "$nfc" --connection Good \
+    --target vip-seg-api-id --map email=email \
+    --map customer_id=customer_id --segment VIP
+is "$rc" 4 "the same name with the accent as one character is the same name"
+like "$err" "already exists" "and refused as such"
+run "$S" -w "$W" export show "$nfc"
+is "$rc" 0 "either spelling finds the export"
+ok "$(grep -lq "\"name\":	\"$nfc\"" "$W"/exports/*.json; echo $?)" \
+    "which is saved in NFC"
+run "$S" -w "$W" export remove "$nfc"
+is "$rc" 0 "and removes it"
 
 run "$S" -w "$W" export list --json
 is "$rc" 0 "export list --json"

@@ -327,4 +327,24 @@ dump_has xw-brevo-picker "Newsletter (été)" "F4 lists the Brevo lists"
 ok "$(grep -q 'Newsletter (été) .*folder "Clients", [0-9][0-9]* contacts' \
     "$DUMPS/xw-brevo-picker"; echo $?)" "with their folder and size"
 
+# Run now says when the rejected share would fail the run.
+"$SEGSYNC" -w ws export add --name "Wrong email" --connection "Braze EU" \
+    --target seg-vip --map email=first_name --map customer_id=customer_id \
+    --segment "VIP customers" --passphrase-file "$PP" >/dev/null || exit 99
+ui_keys wrongrun <<'EOT'
+keys e<End>r
+dump xr-wrong-ask
+EOT
+ui_run wrongrun --passphrase-file "$PP"
+# The box's text, its lines joined.
+box=$("${PYTHON3:-python3}" -c '
+import sys
+out = []
+for l in open(sys.argv[1], encoding="utf-8"):
+    if l.count("\u2502") >= 2:
+        out.append(l[l.index("\u2502") + 1:l.rindex("\u2502")].strip())
+print(" ".join(out))' "$DUMPS/xr-wrong-ask")
+like "$box" "The run would fail: 51 of the 51 profiles (100%) were rejected" \
+    "Run now says the run would fail on its rejected share"
+
 done_testing

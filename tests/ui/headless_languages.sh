@@ -281,7 +281,7 @@ dump $L-rd-timeline
 keys s
 dump $L-rd-resume-ask
 keys <Esc><Esc><Esc>
-keys f
+keys f<Down><Enter>
 dump $L-rb-status-running
 keys <Esc>q
 EOT

@@ -215,14 +215,18 @@ dump_has pr-small-back 'segsync › Run of "VIP to Braze"' \
 ui_keys browse <<'EOT'
 keys r
 keys e
+dump rb-export-picker
+keys <Down><Enter>
 dump rb-export-1
-keys e
+keys e<Down><Enter>
 dump rb-export-2
-keys ee
+keys x
 dump rb-export-all
-keys f
+keys f<Down><Enter>
 dump rb-status-running
-keys ffff
+keys f
+dump rb-status-picker
+keys <End><Enter>
 dump rb-status-interrupted
 keys <Esc>/news
 dump rb-search
@@ -240,11 +244,13 @@ keys q
 EOT
 ui_run browse --passphrase-file "$TMPD/admin.pp"
 is "$rc" 0 "the browser runs headless"
-golden rb-export-1 "e: the runs of one export"
-golden rb-export-2 "e again: the next export"
-golden rb-export-all "and back to every export"
-golden rb-status-running "f: running runs only"
-golden rb-status-interrupted "f again and again: interrupted runs"
+golden rb-export-picker "e: a small list of every export, all first"
+golden rb-export-1 "picking one shows the runs of that export"
+golden rb-export-2 "e again opens on it: the next one"
+golden rb-export-all "x clears the filter: every export"
+golden rb-status-running "f, then running: running runs only"
+golden rb-status-picker "f: every status, on the one chosen"
+golden rb-status-interrupted "End, Enter: interrupted runs"
 golden rb-search "/ narrows the table as it is typed"
 golden rb-search-kept "Enter keeps the search"
 golden rb-wide "a wide terminal gets every column"

@@ -171,8 +171,10 @@ case $(tm_screen) in
 *"All to Br"*succeeded*) ok 0 "and the one that succeeded" ;;
 *) ok 1 "and the one that succeeded"; diag "$(tm_screen)" ;;
 esac
-tm_keys f f f f
-tm_wait "Status: cancelled" "f shows the cancelled runs only"
+tm_keys f
+tm_wait "Runs with which status?" "f opens a small list of the statuses"
+tm_keys Down Down Down Down Enter
+tm_wait "Status: cancelled" "cancelled, chosen there, shows the cancelled runs only"
 case $(tm_screen) in
 *succeeded*) ok 1 "without the others" ;;
 *) ok 0 "without the others" ;;

@@ -1,7 +1,8 @@
 /*
  * base/util.c: util_shell_word quotes a word of a suggested command as
- * the shell needs it, and util_sentence ends a message as a sentence so
- * that the next one does not run into it.
+ * the shell needs it, util_nfc and util_same_name compare names in NFC,
+ * and util_sentence ends a message as a sentence so that the next one
+ * does not run into it.
  */
 #include "config.h"
 
@@ -15,6 +16,15 @@ static void
 check(const char *in, const char *want, const char *what)
 {
 	char	*s = util_sentence(in != NULL ? xstrdup(in) : NULL);
+
+	is_str(s, want, "%s", what);
+	free(s);
+}
+
+static void
+nfc(const char *in, const char *want, const char *what)
+{
+	char	*s = util_nfc(in);
 
 	is_str(s, want, "%s", what);
 	free(s);
@@ -53,5 +63,15 @@ main(void)
 	word("it's $5", "'it'\\''s $5'", "a single quote and a dollar: "
 	    "single quotes, the quote closed, escaped and reopened");
 	word("", "\"\"", "an empty word is quoted, not lost");
+	nfc("Fide\xcc\x80les", "Fid\xc3\xa8les", "e and a combining grave "
+	    "become one character");
+	nfc("Fid\xc3\xa8les", "Fid\xc3\xa8les", "NFC stays as it is");
+	nfc("plain", "plain", "so does ASCII");
+	nfc("bad\xff", "bad\xff", "text that is not UTF-8 is kept as it is");
+	ok(util_same_name("Fide\xcc\x80les", "Fid\xc3\xa8les"), "the two "
+	    "spellings are the same name");
+	ok(!util_same_name("Fideles", "Fid\xc3\xa8les"), "without the accent "
+	    "it is another");
+	ok(!util_same_name("abc", "abd"), "and ASCII names compare as bytes");
 	return done_testing();
 }

@@ -116,6 +116,8 @@ test_secret_replace(void)
 	secret_free(&s);
 	ui_field_error(&f, "refused");
 	ok(f.replace, "an error on it selects it again");
+	ui_field_key(&f, UI_KEY_F(3));
+	ok(f.replace, "a key the field does not use (F3) keeps it selected");
 	ui_field_key(&f, UI_KEY_TAB);
 	ok(f.replace, "leaving with Tab keeps it selected");
 	ui_field_key(&f, UI_KEY_BACKSPACE);
