@@ -608,6 +608,48 @@ xw_check_target(struct xw *w, int show_empty)
 	return 1;
 }
 
+/* What a job holds when it is done with (what it found is taken). */
+static void
+xw_job_free(struct xw_job *j)
+{
+	secrecord_free(&j->rec);
+	connection_free(&j->c);
+	identity_free(&j->id);
+	workspace_free(&j->ws);
+	free(j->target);
+	free(j);
+}
+
+/*
+ * Ask the destination, in the worker thread, with the connection's
+ * record opened here (rec) and the keys of the unlocked identity: work,
+ * then done; text says what is asked. The job is freed when it cannot
+ * start. 0, or -1.
+ */
+static int
+xw_job_start(struct xw *w, struct xw_job *j, struct connection *c,
+    struct secrecord *rec, const char *text, ui_job_fn *work,
+    ui_job_done_fn *done)
+{
+	char	*cause = NULL;
+
+	j->w = w;
+	j->d = w->d;
+	j->rec = rec;
+	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
+		xw_job_free(j);
+		return -1;
+	}
+	j->c = connection_dup(c);
+	if (ui_job_start(w->app->ui, text, work, done, j, &cause) == -1) {
+		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
+		free(cause);
+		xw_job_free(j);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 xw_verify_work(void *arg)
 {
@@ -634,10 +676,8 @@ xw_verify_done(struct ui *ui, void *arg)
 	w->found = j->found;
 	if (w->vo != DEST_OK && w->vo != DEST_WARNING)
 		ui_field_error(&w->target, w->vmsg);
-	workspace_free(&j->ws);
-	secrecord_free(&j->rec);
-	connection_free(&j->c);
-	free(j);
+	j->target = NULL;
+	xw_job_free(j);
 	xw_build(w);
 }
 
@@ -660,29 +700,10 @@ xw_verify(struct xw *w)
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
-	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
-		secrecord_free(&rec);
-		free(j);
-		return;
-	}
-	j->w = w;
-	j->d = w->d;
-	j->c = connection_dup(c);
-	j->rec = rec;
 	j->target = xstrdup(ui_field_text(&w->target));
 	text = xasprintf(_("Looking up the %s \"%s\" at %s..."),
 	    _(w->d->target.label), j->target, _(w->d->label));
-	if (ui_job_start(w->app->ui, text, xw_verify_work, xw_verify_done, j,
-	    &cause) == -1) {
-		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
-		free(cause);
-		secrecord_free(&j->rec);
-		connection_free(&j->c);
-		identity_free(&j->id);
-		workspace_free(&j->ws);
-		free(j->target);
-		free(j);
-	}
+	(void)xw_job_start(w, j, c, rec, text, xw_verify_work, xw_verify_done);
 	free(text);
 }
 
@@ -736,10 +757,7 @@ xw_list_done(struct ui *ui, void *arg)
 		j->message = NULL;
 	}
 	free(j->message);
-	workspace_free(&j->ws);
-	secrecord_free(&j->rec);
-	connection_free(&j->c);
-	free(j);
+	xw_job_free(j);
 	xw_build(w);
 }
 
@@ -749,7 +767,6 @@ xw_list_targets(struct xw *w)
 {
 	struct connection	*c = xw_conn(w);
 	struct secrecord		*rec = NULL;
-	struct xw_job		*j;
 	char			*cause = NULL, *text;
 
 	if (c == NULL || w->d->list_targets == NULL)
@@ -761,28 +778,10 @@ xw_list_targets(struct xw *w)
 		free(cause);
 		return;
 	}
-	j = xcalloc(1, sizeof *j);
-	if (app_job_keys(w->app, &j->ws, &j->id) == -1) {
-		secrecord_free(&rec);
-		free(j);
-		return;
-	}
-	j->w = w;
-	j->d = w->d;
-	j->c = connection_dup(c);
-	j->rec = rec;
 	text = xasprintf(_("Asking %s what these credentials can see..."),
 	    _(w->d->label));
-	if (ui_job_start(w->app->ui, text, xw_list_work, xw_list_done, j,
-	    &cause) == -1) {
-		ui_message(w->app->ui, UI_MSG_ERROR, "%s", cause);
-		free(cause);
-		secrecord_free(&j->rec);
-		connection_free(&j->c);
-		identity_free(&j->id);
-		workspace_free(&j->ws);
-		free(j);
-	}
+	(void)xw_job_start(w, xcalloc(1, sizeof(struct xw_job)), c, rec, text,
+	    xw_list_work, xw_list_done);
 	free(text);
 }
 

@@ -120,10 +120,18 @@ open_session(struct workspace *ws, struct identity *id,
 	return 0;
 }
 
-enum dest_outcome
-connops_test(struct workspace *ws, struct identity *id,
+/* One question to the destination, asked in a session of its own. */
+typedef enum dest_outcome ask_fn(const struct dest_driver *,
+    struct dest_session *, struct http_engine *, void *arg, char **message);
+
+/*
+ * Open a session on c's record (the identity as for open_session) and a
+ * check engine, ask, and close both: the outcome, *message set.
+ */
+static enum dest_outcome
+connops_ask(struct workspace *ws, struct identity *id,
     const struct dest_driver *d, const struct connection *c,
-    const struct secrecord *rec, char **message)
+    const struct secrecord *rec, ask_fn *ask, void *arg, char **message)
 {
 	struct http_engine	*e;
 	struct dest_session	*s = NULL;
@@ -131,7 +139,6 @@ connops_test(struct workspace *ws, struct identity *id,
 	char			*cause = NULL;
 	enum dest_outcome	 o;
 
-	*message = NULL;
 	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
 		*message = cause;
 		return DEST_CONFIG;
@@ -141,11 +148,42 @@ connops_test(struct workspace *ws, struct identity *id,
 		*message = cause;
 		o = DEST_OTHER;
 	} else
-		o = d->test(s, e, message);
+		o = ask(d, s, e, arg, message);
 	http_free(&e);
 	dest_session_free(&s);
 	credstore_free(&k);
 	return o;
+}
+
+static enum dest_outcome
+ask_test(const struct dest_driver *d, struct dest_session *s,
+    struct http_engine *e, void *arg, char **message)
+{
+	(void)arg;
+	return d->test(s, e, message);
+}
+
+enum dest_outcome
+connops_test(struct workspace *ws, struct identity *id,
+    const struct dest_driver *d, const struct connection *c,
+    const struct secrecord *rec, char **message)
+{
+	*message = NULL;
+	return connops_ask(ws, id, d, c, rec, ask_test, NULL, message);
+}
+
+struct ask_target {
+	const char	*target;
+	char		**found;
+};
+
+static enum dest_outcome
+ask_verify(const struct dest_driver *d, struct dest_session *s,
+    struct http_engine *e, void *arg, char **message)
+{
+	struct ask_target	*a = arg;
+
+	return d->verify_target(s, e, a->target, a->found, message);
 }
 
 enum dest_outcome
@@ -154,9 +192,7 @@ connops_verify_target(struct workspace *ws, struct identity *id,
     const struct secrecord *rec, const char *target, char **found,
     char **message)
 {
-	struct http_engine	*e;
-	struct dest_session	*s = NULL;
-	struct credstore		*k = NULL;
+	struct ask_target	 a = { target, found };
 	char			*cause = NULL;
 	enum dest_outcome	 o;
 
@@ -167,22 +203,24 @@ connops_verify_target(struct workspace *ws, struct identity *id,
 		*message = cause;
 		return DEST_CONFIG;
 	}
-	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
-		*message = cause;
-		return DEST_CONFIG;
-	}
-	e = connops_check_engine(&cause);
-	if (e == NULL) {
-		*message = cause;
-		o = DEST_OTHER;
-	} else
-		o = d->verify_target(s, e, target, found, message);
+	o = connops_ask(ws, id, d, c, rec, ask_verify, &a, message);
 	if (o != DEST_OK)
 		xfree(found);
-	http_free(&e);
-	dest_session_free(&s);
-	credstore_free(&k);
 	return o;
+}
+
+struct ask_picks {
+	struct dest_pick	**out;
+	size_t			 *n;
+};
+
+static enum dest_outcome
+ask_list(const struct dest_driver *d, struct dest_session *s,
+    struct http_engine *e, void *arg, char **message)
+{
+	struct ask_picks	*a = arg;
+
+	return d->list_targets(s, e, a->out, a->n, message);
 }
 
 enum dest_outcome
@@ -191,10 +229,7 @@ connops_list_targets(struct workspace *ws, struct identity *id,
     const struct secrecord *rec, struct dest_pick **out, size_t *n,
     char **message)
 {
-	struct http_engine	*e;
-	struct dest_session	*s = NULL;
-	struct credstore		*k = NULL;
-	char			*cause = NULL;
+	struct ask_picks	 a = { out, n };
 	enum dest_outcome	 o;
 
 	*out = NULL;
@@ -206,21 +241,9 @@ connops_list_targets(struct workspace *ws, struct identity *id,
 		    "%s."), _(d->label), _(d->target.label));
 		return DEST_CONFIG;
 	}
-	if (open_session(ws, id, d, c, rec, &s, &k, &cause) == -1) {
-		*message = cause;
-		return DEST_CONFIG;
-	}
-	e = connops_check_engine(&cause);
-	if (e == NULL) {
-		*message = cause;
-		o = DEST_OTHER;
-	} else
-		o = d->list_targets(s, e, out, n, message);
+	o = connops_ask(ws, id, d, c, rec, ask_list, &a, message);
 	if (o != DEST_OK)
 		dest_picks_free(out, n);
-	http_free(&e);
-	dest_session_free(&s);
-	credstore_free(&k);
 	return o;
 }
 

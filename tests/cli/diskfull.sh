@@ -28,30 +28,13 @@ mount -t tmpfs -o size=4m,mode=0755 segsync-test "$M" ||
 t_umount() { umount "$M" 2>/dev/null || umount -l "$M" 2>/dev/null; }
 cleanup_hooks="$cleanup_hooks t_umount"
 
-rj() {
-	"$PY" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    d = d[k]
-print(str(d).lower() if isinstance(d, bool) else d)' "$W/runs/$1/run.json" "$2"
-}
-newest() { ls "$W/runs" | grep -v '\.lock$' | sort | tail -1; }
+rj() { run_field "$W" "$@"; }
+newest() { newest_run "$W"; }
 latency() {
 	$FAKECTL config "$F" "{\"faults\": {\"latency_ms\": $1}}" >/dev/null
 }
 fill() { dd if=/dev/zero of="$M/filler" bs=64k 2>/dev/null; }
-# Wait until run $1 has at least $2 accepted (30 s at most).
-wait_accepted() {
-	t_i=0
-	while [ "$t_i" -lt 300 ]; do
-		[ -f "$W/runs/$1/run.json" ] &&
-		    [ "$(rj "$1" counts.accepted)" -ge "$2" ] && return 0
-		sleep 0.1
-		t_i=$((t_i + 1))
-	done
-	return 1
-}
+wait_accepted() { wait_run_accepted "$W" "$@"; }
 
 cat >"$TMPD/fake.json" <<'EOT'
 {"braze": {"instance": "rest.fra-01.braze.eu",

@@ -92,6 +92,31 @@ mkpass() {
 
 # Create a workspace in $1 as the current user, with the cheapest KDF and
 # the passphrase of $TMPD/admin.pp; more init options may follow.
+# run_field WS ID KEY: a field of the record of run ID in workspace WS,
+# by a dotted path (counts.accepted); booleans as true or false.
+run_field() {
+	"${PYTHON3:-python3}" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    d = d[k]
+print(str(d).lower() if isinstance(d, bool) else d)' "$1/runs/$2/run.json" "$3"
+}
+# newest_run WS: the ID of workspace WS's newest run.
+newest_run() { ls "$1/runs" | grep -v '\.lock$' | sort | tail -1; }
+# wait_run_accepted WS ID N: run ID has at least N accepted (30 s at most).
+wait_run_accepted() {
+	t_i=0
+	while [ "$t_i" -lt 300 ]; do
+		[ -f "$1/runs/$2/run.json" ] &&
+		    [ "$(run_field "$1" "$2" counts.accepted)" -ge "$3" ] &&
+		    return 0
+		sleep 0.1
+		t_i=$((t_i + 1))
+	done
+	return 1
+}
+
 ws_init() {
 	t_dir=$1
 	shift

@@ -31,15 +31,8 @@ with open(path, "w") as f:
         f.write("%s,C%d,F%d,%s\n" % (email, i, i, city))
 EOT
 }
-rj() {
-	"$PY" -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    d = d[k]
-print(str(d).lower() if isinstance(d, bool) else d)' "$W/runs/$1/run.json" "$2"
-}
-newest() { ls "$W/runs" | grep -v '\.lock$' | sort | tail -1; }
+rj() { run_field "$W" "$@"; }
+newest() { newest_run "$W"; }
 # Members of the fake's segment attribute vip-seg.
 members() {
 	$FAKECTL state "$F" | "$PY" -c '

@@ -853,7 +853,9 @@ class Brevo(Dest):
                 "%s out of range" % name, "out_of_range")
         return iv, None
 
-    def lists_get(self, req, key):
+    def paged(self, req, name, items, as_json):
+        """GET ?limit=&offset=&sort=: one page of items, Brevo's way
+        (limit 0-50, default 10; newest first unless sort=asc)."""
         limit, err = self.int_param(req, "limit", 10, 0, 50)
         if err:
             return err
@@ -864,32 +866,24 @@ class Brevo(Dest):
         if sort not in ("asc", "desc"):
             return self.error(400, "sort must be asc or desc", "bad sort",
                               "invalid_parameter")
-        ids = sorted(self.lists, reverse=(sort == "desc"))
+        ids = sorted(items, reverse=(sort == "desc"))
         page = ids[offset:offset + limit]
         out = {"count": len(ids)}
         if page:
-            out["lists"] = [self.list_json(self.lists[i]) for i in page]
+            out[name] = [as_json(items[i]) for i in page]
         return Reply(200, out, items=len(page))
+
+    def lists_get(self, req, key):
+        return self.paged(req, "lists", self.lists, self.list_json)
 
     def folders_get(self, req, key):
         # api-contracts.md 2.5: "Folders come from GET /contacts/folders
         # (limit max 50)"; the same paging and envelope as the lists.
-        limit, err = self.int_param(req, "limit", 10, 0, 50)
-        if err:
-            return err
-        offset, err = self.int_param(req, "offset", 0, 0, None)
-        if err:
-            return err
-        folders = sorted(self.cfg.get("folders", [{"id": 1,
-                                                   "name": "Your first folder"}]),
-                         key=lambda f: f["id"], reverse=True)
-        page = folders[offset:offset + limit]
-        out = {"count": len(folders)}
-        if page:
-            out["folders"] = [{"id": f["id"], "name": f["name"],
-                               "totalBlacklisted": 0, "totalSubscribers": 0,
-                               "uniqueSubscribers": 0} for f in page]
-        return Reply(200, out, items=len(page))
+        folders = {f["id"]: f for f in self.cfg.get(
+            "folders", [{"id": 1, "name": "Your first folder"}])}
+        return self.paged(req, "folders", folders, lambda f: {
+            "id": f["id"], "name": f["name"], "totalBlacklisted": 0,
+            "totalSubscribers": 0, "uniqueSubscribers": 0})
 
     def list_get(self, req, key):
         lid = req.path.rstrip("/").split("/")[-1]
