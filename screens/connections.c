@@ -514,6 +514,11 @@ connections_new(struct app *app)
 	ui_list_column(&cs->list, 2, _("USABLE BY"), 11, 0);
 	ui_list_column(&cs->list, 3, _("EXPORT USER"), 11, 1);
 	ui_list_column(&cs->list, 4, _("LAST TEST"), 9, 0);
+	/* What is fixed fits what it holds; the names get the rest. */
+	ui_list_fit(&cs->list, 1);
+	ui_list_fit(&cs->list, 2);
+	ui_list_fit(&cs->list, 4);
+	ui_list_middle(&cs->list, 0);
 	cs->list.empty = app->admin ? _("No connection yet. Press a to add "
 	    "one: the wizard asks for the destination, a name and the "
 	    "credentials, and tests them.") : _("No connection is open to "

@@ -1879,6 +1879,7 @@ export_wizard_new(struct app *app)
 	ui_list_column(&w->tpick, 1, _("ID"), 0, 0);
 	ui_list_column(&w->tpick, 2, _("DETAILS"), 12, 2);
 	ui_list_fit(&w->tpick, 1);
+	ui_list_middle(&w->tpick, 0);
 	ui_list_init(&w->picklist, UI_LIST_TABLE, 3);
 	ui_list_column(&w->picklist, 0, _("SEGMENT FIELD"), 16, 1);
 	ui_list_column(&w->picklist, 1, _("FOUND"), 10, 0);

@@ -434,6 +434,11 @@ exports_new(struct app *app)
 	ui_list_column(&e->list, 3, _("SEGMENTS"), 8, 0);
 	/* Wide enough for "weekly mon 06:30" when one has that. */
 	ui_list_column(&e->list, 4, _("SCHEDULED"), exps_sched_width(app), 0);
+	/* Counts fit what they hold; names that start alike stay apart. */
+	ui_list_fit(&e->list, 3);
+	ui_list_middle(&e->list, 0);
+	ui_list_middle(&e->list, 1);
+	ui_list_middle(&e->list, 2);
 	e->list.empty = _("No export yet. Press a to create one: it sends "
 	    "segments through a connection to a list, segment or audience.");
 	exps_refresh(e, 0);

@@ -4,7 +4,9 @@
  * whatever the size of the file (src/data/rejreader.h: the file is indexed a
  * budget of bytes per tick, and only the rows on screen are read). The
  * selected record's reason shows whole beneath the table. While the run
- * runs, records it adds appear.
+ * runs, records it adds appear. f keeps one reason's records (picked
+ * from those counted), / those holding what is typed, x all again: the
+ * reader keeps an index of its own for what the filter keeps.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include "ui/layout.h"
 #include "ui/text.h"
 #include "ui/ui.h"
+#include "ui/widget.h"
 
 #define REJ_BUDGET		(4u * 1024 * 1024)	/* indexed per tick */
 #define REJ_FIRST_BUDGET	(4u * 1024 * 1024)
@@ -50,6 +53,9 @@ struct rejected {
 	uint64_t		 page_first;
 	uint64_t		 page_count;	/* rejreader_count() then */
 	int			 page_ok;
+	char			*f_reason;	/* NULL: every reason */
+	int			 searching;	/* typing after '/' */
+	char			 search[UI_SEARCH_MAX];
 };
 
 static void
@@ -81,6 +87,97 @@ rej_scan(struct rejected *j, size_t budget)
 	if (rejreader_count(j->rr) < before)
 		rej_page_drop(j);
 	return rejreader_count(j->rr) != before;
+}
+
+/* The filter (reason, search) as it stands now, indexed from the start. */
+static void
+rej_apply(struct rejected *j)
+{
+	if (j->rr == NULL)
+		return;
+	rejreader_filter(j->rr, j->f_reason, j->search);
+	rej_page_drop(j);
+	j->sel = j->top = 0;
+	j->at_end = 0;
+	rej_scan(j, REJ_FIRST_BUDGET);
+}
+
+static void
+rej_reason_chosen(struct ui *ui, void *arg, int i)
+{
+	struct rejected			*j = arg;
+	const struct rejreader_reason	*rs;
+	size_t				 n;
+
+	(void)ui;
+	if (i < 0 || j->rr == NULL)
+		return;
+	rs = rejreader_reasons(j->rr, &n);
+	free(j->f_reason);
+	j->f_reason = i > 0 && (size_t)i <= n ? xstrdup(rs[i - 1].reason) :
+	    NULL;
+	rej_apply(j);
+}
+
+/* f: the reasons counted so far, each with how many, "all" first. */
+static void
+rej_pick_reason(struct rejected *j)
+{
+	const struct rejreader_reason	*rs;
+	const char			**items;
+	char				**own, num[32];
+	size_t				 n, k;
+	int				 sel = 0;
+
+	rs = rejreader_reasons(j->rr, &n);
+	items = xcalloc(n + 1, sizeof *items);
+	own = xcalloc(n + 1, sizeof *own);
+	items[0] = _("All reasons");
+	for (k = 0; k < n; k++) {
+		own[k] = xasprintf(_("%s (%s)"), rs[k].reason, ui_text_count(
+		    rs[k].count, num, sizeof num));
+		items[k + 1] = own[k];
+		if (j->f_reason != NULL && strcmp(j->f_reason,
+		    rs[k].reason) == 0)
+			sel = (int)k + 1;
+	}
+	ui_choose(j->app->ui, _("Records rejected for which reason?"), items,
+	    (int)n + 1, sel, rej_reason_chosen, j);
+	for (k = 0; k < n; k++)
+		free(own[k]);
+	free(own);
+	free(items);
+}
+
+/* A key while typing the search: it applies as typed. */
+static int
+rej_search_key(struct rejected *j, int key)
+{
+	char	enc[4];
+	size_t	len = strlen(j->search), n;
+
+	if (key == UI_KEY_ENTER) {
+		j->searching = 0;
+		return 1;
+	}
+	if (key == UI_KEY_ESC) {
+		j->searching = 0;
+		j->search[0] = '\0';
+	} else if (key == UI_KEY_BACKSPACE) {
+		if (len == 0)
+			j->searching = 0;
+		else
+			j->search[ui_text_prev(j->search, len)] = '\0';
+	} else if (UI_KEY_PRINTABLE(key)) {
+		n = ui_text_encode((uint32_t)key, enc);
+		if (len + n < sizeof j->search) {
+			memcpy(j->search + len, enc, n);
+			j->search[len + n] = '\0';
+		}
+	} else
+		return 1;
+	rej_apply(j);
+	return 1;
 }
 
 static const char *
@@ -134,7 +231,22 @@ rej_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 		return;
 	}
 	count = rejreader_count(j->rr);
-	if (count == 0 && j->complete)
+	if (j->f_reason != NULL || j->search[0] != '\0' || j->searching) {
+		char	*u = j->f_reason != NULL && j->search[0] != '\0' ?
+		    xasprintf(_("reason \"%s\", holding \"%s\""), j->f_reason,
+		    j->search) : j->f_reason != NULL ? xasprintf(_("reason "
+		    "\"%s\""), j->f_reason) : xasprintf(_("holding \"%s\""),
+		    j->search);
+		char	 all[32];
+
+		snprintf(all, sizeof all, "%s",
+		    runshow_count(rejreader_total(j->rr)));
+		t = xasprintf(j->complete ? _("%s of the %s rejected records "
+		    "of \"%s\": %s.") : _("%s of the %s rejected records of "
+		    "\"%s\" so far: %s (still counting)."),
+		    runshow_count(count), all, j->export_name, u);
+		free(u);
+	} else if (count == 0 && j->complete)
 		t = xstrdup(_("No rejected records (yet)."));
 	else
 		t = xasprintf(j->complete ? _("%s rejected records of "
@@ -143,6 +255,14 @@ rej_draw(struct ui_screen *s, struct ui *ui, struct ui_rect body)
 		    runshow_count(count), j->export_name);
 	ui_draw_text(y++, x, tw, UI_A_HEADING, t);
 	free(t);
+	if (j->searching) {
+		int	used = ui_draw_text(y, x, tw, UI_A_WARN, _("Search:"));
+
+		used += 1 + ui_draw_text(y, x + used + 1, tw - used - 1,
+		    UI_A_FIELD_FOCUS, j->search);
+		ui_cursor(y, x + used);
+		y++;
+	}
 	if (j->error != NULL)
 		ui_draw_text(y++, x, tw, UI_A_ERROR, j->error);
 	y++;
@@ -209,7 +329,30 @@ rej_key(struct ui_screen *s, struct ui *ui, int key)
 	uint64_t	 page = j->rows > 1 ? (uint64_t)j->rows - 1 : 1;
 
 	(void)ui;
+	if (j->searching)
+		return rej_search_key(j, key);
 	switch (key) {
+	case '/':
+		if (j->rr != NULL)
+			j->searching = 1;
+		return 1;
+	case 'f':
+		if (j->rr != NULL)
+			rej_pick_reason(j);
+		return 1;
+	case 'x':
+		xfree(&j->f_reason);
+		j->search[0] = '\0';
+		rej_apply(j);
+		return 1;
+	case UI_KEY_ESC:
+		/* The filter goes first, then the screen. */
+		if (j->f_reason == NULL && j->search[0] == '\0')
+			return 0;
+		xfree(&j->f_reason);
+		j->search[0] = '\0';
+		rej_apply(j);
+		return 1;
 	case UI_KEY_UP:
 		if (j->sel > 0)
 			j->sel--;
@@ -260,14 +403,25 @@ rej_tick(struct ui_screen *s, struct ui *ui, uint64_t now)
 static size_t
 rej_hints(struct ui_screen *s, struct ui_hint *h, size_t max)
 {
-	(void)s;
-	if (max < 4)
+	struct rejected	*j = (struct rejected *)s;
+	size_t		 n = 0;
+
+	if (max < 7)
 		return 0;
-	h[0] = (struct ui_hint){ "Up/Down", _("move") };
-	h[1] = (struct ui_hint){ "PgUp/PgDn", _("page") };
-	h[2] = (struct ui_hint){ "Home/End", _("first, last") };
-	h[3] = (struct ui_hint){ "Esc", _("back") };
-	return 4;
+	if (j->searching) {
+		h[n++] = (struct ui_hint){ "Enter", _("keep the search") };
+		h[n++] = (struct ui_hint){ "Esc", _("clear it") };
+		return n;
+	}
+	h[n++] = (struct ui_hint){ "Up/Down", _("move") };
+	h[n++] = (struct ui_hint){ "PgUp/PgDn", _("page") };
+	h[n++] = (struct ui_hint){ "End", _("last") };
+	h[n++] = (struct ui_hint){ "f", _("reason") };
+	h[n++] = (struct ui_hint){ "/", _("search") };
+	if (j->f_reason != NULL || j->search[0] != '\0')
+		h[n++] = (struct ui_hint){ "x", _("clear filters") };
+	h[n++] = (struct ui_hint){ "Esc", _("back") };
+	return n;
 }
 
 static const char *
@@ -279,7 +433,10 @@ rej_help(struct ui_screen *s)
 	    "segment's file, its identifier (customer ID or email) and why. "
 	    "The list is read from the run's file (runs/ID/rejects.csv) a page "
 	    "at a time, so that even millions of records scroll at once; End "
-	    "goes to the last one, and follows new ones while the run runs.");
+	    "goes to the last one, and follows new ones while the run runs. "
+	    "f shows only the records of one reason, picked from those counted "
+	    "so far; / only those holding what you type (in the segment, the "
+	    "identifier or the reason); x, or Esc, shows every record again.");
 }
 
 static void
@@ -289,6 +446,7 @@ rej_free(struct ui_screen *s)
 
 	rej_page_drop(j);
 	rejreader_close(&j->rr);
+	free(j->f_reason);
 	free(j->error);
 	free(j->title);
 	free(j->export_name);

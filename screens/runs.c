@@ -120,6 +120,7 @@ runs_columns(struct runs *rs)
 	ui_list_free(&rs->list);
 	ui_list_init(&rs->list, UI_LIST_TABLE, n);
 	ui_list_column(&rs->list, c++, _("STARTED"), rs->wide ? 16 : 11, 0);
+	ui_list_middle(&rs->list, c);
 	ui_list_column(&rs->list, c++, _("EXPORT"), 8, 2);
 	if (rs->wide)
 		ui_list_column(&rs->list, c++, _("TO"), 18, 0);

@@ -201,6 +201,8 @@ segments_new(struct app *app)
 	ui_list_column(&g->list, 0, _("NAME"), 16, 2);
 	ui_list_column(&g->list, 1, _("MEMBERS"), 9, 0);
 	ui_list_column(&g->list, 2, _("FIELDS"), 16, 3);
+	ui_list_fit(&g->list, 1);
+	ui_list_middle(&g->list, 0);
 	g->list.empty = _("There is no segment yet: put CSV files in the "
 	    "segments folder.");
 	segs_fill(g);

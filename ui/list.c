@@ -48,6 +48,13 @@ ui_list_fit(struct ui_list *l, int col)
 		l->fit |= 1u << col;
 }
 
+void
+ui_list_middle(struct ui_list *l, int col)
+{
+	if (col >= 0 && col < l->ncols && col < 32)
+		l->middle |= 1u << col;
+}
+
 /* The columns as drawn: fitting ones as wide as what they hold. */
 static void
 list_cols(const struct ui_list *l, struct ui_col *cols)
@@ -431,10 +438,16 @@ ui_list_draw(struct ui_list *l, struct ui_rect r, int focused)
 		if (l->markable && l->rows[l->top + i].checked)
 			ui_draw_text(y, r.x + 1, 1, role, "*");
 		for (c = 0, x = r.x + pre; c < l->ncols; c++) {
+			const char	*cell = l->rows[l->top + i].cells[c];
+			char		*mid = NULL;
+
+			if ((l->middle & (1u << c)) &&
+			    ui_text_width(cell) > w[c])
+				cell = mid = ui_text_shorten(cell, w[c]);
 			ui_draw_text(y, x, w[c], role == UI_A_NORMAL &&
 			    c == l->rows[l->top + i].tint_col ?
-			    l->rows[l->top + i].tint : role,
-			    l->rows[l->top + i].cells[c]);
+			    l->rows[l->top + i].tint : role, cell);
+			free(mid);
 			x += w[c] + 2;
 		}
 	}

@@ -264,3 +264,33 @@ ui_text_count(unsigned long long n, char *buf, size_t size)
 	buf[o] = '\0';
 	return buf;
 }
+
+char *
+ui_text_shorten(const char *s, int cols)
+{
+	const char	*dots = ui_text_utf8() ? "\xe2\x80\xa6" : "~";
+	size_t		 len = strlen(s), head, tail, t;
+	int		 w = ui_text_width(s), hw, tw, used;
+	char		*out;
+
+	if (w <= cols || cols < 3)
+		return xstrdup(s);
+	/* The start gets the odd column: names differ there first. */
+	hw = (cols - 1 + 1) / 2;
+	tw = cols - 1 - hw;
+	head = ui_text_fit(s, len, hw, NULL);
+	/* The shortest tail that takes at most tw columns. */
+	tail = len;
+	for (t = len; t > head; t = ui_text_prev(s, t)) {
+		used = ui_text_nwidth(s + t, len - t);
+		if (used > tw)
+			break;
+		tail = t;
+	}
+	out = xmalloc(head + strlen(dots) + (len - tail) + 1);
+	memcpy(out, s, head);
+	memcpy(out + head, dots, strlen(dots));
+	memcpy(out + head + strlen(dots), s + tail, len - tail);
+	out[head + strlen(dots) + (len - tail)] = '\0';
+	return out;
+}

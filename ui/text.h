@@ -55,6 +55,13 @@ int	ui_text_nwidth(const char *s, size_t len);
 size_t	ui_text_fit(const char *s, size_t len, int cols, int *used);
 
 /*
+ * s in at most cols columns, shortened in the middle around the ellipsis
+ * glyph when wider ("Newsletter F…2026"): the two ends that tell names
+ * apart stay. Malloc'd.
+ */
+char	*ui_text_shorten(const char *s, int cols);
+
+/*
  * The bytes to hand to curses for s (len bytes): control characters and
  * bad bytes as '?', and in ASCII mode the transliteration above.
  * Malloc'd, NUL-terminated; its width is ui_text_nwidth(s, len).

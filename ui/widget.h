@@ -141,6 +141,7 @@ struct ui_list {
 	const char		*empty;		/* shown without rows */
 	int			 markable;	/* a table: Space marks rows */
 	unsigned		 fit;		/* bit c: column c fits */
+	unsigned		 middle;	/* bit c: shortened mid-way */
 };
 
 void	ui_list_init(struct ui_list *, enum ui_list_mode, int ncols);
@@ -152,6 +153,12 @@ void	ui_list_column(struct ui_list *, int col, const char *header, int min,
  * and leave the rest to the names.
  */
 void	ui_list_fit(struct ui_list *, int col);
+/*
+ * Names too wide for column col are shortened in the middle ("Newsletter
+ * F…2026"), not cut at the end, where names that start alike would all
+ * read the same.
+ */
+void	ui_list_middle(struct ui_list *, int col);
 /* Add a row; cells are copied. Returns its index. */
 size_t	ui_list_add(struct ui_list *, const char *const *cells, void *data);
 size_t	ui_list_add_heading(struct ui_list *, const char *text);

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +29,17 @@ struct rejreader {
 	off_t		*marks;		/* record k * stride starts here */
 	size_t		 nmarks;
 	uint64_t	 stride;
+	/*
+	 * The records counted, indexed and paged are only those whose
+	 * reason is reason (when set) and that hold search (when set,
+	 * ignoring ASCII case) in a field; and the distinct reasons of
+	 * every record seen, with their counts, for a picker.
+	 */
+	char		*reason;
+	char		*search;
+	struct rejreader_reason reasons[REJREADER_REASONS];
+	size_t		 nreasons;
+	uint64_t	 total;		/* every complete record seen */
 };
 
 /* One field being collected, cut at REJREADER_FIELD_MAX. */
@@ -115,12 +127,81 @@ rj_value(struct rj_field *fl)
 static void
 rj_reset(struct rejreader *rr)
 {
+	size_t	i;
+
 	rr->header = 0;
 	rr->data = 0;
 	rr->scan = 0;
 	rr->count = 0;
 	rr->nmarks = 0;
 	rr->stride = 1;
+	rr->total = 0;
+	for (i = 0; i < rr->nreasons; i++)
+		free(rr->reasons[i].reason);
+	rr->nreasons = 0;
+}
+
+/* Case-insensitive (ASCII) substring of n bytes of hay. */
+static int
+rj_has(const char *hay, size_t n, const char *needle)
+{
+	size_t	len = strlen(needle), i, j;
+
+	for (i = 0; i + len <= n; i++) {
+		for (j = 0; j < len && tolower((unsigned char)hay[i + j]) ==
+		    tolower((unsigned char)needle[j]); j++)
+			;
+		if (j == len)
+			return 1;
+	}
+	return len == 0;
+}
+
+/* The reason of a record, its formula guard off, compared with want. */
+static int
+rj_same_reason(const struct rj_field *f, const char *want)
+{
+	const char	*s = f->buf;
+	size_t		 len = f->len;
+
+	if (len >= 2 && s[0] == '\'' && strchr("=+-@\t\r", s[1]) != NULL) {
+		s++;
+		len--;
+	}
+	return strlen(want) == len && memcmp(s, want, len) == 0;
+}
+
+/* One more record seen: its reason counted (the first few distinct). */
+static void
+rj_note_reason(struct rejreader *rr, struct rj_field *fl)
+{
+	size_t	i;
+	char	*r;
+
+	for (i = 0; i < rr->nreasons; i++)
+		if (rj_same_reason(&fl[3], rr->reasons[i].reason)) {
+			rr->reasons[i].count++;
+			return;
+		}
+	if (rr->nreasons == REJREADER_REASONS)
+		return;
+	r = rj_value(&fl[3]);
+	rr->reasons[rr->nreasons].reason = r;
+	rr->reasons[rr->nreasons].count = 1;
+	rr->nreasons++;
+}
+
+/* Whether a parsed record passes the filter. */
+static int
+rj_keep(const struct rejreader *rr, const struct rj_field *fl)
+{
+	if (rr->reason != NULL && !rj_same_reason(&fl[3], rr->reason))
+		return 0;
+	if (rr->search != NULL && !rj_has(fl[0].buf, fl[0].len, rr->search) &&
+	    !rj_has(fl[2].buf, fl[2].len, rr->search) &&
+	    !rj_has(fl[3].buf, fl[3].len, rr->search))
+		return 0;
+	return 1;
 }
 
 int
@@ -167,6 +248,9 @@ rejreader_close(struct rejreader **rrp)
 	if (rr == NULL)
 		return;
 	fclose(rr->f);
+	rj_reset(rr);
+	free(rr->reason);
+	free(rr->search);
 	free(rr->marks);
 	free(rr->path);
 	free(rr);
@@ -221,9 +305,10 @@ rj_read_error(struct rejreader *rr, char **cause)
 int
 rejreader_scan(struct rejreader *rr, size_t budget, char **cause)
 {
-	size_t	used, done = 0;
-	size_t	i;
-	int	r;
+	struct rj_field	*fl;
+	size_t		 used, done = 0;
+	size_t		 i;
+	int		 r;
 
 	if (rj_check(rr, cause) != 0 || rj_seek(rr, rr->scan, cause) != 0)
 		return -1;
@@ -237,6 +322,7 @@ rejreader_scan(struct rejreader *rr, size_t budget, char **cause)
 		rr->data = rr->scan = (off_t)used;
 		done += used;
 	}
+	fl = xmalloc(REJREADER_FIELDS * sizeof *fl);
 	while (done < budget) {
 		if (rr->count % rr->stride == 0 &&
 		    rr->count / rr->stride >= rr->nmarks) {
@@ -250,18 +336,52 @@ rejreader_scan(struct rejreader *rr, size_t budget, char **cause)
 			}
 			rr->marks[rr->nmarks] = rr->scan;
 		}
-		r = rj_record(rr->f, NULL, &used);
-		if (r == -1)
+		r = rj_record(rr->f, fl, &used);
+		if (r == -1) {
+			free(fl);
 			return rj_read_error(rr, cause);
-		if (r == 0)
+		}
+		if (r == 0) {
+			free(fl);
 			return 1;
+		}
+		rr->scan += (off_t)used;
+		done += used;
+		rr->total++;
+		rj_note_reason(rr, fl);
+		if (!rj_keep(rr, fl))
+			continue;
 		if (rr->count % rr->stride == 0)
 			rr->nmarks = (size_t)(rr->count / rr->stride) + 1;
 		rr->count++;
-		rr->scan += (off_t)used;
-		done += used;
 	}
+	free(fl);
 	return 0;
+}
+
+void
+rejreader_filter(struct rejreader *rr, const char *reason,
+    const char *search)
+{
+	free(rr->reason);
+	free(rr->search);
+	rr->reason = reason != NULL ? xstrdup(reason) : NULL;
+	rr->search = search != NULL && search[0] != '\0' ? xstrdup(search) :
+	    NULL;
+	rj_reset(rr);
+}
+
+uint64_t
+rejreader_total(const struct rejreader *rr)
+{
+	return rr->total;
+}
+
+const struct rejreader_reason *
+rejreader_reasons(const struct rejreader *rr, size_t *n)
+{
+	*n = rr->nreasons;
+	return rr->reasons;
 }
 
 uint64_t
@@ -312,15 +432,22 @@ rejreader_page(struct rejreader *rr, uint64_t first, size_t n,
 	if (rj_seek(rr, rr->marks[k], cause) != 0)
 		return -1;
 	fl = xmalloc(REJREADER_FIELDS * sizeof *fl);
-	for (at = k * rr->stride; at < first; at++) {
-		r = rj_record(rr->f, NULL, &used);
+	/* A mark is a kept record: the others between are passed over. */
+	for (at = k * rr->stride; at < first; ) {
+		r = rj_record(rr->f, fl, &used);
 		if (r != 1)
 			goto short_read;
+		if (rj_keep(rr, fl))
+			at++;
 	}
 	for (i = 0; i < n; i++) {
 		r = rj_record(rr->f, fl, &used);
 		if (r != 1)
 			goto short_read;
+		if (!rj_keep(rr, fl)) {
+			i--;
+			continue;
+		}
 		rows[i].segment = rj_value(&fl[0]);
 		fl[1].buf[fl[1].len] = '\0';
 		rows[i].line = strtoull(fl[1].buf, NULL, 10);

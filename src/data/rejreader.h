@@ -31,6 +31,7 @@
 
 #define REJREADER_MARKS		4096
 #define REJREADER_FIELD_MAX	4096
+#define REJREADER_REASONS	64	/* distinct reasons kept */
 
 struct rejreader;
 
@@ -39,6 +40,12 @@ struct rejreader_row {
 	unsigned long long	 line;
 	char			*identifier;	/* may be empty */
 	char			*reason;
+};
+
+/* A reason and how many records of those seen give it. */
+struct rejreader_reason {
+	char			*reason;
+	uint64_t		 count;
 };
 
 /* Open path; errno is ENOENT when the run has no such file (yet). */
@@ -53,8 +60,26 @@ void		 rejreader_close(struct rejreader **);
  */
 int		 rejreader_scan(struct rejreader *, size_t budget, char **cause);
 
-/* Complete records indexed so far. */
+/* Complete records indexed so far (those the filter keeps). */
 uint64_t	 rejreader_count(const struct rejreader *);
+
+/*
+ * Keep only the records whose reason is reason and that hold search in
+ * their segment, identifier or reason (ignoring ASCII case); NULL or ""
+ * for either: all. The index starts again (scan to fill it).
+ */
+void		 rejreader_filter(struct rejreader *, const char *reason,
+		    const char *search);
+
+/* Every complete record scanned, kept or not. */
+uint64_t	 rejreader_total(const struct rejreader *);
+
+/*
+ * The distinct reasons of the records scanned so far, with their counts,
+ * in the order first seen (the first REJREADER_REASONS of them).
+ */
+const struct rejreader_reason *rejreader_reasons(const struct rejreader *,
+		    size_t *n);
 
 /* Offsets the index holds (at most REJREADER_MARKS), and its stride. */
 size_t		 rejreader_marks(const struct rejreader *, uint64_t *stride);

@@ -127,7 +127,7 @@ EOT
 ui_run schedule --passphrase-file "$PP"
 is "$rc" 0 "scheduling two exports runs to the end"
 dump_has xs-marked " *VIP to Braze  " "Space marks the first export"
-dump_has xs-marked ">*VIP to Braze (cop" "and the second, under the cursor"
+dump_has xs-marked ">*VIP to Br…e (copy)" "and the second, under the cursor"
 dump_has xs-schedule "Schedule 2 exports" "s schedules the marked ones"
 dump_has xs-schedule "Keep each export's own schedule" \
     "with a choice to keep their own, as they differ"

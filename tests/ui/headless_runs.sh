@@ -186,6 +186,29 @@ done_pr=$(grep -o '[0-9,]* of 100,000 done' "$DUMPS/pr-interrupted" | cut -d' ' 
 like "$(tr -s ' \n' ' ' <"$DUMPS/rd-resume-ask")" "$done_pr of 100,000" \
     "counting done profiles as the progress screen does ($done_pr)"
 
+# The rejected records by reason (f) and by a search (/), and x for all.
+ui_keys rejfilter <<'EOT'
+keys r<Down>r
+keys f
+dump rj-reasons
+keys <Down><Down><Enter>
+dump rj-reason
+keys x/user12<Enter>
+dump rj-search
+keys x
+dump rj-all
+EOT
+ui_run rejfilter --passphrase-file "$TMPD/admin.pp"
+is "$rc" 0 "the rejected records filtered"
+golden rj-reasons "f: the reasons counted, with how many each"
+dump_has rj-reason '250 of the 1,000 rejected records of "VIP to Braze": reason "No email and' \
+    "picking one shows its records only, and says so"
+unlike "$(cat "$DUMPS/rj-reason")" "The email has no domain." \
+    "none of another reason"
+dump_has rj-search '9 of the 1,000 rejected records of "VIP to Braze": holding "user12".' \
+    "/ keeps the records holding what is typed"
+dump_has rj-all "1,000 rejected records of" "x shows them all again"
+
 # A small terminal (60x18): the runs browser and the progress screen lay
 # themselves out in it, with fewer columns; a screen that needs 80x24
 # says so, and Esc goes back.

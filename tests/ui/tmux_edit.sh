@@ -70,7 +70,7 @@ tm_wait "Step 7 of 7: Save" "the copy's summary"
 tm_keys Enter
 tm_wait "Export saved" "saved, offering to run it"
 tm_keys Enter
-tm_wait "VIP to Braze (cop" "the copy is listed"
+tm_wait "VIP to Br…e (copy)" "the copy is listed, its name shortened in the middle"
 is "$(field "VIP to Braze (copy)" scheduled)" false "not scheduled"
 tm_keys Home Space Down Space s
 tm_wait "Schedule 2 exports" "the two marked exports are scheduled together"

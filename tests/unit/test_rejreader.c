@@ -3,8 +3,9 @@
  * them (commas, quotes, line breaks in quoted fields, the formula guard
  * taken off), a page anywhere in 200,000 rows without reading them all
  * (the index stays at most REJREADER_MARKS offsets), a half-written last
- * record waits for its line end, a file written anew is indexed anew, and
- * a missing file says so.
+ * record waits for its line end, a file written anew is indexed anew, a
+ * filter by reason or by a search keeps an index of its own, and a
+ * missing file says so.
  */
 #include "config.h"
 
@@ -152,6 +153,44 @@ test_large(const char *path)
 	    strcmp(rows[0].reason, "A reason, with a comma") == 0,
 	    "quoted fields in the middle");
 	rejreader_rows_clear(rows, got);
+
+	/* The distinct reasons, then only one of them, then a search. */
+	{
+		const struct rejreader_reason	*rs;
+		size_t				 nr;
+
+		rs = rejreader_reasons(rr, &nr);
+		ok(nr == 2 && rs[0].count == 200 && rs[1].count == 199800,
+		    "the reasons are counted as they are read (%zu)", nr);
+		if (nr == 2)
+			is_str(rs[0].reason, "A reason, with a comma",
+			    "each given whole");
+	}
+	rejreader_filter(rr, "A reason, with a comma", NULL);
+	scan_all(rr);
+	is_int(rejreader_count(rr), 200, "a reason keeps only its records");
+	is_int(rejreader_total(rr), 200000, "of all those read");
+	ok(rejreader_page(rr, 199, 1, rows, &got, &cause) == 0 && got == 1 &&
+	    rows[0].line == 199002, "its last page, found by its own index");
+	rejreader_rows_clear(rows, got);
+	good = 1;
+	for (i = 0; i < 200; i += 13) {
+		if (rejreader_page(rr, i, 1, rows, &got, &cause) != 0 ||
+		    got != 1 || rows[0].line != i * 1000 + 2)
+			good = 0;
+		rejreader_rows_clear(rows, got);
+	}
+	ok(good, "and any page of it");
+	rejreader_filter(rr, NULL, "USER12345@");
+	scan_all(rr);
+	is_int(rejreader_count(rr), 1, "a search keeps what holds it, in any "
+	    "case");
+	ok(rejreader_page(rr, 0, 2, rows, &got, &cause) == 0 && got == 1 &&
+	    rows[0].line == 12347, "the one row");
+	rejreader_rows_clear(rows, got);
+	rejreader_filter(rr, NULL, NULL);
+	scan_all(rr);
+	is_int(rejreader_count(rr), 200000, "no filter: every row again");
 
 	/* A resumed run writes the file anew: shorter. */
 	if (rejects_open(path, &w, &cause) != 0)

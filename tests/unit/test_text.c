@@ -139,6 +139,36 @@ test_count(void)
 	setlocale(LC_NUMERIC, "C");
 }
 
+/* Names shortened in the middle, measured in columns. */
+static void
+test_shorten(void)
+{
+	char	*t;
+
+	t = ui_text_shorten("Newsletter FR 2026", 40);
+	is_str(t, "Newsletter FR 2026", "a name that fits stays whole");
+	free(t);
+	t = ui_text_shorten("Newsletter FR 2026", 11);
+	is_str(t, "Newsl\xe2\x80\xa6 2026", "a long one keeps both ends "
+	    "around the ellipsis");
+	is_int(ui_text_width(t), 11, "in exactly the columns given");
+	free(t);
+	t = ui_text_shorten("Clients fid\xc3\xa8les de Lyon", 12);
+	is_int(ui_text_width(t), 12, "accented letters are one column each");
+	like(t, "Lyon", "and the end is kept");
+	free(t);
+	t = ui_text_shorten("\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d"
+	    "\xe5\xad\x97\xe5\xbe\x88\xe9\x95\xbf", 7);
+	ok(ui_text_width(t) <= 7, "wide characters are never split, and "
+	    "never overflow (%d columns)", ui_text_width(t));
+	free(t);
+	ui_text_init(0);
+	t = ui_text_shorten("Newsletter FR 2026", 11);
+	is_str(t, "Newsl~ 2026", "in ASCII the ellipsis is '~'");
+	free(t);
+	ui_text_init(1);
+}
+
 int
 main(void)
 {
@@ -152,5 +182,6 @@ main(void)
 	test_wrap();
 	test_edit_helpers();
 	test_count();
+	test_shorten();
 	return done_testing();
 }
