@@ -54,6 +54,8 @@ struct rejected {
 	uint64_t		 page_count;	/* rejreader_count() then */
 	int			 page_ok;
 	char			*f_reason;	/* NULL: every reason */
+	char			**picked;	/* the reasons the picker shows */
+	size_t			 npicked;
 	int			 searching;	/* typing after '/' */
 	char			 search[UI_SEARCH_MAX];
 };
@@ -105,18 +107,27 @@ rej_apply(struct rejected *j)
 static void
 rej_reason_chosen(struct ui *ui, void *arg, int i)
 {
-	struct rejected			*j = arg;
-	const struct rejreader_reason	*rs;
-	size_t				 n;
+	struct rejected	*j = arg;
 
 	(void)ui;
 	if (i < 0 || j->rr == NULL)
 		return;
-	rs = rejreader_reasons(j->rr, &n);
 	free(j->f_reason);
-	j->f_reason = i > 0 && (size_t)i <= n ? xstrdup(rs[i - 1].reason) :
-	    NULL;
+	j->f_reason = i > 0 && (size_t)i <= j->npicked ?
+	    xstrdup(j->picked[i - 1]) : NULL;
 	rej_apply(j);
+}
+
+static void
+rej_picked_free(struct rejected *j)
+{
+	size_t	k;
+
+	for (k = 0; k < j->npicked; k++)
+		free(j->picked[k]);
+	free(j->picked);
+	j->picked = NULL;
+	j->npicked = 0;
 }
 
 /* f: the reasons counted so far, each with how many, "all" first. */
@@ -129,7 +140,13 @@ rej_pick_reason(struct rejected *j)
 	size_t				 n, k;
 	int				 sel = 0;
 
+	/* Kept as shown: a rescan may change the reader's list meanwhile. */
+	rej_picked_free(j);
 	rs = rejreader_reasons(j->rr, &n);
+	j->picked = xcalloc(n + 1, sizeof *j->picked);
+	for (k = 0; k < n; k++)
+		j->picked[k] = xstrdup(rs[k].reason);
+	j->npicked = n;
 	items = xcalloc(n + 1, sizeof *items);
 	own = xcalloc(n + 1, sizeof *own);
 	items[0] = _("All reasons");
@@ -446,6 +463,7 @@ rej_free(struct ui_screen *s)
 
 	rej_page_drop(j);
 	rejreader_close(&j->rr);
+	rej_picked_free(j);
 	free(j->f_reason);
 	free(j->error);
 	free(j->title);

@@ -53,6 +53,9 @@ struct runs {
 	int			 f_status;
 	int			 searching;
 	char			 search[UI_SEARCH_MAX];
+	/* The exports the open picker shows: a new run may come meanwhile. */
+	char			**picked;
+	size_t			 npicked;
 };
 
 static const struct run *
@@ -399,20 +402,26 @@ static void
 runs_export_chosen(struct ui *ui, void *arg, int i)
 {
 	struct runs	*rs = arg;
-	char		**v;
-	size_t		 n, k;
 
 	(void)ui;
 	if (i < 0)
 		return;
-	v = export_names(rs, &n);
 	xfree(&rs->f_export);
-	if (i > 0 && (size_t)i <= n)
-		rs->f_export = xstrdup(v[i - 1]);
-	for (k = 0; k < n; k++)
-		free(v[k]);
-	free(v);
+	if (i > 0 && (size_t)i <= rs->npicked)
+		rs->f_export = xstrdup(rs->picked[i - 1]);
 	runs_fill(rs, NULL);
+}
+
+static void
+runs_picked_free(struct runs *rs)
+{
+	size_t	k;
+
+	for (k = 0; k < rs->npicked; k++)
+		free(rs->picked[k]);
+	free(rs->picked);
+	rs->picked = NULL;
+	rs->npicked = 0;
 }
 
 static void
@@ -423,7 +432,9 @@ runs_pick_export(struct runs *rs)
 	size_t		 n, k;
 	int		 sel = 0;
 
-	v = export_names(rs, &n);
+	runs_picked_free(rs);
+	v = rs->picked = export_names(rs, &n);
+	rs->npicked = n;
 	items = xcalloc(n + 1, sizeof *items);
 	items[0] = _("All exports");
 	for (k = 0; k < n; k++) {
@@ -434,9 +445,6 @@ runs_pick_export(struct runs *rs)
 	ui_choose(rs->app->ui, _("Runs of which export?"), items, (int)n + 1,
 	    sel, runs_export_chosen, rs);
 	free(items);
-	for (k = 0; k < n; k++)
-		free(v[k]);
-	free(v);
 }
 
 /* The picker of 'f': "all", then each status, in their order. */
@@ -666,6 +674,7 @@ runs_free(struct ui_screen *s)
 
 	ui_list_free(&rs->list);
 	runview_list_free(&rs->hist);
+	runs_picked_free(rs);
 	free(rs->error);
 	free(rs->f_export);
 	free(rs);

@@ -560,7 +560,7 @@ ui_modal_key(struct ui *ui, int key)
 			m->sel = 0;
 		else if (key == UI_KEY_END)
 			m->sel = m->nitems - 1;
-		else if (key == UI_KEY_ENTER || key == ' ')
+		else if ((key == UI_KEY_ENTER || key == ' ') && m->nitems > 0)
 			yes = m->sel;
 		if (m->sel >= m->nitems)
 			m->sel = m->nitems - 1;

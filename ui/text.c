@@ -282,10 +282,15 @@ ui_text_shorten(const char *s, int cols)
 	/* The shortest tail that takes at most tw columns. */
 	tail = len;
 	for (t = len; t > head; t = ui_text_prev(s, t)) {
+		uint32_t	cp;
+
 		used = ui_text_nwidth(s + t, len - t);
 		if (used > tw)
 			break;
-		tail = t;
+		/* Never start on a combining mark: it would sit on the dots. */
+		ui_text_decode(s + t, len - t, &cp);
+		if (ui_text_cpwidth(cp) > 0)
+			tail = t;
 	}
 	out = xmalloc(head + strlen(dots) + (len - tail) + 1);
 	memcpy(out, s, head);

@@ -1176,7 +1176,7 @@ cmd_runs_list(struct cli_ctx *ctx)
 		if (!run_visible(me, &cl, runs[i]))
 			continue;
 		/* By name: runs of a removed export can still be listed. */
-		if (only != NULL && strcmp(runs[i]->export_name, only) != 0 &&
+		if (only != NULL && !util_same_name(runs[i]->export_name, only) &&
 		    (x == NULL || strcmp(runs[i]->export_id, x->id) != 0))
 			continue;
 		if (ctx->json)

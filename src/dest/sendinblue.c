@@ -390,6 +390,7 @@ sib_pages(struct dest_session *s, struct http_engine *e, const char *path,
 	const cJSON		*item, *count;
 	cJSON			*body;
 	size_t			 offset = 0, got;
+	int			 last;
 
 	for (;;) {
 		url = xasprintf("%s?limit=50&offset=%zu", path, offset);
@@ -415,10 +416,12 @@ sib_pages(struct dest_session *s, struct http_engine *e, const char *path,
 		}
 		count = cJSON_GetObjectItemCaseSensitive(body, "count");
 		offset += got;
+		/* Read before the body goes, which holds it. */
+		last = got == 0 || offset >= max || !cJSON_IsNumber(count) ||
+		    (double)offset >= count->valuedouble;
 		cJSON_Delete(body);
 		dest_reply_clear(&r);
-		if (got == 0 || offset >= max || !cJSON_IsNumber(count) ||
-		    (double)offset >= count->valuedouble)
+		if (last)
 			return DEST_OK;
 	}
 }

@@ -626,6 +626,9 @@ snap_get_json(struct dest_session *s, struct http_engine *e,
 	return body;
 }
 
+/* Pages of one ad account's audiences followed at most (1,000 each). */
+#define SNAP_LIST_MAX_PAGES	100
+
 /* The audiences of one ad account, following its pages. */
 static enum dest_outcome
 snap_account_segments(struct dest_session *s, struct http_engine *e,
@@ -634,19 +637,24 @@ snap_account_segments(struct dest_session *s, struct http_engine *e,
 {
 	const cJSON		*it, *seg, *size, *next;
 	const char		*id, *status;
-	char			*path, *detail;
+	char			*path, *prev, *detail;
 	enum dest_outcome	 o = DEST_OK;
-	size_t			 blen = strlen(s->base_url);
+	size_t			 blen = strlen(s->base_url), before;
+	int			 pages;
 	cJSON			*body;
 	unsigned long long	 users;
 
 	path = xasprintf("/adaccounts/%s/segments?limit=1000", acct);
-	while (path != NULL && *n < DEST_PICKS_MAX) {
+	for (pages = 0; path != NULL && *n < DEST_PICKS_MAX &&
+	    pages < SNAP_LIST_MAX_PAGES; pages++) {
+		before = *n;
 		body = snap_get_json(s, e, path, &o, message);
-		free(path);
+		prev = path;
 		path = NULL;
-		if (body == NULL)
+		if (body == NULL) {
+			free(prev);
 			return o;
+		}
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(body,
 		    "segments")) {
 			seg = cJSON_GetObjectItemCaseSensitive(it, "segment");
@@ -675,6 +683,10 @@ snap_account_segments(struct dest_session *s, struct http_engine *e,
 		if (cJSON_IsString(next) && strncmp(next->valuestring,
 		    s->base_url, blen) == 0 && next->valuestring[blen] == '/')
 			path = xstrdup(next->valuestring + blen);
+		/* A page that adds nothing, or points at itself, ends it. */
+		if (path != NULL && (*n == before || strcmp(path, prev) == 0))
+			xfree(&path);
+		free(prev);
 		cJSON_Delete(body);
 	}
 	free(path);

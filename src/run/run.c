@@ -1051,6 +1051,12 @@ out:
 		    st.rejected_over ? RUN_FAULT_CONFIG : fault_of(&st);
 		if (cause != NULL && cause[0] != '\0')
 			run_error(r, cause);
+		/* Failed for its own reason, on a full disk all the same. */
+		if (job->disk_full) {
+			full = run_disk_full_text(r->id);
+			run_error(r, full);
+			free(full);
+		}
 		run_event(r, N_("Failed."));
 	}
 	free(cause);

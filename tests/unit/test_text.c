@@ -162,6 +162,10 @@ test_shorten(void)
 	ok(ui_text_width(t) <= 7, "wide characters are never split, and "
 	    "never overflow (%d columns)", ui_text_width(t));
 	free(t);
+	t = ui_text_shorten("abcdefghijklmne\xcc\x81z", 4);
+	ok(strstr(t, "\xe2\x80\xa6\xcc\x81") == NULL, "a combining accent "
+	    "never sits on the ellipsis (%s)", t);
+	free(t);
 	ui_text_init(0);
 	t = ui_text_shorten("Newsletter FR 2026", 11);
 	is_str(t, "Newsl~ 2026", "in ASCII the ellipsis is '~'");
